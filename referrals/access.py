@@ -1,0 +1,88 @@
+"""Who may see and do what. The only way views load a protected record.
+
+Social work staff see every referral and person of the council; hub reviewers and the child
+protection committee read them for quality work; partner agencies' staff see children's
+records only through IRDs they are invited to (ird/). Out of scope and missing look the
+same: both are 404.
+"""
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from referrals import audit
+from referrals.models import Person, Referral, Role
+
+SOCIAL_WORK_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
+QUALITY_ROLES = frozenset({Role.HUB_REVIEWER, Role.COMMITTEE})
+MANAGER_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
+
+
+def is_social_work_staff(user) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role in SOCIAL_WORK_ROLES
+        and user.is_social_work
+    )
+
+
+def can_read_case_records(user) -> bool:
+    if is_social_work_staff(user):
+        return True
+    return getattr(user, "is_authenticated", False) and user.role in QUALITY_ROLES
+
+
+def can_intake(user) -> bool:
+    return is_social_work_staff(user)
+
+
+can_screen = can_intake
+
+
+def can_approve(user, referral: Referral) -> bool:
+    if not is_social_work_staff(user):
+        return False
+    if user.role == Role.SERVICE_MANAGER:
+        return True
+    return user.role == Role.TEAM_MANAGER and user.team_id == referral.team_id
+
+
+def can_merge_people(user) -> bool:
+    return is_social_work_staff(user) and user.role in MANAGER_ROLES
+
+
+def referrals_visible_to(user) -> QuerySet[Referral]:
+    if can_read_case_records(user):
+        return Referral.objects.all()
+    return Referral.objects.none()
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    if can_read_case_records(user):
+        return Person.objects.all()
+    return Person.objects.none()
+
+
+def _get_or_404(queryset: QuerySet, model, user, pk: UUID):
+    try:
+        return queryset.get(pk=pk)
+    except model.DoesNotExist:
+        if model.objects.filter(pk=pk).exists():
+            # Someone tried to open a record outside their scope: that is worth knowing.
+            audit.record(actor=user, action=audit.Action.DENIED,
+                         object_type=model._meta.model_name, object_id=str(pk))
+        raise Http404(f"No {model._meta.verbose_name} found.") from None
+
+
+def access_referral(user, referral_id: UUID, queryset: QuerySet | None = None) -> Referral:
+    """`queryset`, if given, must already be narrowed by `referrals_visible_to(user)`."""
+    visible = queryset if queryset is not None else referrals_visible_to(user)
+    return _get_or_404(visible, Referral, user, referral_id)
+
+
+def access_person(user, person_id: UUID, queryset: QuerySet | None = None) -> Person:
+    """`queryset`, if given, must already be narrowed by `people_visible_to(user)`."""
+    visible = queryset if queryset is not None else people_visible_to(user)
+    return _get_or_404(visible, Person, user, person_id)

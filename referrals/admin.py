@@ -1,0 +1,151 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from referrals.models import (
+    Agency,
+    AuditEntry,
+    ChronologyEntry,
+    ConcernCategory,
+    CumulativeHarmFlag,
+    CumulativeHarmRule,
+    Notification,
+    Person,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+    ScreeningDecision,
+    Staff,
+    Team,
+)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency", "locality", "receives_partner_concerns"]
+    list_filter = ["agency", "locality"]
+    search_fields = ["name"]
+    autocomplete_fields = ["service_manager"]
+
+
+@admin.register(Staff)
+class StaffAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "agency", "team", "is_active"]
+    list_filter = ["role", "agency", "team", "is_active", "is_staff"]
+    fieldsets = UserAdmin.fieldsets + (
+        ("Role and agency", {"fields": ["role", "agency", "team", "job_title", "phone"]}),
+    )
+    add_fieldsets = UserAdmin.add_fieldsets + (
+        ("Role and agency", {"fields": ["first_name", "last_name", "email", "role", "agency",
+                                        "team"]}),
+    )
+
+
+@admin.register(ConcernCategory)
+class ConcernCategoryAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "is_neglect", "active", "display_order"]
+    list_editable = ["active", "display_order"]
+
+
+@admin.register(CumulativeHarmRule)
+class CumulativeHarmRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "concern_count", "window_days", "category", "counts_neglect_only",
+                    "active"]
+
+
+class RelationshipInline(admin.TabularInline):
+    model = Relationship
+    fk_name = "person"
+    autocomplete_fields = ["relative"]
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "date_of_birth", "postcode", "merged_into"]
+    search_fields = ["last_name", "first_name", "chi_number"]
+    list_filter = ["unborn", "sex"]
+    readonly_fields = ["first_name_key", "last_name_key", "merged_into"]
+    inlines = [RelationshipInline]
+
+
+class ReferralChildInline(admin.TabularInline):
+    model = ReferralChild
+    fk_name = "referral"
+    autocomplete_fields = ["person", "proposed_match"]
+    extra = 0
+
+
+class ReferralAdultInline(admin.TabularInline):
+    model = ReferralAdult
+    autocomplete_fields = ["person"]
+    extra = 0
+
+
+class ScreeningDecisionInline(admin.StackedInline):
+    model = ScreeningDecision
+    extra = 0
+    readonly_fields = ["proposed_by", "proposed_at", "reviewed_by", "reviewed_at", "state"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["reference", "status", "team", "source_agency", "received_at",
+                    "immediate_risk"]
+    list_filter = ["status", "team", "source_agency", "immediate_risk", "categories"]
+    search_fields = ["reference", "external_reference"]
+    readonly_fields = ["reference", "status", "version", "received_by", "created_at",
+                       "updated_at"]
+    filter_horizontal = ["categories"]
+    inlines = [ReferralChildInline, ReferralAdultInline, ScreeningDecisionInline]
+    date_hierarchy = "received_at"
+
+
+@admin.register(ChronologyEntry)
+class ChronologyEntryAdmin(admin.ModelAdmin):
+    list_display = ["person", "occurred_at", "kind", "referral"]
+    list_filter = ["kind"]
+    autocomplete_fields = ["person"]
+    raw_id_fields = ["referral"]
+
+
+@admin.register(CumulativeHarmFlag)
+class CumulativeHarmFlagAdmin(admin.ModelAdmin):
+    list_display = ["person", "rule", "raised_at", "concern_count", "status"]
+    list_filter = ["status", "rule"]
+    raw_id_fields = ["person", "triggered_by", "addressed_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["recipient", "referral", "person"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is searched here, never edited (the database refuses it too)."""
+
+    list_display = ["at", "actor_label", "actor_role", "actor_agency", "action", "object_type",
+                    "object_id", "ip_address"]
+    list_filter = ["action", "object_type", "actor_role", "actor_agency"]
+    search_fields = ["object_id", "actor_label", "request_id", "ip_address"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,42 @@
+"""Writing the audit log. Called inside the same transaction as the change it records."""
+
+from django.db import models
+from django.utils import timezone
+
+from referrals.models import AuditEntry
+from referrals.request_context import current_request
+
+Action = AuditEntry.Action
+
+
+def record(*, actor, action: str, subject: models.Model | None = None,
+           object_type: str = "", object_id: str = "", detail: dict | None = None) -> AuditEntry:
+    """Append one row. `actor` is a Staff member (or None for the system); `subject` the record
+    touched. `detail` holds ids and codes only, never names or other personal details."""
+    context = current_request()
+    if subject is not None:
+        object_type = object_type or subject._meta.model_name
+        object_id = object_id or str(subject.pk)
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        at=timezone.now(),
+        actor=staff,
+        actor_label=_actor_label(actor),
+        actor_role=getattr(staff, "role", "") or "",
+        actor_agency=staff.agency.code if staff is not None and staff.agency_id else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail or {},
+        request_id=context.request_id if context else "",
+        ip_address=context.ip_address if context else None,
+        route=context.route if context else "",
+    )
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if getattr(actor, "is_authenticated", False):
+        return actor.username
+    return str(actor)

@@ -1,0 +1,82 @@
+"""Cumulative harm: configurable rules that flag a child whose concerns are adding up.
+
+Defaults (seeded by migration): three concerns of any kind in twelve months; two neglect
+concerns in six months. A flag stays open until an approved screening decision addresses it,
+and while it is open the screening form requires a cumulative harm analysis.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from referrals import chronology, notifications
+from referrals.models import (
+    ChronologyEntry,
+    CumulativeHarmFlag,
+    CumulativeHarmRule,
+    Notification,
+    Person,
+    Referral,
+    ReferralChild,
+)
+
+
+def concerns_within(rule: CumulativeHarmRule, person: Person, *, since: datetime) -> int:
+    links = ReferralChild.objects.filter(person=person, referral__received_at__gte=since)
+    if rule.category_id is not None:
+        links = links.filter(referral__categories=rule.category_id)
+    if rule.counts_neglect_only:
+        links = links.filter(referral__categories__is_neglect=True)
+    return links.values("referral_id").distinct().count()
+
+
+def flags_evaluate(*, referral: Referral, children: list[Person]) -> list[CumulativeHarmFlag]:
+    """Raise a flag for each child and rule that the new referral tips over its threshold."""
+    raised = []
+    rules = list(CumulativeHarmRule.objects.filter(active=True))
+    open_pairs = set(
+        CumulativeHarmFlag.objects.filter(
+            person__in=children, status=CumulativeHarmFlag.Status.OPEN
+        ).values_list("person_id", "rule_id")
+    )
+    for person in children:
+        for rule in rules:
+            if (person.pk, rule.pk) in open_pairs:
+                continue
+            since = referral.received_at - timedelta(days=rule.window_days)
+            count = concerns_within(rule, person, since=since)
+            if count >= rule.concern_count:
+                raised.append(_raise_flag(referral=referral, person=person, rule=rule, count=count))
+    return raised
+
+
+def _raise_flag(*, referral, person, rule, count) -> CumulativeHarmFlag:
+    flag = CumulativeHarmFlag.objects.create(
+        person=person, rule=rule, raised_at=referral.received_at, triggered_by=referral,
+        concern_count=count,
+    )
+    chronology.chronology_add(
+        people=[person],
+        kind=ChronologyEntry.Kind.CUMULATIVE_HARM,
+        summary=f"Possible cumulative harm: {count} concerns ({rule.name}).",
+        occurred_at=referral.received_at,
+        referral=referral,
+    )
+    notifications.notify(
+        notifications.team_managers(referral.team),
+        kind=Notification.Kind.CUMULATIVE_HARM,
+        title=f"Possible cumulative harm: {referral.reference}",
+        body=f"A child in this referral now has {count} concerns ({rule.name}).",
+        referral=referral,
+        person=person,
+    )
+    return flag
+
+
+def open_flags_for(referral: Referral) -> list[CumulativeHarmFlag]:
+    return list(
+        CumulativeHarmFlag.objects.filter(
+            Q(person__referral_links__referral=referral),
+            status=CumulativeHarmFlag.Status.OPEN,
+        ).select_related("rule", "person")
+    )

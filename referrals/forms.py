@@ -1,0 +1,232 @@
+"""Forms for the social work pages. Validation here is about the shape of the input; rules of
+practice (who may approve, what screening must address) live in services and come back as
+DomainError messages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import timezone
+
+from referrals import chi
+from referrals.models import Agency, ConcernCategory, Person, Referral, Relationship
+from referrals.models import ScreeningDecision as Decision
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+MAX_CHILDREN = 20
+MAX_ADULTS = 20
+
+
+def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, choices=YES_NO, widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes", **kwargs,
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def not_in_future(value, what: str):
+    now = timezone.now()
+    if value is None:
+        return value
+    if hasattr(value, "hour"):
+        if value > now:
+            raise ValidationError(f"The {what} cannot be in the future.")
+    elif value > timezone.localdate(now):
+        raise ValidationError(f"The {what} cannot be in the future.")
+    return value
+
+
+class ConcernForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="How did the concern arrive?", widget=forms.RadioSelect,
+        choices=[c for c in Referral.Channel.choices if c[0] != Referral.Channel.PARTNER_SYSTEM],
+    )
+    source_agency = forms.ModelChoiceField(
+        label="Referrer's agency", queryset=Agency.objects.all(), empty_label="Choose an agency"
+    )
+    referrer_name = forms.CharField(label="Referrer's name", max_length=200)
+    referrer_role = forms.CharField(label="Referrer's role", max_length=200, required=False)
+    referrer_phone = forms.CharField(label="Referrer's phone", max_length=40, required=False)
+    referrer_email = forms.EmailField(label="Referrer's e-mail", required=False)
+    occurred_at = forms.DateTimeField(
+        label="When did it happen?", required=False, widget=DateTimeInput(),
+        help_text="Leave blank if not known.",
+    )
+    summary = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000,
+        help_text="What was seen, heard or disclosed, by whom, and the child's own words.",
+    )
+    immediate_risk = yes_no_field("Is any child at immediate risk?")
+    categories = forms.ModelMultipleChoiceField(
+        label="Concern categories", widget=forms.CheckboxSelectMultiple,
+        queryset=ConcernCategory.objects.filter(active=True),
+        error_messages={"required": "Choose at least one concern category."},
+    )
+    consent_sought = yes_no_field("Was consent to share information sought?")
+    consent_given = forms.ChoiceField(
+        label="Was consent given?", required=False, widget=forms.RadioSelect,
+        choices=YES_NO, help_text="Answer if consent was sought.",
+    )
+    reason_consent_not_sought = forms.CharField(
+        label="Why was consent not sought?", required=False, max_length=500,
+        help_text="For example: asking would place the child at greater risk.",
+    )
+    sharing_basis = forms.ChoiceField(
+        label="Basis for sharing information", choices=Referral.SharingBasis.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_occurred_at(self):
+        return not_in_future(self.cleaned_data.get("occurred_at"), "time it happened")
+
+    def clean_summary(self):
+        summary = self.cleaned_data["summary"].strip()
+        if not summary:
+            raise ValidationError("Describe what happened.")
+        return summary
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consent_sought") is True and not data.get("consent_given"):
+            self.add_error("consent_given", "Say whether consent was given.")
+        if data.get("consent_sought") is False and not data.get("reason_consent_not_sought"):
+            self.add_error("reason_consent_not_sought", "Say why consent was not sought.")
+        if data.get("consent_sought") is False:
+            data["consent_given"] = None
+        elif data.get("consent_given"):
+            data["consent_given"] = data["consent_given"] == "yes"
+        return data
+
+
+class PersonFormBase(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+
+    def clean_date_of_birth(self):
+        return not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
+
+
+class ChildForm(PersonFormBase):
+    unborn = forms.BooleanField(label="Unborn baby", required=False)
+    expected_date_of_delivery = forms.DateField(
+        label="Expected date of delivery", required=False, widget=DateInput()
+    )
+    chi_number = forms.CharField(
+        label="CHI number", max_length=14, required=False, help_text="10 digits, if known."
+    )
+    sex = forms.ChoiceField(label="Sex", choices=Person.Sex.choices, initial=Person.Sex.UNKNOWN)
+    address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False)
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    town = forms.CharField(label="Town", max_length=100, required=False)
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    school = forms.CharField(label="School or nursery", max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unborn"):
+            if not data.get("expected_date_of_delivery"):
+                self.add_error("expected_date_of_delivery",
+                               "Enter the expected date of delivery for an unborn baby.")
+            if data.get("chi_number"):
+                self.add_error("chi_number", "An unborn baby has no CHI number yet.")
+        elif not data.get("date_of_birth") and "date_of_birth" not in self.errors:
+            self.add_error("date_of_birth", "Enter the child's date of birth.")
+        if data.get("chi_number") and not self.has_error("chi_number"):
+            try:
+                data["chi_number"] = chi.validate_chi(
+                    data["chi_number"], data.get("date_of_birth")
+                )
+            except ValidationError as error:
+                self.add_error("chi_number", error)
+        return data
+
+
+class AdultForm(PersonFormBase):
+    relationship = forms.ChoiceField(
+        label="Relationship to the child", required=False,
+        choices=[("", "Not known")] + [
+            c for c in Relationship.Kind.choices
+            if c[0] not in {Relationship.Kind.SIBLING, Relationship.Kind.HALF_SIBLING}
+        ],
+    )
+
+
+ChildFormSet = formset_factory(
+    ChildForm, extra=0, min_num=1, validate_min=True, max_num=MAX_CHILDREN, validate_max=True,
+    can_delete=True,
+)
+AdultFormSet = formset_factory(
+    AdultForm, extra=0, max_num=MAX_ADULTS, validate_max=True, can_delete=True
+)
+
+
+class ScreeningForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Screening decision", choices=Decision.Outcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(label="Reasons for the decision", widget=forms.Textarea,
+                              max_length=10000)
+    risk_analysis = forms.CharField(label="Analysis of risk", widget=forms.Textarea,
+                                    max_length=10000)
+    needs_analysis = forms.CharField(label="Analysis of need", widget=forms.Textarea,
+                                     max_length=10000)
+    cumulative_harm_analysis = forms.CharField(
+        label="Analysis of cumulative harm", widget=forms.Textarea, required=False,
+        max_length=10000,
+        help_text="Required while a child is flagged: what the pattern of concerns tells you.",
+    )
+    advice_given = forms.CharField(
+        label="Advice or signposting given", widget=forms.Textarea, required=False,
+        max_length=5000, help_text="Required with no further action.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ScreeningReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Your decision", widget=forms.RadioSelect,
+        choices=[("approve", "Approve"), ("return", "Return for more work")],
+    )
+    comment = forms.CharField(label="Comment", widget=forms.Textarea, required=False,
+                              max_length=5000, help_text="Required when returning.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(label="Reason for closing", widget=forms.Textarea, max_length=5000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SearchForm(forms.Form):
+    query = forms.CharField(
+        label="Name, CHI number or referral reference", max_length=200, required=False
+    )
+    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("query", "").strip() and not data.get("date_of_birth"):
+            raise ValidationError("Enter a name, CHI number, reference or date of birth.")
+        return data
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.UUIDField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="I have checked that both records are the same person",
+        error_messages={"required": "Confirm that both records are the same person."},
+    )

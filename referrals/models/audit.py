@@ -1,0 +1,49 @@
+"""The append-only audit log: who created, changed, viewed or exported which record."""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """IDs only, never personal details. The database refuses UPDATE and DELETE on this table
+    (triggers installed by migration 0002), so the log can only grow."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        VIEW = "view", "Viewed"
+        EXPORT = "export", "Exported"
+        SEARCH = "search", "Searched"
+        MERGE = "merge", "Merged"
+        DENIED = "denied", "Denied"
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a deleted account must not take its history with it
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200)
+    actor_role = models.CharField(max_length=40, blank=True)
+    actor_agency = models.CharField(max_length=40, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    route = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"

@@ -1,0 +1,141 @@
+"""Each child's chronology, cumulative-harm rules and flags, and in-app notifications."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from referrals.models.people import Person
+from referrals.models.referral import ConcernCategory, Referral, ScreeningDecision
+
+
+class ChronologyEntry(models.Model):
+    """One significant event in a child's life as the agencies know it, in time order."""
+
+    class Kind(models.TextChoices):
+        CONCERN = "concern", "Concern received"
+        SCREENING_PROPOSED = "screening_proposed", "Screening decision proposed"
+        SCREENING_APPROVED = "screening_approved", "Screening decision approved"
+        SCREENING_RETURNED = "screening_returned", "Screening decision returned"
+        CUMULATIVE_HARM = "cumulative_harm", "Possible cumulative harm flagged"
+        REFERRAL_CLOSED = "referral_closed", "Referral closed"
+        IRD = "ird", "Inter-agency referral discussion"
+        ACTION = "action", "Action"
+        REVIEW = "review", "Review"
+        RECORD_MERGED = "record_merged", "Records merged"
+        NOTE = "note", "Note"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="chronology")
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.TextField()
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "recorded_at"]
+        verbose_name_plural = "chronology entries"
+        indexes = [models.Index(fields=["person", "occurred_at"], name="chronology_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class CumulativeHarmRule(models.Model):
+    """`concern_count` concerns (of `category`, if set) within `window_days` flag the child."""
+
+    name = models.CharField(max_length=200)
+    concern_count = models.PositiveSmallIntegerField()
+    window_days = models.PositiveSmallIntegerField()
+    category = models.ForeignKey(
+        ConcernCategory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="Leave empty to count concerns of any category.",
+    )
+    counts_neglect_only = models.BooleanField(
+        default=False, help_text="Count only concerns in a category marked as neglect."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CumulativeHarmFlag(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: to be addressed in screening"
+        ADDRESSED = "addressed", "Addressed in an approved screening decision"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="harm_flags")
+    rule = models.ForeignKey(CumulativeHarmRule, on_delete=models.PROTECT, related_name="flags")
+    raised_at = models.DateTimeField()
+    triggered_by = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="harm_flags")
+    concern_count = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    addressed_by = models.ForeignKey(
+        ScreeningDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    addressed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "rule"],
+                condition=Q(status="open"),
+                name="one_open_flag_per_person_and_rule",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """A message to one member of staff, shown in the application (and e-mailed if asked)."""
+
+    class Kind(models.TextChoices):
+        CUMULATIVE_HARM = "cumulative_harm", "Possible cumulative harm"
+        APPROVAL_NEEDED = "approval_needed", "Screening decision awaits approval"
+        DECISION_RETURNED = "decision_returned", "Screening decision returned"
+        DECISION_APPROVED = "decision_approved", "Screening decision approved"
+        IMMEDIATE_RISK = "immediate_risk", "Referral with immediate risk"
+        GENERAL = "general", "Notice"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,28 @@
+"""The current request's id and address, for audit rows and log lines.
+
+Kept free of Django imports: the logging configuration loads it before apps are ready."""
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    ip_address: str | None
+    route: str
+
+
+current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)
+
+
+def current_request() -> RequestContext | None:
+    return current.get()
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = current.get()
+        record.request_id = context.request_id if context else "-"
+        return True

@@ -1,0 +1,133 @@
+"""Reads for pages, each in a fixed number of queries whatever the number of rows."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from referrals import chi, name_matching
+from referrals.models import (
+    CumulativeHarmFlag,
+    Notification,
+    Person,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+    Role,
+    ScreeningDecision,
+)
+
+LIST_LIMIT = 50
+
+
+def _referral_rows(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    return queryset.select_related("team", "source_agency").prefetch_related(
+        "categories",
+        Prefetch("child_links", queryset=ReferralChild.objects.select_related("person")),
+    )
+
+
+@dataclass
+class HomeLists:
+    mine: list[Referral]
+    awaiting_screening: list[Referral]
+    awaiting_approval: list[Referral]
+    harm_flags: list[CumulativeHarmFlag]
+
+
+def home_lists(user) -> HomeLists:
+    open_referrals = Referral.objects.exclude(status=Referral.Status.CLOSED)
+    # Team staff see their team's queues; a service manager (or someone without a team) sees all.
+    team_filter = Q() if user.role == Role.SERVICE_MANAGER or not user.team_id else Q(
+        team_id=user.team_id
+    )
+    mine = open_referrals.filter(
+        Q(received_by=user) | Q(screening_decisions__proposed_by=user)
+    ).distinct()
+    awaiting_screening = open_referrals.filter(team_filter, status=Referral.Status.RECEIVED)
+    awaiting_approval = open_referrals.filter(
+        team_filter, screening_decisions__state=ScreeningDecision.State.PROPOSED
+    )
+    flags = CumulativeHarmFlag.objects.filter(
+        status=CumulativeHarmFlag.Status.OPEN
+    ).select_related("person", "rule", "triggered_by")
+    if team_filter:
+        flags = flags.filter(triggered_by__team_id=user.team_id)
+    return HomeLists(
+        mine=list(_referral_rows(mine)[:LIST_LIMIT]),
+        # Immediate risk first, then oldest first: the order they should be worked in.
+        awaiting_screening=list(
+            _referral_rows(awaiting_screening).order_by("-immediate_risk", "received_at")[
+                :LIST_LIMIT
+            ]
+        ),
+        awaiting_approval=list(_referral_rows(awaiting_approval).order_by("received_at")[
+            :LIST_LIMIT
+        ]),
+        harm_flags=list(flags[:LIST_LIMIT]),
+    )
+
+
+def referral_detail(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Everything the referral page shows, in a fixed number of queries."""
+    return referrals.select_related("team", "source_agency", "received_by").prefetch_related(
+        "categories",
+        Prefetch("child_links", queryset=ReferralChild.objects.select_related(
+            "person", "proposed_match"
+        )),
+        Prefetch("adult_links", queryset=ReferralAdult.objects.select_related("person")),
+        Prefetch("screening_decisions", queryset=ScreeningDecision.objects.select_related(
+            "proposed_by", "reviewed_by"
+        )),
+        Prefetch("harm_flags", queryset=CumulativeHarmFlag.objects.select_related(
+            "rule", "person"
+        )),
+    )
+
+
+def person_page(people: QuerySet[Person]) -> QuerySet[Person]:
+    return people.select_related("merged_into").prefetch_related(
+        Prefetch("relationships", queryset=Relationship.objects.select_related("relative")),
+        Prefetch("relative_of", queryset=Relationship.objects.select_related("person")),
+        Prefetch("harm_flags", queryset=CumulativeHarmFlag.objects.select_related("rule")),
+    )
+
+
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z]{1,6}-\d{4}-\d{1,6}$")
+
+
+@dataclass
+class SearchResults:
+    referrals: list[Referral]
+    people: list[Person]
+
+
+def search(*, people: QuerySet[Person], referrals: QuerySet[Referral], query: str,
+           date_of_birth=None) -> SearchResults:
+    """A reference finds its referral; a CHI number its person; otherwise names (sound-alike
+    surnames included) narrowed by date of birth when given."""
+    query = query.strip()
+    if query and REFERENCE_PATTERN.match(query):
+        found = _referral_rows(referrals.filter(reference__iexact=query))
+        return SearchResults(referrals=list(found), people=[])
+    people = people.filter(merged_into__isnull=True)
+    digits = chi.normalise_chi(query)
+    if query and digits.isdigit() and len(digits) == 10:
+        people = people.filter(chi_number=digits)
+    elif query:
+        for word in query.split():
+            key = name_matching.name_key(word)
+            people = people.filter(
+                Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                | Q(known_as__icontains=word) | Q(last_name_key=key) | Q(first_name_key=key)
+            )
+    if date_of_birth:
+        people = people.filter(date_of_birth=date_of_birth)
+    return SearchResults(referrals=[], people=list(people.order_by("last_name", "first_name")[
+        :LIST_LIMIT
+    ]))
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,199 @@
+"""Receiving a concern: the one entry point for the intake form and the partner API."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from referrals import audit, chronology, cumulative_harm, notifications
+from referrals.models import (
+    Agency,
+    ChronologyEntry,
+    ConcernCategory,
+    Notification,
+    Person,
+    ReferenceCounter,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+    Team,
+)
+
+
+@dataclass
+class PersonFields:
+    first_name: str
+    last_name: str
+    date_of_birth: date | None = None
+    unborn: bool = False
+    expected_date_of_delivery: date | None = None
+    chi_number: str = ""
+    sex: str = Person.Sex.UNKNOWN
+    address_line1: str = ""
+    address_line2: str = ""
+    town: str = ""
+    postcode: str = ""
+    school: str = ""
+
+
+@dataclass
+class ChildIntake:
+    """A child named in the concern. `existing` is the record a social worker chose (or the
+    partner API matched by CHI); `to_confirm` a likely match still awaiting a social worker."""
+
+    details: PersonFields
+    existing: Person | None = None
+    match_score: int | None = None
+    to_confirm: Person | None = None
+
+
+@dataclass
+class AdultIntake:
+    details: PersonFields
+    relationship: str = ""
+    existing: Person | None = None
+
+
+@dataclass
+class Concern:
+    channel: str
+    source_agency: Agency
+    referrer_name: str
+    summary: str
+    immediate_risk: bool
+    categories: list[ConcernCategory]
+    sharing_basis: str
+    received_at: datetime | None = None
+    occurred_at: datetime | None = None
+    referrer_role: str = ""
+    referrer_phone: str = ""
+    referrer_email: str = ""
+    consent_sought: bool = False
+    consent_given: bool | None = None
+    reason_consent_not_sought: str = ""
+    external_reference: str = ""
+    intake_token: UUID | None = None
+    children: list[ChildIntake] = field(default_factory=list)
+    adults: list[AdultIntake] = field(default_factory=list)
+
+
+def next_reference(received_at: datetime) -> str:
+    """CW-2026-000123: a counter per year, taken under a row lock so references never repeat."""
+    year = timezone.localtime(received_at).year
+    name = f"referral-{year}"
+    ReferenceCounter.objects.get_or_create(name=name)
+    ReferenceCounter.objects.filter(name=name).update(value=F("value") + 1)
+    value = ReferenceCounter.objects.select_for_update().get(name=name).value
+    return f"{settings.REFERRAL_REFERENCE_PREFIX}-{year}-{value:06d}"
+
+
+@transaction.atomic
+def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=None) -> Referral:
+    """Record a concern with its children and adults, add it to each child's chronology, raise
+    cumulative harm flags and tell the team's managers of immediate risk.
+
+    `received_by` is the social worker who typed it in (None for a partner system); `actor` is
+    who the audit log names (defaults to `received_by`)."""
+    actor = actor if actor is not None else received_by
+    received_at = concern.received_at or timezone.now()
+    referral = Referral.objects.create(
+        reference=next_reference(received_at),
+        team=team,
+        channel=concern.channel,
+        source_agency=concern.source_agency,
+        referrer_name=concern.referrer_name,
+        referrer_role=concern.referrer_role,
+        referrer_phone=concern.referrer_phone,
+        referrer_email=concern.referrer_email,
+        occurred_at=concern.occurred_at,
+        received_at=received_at,
+        summary=concern.summary,
+        immediate_risk=concern.immediate_risk,
+        consent_sought=concern.consent_sought,
+        consent_given=concern.consent_given,
+        reason_consent_not_sought=concern.reason_consent_not_sought,
+        sharing_basis=concern.sharing_basis,
+        received_by=received_by,
+        external_reference=concern.external_reference,
+        intake_token=concern.intake_token,
+    )
+    referral.categories.set(concern.categories)
+    audit.record(actor=actor, action=audit.Action.CREATE, subject=referral)
+
+    children = []
+    for child in concern.children:
+        person = child.existing or _person_create(child.details, actor=actor)
+        if child.existing is not None:
+            _fill_blanks(person, child.details, actor=actor)
+        ReferralChild.objects.create(
+            referral=referral,
+            person=person,
+            match=_match_kind(child),
+            match_score=child.match_score,
+            proposed_match=child.to_confirm,
+        )
+        children.append(person)
+
+    for adult in concern.adults:
+        person = adult.existing or _person_create(adult.details, actor=actor)
+        ReferralAdult.objects.create(
+            referral=referral, person=person, relationship=adult.relationship
+        )
+        if adult.relationship in Relationship.Kind.values:
+            for child in children:
+                Relationship.objects.get_or_create(
+                    person=child, relative=person, kind=adult.relationship
+                )
+
+    categories = ", ".join(category.label for category in concern.categories)
+    chronology.chronology_add(
+        people=children,
+        kind=ChronologyEntry.Kind.CONCERN,
+        summary=f"Concern from {concern.source_agency.name} ({categories}).",
+        occurred_at=concern.occurred_at or received_at,
+        referral=referral,
+        recorded_by=received_by,
+    )
+    cumulative_harm.flags_evaluate(referral=referral, children=children)
+    if concern.immediate_risk:
+        notifications.notify(
+            notifications.team_managers(team),
+            kind=Notification.Kind.IMMEDIATE_RISK,
+            title=f"Immediate risk: {referral.reference}",
+            body="A referral reporting immediate risk has been received.",
+            referral=referral,
+        )
+    return referral
+
+
+def _match_kind(child: ChildIntake) -> str:
+    if child.existing is not None:
+        return ReferralChild.Match.MATCHED
+    if child.to_confirm is not None:
+        return ReferralChild.Match.TO_CONFIRM
+    return ReferralChild.Match.NEW_RECORD
+
+
+def _person_create(details: PersonFields, *, actor) -> Person:
+    person = Person.objects.create(**vars(details))
+    audit.record(actor=actor, action=audit.Action.CREATE, subject=person)
+    return person
+
+
+def _fill_blanks(person: Person, details: PersonFields, *, actor) -> None:
+    """A matched record gains what it lacked; what it already holds is never overwritten here."""
+    changed = []
+    for name, value in vars(details).items():
+        if value and not getattr(person, name) and name not in {"unborn"}:
+            setattr(person, name, value)
+            changed.append(name)
+    if changed:
+        person.save(update_fields=changed)
+        audit.record(
+            actor=actor, action=audit.Action.CHANGE, subject=person, detail={"fields": changed}
+        )

@@ -1,0 +1,106 @@
+"""People records: recording relationships and merging duplicates."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from referrals import audit, chronology
+from referrals.access import can_merge_people
+from referrals.errors import MergeRefused, NotPermitted
+from referrals.models import (
+    ChronologyEntry,
+    CumulativeHarmFlag,
+    Person,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+)
+
+_FILLABLE = [
+    "known_as", "date_of_birth", "expected_date_of_delivery", "chi_number", "address_line1",
+    "address_line2", "town", "postcode", "school",
+]
+
+
+@transaction.atomic
+def relationship_record(
+    *, person: Person, relative: Person, kind: str, recorded_by,
+    lives_with: bool = False, has_parental_responsibility: bool = False,
+) -> Relationship:
+    relationship, _ = Relationship.objects.update_or_create(
+        person=person, relative=relative, kind=kind,
+        defaults={"lives_with": lives_with,
+                  "has_parental_responsibility": has_parental_responsibility},
+    )
+    audit.record(actor=recorded_by, action=audit.Action.CHANGE, subject=person,
+                 detail={"relationship": relationship.pk})
+    return relationship
+
+
+@transaction.atomic
+def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
+    """Fold `duplicate` into `keep`: its referrals, chronology, flags and relationships move
+    over, blanks on `keep` are filled, and `duplicate` stays as a pointer to `keep`."""
+    if not can_merge_people(merged_by):
+        raise NotPermitted("Only a team manager or service manager can merge records.")
+    keep, duplicate = (
+        Person.objects.select_for_update().get(pk=keep.pk),
+        Person.objects.select_for_update().get(pk=duplicate.pk),
+    )
+    if keep.pk == duplicate.pk:
+        raise MergeRefused("Choose two different records to merge.")
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise MergeRefused("One of these records has already been merged into another.")
+    if keep.chi_number and duplicate.chi_number and keep.chi_number != duplicate.chi_number:
+        raise MergeRefused("These records have different CHI numbers: they are two people.")
+
+    chi_number = duplicate.chi_number
+    duplicate.merged_into = keep
+    duplicate.chi_number = ""  # the CHI number moves with the person it belongs to
+    duplicate.save(update_fields=["merged_into", "chi_number"])
+    changed = []
+    for name in _FILLABLE:
+        value = chi_number if name == "chi_number" else getattr(duplicate, name)
+        if value and not getattr(keep, name):
+            setattr(keep, name, value)
+            changed.append(name)
+    if changed:
+        keep.save(update_fields=changed)
+
+    for link_model in (ReferralChild, ReferralAdult):
+        already = set(link_model.objects.filter(person=keep).values_list("referral_id", flat=True))
+        link_model.objects.filter(person=duplicate).exclude(referral_id__in=already).update(
+            person=keep
+        )
+    ChronologyEntry.objects.filter(person=duplicate).update(person=keep)
+    open_rules = set(
+        CumulativeHarmFlag.objects.filter(person=keep, status=CumulativeHarmFlag.Status.OPEN)
+        .values_list("rule_id", flat=True)
+    )
+    CumulativeHarmFlag.objects.filter(person=duplicate).exclude(
+        status=CumulativeHarmFlag.Status.OPEN, rule_id__in=open_rules
+    ).update(person=keep)
+    for relationship in Relationship.objects.filter(person=duplicate):
+        if relationship.relative_id != keep.pk:
+            Relationship.objects.get_or_create(
+                person=keep, relative_id=relationship.relative_id, kind=relationship.kind,
+                defaults={"lives_with": relationship.lives_with,
+                          "has_parental_responsibility": relationship.has_parental_responsibility},
+            )
+    for relationship in Relationship.objects.filter(relative=duplicate):
+        if relationship.person_id != keep.pk:
+            Relationship.objects.get_or_create(
+                person_id=relationship.person_id, relative=keep, kind=relationship.kind,
+                defaults={"lives_with": relationship.lives_with,
+                          "has_parental_responsibility": relationship.has_parental_responsibility},
+            )
+
+    chronology.chronology_add(
+        people=[keep], kind=ChronologyEntry.Kind.RECORD_MERGED,
+        summary="A duplicate record of this person was merged into this one.",
+        occurred_at=timezone.now(), recorded_by=merged_by,
+    )
+    audit.record(actor=merged_by, action=audit.Action.MERGE, subject=keep,
+                 detail={"merged": str(duplicate.pk), "filled": changed})
+    audit.record(actor=merged_by, action=audit.Action.MERGE, subject=duplicate,
+                 detail={"into": str(keep.pk)})
+    return keep

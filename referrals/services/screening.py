@@ -1,0 +1,219 @@
+"""Screening: a social worker proposes a decision with reasons; a team manager approves it or
+returns it; a decided referral is closed with a reason."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from referrals import audit, chronology, cumulative_harm, lifecycle, notifications
+from referrals.access import can_approve, can_screen
+from referrals.errors import EditConflict, NotPermitted, ScreeningRefused
+from referrals.models import (
+    ChronologyEntry,
+    CumulativeHarmFlag,
+    Notification,
+    Referral,
+    ScreeningDecision,
+)
+
+Status = Referral.Status
+
+
+def _lock(referral: Referral, expected_version: int | None) -> Referral:
+    """Lock the referral row and, for a form opened at `expected_version`, refuse a stale save."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise EditConflict(
+            f"Referral {locked.reference} was changed by someone else while you were working "
+            "on it. Your text is kept below: check the referral and submit again."
+        )
+    return locked
+
+
+def _save(referral: Referral, *fields: str) -> None:
+    referral.version = F("version") + 1
+    referral.save(update_fields=[*fields, "version", "updated_at"])
+    referral.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def screening_propose(
+    *,
+    referral: Referral,
+    proposed_by,
+    outcome: str,
+    reasons: str,
+    risk_analysis: str,
+    needs_analysis: str,
+    cumulative_harm_analysis: str = "",
+    advice_given: str = "",
+    expected_version: int | None = None,
+) -> ScreeningDecision:
+    if not can_screen(proposed_by):
+        raise NotPermitted("Only social work staff can record a screening decision.")
+    referral = _lock(referral, expected_version)
+    if referral.status not in {Status.RECEIVED, Status.SCREENING}:
+        raise ScreeningRefused(
+            f"Referral {referral.reference} is {referral.get_status_display().lower()}: "
+            "it is no longer open to screening."
+        )
+    if referral.screening_decisions.filter(state=ScreeningDecision.State.PROPOSED).exists():
+        raise ScreeningRefused("A screening decision on this referral already awaits approval.")
+    if cumulative_harm.open_flags_for(referral) and not cumulative_harm_analysis.strip():
+        raise ScreeningRefused(
+            "A child in this referral is flagged for possible cumulative harm: "
+            "record your analysis of the cumulative harm."
+        )
+    if outcome == ScreeningDecision.Outcome.NO_FURTHER_ACTION and not advice_given.strip():
+        raise ScreeningRefused("Record the advice or signposting given with no further action.")
+
+    now = timezone.now()
+    decision = ScreeningDecision.objects.create(
+        referral=referral,
+        outcome=outcome,
+        reasons=reasons,
+        risk_analysis=risk_analysis,
+        needs_analysis=needs_analysis,
+        cumulative_harm_analysis=cumulative_harm_analysis,
+        advice_given=advice_given,
+        proposed_by=proposed_by,
+        proposed_at=now,
+    )
+    if referral.status == Status.RECEIVED:
+        lifecycle.referral_move(referral, Status.SCREENING)
+    _save(referral, "status")
+    chronology.chronology_add(
+        people=list(referral.children.all()),
+        kind=ChronologyEntry.Kind.SCREENING_PROPOSED,
+        summary=f"Screening decision proposed: {decision.get_outcome_display()}.",
+        occurred_at=now,
+        referral=referral,
+        recorded_by=proposed_by,
+    )
+    notifications.notify(
+        notifications.team_managers(referral.team),
+        kind=Notification.Kind.APPROVAL_NEEDED,
+        title=f"Screening decision to approve: {referral.reference}",
+        body=decision.get_outcome_display(),
+        referral=referral,
+    )
+    audit.record(actor=proposed_by, action=audit.Action.CREATE, subject=decision,
+                 detail={"referral": str(referral.pk), "outcome": outcome})
+    return decision
+
+
+def _locked_proposal(decision: ScreeningDecision, expected_version: int | None):
+    referral = _lock(decision.referral, expected_version)
+    decision = ScreeningDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.state != ScreeningDecision.State.PROPOSED:
+        raise ScreeningRefused(
+            f"This screening decision has already been {decision.get_state_display().lower()}."
+        )
+    return referral, decision
+
+
+@transaction.atomic
+def screening_approve(
+    *, decision: ScreeningDecision, approved_by, comment: str = "",
+    expected_version: int | None = None,
+) -> ScreeningDecision:
+    referral, decision = _locked_proposal(decision, expected_version)
+    if not can_approve(approved_by, referral):
+        raise NotPermitted("Only a manager of the referral's team can approve its screening.")
+    if decision.proposed_by_id == approved_by.pk:
+        raise NotPermitted("A screening decision must be approved by someone other than "
+                           "the person who proposed it.")
+    now = timezone.now()
+    decision.state = ScreeningDecision.State.APPROVED
+    decision.reviewed_by = approved_by
+    decision.reviewed_at = now
+    decision.review_comment = comment
+    decision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+    lifecycle.referral_move(referral, Status.DECIDED)
+    _save(referral, "status")
+    if decision.cumulative_harm_analysis:
+        CumulativeHarmFlag.objects.filter(
+            person__referral_links__referral=referral, status=CumulativeHarmFlag.Status.OPEN
+        ).update(status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision,
+                 addressed_at=now)
+    chronology.chronology_add(
+        people=list(referral.children.all()),
+        kind=ChronologyEntry.Kind.SCREENING_APPROVED,
+        summary=f"Screening decision approved: {decision.get_outcome_display()}.",
+        occurred_at=now,
+        referral=referral,
+        recorded_by=approved_by,
+    )
+    notifications.notify(
+        [decision.proposed_by],
+        kind=Notification.Kind.DECISION_APPROVED,
+        title=f"Screening decision approved: {referral.reference}",
+        body=comment,
+        referral=referral,
+    )
+    audit.record(actor=approved_by, action=audit.Action.CHANGE, subject=decision,
+                 detail={"referral": str(referral.pk), "state": decision.state})
+    return decision
+
+
+@transaction.atomic
+def screening_return(
+    *, decision: ScreeningDecision, returned_by, comment: str,
+    expected_version: int | None = None,
+) -> ScreeningDecision:
+    referral, decision = _locked_proposal(decision, expected_version)
+    if not can_approve(returned_by, referral):
+        raise NotPermitted("Only a manager of the referral's team can return its screening.")
+    if not comment.strip():
+        raise ScreeningRefused("Say what needs more work before returning the decision.")
+    now = timezone.now()
+    decision.state = ScreeningDecision.State.RETURNED
+    decision.reviewed_by = returned_by
+    decision.reviewed_at = now
+    decision.review_comment = comment
+    decision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+    _save(referral)
+    chronology.chronology_add(
+        people=list(referral.children.all()),
+        kind=ChronologyEntry.Kind.SCREENING_RETURNED,
+        summary="Screening decision returned for more work.",
+        occurred_at=now,
+        referral=referral,
+        recorded_by=returned_by,
+    )
+    notifications.notify(
+        [decision.proposed_by],
+        kind=Notification.Kind.DECISION_RETURNED,
+        title=f"Screening decision returned: {referral.reference}",
+        body=comment,
+        referral=referral,
+    )
+    audit.record(actor=returned_by, action=audit.Action.CHANGE, subject=decision,
+                 detail={"referral": str(referral.pk), "state": decision.state})
+    return decision
+
+
+@transaction.atomic
+def referral_close(
+    *, referral: Referral, closed_by, reason: str, expected_version: int | None = None
+) -> Referral:
+    if not can_screen(closed_by):
+        raise NotPermitted("Only social work staff can close a referral.")
+    if not reason.strip():
+        raise ScreeningRefused("Give the reason for closing the referral.")
+    referral = _lock(referral, expected_version)
+    lifecycle.referral_move(referral, Status.CLOSED)
+    referral.closed_at = timezone.now()
+    referral.closure_reason = reason
+    _save(referral, "status", "closed_at", "closure_reason")
+    chronology.chronology_add(
+        people=list(referral.children.all()),
+        kind=ChronologyEntry.Kind.REFERRAL_CLOSED,
+        summary="Referral closed.",
+        occurred_at=referral.closed_at,
+        referral=referral,
+        recorded_by=closed_by,
+    )
+    audit.record(actor=closed_by, action=audit.Action.CHANGE, subject=referral,
+                 detail={"status": referral.status})
+    return referral

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from referrals.views import intake, ops, pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("referrals/new/", intake.referral_new, name="referral_new"),
+    path("referrals/<uuid:referral_id>/", pages.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:referral_id>/screening/", pages.screening_new, name="screening_new"),
+    path("referrals/<uuid:referral_id>/screening/review/", pages.screening_review,
+         name="screening_review"),
+    path("referrals/<uuid:referral_id>/close/", pages.referral_close, name="referral_close"),
+    path("people/<uuid:person_id>/", pages.person_detail, name="person_detail"),
+    path("people/<uuid:person_id>/merge/", pages.person_merge, name="person_merge"),
+    path("search/", pages.search, name="search"),
+    path("notifications/", pages.notification_list, name="notifications"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+]

@@ -1,0 +1,232 @@
+"""Pages for social workers, managers and quality staff. Thin: access, form, service, render."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from referrals import access, audit, chronology, cumulative_harm, matching, selectors
+from referrals.errors import DomainError, EditConflict
+from referrals.forms import CloseForm, MergeForm, ScreeningForm, ScreeningReviewForm, SearchForm
+from referrals.models import Notification, ScreeningDecision
+from referrals.services import people as people_services
+from referrals.services import screening
+
+
+@login_required
+def home(request):
+    context = {"can_intake": access.can_intake(request.user)}
+    if access.is_social_work_staff(request.user):
+        context["lists"] = selectors.home_lists(request.user)
+    return render(request, "referrals/home.html", context)
+
+
+def _load_referral(request, referral_id):
+    return access.access_referral(
+        request.user, referral_id, selectors.referral_detail(access.referrals_visible_to(
+            request.user
+        ))
+    )
+
+
+def _detail_context(request, referral, **forms):
+    decision = referral.current_decision
+    flags = [flag for flag in referral.harm_flags.all()]
+    context = {
+        "referral": referral,
+        "decision": decision,
+        "decisions": sorted(referral.screening_decisions.all(), key=lambda d: d.proposed_at,
+                            reverse=True),
+        "children": [link for link in referral.child_links.all()],
+        "adults": [link for link in referral.adult_links.all()],
+        "flags": flags,
+        "can_screen": access.can_screen(request.user)
+        and referral.status in {referral.Status.RECEIVED, referral.Status.SCREENING}
+        and not (decision and decision.state == ScreeningDecision.State.PROPOSED),
+        "can_review": decision is not None
+        and decision.state == ScreeningDecision.State.PROPOSED
+        and access.can_approve(request.user, referral)
+        and decision.proposed_by_id != request.user.pk,
+        "can_close": access.can_screen(request.user)
+        and referral.status in {referral.Status.DECIDED, referral.Status.IRD_HELD},
+    }
+    context.setdefault("review_form", ScreeningReviewForm(
+        initial={"version": referral.version}, prefix="review"
+    ))
+    context.setdefault(
+        "close_form", CloseForm(initial={"version": referral.version}, prefix="close")
+    )
+    context.update(forms)
+    return context
+
+
+@login_required
+def referral_detail(request, referral_id):
+    referral = _load_referral(request, referral_id)
+    audit.record(actor=request.user, action=audit.Action.VIEW, subject=referral)
+    return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_new(request, referral_id):
+    referral = _load_referral(request, referral_id)
+    if not access.can_screen(request.user):
+        raise PermissionDenied("Only social work staff can record a screening decision.")
+    flags = cumulative_harm.open_flags_for(referral)
+    form = ScreeningForm(request.POST or None, initial={"version": referral.version})
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            screening.screening_propose(referral=referral, proposed_by=request.user,
+                                        expected_version=version, **data)
+        except EditConflict as error:
+            conflict = True
+            form.add_error(None, str(error))
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Screening decision recorded and sent for approval.")
+            return redirect("referral_detail", referral_id=referral.pk)
+    status = 409 if conflict else 400 if form.errors else 200
+    return render(request, "referrals/screening_form.html", {
+        "referral": referral, "form": form, "flags": flags, "conflict": conflict,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def screening_review(request, referral_id):
+    referral = _load_referral(request, referral_id)
+    decision = referral.current_decision
+    if decision is None or not access.can_approve(request.user, referral):
+        raise PermissionDenied("Only a manager of the referral's team can review its screening.")
+    form = ScreeningReviewForm(request.POST, prefix="review")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["verdict"] == "approve":
+                screening.screening_approve(decision=decision, approved_by=request.user,
+                                            comment=data["comment"],
+                                            expected_version=data["version"])
+                messages.success(request, "Screening decision approved.")
+            else:
+                screening.screening_return(decision=decision, returned_by=request.user,
+                                           comment=data["comment"],
+                                           expected_version=data["version"])
+                messages.success(request, "Screening decision returned to the social worker.")
+            return redirect("referral_detail", referral_id=referral.pk)
+        except DomainError as error:
+            form.add_error(None, str(error))
+    referral = _load_referral(request, referral_id)
+    return render(request, "referrals/referral_detail.html",
+                  _detail_context(request, referral, review_form=form), status=400)
+
+
+@login_required
+@require_POST
+def referral_close(request, referral_id):
+    referral = _load_referral(request, referral_id)
+    if not access.can_screen(request.user):
+        raise PermissionDenied("Only social work staff can close a referral.")
+    form = CloseForm(request.POST, prefix="close")
+    if form.is_valid():
+        try:
+            screening.referral_close(referral=referral, closed_by=request.user,
+                                     reason=form.cleaned_data["reason"],
+                                     expected_version=form.cleaned_data["version"])
+            messages.success(request, f"Referral {referral.reference} closed.")
+            return redirect("referral_detail", referral_id=referral.pk)
+        except DomainError as error:
+            form.add_error(None, str(error))
+    referral = _load_referral(request, referral_id)
+    return render(request, "referrals/referral_detail.html",
+                  _detail_context(request, referral, close_form=form), status=400)
+
+
+@login_required
+def person_detail(request, person_id):
+    person = access.access_person(
+        request.user, person_id, selectors.person_page(access.people_visible_to(request.user))
+    )
+    entries = list(chronology.chronology_of(person))
+    audit.record(actor=request.user, action=audit.Action.VIEW, subject=person,
+                 detail={"page": "chronology"})
+    return render(request, "referrals/person_detail.html", {
+        "person": person, "entries": entries,
+        "can_merge": access.can_merge_people(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_merge(request, person_id):
+    person = access.access_person(request.user, person_id)
+    if not access.can_merge_people(request.user):
+        raise PermissionDenied("Only a team manager or service manager can merge records.")
+    candidates = [c for c in matching.candidates_for(person.as_match_details())
+                  if c.person.pk != person.pk]
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed = {c.person.pk: c.person for c in candidates}
+        duplicate = allowed.get(form.cleaned_data["duplicate"])
+        if duplicate is None:
+            form.add_error(None, "Choose one of the possible duplicates listed.")
+        else:
+            try:
+                people_services.person_merge(keep=person, duplicate=duplicate,
+                                             merged_by=request.user)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Records merged.")
+                return redirect("person_detail", person_id=person.pk)
+    return render(request, "referrals/person_merge.html", {
+        "person": person, "candidates": candidates, "form": form,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search(request):
+    """POST, so names, dates of birth and CHI numbers never appear in URLs or server logs."""
+    if not access.can_read_case_records(request.user):
+        raise PermissionDenied("Searching children's records is not part of your role.")
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = selectors.search(
+            people=access.people_visible_to(request.user),
+            referrals=access.referrals_visible_to(request.user),
+            query=form.cleaned_data["query"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+        )
+        audit.record(actor=request.user, action=audit.Action.SEARCH, object_type="person",
+                     detail={"results": [str(p.pk) for p in results.people]
+                             + [str(r.pk) for r in results.referrals]})
+    return render(request, "referrals/search.html", {"form": form, "results": results},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request):
+    mine = Notification.objects.filter(recipient=request.user)
+    if request.method == "POST":
+        marked = mine.filter(read_at__isnull=True)
+        if "notification" in request.POST:
+            try:
+                marked = marked.filter(pk=uuid.UUID(request.POST["notification"]))
+            except ValueError:
+                marked = marked.none()
+        marked.update(read_at=timezone.now())
+        return redirect("notifications")
+    return render(request, "referrals/notifications.html", {
+        "notifications": mine.select_related("referral", "person")[:100],
+    })
