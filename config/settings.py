@@ -177,6 +177,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: API.md answers larger bodies
 # --- Static files, served by the application itself ----------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,7 +1,19 @@
 import pytest
 
-from referrals.models import Role
+from referrals.models import ConcernCategory, CumulativeHarmRule, Role
+from referrals.reference_data import ensure_reference_data
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, StaffFactory, TeamFactory
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Categories and rules come from a data migration; a transactional test's flush removes
+    them, so put back whatever is missing before each database test."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db", "transactional_db", "live_server"
+    } & set(request.fixturenames)
+    if uses_db:
+        ensure_reference_data(ConcernCategory, CumulativeHarmRule)
 
 
 @pytest.fixture

@@ -1,40 +1,15 @@
-"""Concern categories of the Scottish Government child protection statistics, and the default
-cumulative harm rules. Both are configuration: administrators change them in the admin."""
+"""Concern categories and default cumulative harm rules (referrals/reference_data.py), and the
+cache table that rate limits share between processes."""
 
 from django.db import migrations
 
-CATEGORIES = [
-    ("domestic_abuse", "Domestic abuse", False),
-    ("neglect", "Neglect", True),
-    ("parental_mental_health", "Parental mental health problems", False),
-    ("parental_substance_misuse", "Parental alcohol or drug misuse", False),
-    ("emotional_abuse", "Emotional abuse", False),
-    ("physical_abuse", "Physical abuse", False),
-    ("sexual_abuse", "Sexual abuse", False),
-    ("non_engaging_family", "Non-engaging family", False),
-    ("child_placing_self_at_risk", "Child placing themselves at risk", False),
-    ("child_sexual_exploitation", "Child sexual exploitation", False),
-    ("child_trafficking", "Child trafficking", False),
-    ("forced_or_dangerous_labour", "Forced or dangerous labour", False),
-    ("other_concern", "Other concern", False),
-]
+from referrals.reference_data import ensure_reference_data
 
 
 def seed(apps, schema_editor):
-    ConcernCategory = apps.get_model("referrals", "ConcernCategory")
-    CumulativeHarmRule = apps.get_model("referrals", "CumulativeHarmRule")
-    for order, (code, label, is_neglect) in enumerate(CATEGORIES, start=1):
-        ConcernCategory.objects.get_or_create(
-            code=code,
-            defaults={"label": label, "is_neglect": is_neglect, "display_order": order * 10},
-        )
-    CumulativeHarmRule.objects.get_or_create(
-        name="Three concerns in twelve months",
-        defaults={"concern_count": 3, "window_days": 365},
-    )
-    CumulativeHarmRule.objects.get_or_create(
-        name="Two neglect concerns in six months",
-        defaults={"concern_count": 2, "window_days": 183, "counts_neglect_only": True},
+    ensure_reference_data(
+        apps.get_model("referrals", "ConcernCategory"),
+        apps.get_model("referrals", "CumulativeHarmRule"),
     )
 
 
