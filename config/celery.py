@@ -9,4 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("referrals_system")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.beat_schedule = {}
+# Every periodic task, in fixed UTC intervals (never local-time crontabs: they misfire at clock
+# changes). Run exactly one beat; the tasks are safe even if two run (see referrals/deadlines).
+app.conf.beat_schedule = {
+    "sweep-deadlines": {"task": "referrals.tasks.sweep_deadlines", "schedule": 60.0},
+}

@@ -46,7 +46,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "axes",
     "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the application, never from a CDN
     "referrals",
+    "referrals.api.apps.PartnerApiConfig",
     "hub",
     "ird",
 ]
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "referrals.middleware.NoStoreMiddleware",
+    "referrals.middleware.DeniedAccessAuditMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -82,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "referrals.context_processors.notifications",
+                "referrals.context_processors.navigation",
             ],
         },
     },
@@ -203,12 +207,13 @@ EMAIL_TIMEOUT = 10
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -222,6 +227,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Caches: rate limits must be shared by every process ----------------------------------
 CACHES = {
@@ -237,7 +243,38 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Partner API limits (API.md): per client, and failed token attempts per address. Kept in
+    # the shared database cache, so every web process counts together.
+    "DEFAULT_THROTTLE_RATES": {
+        "partner_client": os.environ.get("API_CLIENT_RATE", "600/min"),
+        "partner_auth_failures": os.environ.get("API_AUTH_FAILURE_RATE", "300/min"),
+    },
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Child welfare referrals: partner API",
+    "DESCRIPTION": "See referrals/api/schema.py.",  # replaced by the schema's own description
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_PERMISSIONS": ["referrals.api.permissions.IsPartnerClientOrStaff"],
+    "SERVE_AUTHENTICATION": [
+        "referrals.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "PREPROCESSING_HOOKS": ["referrals.api.schema.only_partner_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "referrals.api.schema.finish_schema",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
+}
+# Webhooks go to HTTPS addresses only; plain http to a loopback address is for development.
+WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
 
 # --- Logging: no personal data in logs; every line carries the request id -----------------
 LOGGING = {
@@ -261,3 +298,4 @@ LOGGING = {
 # --- The council --------------------------------------------------------------------------
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")
 REFERRAL_REFERENCE_PREFIX = os.environ.get("REFERRAL_REFERENCE_PREFIX", "CW")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -4,6 +4,8 @@ DATABASE_URL and CELERY_BROKER_URL, when set (CI sets them), point the tests at 
 a real broker; otherwise they run on the embedded default.
 """
 
+import os
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +15,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WEBHOOKS_ALLOW_HTTP_LOOPBACK = True  # the webhook tests receive on 127.0.0.1
+# Tasks queued by code under test run in-process; the worker tests turn this off for the
+# worker processes they start.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405
+# One test database per test run, so that runs side by side never share it. On SQLite a file,
+# not memory: the Celery worker tests start worker processes that must open it too.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
+else:
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+    }

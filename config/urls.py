@@ -9,5 +9,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("referrals.api.urls")),  # /api/v1/ (partner API), /api/schema/, /api/docs/
     path("", include("referrals.urls")),
 ]

@@ -5,9 +5,12 @@ from referrals.models import (
     Agency,
     AuditEntry,
     ChronologyEntry,
+    ClosureDay,
     ConcernCategory,
     CumulativeHarmFlag,
     CumulativeHarmRule,
+    Deadline,
+    DeadlineAlert,
     Notification,
     Person,
     Referral,
@@ -17,6 +20,7 @@ from referrals.models import (
     ScreeningDecision,
     Staff,
     Team,
+    Timescale,
 )
 
 
@@ -149,3 +153,34 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Timescale)
+class TimescaleAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "amount", "unit", "warning_before",
+                    "escalate_to_manager_after", "escalate_to_service_manager_after"]
+    search_fields = ["label", "kind"]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+
+
+class DeadlineAlertInline(admin.TabularInline):
+    model = DeadlineAlert
+    extra = 0
+    readonly_fields = ["level", "created_at", "emailed_at"]
+    can_delete = False
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ["timescale", "subject_type", "referral", "owner", "team", "due_at", "state",
+                    "level"]
+    list_filter = ["state", "level", "timescale", "team"]
+    raw_id_fields = ["referral", "owner"]
+    readonly_fields = ["next_action_at", "breached_at", "completed_at", "level"]
+    inlines = [DeadlineAlertInline]
+    date_hierarchy = "due_at"

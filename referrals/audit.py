@@ -17,13 +17,17 @@ def record(*, actor, action: str, subject: models.Model | None = None,
     if subject is not None:
         object_type = object_type or subject._meta.model_name
         object_id = object_id or str(subject.pk)
-    staff = actor if getattr(actor, "is_authenticated", False) else None
+    principal = actor if getattr(actor, "is_authenticated", False) else None
+    # A partner system's API client (referrals.api) signs in too, but is no staff account.
+    staff = None if getattr(principal, "is_api_client", False) else principal
     return AuditEntry.objects.create(
         at=timezone.now(),
         actor=staff,
         actor_label=_actor_label(actor),
-        actor_role=getattr(staff, "role", "") or "",
-        actor_agency=staff.agency.code if staff is not None and staff.agency_id else "",
+        actor_role=getattr(principal, "role", "") or "",
+        actor_agency=(
+            principal.agency.code if principal is not None and principal.agency_id else ""
+        ),
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -37,6 +41,6 @@ def record(*, actor, action: str, subject: models.Model | None = None,
 def _actor_label(actor) -> str:
     if actor is None:
         return "system"
-    if getattr(actor, "is_authenticated", False):
+    if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_api_client", False):
         return actor.username
     return str(actor)

@@ -17,17 +17,28 @@ from referrals.models import (
     Notification,
     Person,
     Referral,
-    ReferralChild,
 )
 
 
-def concerns_within(rule: CumulativeHarmRule, person: Person, *, since: datetime) -> int:
-    links = ReferralChild.objects.filter(person=person, referral__received_at__gte=since)
+def _counted(rule: CumulativeHarmRule, referrals):
     if rule.category_id is not None:
-        links = links.filter(referral__categories=rule.category_id)
+        referrals = referrals.filter(categories=rule.category_id)
     if rule.counts_neglect_only:
-        links = links.filter(referral__categories__is_neglect=True)
-    return links.values("referral_id").distinct().count()
+        referrals = referrals.filter(categories__is_neglect=True)
+    return referrals
+
+
+def concerns_within(rule: CumulativeHarmRule, person: Person, *, since: datetime,
+                    until: datetime) -> int:
+    """Concerns about `person` received in [since, until] that the rule counts."""
+    referrals = Referral.objects.filter(
+        child_links__person=person, received_at__gte=since, received_at__lte=until
+    )
+    return _counted(rule, referrals).values("pk").distinct().count()
+
+
+def counts_towards(rule: CumulativeHarmRule, referral: Referral) -> bool:
+    return _counted(rule, Referral.objects.filter(pk=referral.pk)).exists()
 
 
 def flags_evaluate(*, referral: Referral, children: list[Person]) -> list[CumulativeHarmFlag]:
@@ -39,12 +50,14 @@ def flags_evaluate(*, referral: Referral, children: list[Person]) -> list[Cumula
             person__in=children, status=CumulativeHarmFlag.Status.OPEN
         ).values_list("person_id", "rule_id")
     )
+    # A rule about neglect is not tipped over by a concern that is not about neglect.
+    rules = [rule for rule in rules if counts_towards(rule, referral)]
     for person in children:
         for rule in rules:
             if (person.pk, rule.pk) in open_pairs:
                 continue
             since = referral.received_at - timedelta(days=rule.window_days)
-            count = concerns_within(rule, person, since=since)
+            count = concerns_within(rule, person, since=since, until=referral.received_at)
             if count >= rule.concern_count:
                 raised.append(_raise_flag(referral=referral, person=person, rule=rule, count=count))
     return raised

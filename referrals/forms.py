@@ -16,11 +16,18 @@ MAX_CHILDREN = 20
 MAX_ADULTS = 20
 
 
-def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
+def yes_no_field(label: str, required_message: str, **kwargs) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label=label, choices=YES_NO, widget=forms.RadioSelect,
-        coerce=lambda value: value == "yes", **kwargs,
+        label=label,
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        error_messages={"required": required_message},
+        **kwargs,
     )
+
+
+DATE_ERRORS = {"invalid": "Enter a real date, for example 27 3 2016."}
 
 
 class DateInput(forms.DateInput):
@@ -51,42 +58,69 @@ def not_in_future(value, what: str):
 
 class ConcernForm(forms.Form):
     channel = forms.ChoiceField(
-        label="How did the concern arrive?", widget=forms.RadioSelect,
+        label="How did the concern arrive?",
+        widget=forms.RadioSelect,
         choices=[c for c in Referral.Channel.choices if c[0] != Referral.Channel.PARTNER_SYSTEM],
+        error_messages={"required": "Select how the concern arrived."},
     )
     source_agency = forms.ModelChoiceField(
-        label="Referrer's agency", queryset=Agency.objects.all(), empty_label="Choose an agency"
+        label="Referrer's agency",
+        queryset=Agency.objects.all(),
+        empty_label="Choose an agency",
+        error_messages={"required": "Select the referrer's agency."},
     )
-    referrer_name = forms.CharField(label="Referrer's name", max_length=200)
+    referrer_name = forms.CharField(
+        label="Referrer's name",
+        max_length=200,
+        error_messages={"required": "Enter the referrer's name."},
+    )
     referrer_role = forms.CharField(label="Referrer's role", max_length=200, required=False)
     referrer_phone = forms.CharField(label="Referrer's phone", max_length=40, required=False)
     referrer_email = forms.EmailField(label="Referrer's e-mail", required=False)
     occurred_at = forms.DateTimeField(
-        label="When did it happen?", required=False, widget=DateTimeInput(),
+        label="When did it happen?",
+        required=False,
+        widget=DateTimeInput(),
         help_text="Leave blank if not known.",
     )
     summary = forms.CharField(
-        label="What happened", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000,
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
         help_text="What was seen, heard or disclosed, by whom, and the child's own words.",
+        error_messages={"required": "Describe what happened."},
     )
-    immediate_risk = yes_no_field("Is any child at immediate risk?")
+    immediate_risk = yes_no_field(
+        "Is any child at immediate risk?", "Select yes if any child is at immediate risk, or no."
+    )
     categories = forms.ModelMultipleChoiceField(
-        label="Concern categories", widget=forms.CheckboxSelectMultiple,
+        label="Concern categories",
+        widget=forms.CheckboxSelectMultiple,
         queryset=ConcernCategory.objects.filter(active=True),
         error_messages={"required": "Choose at least one concern category."},
     )
-    consent_sought = yes_no_field("Was consent to share information sought?")
+    consent_sought = yes_no_field(
+        "Was consent to share information sought?",
+        "Select whether consent to share information was sought.",
+    )
     consent_given = forms.ChoiceField(
-        label="Was consent given?", required=False, widget=forms.RadioSelect,
-        choices=YES_NO, help_text="Answer if consent was sought.",
+        label="Was consent given?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=YES_NO,
+        help_text="Answer if consent was sought.",
     )
     reason_consent_not_sought = forms.CharField(
-        label="Why was consent not sought?", required=False, max_length=500,
+        label="Why was consent not sought?",
+        required=False,
+        max_length=500,
         help_text="For example: asking would place the child at greater risk.",
     )
     sharing_basis = forms.ChoiceField(
-        label="Basis for sharing information", choices=Referral.SharingBasis.choices,
+        label="Basis for sharing information",
+        choices=Referral.SharingBasis.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Select the basis for sharing information."},
     )
 
     def clean_occurred_at(self):
@@ -112,12 +146,25 @@ class ConcernForm(forms.Form):
 
 
 class PersonFormBase(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=100)
-    last_name = forms.CharField(label="Last name", max_length=100)
-    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    first_name = forms.CharField(
+        label="First name",
+        max_length=100,
+        error_messages={"required": "Enter the first name."},
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=100,
+        error_messages={"required": "Enter the last name."},
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=DateInput(), error_messages=DATE_ERRORS
+    )
 
     def clean_date_of_birth(self):
-        return not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
+        born = not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
+        if born is not None and born.year < 1900:
+            raise ValidationError("Enter a date of birth after 1900.")
+        return born
 
 
 class ChildForm(PersonFormBase):
@@ -128,28 +175,33 @@ class ChildForm(PersonFormBase):
     chi_number = forms.CharField(
         label="CHI number", max_length=14, required=False, help_text="10 digits, if known."
     )
-    sex = forms.ChoiceField(label="Sex", choices=Person.Sex.choices, initial=Person.Sex.UNKNOWN)
+    sex = forms.ChoiceField(
+        label="Sex", choices=Person.Sex.choices, initial=Person.Sex.UNKNOWN, required=False
+    )
     address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False)
     address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
     town = forms.CharField(label="Town", max_length=100, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     school = forms.CharField(label="School or nursery", max_length=200, required=False)
 
+    def clean_sex(self):
+        return self.cleaned_data.get("sex") or Person.Sex.UNKNOWN
+
     def clean(self):
         data = super().clean()
         if data.get("unborn"):
             if not data.get("expected_date_of_delivery"):
-                self.add_error("expected_date_of_delivery",
-                               "Enter the expected date of delivery for an unborn baby.")
+                self.add_error(
+                    "expected_date_of_delivery",
+                    "Enter the expected date of delivery for an unborn baby.",
+                )
             if data.get("chi_number"):
                 self.add_error("chi_number", "An unborn baby has no CHI number yet.")
         elif not data.get("date_of_birth") and "date_of_birth" not in self.errors:
             self.add_error("date_of_birth", "Enter the child's date of birth.")
         if data.get("chi_number") and not self.has_error("chi_number"):
             try:
-                data["chi_number"] = chi.validate_chi(
-                    data["chi_number"], data.get("date_of_birth")
-                )
+                data["chi_number"] = chi.validate_chi(data["chi_number"], data.get("date_of_birth"))
             except ValidationError as error:
                 self.add_error("chi_number", error)
         return data
@@ -157,16 +209,38 @@ class ChildForm(PersonFormBase):
 
 class AdultForm(PersonFormBase):
     relationship = forms.ChoiceField(
-        label="Relationship to the child", required=False,
-        choices=[("", "Not known")] + [
-            c for c in Relationship.Kind.choices
+        label="Relationship to the child",
+        required=False,
+        choices=[("", "Not known")]
+        + [
+            c
+            for c in Relationship.Kind.choices
             if c[0] not in {Relationship.Kind.SIBLING, Relationship.Kind.HALF_SIBLING}
         ],
     )
 
 
+class BaseChildFormSet(forms.BaseFormSet):
+    def clean(self):
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            chi_number = data.get("chi_number")
+            if data.get("DELETE") or not chi_number:
+                continue
+            if chi_number in seen:
+                form.add_error("chi_number", "Two children cannot have the same CHI number.")
+            seen.add(chi_number)
+
+
 ChildFormSet = formset_factory(
-    ChildForm, extra=0, min_num=1, validate_min=True, max_num=MAX_CHILDREN, validate_max=True,
+    ChildForm,
+    formset=BaseChildFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_CHILDREN,
+    validate_max=True,
     can_delete=True,
 )
 AdultFormSet = formset_factory(
@@ -176,38 +250,70 @@ AdultFormSet = formset_factory(
 
 class ScreeningForm(forms.Form):
     outcome = forms.ChoiceField(
-        label="Screening decision", choices=Decision.Outcome.choices, widget=forms.RadioSelect
+        label="Screening decision",
+        choices=Decision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a screening decision."},
     )
-    reasons = forms.CharField(label="Reasons for the decision", widget=forms.Textarea,
-                              max_length=10000)
-    risk_analysis = forms.CharField(label="Analysis of risk", widget=forms.Textarea,
-                                    max_length=10000)
-    needs_analysis = forms.CharField(label="Analysis of need", widget=forms.Textarea,
-                                     max_length=10000)
+    reasons = forms.CharField(
+        label="Reasons for the decision",
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={"required": "Enter the reasons for the decision."},
+    )
+    risk_analysis = forms.CharField(
+        label="Analysis of risk",
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={"required": "Enter your analysis of risk."},
+    )
+    needs_analysis = forms.CharField(
+        label="Analysis of need",
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={"required": "Enter your analysis of need."},
+    )
     cumulative_harm_analysis = forms.CharField(
-        label="Analysis of cumulative harm", widget=forms.Textarea, required=False,
+        label="Analysis of cumulative harm",
+        widget=forms.Textarea,
+        required=False,
         max_length=10000,
         help_text="Required while a child is flagged: what the pattern of concerns tells you.",
     )
     advice_given = forms.CharField(
-        label="Advice or signposting given", widget=forms.Textarea, required=False,
-        max_length=5000, help_text="Required with no further action.",
+        label="Advice or signposting given",
+        widget=forms.Textarea,
+        required=False,
+        max_length=5000,
+        help_text="Required with no further action.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class ScreeningReviewForm(forms.Form):
     verdict = forms.ChoiceField(
-        label="Your decision", widget=forms.RadioSelect,
+        label="Your decision",
+        widget=forms.RadioSelect,
         choices=[("approve", "Approve"), ("return", "Return for more work")],
+        error_messages={"required": "Select approve or return."},
     )
-    comment = forms.CharField(label="Comment", widget=forms.Textarea, required=False,
-                              max_length=5000, help_text="Required when returning.")
+    comment = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea,
+        required=False,
+        max_length=5000,
+        help_text="Required when returning.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CloseForm(forms.Form):
-    reason = forms.CharField(label="Reason for closing", widget=forms.Textarea, max_length=5000)
+    reason = forms.CharField(
+        label="Reason for closing",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"required": "Enter the reason for closing the referral."},
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -230,3 +336,32 @@ class MergeForm(forms.Form):
         label="I have checked that both records are the same person",
         error_messages={"required": "Confirm that both records are the same person."},
     )
+
+
+class RelationshipForm(forms.Form):
+    """Records how someone already named alongside the person is related to them."""
+
+    relative = forms.ModelChoiceField(
+        label="Who",
+        queryset=Person.objects.none(),
+        empty_label="Choose a person",
+        error_messages={"required": "Select the person."},
+    )
+    kind = forms.ChoiceField(
+        label="Is this person's",
+        choices=Relationship.Kind.choices,
+        error_messages={"required": "Select the relationship."},
+    )
+    lives_with = forms.BooleanField(label="Lives in the same household", required=False)
+    has_parental_responsibility = forms.BooleanField(
+        label="Has parental responsibility", required=False
+    )
+
+    def __init__(self, *args, connected: list[Person], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relative"].queryset = Person.objects.filter(
+            pk__in=[person.pk for person in connected]
+        )
+        self.fields["relative"].label_from_instance = lambda p: (
+            f"{p.full_name} ({p.date_of_birth:%d/%m/%Y})" if p.date_of_birth else p.full_name
+        )

@@ -17,14 +17,15 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def can_move(current: str, target: str) -> bool:
-    return target in ALLOWED_TRANSITIONS[current]
+    return target in ALLOWED_TRANSITIONS.get(current, frozenset())
 
 
 def referral_move(referral: Referral, target: str) -> Referral:
     """Set the new status on the instance (the caller saves, inside its transaction)."""
     if not can_move(referral.status, target):
-        current_label = Status(referral.status).label.lower()
-        target_label = Status(target).label.lower()
+        labels = dict(Status.choices)
+        current_label = labels.get(referral.status, referral.status).lower()
+        target_label = labels.get(target, target).lower()
         raise IllegalTransition(
             f"Referral {referral.reference} is {current_label}: "
             f"it cannot be moved to {target_label}."

@@ -8,9 +8,9 @@ says why it matched. Scoring is pure Python so that its rules can be read and te
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
-from referrals import name_matching
+from referrals import chi, name_matching
 from referrals.models import Person
 
 MAX_PREFILTERED = 300
@@ -37,8 +37,9 @@ def _swapped_day_month(value: date) -> date | None:
 def candidates_for(details: name_matching.PersonDetails) -> list[Candidate]:
     """Candidates scoring at or above the threshold, best first, each with its history."""
     query = Q(pk__in=[])
-    if details.chi_number:
-        query |= Q(chi_number=details.chi_number)
+    chi_number = chi.normalise_chi(details.chi_number)
+    if chi_number:
+        query |= Q(chi_number=chi_number)
     if details.date_of_birth:
         dates = {details.date_of_birth, _swapped_day_month(details.date_of_birth)} - {None}
         query |= Q(date_of_birth__in=dates)
@@ -62,7 +63,7 @@ def candidates_for(details: name_matching.PersonDetails) -> list[Candidate]:
             referral_count=Count("referral_links", distinct=True),
             last_referred_at=Max("referral_links__referral__received_at"),
         )
-        .order_by("-last_referred_at")[:MAX_PREFILTERED]
+        .order_by(F("last_referred_at").desc(nulls_last=True))[:MAX_PREFILTERED]
     )
     candidates = []
     for person in people:

@@ -6,7 +6,9 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 
+from referrals import audit
 from referrals.request_context import RequestContext, current
 
 
@@ -66,3 +68,29 @@ class NoStoreMiddleware:
         if not request.path.startswith(settings.STATIC_URL):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class DeniedAccessAuditMiddleware:
+    """Each refused attempt (403) by a signed-in person leaves one audit row, like the 404s
+    that access.py records for records outside their scope."""
+
+    OBJECT_KWARGS = {"referral_id": "referral", "person_id": "person"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PermissionDenied) or not request.user.is_authenticated:
+            return None
+        match = request.resolver_match
+        kwargs = match.kwargs if match else {}
+        object_type, object_id = "page", match.url_name if match else ""
+        for name, kind in self.OBJECT_KWARGS.items():
+            if name in kwargs:
+                object_type, object_id = kind, str(kwargs[name])
+        audit.record(actor=request.user, action=audit.Action.DENIED, object_type=object_type,
+                     object_id=object_id or "", detail={"method": request.method})
+        return None

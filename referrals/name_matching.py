@@ -246,21 +246,26 @@ def _shares_part(a_raw: str, b_raw: str) -> bool:
 # --------------------------------------------------------------------------
 # First names: short forms, long forms and other-language forms
 #
-# One line per name: "spellings | other forms | short forms". A name can be in
-# several lines (Alex is in Alexander and Alexandra); two first names are
-# forms of the same name when one line holds both.
+# One entry per name: "spellings | other forms | short forms", continued on
+# indented lines when long. A name can be in several entries (Alex is in
+# Alexander and Alexandra); two first names are forms of the same name when
+# one entry holds both.
 
 _FIRST_NAME_TABLE = """
 james | seumas hamish | jim jimmy jimmie jamie jem
-alexander | alasdair alastair alistair allister alister | alex alec alick sandy ally xander lex sasha
+alexander | alasdair alastair alistair allister alister
+    | alex alec alick sandy ally xander lex sasha
 alexandra | | alex alexa lexi lexie sandra sandy ally alix sasha
-elizabeth elisabeth | elspeth eliza | liz lizzie lizzy beth betty bette bess bessie betsy elsie libby lisa
+elizabeth elisabeth | elspeth eliza
+    | liz lizzie lizzy beth betty bette bess bessie betsy elsie libby lisa
 robert | raibeart | rob robbie robby bob bobby bert bertie rab rabbie
 roberta | | bobbie berta robbie
 william | uilleam | will willie willy bill billy liam wull
 margaret | mairead | maggie meg megan peggy maisie mags margo greta rita
-catherine katherine kathryn catharine kathrine | catriona caitriona kathleen caitlin | cat kate katie kathy cathy kat kay kitty
-christina christine kristina kristine | kirsten kirstin | kirsty kirstie chrissie chrissy tina chris teenie
+catherine katherine kathryn catharine kathrine | catriona caitriona kathleen caitlin
+    | cat kate katie kathy cathy kat kay kitty
+christina christine kristina kristine | kirsten kirstin
+    | kirsty kirstie chrissie chrissy tina chris teenie
 john | ian iain sean shaun shawn eoin | jack johnny johnnie jock jon
 jonathan | | jon jonny jonnie jonty
 thomas | | tom tommy tam
@@ -388,9 +393,15 @@ class _NameGroup:
 
 
 def _parse_first_name_table(table: str) -> tuple[_NameGroup, ...]:
-    groups = []
+    entries: list[str] = []
     for line in table.strip().splitlines():
-        spellings, other_forms, short_forms = line.split("|")
+        if line[:1].isspace():
+            entries[-1] += " " + line.strip()  # continuation of a long entry
+        else:
+            entries.append(line)
+    groups = []
+    for entry in entries:
+        spellings, other_forms, short_forms = entry.split("|")
         full = frozenset(normalise_name(n) for n in (spellings + " " + other_forms).split())
         short = frozenset(normalise_name(n) for n in short_forms.split())
         groups.append(_NameGroup(full=full, short=short, everything=full | short))

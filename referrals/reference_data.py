@@ -1,6 +1,9 @@
 """Reference data every installation starts with: the concern categories of the Scottish
-Government child protection statistics and the default cumulative harm rules. Administrators
-change both in the admin; this only creates what is missing, so it is safe to run again."""
+Government child protection statistics, the default cumulative harm rules and the default
+timescales. Administrators change all of them in the admin; these functions only create what
+is missing, so they are safe to run again."""
+
+from datetime import timedelta
 
 CATEGORIES = [
     ("domestic_abuse", "Domestic abuse", False),
@@ -37,4 +40,29 @@ def ensure_reference_data(concern_category_model, cumulative_harm_rule_model) ->
             name=name,
             defaults={"concern_count": count, "window_days": days,
                       "counts_neglect_only": neglect_only},
+        )
+
+
+DAY = 24  # hours
+TIMESCALES = [
+    # kind, label, amount, unit, hours: warn before, to manager after, to service manager after
+    ("screening", "Screening decision recorded", 1, "working_days", 4, 4, DAY,
+     "Local standard: screen within one working day of receipt"),
+    ("manager_approval", "Screening decision approved by a manager", 1, "working_days", 2, 4,
+     DAY, "Local standard: manager oversight within one working day"),
+    ("cppm", "Child protection planning meeting held", 28, "calendar_days", 5 * DAY, DAY,
+     2 * DAY, "National Guidance 2021 (2023), Appendix D: CPPM within 28 calendar days"),
+]
+
+
+def ensure_timescales(timescale_model) -> None:
+    for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
+        timescale_model.objects.get_or_create(
+            kind=kind,
+            defaults={
+                "label": label, "amount": amount, "unit": unit, "source": source,
+                "warning_before": timedelta(hours=warn),
+                "escalate_to_manager_after": timedelta(hours=manager),
+                "escalate_to_service_manager_after": timedelta(hours=service_manager),
+            },
         )

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from referrals import chi, name_matching
 from referrals.models import (
     CumulativeHarmFlag,
+    Deadline,
     Notification,
     Person,
     Referral,
@@ -94,6 +95,22 @@ def person_page(people: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
+def people_connected_to(person: Person) -> list[Person]:
+    """Everyone named in the same referrals as `person`: the people a relationship can be
+    recorded with from the person's page."""
+    referral_ids = ReferralChild.objects.filter(person=person).values("referral_id")
+    adult_referral_ids = ReferralAdult.objects.filter(person=person).values("referral_id")
+    return list(
+        Person.objects.filter(
+            Q(referral_links__referral_id__in=referral_ids)
+            | Q(referral_links__referral_id__in=adult_referral_ids)
+            | Q(adult_links__referral_id__in=referral_ids)
+            | Q(adult_links__referral_id__in=adult_referral_ids),
+            merged_into__isnull=True,
+        ).exclude(pk=person.pk).distinct().order_by("last_name", "first_name")
+    )
+
+
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z]{1,6}-\d{4}-\d{1,6}$")
 
 
@@ -127,6 +144,25 @@ def search(*, people: QuerySet[Person], referrals: QuerySet[Referral], query: st
     return SearchResults(referrals=[], people=list(people.order_by("last_name", "first_name")[
         :LIST_LIMIT
     ]))
+
+
+@dataclass
+class TeamWork:
+    overdue: list
+    due_soon: list
+
+
+def team_work(user, *, now, soon) -> TeamWork:
+    """Open deadlines of the manager's team (all teams for a service manager), overdue first."""
+    live = Deadline.objects.filter(state__in=["open", "breached"]).select_related(
+        "timescale", "owner", "team", "referral"
+    )
+    if user.role != Role.SERVICE_MANAGER:
+        live = live.filter(team_id=user.team_id)
+    return TeamWork(
+        overdue=list(live.filter(due_at__lte=now).order_by("due_at")[:200]),
+        due_soon=list(live.filter(due_at__gt=now, due_at__lte=soon).order_by("due_at")[:200]),
+    )
 
 
 def unread_count(user) -> int:

@@ -1,19 +1,35 @@
 import pytest
+from django.db import connection
 
-from referrals.models import ConcernCategory, CumulativeHarmRule, Role
-from referrals.reference_data import ensure_reference_data
+from referrals import audit_guard
+from referrals.models import ConcernCategory, CumulativeHarmRule, Role, Timescale
+from referrals.reference_data import ensure_reference_data, ensure_timescales
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, StaffFactory, TeamFactory
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Categories and rules come from a data migration; a transactional test's flush removes
-    them, so put back whatever is missing before each database test."""
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db", "transactional_db", "live_server"
-    } & set(request.fixturenames)
-    if uses_db:
-        ensure_reference_data(ConcernCategory, CumulativeHarmRule)
+def _database_baseline(request):
+    """Every database test starts with the reference data and the audit guard in place.
+
+    Categories, rules and timescales come from data migrations, and a transactional test's
+    clean-up empties every table, so whatever is missing is put back. That clean-up must also
+    empty the audit log, which the database guards: the guard is lifted for it alone."""
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or any(
+        marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db")
+    )
+    uses_db = transactional or request.node.get_closest_marker("django_db") or (
+        "db" in request.fixturenames
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    audit_guard.restore(connection)
+    ensure_reference_data(ConcernCategory, CumulativeHarmRule)
+    ensure_timescales(Timescale)
+    yield
+    if transactional:
+        audit_guard.suspend(connection)
 
 
 @pytest.fixture

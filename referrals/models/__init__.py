@@ -5,6 +5,8 @@ from referrals.models.chronology import (
     CumulativeHarmRule,
     Notification,
 )
+from referrals.models.deadlines import ClosureDay, Deadline, DeadlineAlert, Timescale
+from referrals.models.feedback import ReferralFeedback
 from referrals.models.organisation import Agency, Role, Staff, Team
 from referrals.models.people import Person, Relationship
 from referrals.models.referral import (
@@ -20,18 +22,23 @@ __all__ = [
     "Agency",
     "AuditEntry",
     "ChronologyEntry",
+    "ClosureDay",
     "ConcernCategory",
     "CumulativeHarmFlag",
     "CumulativeHarmRule",
+    "Deadline",
+    "DeadlineAlert",
     "Notification",
     "Person",
     "ReferenceCounter",
     "Referral",
     "ReferralAdult",
     "ReferralChild",
+    "ReferralFeedback",
     "Relationship",
     "Role",
     "ScreeningDecision",
     "Staff",
     "Team",
+    "Timescale",
 ]

@@ -113,6 +113,7 @@ class Notification(models.Model):
         DECISION_RETURNED = "decision_returned", "Screening decision returned"
         DECISION_APPROVED = "decision_approved", "Screening decision approved"
         IMMEDIATE_RISK = "immediate_risk", "Referral with immediate risk"
+        DEADLINE = "deadline", "Timescale"
         GENERAL = "general", "Notice"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -128,6 +129,11 @@ class Notification(models.Model):
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    alert = models.ForeignKey(
+        "DeadlineAlert", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -135,6 +141,10 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "recipient"],
+                                    name="one_notification_per_alert_and_recipient")
         ]
 
     def __str__(self) -> str:

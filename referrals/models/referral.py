@@ -117,8 +117,10 @@ class ReferralChild(models.Model):
     proposed_match = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order named in the concern.")
 
     class Meta:
+        ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["referral", "person"], name="referral_child_unique")
         ]
@@ -131,8 +133,10 @@ class ReferralAdult(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="adult_links")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="adult_links")
     relationship = models.CharField(max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order named in the concern.")
 
     class Meta:
+        ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["referral", "person"], name="referral_adult_unique")
         ]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from referrals import audit, chronology, cumulative_harm, notifications
+from referrals import audit, chronology, cumulative_harm, deadlines, notifications
 from referrals.models import (
     Agency,
     ChronologyEntry,
@@ -126,7 +126,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
     audit.record(actor=actor, action=audit.Action.CREATE, subject=referral)
 
     children = []
-    for child in concern.children:
+    for position, child in enumerate(concern.children):
         person = child.existing or _person_create(child.details, actor=actor)
         if child.existing is not None:
             _fill_blanks(person, child.details, actor=actor)
@@ -136,13 +136,14 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
             match=_match_kind(child),
             match_score=child.match_score,
             proposed_match=child.to_confirm,
+            position=position,
         )
         children.append(person)
 
-    for adult in concern.adults:
+    for position, adult in enumerate(concern.adults):
         person = adult.existing or _person_create(adult.details, actor=actor)
         ReferralAdult.objects.create(
-            referral=referral, person=person, relationship=adult.relationship
+            referral=referral, person=person, relationship=adult.relationship, position=position
         )
         if adult.relationship in Relationship.Kind.values:
             for child in children:
@@ -160,6 +161,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
         recorded_by=received_by,
     )
     cumulative_harm.flags_evaluate(referral=referral, children=children)
+    deadlines.referral_step_open(referral, "screening", owner=received_by, starts_at=received_at)
     if concern.immediate_risk:
         notifications.notify(
             notifications.team_managers(team),

@@ -1,6 +1,7 @@
 """People records: recording relationships and merging duplicates."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from referrals import audit, chronology
@@ -36,6 +37,20 @@ def relationship_record(
     return relationship
 
 
+def _move_relationships(*, duplicate: Person, keep: Person) -> None:
+    for relationship in Relationship.objects.filter(Q(person=duplicate) | Q(relative=duplicate)):
+        person_id = keep.pk if relationship.person_id == duplicate.pk else relationship.person_id
+        relative_id = (keep.pk if relationship.relative_id == duplicate.pk
+                       else relationship.relative_id)
+        if person_id != relative_id:  # two records of one person are not related to each other
+            Relationship.objects.get_or_create(
+                person_id=person_id, relative_id=relative_id, kind=relationship.kind,
+                defaults={"lives_with": relationship.lives_with,
+                          "has_parental_responsibility": relationship.has_parental_responsibility},
+            )
+        relationship.delete()
+
+
 @transaction.atomic
 def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
     """Fold `duplicate` into `keep`: its referrals, chronology, flags and relationships move
@@ -67,32 +82,20 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
         keep.save(update_fields=changed)
 
     for link_model in (ReferralChild, ReferralAdult):
-        already = set(link_model.objects.filter(person=keep).values_list("referral_id", flat=True))
-        link_model.objects.filter(person=duplicate).exclude(referral_id__in=already).update(
-            person=keep
-        )
+        shared = link_model.objects.filter(person=keep).values("referral_id")
+        # A referral naming both records now names the kept one once.
+        link_model.objects.filter(person=duplicate, referral_id__in=shared).delete()
+        link_model.objects.filter(person=duplicate).update(person=keep)
     ChronologyEntry.objects.filter(person=duplicate).update(person=keep)
-    open_rules = set(
-        CumulativeHarmFlag.objects.filter(person=keep, status=CumulativeHarmFlag.Status.OPEN)
-        .values_list("rule_id", flat=True)
-    )
-    CumulativeHarmFlag.objects.filter(person=duplicate).exclude(
-        status=CumulativeHarmFlag.Status.OPEN, rule_id__in=open_rules
-    ).update(person=keep)
-    for relationship in Relationship.objects.filter(person=duplicate):
-        if relationship.relative_id != keep.pk:
-            Relationship.objects.get_or_create(
-                person=keep, relative_id=relationship.relative_id, kind=relationship.kind,
-                defaults={"lives_with": relationship.lives_with,
-                          "has_parental_responsibility": relationship.has_parental_responsibility},
-            )
-    for relationship in Relationship.objects.filter(relative=duplicate):
-        if relationship.person_id != keep.pk:
-            Relationship.objects.get_or_create(
-                person_id=relationship.person_id, relative=keep, kind=relationship.kind,
-                defaults={"lives_with": relationship.lives_with,
-                          "has_parental_responsibility": relationship.has_parental_responsibility},
-            )
+    open_rules = CumulativeHarmFlag.objects.filter(
+        person=keep, status=CumulativeHarmFlag.Status.OPEN
+    ).values("rule_id")
+    # The kept record's open flag for the same rule stands for both.
+    CumulativeHarmFlag.objects.filter(
+        person=duplicate, status=CumulativeHarmFlag.Status.OPEN, rule_id__in=open_rules
+    ).delete()
+    CumulativeHarmFlag.objects.filter(person=duplicate).update(person=keep)
+    _move_relationships(duplicate=duplicate, keep=keep)
 
     chronology.chronology_add(
         people=[keep], kind=ChronologyEntry.Kind.RECORD_MERGED,

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from referrals import audit, chronology, cumulative_harm, lifecycle, notifications
+from referrals import audit, chronology, cumulative_harm, deadlines, lifecycle, notifications
 from referrals.access import can_approve, can_screen
+from referrals.api import webhooks
 from referrals.errors import EditConflict, NotPermitted, ScreeningRefused
 from referrals.models import (
     ChronologyEntry,
@@ -82,6 +83,8 @@ def screening_propose(
     if referral.status == Status.RECEIVED:
         lifecycle.referral_move(referral, Status.SCREENING)
     _save(referral, "status")
+    deadlines.referral_step_done(referral, "screening")
+    deadlines.referral_step_open(referral, "manager_approval", starts_at=now)
     chronology.chronology_add(
         people=list(referral.children.all()),
         kind=ChronologyEntry.Kind.SCREENING_PROPOSED,
@@ -99,6 +102,7 @@ def screening_propose(
     )
     audit.record(actor=proposed_by, action=audit.Action.CREATE, subject=decision,
                  detail={"referral": str(referral.pk), "outcome": outcome})
+    webhooks.concern_event(referral, webhooks.STATUS_CHANGED)
     return decision
 
 
@@ -110,6 +114,45 @@ def _locked_proposal(decision: ScreeningDecision, expected_version: int | None):
             f"This screening decision has already been {decision.get_state_display().lower()}."
         )
     return referral, decision
+
+
+_REVIEW_OUTCOMES = {
+    ScreeningDecision.State.APPROVED: (
+        ChronologyEntry.Kind.SCREENING_APPROVED, Notification.Kind.DECISION_APPROVED, "approved"
+    ),
+    ScreeningDecision.State.RETURNED: (
+        ChronologyEntry.Kind.SCREENING_RETURNED, Notification.Kind.DECISION_RETURNED, "returned"
+    ),
+}
+
+
+def _record_review(*, referral: Referral, decision: ScreeningDecision, reviewer, state: str,
+                   comment: str, now) -> None:
+    """What approving and returning share: the decision's new state, the children's
+    chronology, word to the proposer and the audit row."""
+    decision.state = state
+    decision.reviewed_by = reviewer
+    decision.reviewed_at = now
+    decision.review_comment = comment
+    decision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+    chronology_kind, notification_kind, verb = _REVIEW_OUTCOMES[state]
+    chronology.chronology_add(
+        people=list(referral.children.all()),
+        kind=chronology_kind,
+        summary=f"Screening decision {verb}: {decision.get_outcome_display()}.",
+        occurred_at=now,
+        referral=referral,
+        recorded_by=reviewer,
+    )
+    notifications.notify(
+        [decision.proposed_by],
+        kind=notification_kind,
+        title=f"Screening decision {verb}: {referral.reference}",
+        body=comment,
+        referral=referral,
+    )
+    audit.record(actor=reviewer, action=audit.Action.CHANGE, subject=decision,
+                 detail={"referral": str(referral.pk), "state": state})
 
 
 @transaction.atomic
@@ -124,35 +167,19 @@ def screening_approve(
         raise NotPermitted("A screening decision must be approved by someone other than "
                            "the person who proposed it.")
     now = timezone.now()
-    decision.state = ScreeningDecision.State.APPROVED
-    decision.reviewed_by = approved_by
-    decision.reviewed_at = now
-    decision.review_comment = comment
-    decision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
     lifecycle.referral_move(referral, Status.DECIDED)
     _save(referral, "status")
+    _record_review(referral=referral, decision=decision, reviewer=approved_by,
+                   state=ScreeningDecision.State.APPROVED, comment=comment, now=now)
+    deadlines.referral_step_done(referral, "manager_approval")
+    if decision.outcome == ScreeningDecision.Outcome.CHILD_PROTECTION:
+        deadlines.referral_step_open(referral, "cppm", owner=decision.proposed_by, starts_at=now)
     if decision.cumulative_harm_analysis:
         CumulativeHarmFlag.objects.filter(
             person__referral_links__referral=referral, status=CumulativeHarmFlag.Status.OPEN
         ).update(status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision,
                  addressed_at=now)
-    chronology.chronology_add(
-        people=list(referral.children.all()),
-        kind=ChronologyEntry.Kind.SCREENING_APPROVED,
-        summary=f"Screening decision approved: {decision.get_outcome_display()}.",
-        occurred_at=now,
-        referral=referral,
-        recorded_by=approved_by,
-    )
-    notifications.notify(
-        [decision.proposed_by],
-        kind=Notification.Kind.DECISION_APPROVED,
-        title=f"Screening decision approved: {referral.reference}",
-        body=comment,
-        referral=referral,
-    )
-    audit.record(actor=approved_by, action=audit.Action.CHANGE, subject=decision,
-                 detail={"referral": str(referral.pk), "state": decision.state})
+    webhooks.concern_event(referral, webhooks.DECISION_APPROVED)
     return decision
 
 
@@ -167,29 +194,11 @@ def screening_return(
     if not comment.strip():
         raise ScreeningRefused("Say what needs more work before returning the decision.")
     now = timezone.now()
-    decision.state = ScreeningDecision.State.RETURNED
-    decision.reviewed_by = returned_by
-    decision.reviewed_at = now
-    decision.review_comment = comment
-    decision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
     _save(referral)
-    chronology.chronology_add(
-        people=list(referral.children.all()),
-        kind=ChronologyEntry.Kind.SCREENING_RETURNED,
-        summary="Screening decision returned for more work.",
-        occurred_at=now,
-        referral=referral,
-        recorded_by=returned_by,
-    )
-    notifications.notify(
-        [decision.proposed_by],
-        kind=Notification.Kind.DECISION_RETURNED,
-        title=f"Screening decision returned: {referral.reference}",
-        body=comment,
-        referral=referral,
-    )
-    audit.record(actor=returned_by, action=audit.Action.CHANGE, subject=decision,
-                 detail={"referral": str(referral.pk), "state": decision.state})
+    _record_review(referral=referral, decision=decision, reviewer=returned_by,
+                   state=ScreeningDecision.State.RETURNED, comment=comment, now=now)
+    deadlines.referral_step_done(referral, "manager_approval")
+    deadlines.referral_step_open(referral, "screening", owner=decision.proposed_by, starts_at=now)
     return decision
 
 
@@ -206,6 +215,7 @@ def referral_close(
     referral.closed_at = timezone.now()
     referral.closure_reason = reason
     _save(referral, "status", "closed_at", "closure_reason")
+    deadlines.referral_steps_cancel(referral)
     chronology.chronology_add(
         people=list(referral.children.all()),
         kind=ChronologyEntry.Kind.REFERRAL_CLOSED,
@@ -216,4 +226,5 @@ def referral_close(
     )
     audit.record(actor=closed_by, action=audit.Action.CHANGE, subject=referral,
                  detail={"status": referral.status})
+    webhooks.concern_event(referral, webhooks.STATUS_CHANGED)
     return referral

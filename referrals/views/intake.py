@@ -102,12 +102,17 @@ def referral_new(request):
 
 def _render_confirm(request, concern_form, children, adults, signed, choices=None,
                     errors=None, status=200):
+    choices, errors = choices or {}, errors or {}
+    people = _people_to_confirm(children, adults)
+    for person in people:
+        person["error"] = errors.get(person["field"], "")
+        person["choice"] = choices.get(person["field"], "")
     return render(request, "referrals/intake_confirm.html", {
-        "concern_form": concern_form,
-        "people": _people_to_confirm(children, adults),
+        "people": people,
         "payload": signed,
-        "choices": choices or {},
-        "errors": errors or {},
+        "has_choices": bool(choices),
+        "form_error": errors.get("form", ""),
+        "has_errors": bool(errors),
     }, status=status)
 
 
@@ -131,16 +136,25 @@ def _confirm_step(request, action):
     choices = {person["field"]: request.POST.get(person["field"], "") for person in people}
     errors = {}
     chosen = {}
+    taken = set()
     for person in people:
         allowed = {str(c.person.pk): c for c in person["candidates"]}
         choice = choices[person["field"]]
-        if choice == "new":
+        name = "{first_name} {last_name}".format(**person["form"].cleaned_data)
+        if choice == "new" and any(c.certain for c in person["candidates"]):
+            errors[person["field"]] = (
+                f"A record with {name}'s CHI number already exists: choose that record."
+            )
+        elif choice == "new":
             chosen[person["field"]] = None
+        elif choice in allowed and choice in taken:
+            errors[person["field"]] = (
+                f"You chose the same record for two people: choose again for {name}."
+            )
         elif choice in allowed:
             chosen[person["field"]] = allowed[choice]
+            taken.add(choice)
         else:
-            name = f'{person["form"].cleaned_data["first_name"]} ' \
-                   f'{person["form"].cleaned_data["last_name"]}'
             errors[person["field"]] = f"Choose the record for {name}, or a new record."
     if errors:
         return _render_confirm(request, concern_form, children, adults, signed, choices,
@@ -156,10 +170,15 @@ def _confirm_step(request, action):
                 received_by=request.user,
             )
         except IntegrityError:
-            # The same form submitted twice at once: the other request recorded it.
+            # The same form submitted twice at once: the other request recorded it. Anything
+            # else (a CHI number another record took in the meantime) is for the user to see.
             existing = Referral.objects.filter(intake_token=token).first()
             if existing is None:
-                raise
+                return _render_confirm(
+                    request, concern_form, children, adults, signed, choices,
+                    {"form": "Someone else has just recorded one of these people. Check the "
+                             "choices below and save again."}, status=409,
+                )
         messages.success(request, f"Referral {existing.reference} recorded.")
     return redirect("referral_detail", referral_id=existing.pk)
 

@@ -1,23 +1,32 @@
 """Pages for social workers, managers and quality staff. Thin: access, form, service, render."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from referrals import access, audit, chronology, cumulative_harm, matching, selectors
 from referrals.errors import DomainError, EditConflict
-from referrals.forms import CloseForm, MergeForm, ScreeningForm, ScreeningReviewForm, SearchForm
+from referrals.forms import (
+    CloseForm,
+    MergeForm,
+    RelationshipForm,
+    ScreeningForm,
+    ScreeningReviewForm,
+    SearchForm,
+)
 from referrals.models import Notification, ScreeningDecision
 from referrals.services import people as people_services
 from referrals.services import screening
 
 
 @login_required
+@require_safe
 def home(request):
     context = {"can_intake": access.can_intake(request.user)}
     if access.is_social_work_staff(request.user):
@@ -65,6 +74,7 @@ def _detail_context(request, referral, **forms):
 
 
 @login_required
+@require_safe
 def referral_detail(request, referral_id):
     referral = _load_referral(request, referral_id)
     audit.record(actor=request.user, action=audit.Action.VIEW, subject=referral)
@@ -151,6 +161,7 @@ def referral_close(request, referral_id):
 
 
 @login_required
+@require_safe
 def person_detail(request, person_id):
     person = access.access_person(
         request.user, person_id, selectors.person_page(access.people_visible_to(request.user))
@@ -158,10 +169,39 @@ def person_detail(request, person_id):
     entries = list(chronology.chronology_of(person))
     audit.record(actor=request.user, action=audit.Action.VIEW, subject=person,
                  detail={"page": "chronology"})
+    return _person_page(request, person, entries)
+
+
+def _person_page(request, person, entries, relationship_form=None, status=200):
+    can_record = access.can_screen(request.user) and person.merged_into_id is None
+    if can_record and relationship_form is None:
+        relationship_form = RelationshipForm(
+            connected=selectors.people_connected_to(person), prefix="relationship"
+        )
     return render(request, "referrals/person_detail.html", {
         "person": person, "entries": entries,
         "can_merge": access.can_merge_people(request.user),
-    })
+        "relationship_form": relationship_form if can_record else None,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def relationship_new(request, person_id):
+    person = access.access_person(
+        request.user, person_id, selectors.person_page(access.people_visible_to(request.user))
+    )
+    if not access.can_screen(request.user):
+        raise PermissionDenied("Only social work staff can record relationships.")
+    form = RelationshipForm(request.POST, connected=selectors.people_connected_to(person),
+                            prefix="relationship")
+    if form.is_valid():
+        people_services.relationship_record(person=person, recorded_by=request.user,
+                                            **form.cleaned_data)
+        messages.success(request, "Relationship recorded.")
+        return redirect("person_detail", person_id=person.pk)
+    return _person_page(request, person, list(chronology.chronology_of(person)), form,
+                        status=400)
 
 
 @login_required
@@ -212,6 +252,18 @@ def search(request):
                              + [str(r.pk) for r in results.referrals]})
     return render(request, "referrals/search.html", {"form": form, "results": results},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def team_work(request):
+    """A manager's view of the team's overdue and due-soon work."""
+    if not (access.is_social_work_staff(request.user)
+            and request.user.role in access.MANAGER_ROLES):
+        raise PermissionDenied("This page is for team and service managers.")
+    now = timezone.now()
+    work = selectors.team_work(request.user, now=now, soon=now + timedelta(days=2))
+    return render(request, "referrals/team_work.html", {"work": work, "now": now})
 
 
 @login_required

@@ -1,0 +1,150 @@
+"""Strict JSON fields. Partner payloads are untrusted: a string is a JSON string, a boolean a JSON
+boolean, a date `YYYY-MM-DD`, a time ISO 8601 *with* an offset. DRF's own fields coerce
+(`"true"` -> True, `12` -> "12", naive times -> local time), which API.md rules out."""
+
+import datetime
+import re
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
+_SPACED_OFFSET = re.compile(r"(?<=\d) (\d{2}:\d{2})$")
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+CLOCK_SKEW = datetime.timedelta(minutes=5)  # partner clocks run a little fast
+
+
+def _printable(value: str) -> bool:
+    """No NUL (PostgreSQL refuses it) and no lone surrogates (not encodable as UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {
+        "invalid": "Enter text (a JSON string).",
+        "unprintable": "Remove the NUL or invalid characters from this text.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not _printable(data):
+            self.fail("unprintable")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _printable(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanField(serializers.Field):
+    """Only JSON `true` or `false`: not "true", 1 or "yes"."""
+
+    default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+class StrictDateField(serializers.Field):
+    """`YYYY-MM-DD`, a real date, from 1900 on; `past_only` refuses dates after today (UK)."""
+
+    default_error_messages = {
+        "invalid": "Enter a date as YYYY-MM-DD.",
+        "future": "This date is in the future.",
+        "too_early": "Dates before 1900-01-01 are not accepted.",
+    }
+
+    def __init__(self, *, past_only: bool = False, **kwargs):
+        self.past_only = past_only
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _DATE.fullmatch(data):
+            self.fail("invalid")
+        try:
+            value = datetime.date.fromisoformat(data)
+        except ValueError:
+            self.fail("invalid")
+        if value < EARLIEST_DATE:
+            self.fail("too_early")
+        if self.past_only and value > timezone.localdate():
+            self.fail("future")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat() if value is not None else None
+
+
+def parse_aware_datetime(data) -> datetime.datetime | None:
+    """An ISO 8601 time with an offset, in UTC; None if it is not one (or is out of range)."""
+    if not isinstance(data, str) or not _DATETIME.fullmatch(data):
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(data.upper().replace("Z", "+00:00"))
+        return value.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class StrictDateTimeField(serializers.Field):
+    """ISO 8601 with an offset (`Z` or `+01:00`); a time without one is refused, never guessed."""
+
+    default_error_messages = {
+        "invalid": "Enter a time in ISO 8601 with its offset, e.g. 2026-03-01T14:30:00Z "
+                   "or 2026-03-01T14:30:00+00:00.",
+        "future": "This time is in the future.",
+        "too_early": "Times before 1900 are not accepted.",
+    }
+
+    def __init__(self, *, past_only: bool = False, in_query: bool = False, **kwargs):
+        self.past_only = past_only
+        self.in_query = in_query
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if self.in_query and isinstance(data, str):
+            # An unencoded "+01:00" in a query string arrives as " 01:00": take it as meant.
+            data = _SPACED_OFFSET.sub(r"+\1", data)
+        value = parse_aware_datetime(data)
+        if value is None:
+            self.fail("invalid")
+        if value.date() < EARLIEST_DATE:
+            self.fail("too_early")
+        if self.past_only and value > timezone.now() + CLOCK_SKEW:
+            self.fail("future")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat() if value is not None else None

@@ -1,0 +1,186 @@
+"""OpenAPI documentation for the partner API (drf-spectacular): the bearer scheme, the common
+error responses with examples, response headers, and the description partners read first."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+
+from referrals.api import idempotency
+from referrals.api.serializers import (
+    MAX_ADULTS,
+    MAX_CHILDREN,
+    DuplicateOut,
+    ErrorOut,
+    ValidationErrorOut,
+)
+
+DESCRIPTION = """\
+Police, health and other partner systems submit child welfare and protection concerns to the
+council and read what became of them: status, the approved screening decision, IRD summary and
+practice hub feedback.
+
+**Authentication.** `Authorization: Bearer <token>`. A token belongs to one API client, which
+belongs to one agency; it expires (90 days by default) and can be revoked. A client may hold
+two tokens while it rotates. Missing, malformed, expired, revoked or unknown tokens get 401 with
+`WWW-Authenticate: Bearer`; a disabled client gets 403. Too many failed token attempts from one
+address (300 a minute by default) get 429 with `Retry-After`.
+
+**Scope.** A client sees the concerns its own agency submitted. Anything else is 404, exactly
+as if it did not exist.
+
+**Formats.** JSON in and out (`Content-Type: application/json`; any other, or none with a body,
+is 415). Identifiers are UUIDs; times are ISO 8601 *with* an offset (a time without one is a
+400); dates are `YYYY-MM-DD`. Strings are JSON strings and booleans JSON booleans: no coercion.
+Unknown fields in a request body are ignored. Bodies over 1 MiB get 413.
+
+**Errors.** Every error is JSON with `detail`; a 400 for invalid input also has `errors`, which
+names each invalid field by its path (`children[1].chi_number`) with messages.
+
+**Limits.** 600 requests a minute per client by default (429 with `Retry-After` in seconds).
+Lists are paginated with `page` and `page_size` (at most 100): `{"next", "previous", "results"}`.
+
+**Idempotency.** `POST /api/v1/concerns/` needs an `Idempotency-Key` header (1 to 255 visible
+ASCII characters). Keys are per client and kept at least 24 hours. A 400 stores nothing, so the
+key can be reused with a corrected body. Otherwise the same key with an equivalent JSON body
+returns the original status, body and `Location` with `Idempotent-Replayed: true` and creates
+nothing; the same key with a different body is 422; the same key while the first request is
+still being processed is 409. A new key with an `external_reference` the client already used is
+409, naming the existing concern's `id`.
+
+**Events.** `concern.status_changed`, `concern.decision_approved` and `concern.feedback_given`
+are POSTed to the client's webhook address (if the council set one), signed with the header
+`Webhook-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, retried with
+backoff; `GET /api/v1/events/?since=` lists them for a partner that missed some.
+
+**IRDs.** A concern's `ird` is null until the IRD module lands; the IRD operations of API.md
+come with it.
+"""
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "referrals.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer",
+                "description": "An API client token: `cwr_` and 76 hexadecimal digits."}
+
+
+def only_partner_api(endpoints):
+    """The schema documents the partner API, not the schema and docs views themselves."""
+    return [
+        (path, path_regex, method, callback) for path, path_regex, method, callback in endpoints
+        if path.startswith("/api/v1/")
+    ]
+
+
+def finish_schema(result, generator, request, public):
+    result["info"]["description"] = DESCRIPTION
+    result["info"]["contact"] = {"name": "The council's children's services system team"}
+    headers = {
+        "401": {"WWW-Authenticate": {
+            "description": "`Bearer realm=\"partner-api\"`", "schema": {"type": "string"}}},
+        "429": {"Retry-After": {
+            "description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        "503": {"Retry-After": {
+            "description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    }
+    # drf-spectacular does not carry a nested list serializer's length limits over.
+    concern = result.get("components", {}).get("schemas", {}).get("ConcernInRequest")
+    if concern is not None:
+        concern["properties"]["children"].update(minItems=1, maxItems=MAX_CHILDREN)
+        concern["properties"]["adults"].update(maxItems=MAX_ADULTS)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.get("responses", {})
+            for code, extra in headers.items():
+                if code in responses:
+                    responses[code].setdefault("headers", {}).update(extra)
+            if method == "post" and path == "/api/v1/concerns/":
+                created = responses["201"].setdefault("headers", {})
+                created["Location"] = {"description": "The concern's address.",
+                                       "schema": {"type": "string", "format": "uri"}}
+                for code in ("201", "409"):
+                    responses[code].setdefault("headers", {})["Idempotent-Replayed"] = {
+                        "description": "`true` when this is the stored answer to an earlier "
+                                       "request with the same key.",
+                        "schema": {"type": "string", "enum": ["true"]},
+                    }
+    return result
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name=idempotency.HEADER, location=OpenApiParameter.HEADER, required=True, type=str,
+    pattern=idempotency.KEY_PATTERN,
+    description="1 to 255 visible ASCII characters, unique per concern. Send it again, "
+                "unchanged, when you retry.",
+    examples=[OpenApiExample("uuid", summary="A UUID",
+                             value="3f1c2a8e-8a51-4d3e-9a0a-6f2a1c5b7d10")],
+)
+
+
+def _error(description: str, example: str, serializer=ErrorOut) -> OpenApiResponse:
+    return OpenApiResponse(response=serializer, description=description, examples=[
+        OpenApiExample("error", summary=description, value={"detail": example})])
+
+
+UNAUTHORIZED = _error("Missing, malformed, expired, revoked or unknown token",
+                      "The token has expired: ask for a new one.")
+FORBIDDEN = _error("The API client has been disabled",
+                   "This API client has been disabled: ask the council's administrator.")
+NOT_FOUND = _error("No such record in the client's scope", "Not found.")
+THROTTLED = _error("Too many requests", "Request was throttled. Expected available in 12 "
+                                        "seconds.")
+NOT_ACCEPTABLE = _error("The Accept header asks for something other than JSON",
+                        "Could not satisfy the request Accept header.")
+UNAVAILABLE = _error("Briefly unavailable", "The service is briefly unavailable: retry shortly.")
+BAD_QUERY = OpenApiResponse(
+    response=ValidationErrorOut, description="An unknown filter value or a malformed parameter",
+    examples=[OpenApiExample("unknown_status", summary="Unknown status", value={
+        "detail": "The request has errors: see `errors`.",
+        "errors": {"status": ['"pending" is not a valid choice.']}})],
+)
+INVALID_CONCERN = OpenApiResponse(
+    response=ValidationErrorOut,
+    description="Invalid input (nothing is stored; the Idempotency-Key may be reused), or a "
+                "missing or malformed Idempotency-Key, or a body that is not valid JSON",
+    examples=[
+        OpenApiExample("field_errors", summary="Field errors", value={
+            "detail": "The request has errors: see `errors`.",
+            "errors": {
+                "children[1].chi_number": [
+                    "This CHI number's check digit is wrong: check it for a typing error."],
+                "categories": ["Unknown concern category: hunger. See GET /api/v1/categories/ "
+                               "for the codes."],
+                "immediate_risk": ["Must be true or false (a JSON boolean)."],
+                "occurred_at": ["Enter a time in ISO 8601 with its offset, e.g. "
+                                "2026-03-01T14:30:00Z or 2026-03-01T14:30:00+00:00."],
+            }}),
+        OpenApiExample("no_key", summary="No Idempotency-Key", value={
+            "detail": "The Idempotency-Key header is required: a unique value for this "
+                      "concern, sent again unchanged when the request is retried."}),
+    ],
+)
+CONFLICT = OpenApiResponse(
+    response=DuplicateOut,
+    description="The external_reference was already used by this client (the body names the "
+                "existing concern's id), or a request with the same Idempotency-Key is still "
+                "being processed (no id; retry shortly)",
+    examples=[
+        OpenApiExample("duplicate", summary="Duplicate external_reference", value={
+            "detail": "A concern with external_reference 'IVPD-2026-0042' was already "
+                      "submitted by this client: 6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6.",
+            "id": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6"}),
+        OpenApiExample("in_flight", summary="Still processing", value={
+            "detail": "A request with this Idempotency-Key is still being processed: retry "
+                      "shortly to get its result."}),
+    ],
+)
+TOO_LARGE = _error("The body is larger than 1 MiB", "The request body is larger than 1 MiB.")
+UNSUPPORTED = _error("The body is not JSON (or has no Content-Type)",
+                     'Unsupported media type "text/plain" in request.')
+KEY_REUSED = _error("The Idempotency-Key was used before with a different body",
+                    "This Idempotency-Key was already used with a different request body. Use "
+                    "a new key for a new concern.")
+
+COMMON = {401: UNAUTHORIZED, 403: FORBIDDEN, 406: NOT_ACCEPTABLE, 429: THROTTLED,
+          503: UNAVAILABLE}

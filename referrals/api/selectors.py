@@ -1,0 +1,148 @@
+"""Reads for the partner API, scoped to the client's agency, in a fixed number of queries.
+
+A partner sees the concerns its own agency's clients submitted, and nothing else: anything
+else is answered exactly as if it did not exist (404)."""
+
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from referrals import audit
+from referrals.api.models import ApiClient, WebhookEvent
+from referrals.models import Referral, ReferralChild, ReferralFeedback, ScreeningDecision
+
+
+def concerns_visible_to(client: ApiClient) -> QuerySet[Referral]:
+    return Referral.objects.filter(partner_submission__client__agency_id=client.agency_id)
+
+
+def concern_rows(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    return (
+        queryset.select_related("partner_submission")
+        .annotate(feedback_count=Count("feedback", distinct=True))
+        .prefetch_related(
+            "categories",
+            Prefetch("child_links", queryset=ReferralChild.objects.select_related("person")),
+            Prefetch(
+                "screening_decisions",
+                queryset=ScreeningDecision.objects.filter(
+                    state=ScreeningDecision.State.APPROVED
+                ).order_by("-reviewed_at"),
+                to_attr="approved_decisions",
+            ),
+        )
+    )
+
+
+def concern_for(client: ApiClient, concern_id: UUID) -> Referral:
+    """Out of scope and missing look the same (404); an out-of-scope attempt is audited."""
+    referral = concern_rows(concerns_visible_to(client)).filter(pk=concern_id).first()
+    if referral is None:
+        if Referral.objects.filter(pk=concern_id).exists():
+            audit.record(actor=client, action=audit.Action.DENIED, object_type="referral",
+                         object_id=str(concern_id))
+        raise Http404("No concern found.")
+    return referral
+
+
+def concern_list(client: ApiClient, *, status: str | None = None,
+                 external_reference: str | None = None, updated_since=None) -> QuerySet[Referral]:
+    """Newest first."""
+    queryset = concerns_visible_to(client)
+    if status:
+        queryset = queryset.filter(status=status)
+    if external_reference is not None:
+        queryset = queryset.filter(partner_submission__external_reference=external_reference)
+    if updated_since is not None:
+        queryset = queryset.filter(updated_at__gte=updated_since)
+    return concern_rows(queryset).order_by("-received_at", "-pk")
+
+
+def concern_data(referral: Referral) -> dict:
+    """A concern as the partner reads it: what it submitted (never what the council's records
+    hold about the children), with the council's reference, status and decision."""
+    submission = referral.partner_submission
+    submitted = submission.submitted
+    links = {str(link.pk): link for link in referral.child_links.all()}
+    children = []
+    for index, child in enumerate(submitted["children"]):
+        link_id = submission.child_link_ids[index] if index < len(submission.child_link_ids) \
+            else None
+        link = links.get(link_id)
+        person_id = None
+        if link is not None:
+            # A record merged into another answers with the record it now lives on.
+            person_id = link.person.merged_into_id or link.person_id
+        children.append({"id": person_id, **child})
+    approved = getattr(referral, "approved_decisions", None)
+    if approved is None:
+        approved = list(referral.screening_decisions.filter(
+            state=ScreeningDecision.State.APPROVED).order_by("-reviewed_at"))
+    decision = approved[0] if approved else None
+    feedback_count = getattr(referral, "feedback_count", None)
+    if feedback_count is None:
+        feedback_count = referral.feedback.count()
+    return {
+        "id": referral.pk,
+        "reference": referral.reference,
+        "external_reference": submission.external_reference,
+        "status": referral.status,
+        "received_at": referral.received_at,
+        "created_at": referral.created_at,
+        "updated_at": referral.updated_at,
+        "referrer": submitted["referrer"],
+        "occurred_at": referral.occurred_at,
+        "categories": submitted["categories"],
+        "summary": submitted["summary"],
+        "immediate_risk": submitted["immediate_risk"],
+        "children": children,
+        "adults": submitted["adults"],
+        "consent": submitted["consent"],
+        "sharing_basis": submitted["sharing_basis"],
+        "decision": None if decision is None else {
+            "code": decision.outcome, "label": decision.get_outcome_display(),
+            "approved_at": decision.reviewed_at,
+        },
+        "ird": None,  # filled in by the IRD module (ird/) once it lands
+        "feedback_count": feedback_count,
+    }
+
+
+def feedback_for(referral: Referral) -> QuerySet[ReferralFeedback]:
+    return ReferralFeedback.objects.filter(referral=referral).order_by("-given_at", "-pk")
+
+
+def feedback_item(referral: Referral, feedback_id: UUID) -> ReferralFeedback:
+    feedback = feedback_for(referral).filter(pk=feedback_id).first()
+    if feedback is None:
+        raise Http404("No feedback found.")
+    return feedback
+
+
+def feedback_data(feedback: ReferralFeedback) -> dict:
+    return {
+        "id": feedback.pk,
+        "given_at": feedback.given_at,
+        "scores": [
+            {"criterion": str(score.get("criterion", "")), "label": str(score.get("label", "")),
+             "score": score.get("score")}
+            for score in feedback.scores if isinstance(score, dict)
+        ],
+        "supported_by": [str(item) for item in feedback.supported_by],
+        "barriers": [str(item) for item in feedback.barriers],
+        "comments": feedback.comments,
+        "acknowledged_at": feedback.acknowledged_at,
+        "acknowledged_by": feedback.acknowledged_by_label or None,
+    }
+
+
+def events_for(client: ApiClient, *, since=None, event_type: str | None = None
+               ) -> QuerySet[WebhookEvent]:
+    """Events about the agency's concerns, oldest first, so a partner can catch up in order."""
+    events = WebhookEvent.objects.filter(client__agency_id=client.agency_id)
+    if since is not None:
+        events = events.filter(created_at__gt=since)
+    if event_type:
+        events = events.filter(event_type=event_type)
+    return events.order_by("created_at", "pk")

@@ -1,0 +1,280 @@
+"""Deadlines: opened when a step starts, met when it is done, swept every minute until then.
+
+Each deadline moves up levels as its moments pass: warned before it is due, overdue (owner
+told), escalated to the team manager, then to the service manager. The sweep acts on a level
+once: a DeadlineAlert row per deadline and level (unique in the database) records it, with
+one in-app notification per recipient, and its e-mail goes out from a task queued after commit.
+hub/ and ird/ open their own deadlines here with their own subject_type and url.
+"""
+
+import logging
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import KombuError
+
+from referrals import notifications, tasks
+from referrals.models import (
+    ClosureDay,
+    Deadline,
+    DeadlineAlert,
+    Notification,
+    Referral,
+    Role,
+    Staff,
+    Timescale,
+)
+from referrals.working_days import due_time
+
+logger = logging.getLogger(__name__)
+
+Level = Deadline.Level
+LIVE_STATES = [Deadline.State.OPEN, Deadline.State.BREACHED]
+SWEEP_BATCH = 200
+SWEEP_MAX_BATCHES = 50
+EMAIL_RETRY_AFTER = timedelta(minutes=5)
+
+
+def closure_days() -> frozenset[date]:
+    return frozenset(ClosureDay.objects.values_list("date", flat=True))
+
+
+def referral_subject(referral: Referral) -> dict:
+    return {
+        "referral": referral,
+        "subject_type": "referral",
+        "subject_id": str(referral.pk),
+        "url": reverse("referral_detail", args=[referral.pk]),
+    }
+
+
+def _moments(deadline: Deadline) -> dict[int, datetime | None]:
+    timescale = deadline.timescale
+    return {
+        Level.WARNED: deadline.warn_at,
+        Level.DUE: deadline.due_at,
+        Level.MANAGER: deadline.due_at + timescale.escalate_to_manager_after,
+        Level.SERVICE_MANAGER: deadline.due_at + timescale.escalate_to_service_manager_after,
+    }
+
+
+def _next_action(deadline: Deadline) -> datetime | None:
+    later = [moment for level, moment in _moments(deadline).items()
+             if level > deadline.level and moment is not None]
+    return min(later) if later else None
+
+
+def deadline_open(*, kind: str, subject_type: str, subject_id: str, url: str,
+                  starts_at: datetime, referral: Referral | None = None,
+                  owner: Staff | None = None, team=None) -> Deadline:
+    timescale = Timescale.objects.get(kind=kind)
+    due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
+    warn_at = due_at - timescale.warning_before if timescale.warning_before else None
+    deadline = Deadline(
+        timescale=timescale, referral=referral, subject_type=subject_type,
+        subject_id=subject_id, url=url, owner=owner, team=team, starts_at=starts_at,
+        warn_at=warn_at if warn_at and warn_at > starts_at else None, due_at=due_at,
+    )
+    deadline.next_action_at = _next_action(deadline)
+    deadline.save()
+    return deadline
+
+
+def live_deadlines(*, subject_type: str, subject_id: str, kind: str | None = None) -> QuerySet:
+    found = Deadline.objects.filter(subject_type=subject_type, subject_id=subject_id,
+                                    state__in=LIVE_STATES)
+    return found.filter(timescale__kind=kind) if kind else found
+
+
+def deadline_meet(*, kind: str, subject_type: str, subject_id: str) -> int:
+    """The step is done: its deadline stops chasing (a late one keeps its breached_at)."""
+    return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
+        state=Deadline.State.MET, completed_at=timezone.now(), next_action_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def deadline_cancel(*, subject_type: str, subject_id: str, kind: str | None = None) -> int:
+    return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
+        state=Deadline.State.CANCELLED, completed_at=timezone.now(), next_action_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def deadline_reassign(*, deadline: Deadline, owner: Staff | None, team=None) -> Deadline:
+    deadline.owner = owner
+    deadline.team = team or deadline.team
+    deadline.save(update_fields=["owner", "team", "updated_at"])
+    return deadline
+
+
+# --- The sweep ------------------------------------------------------------------------------
+
+def sweep(*, now: datetime | None = None) -> list[int]:
+    """Act on every deadline whose next moment has passed; returns the new alerts' ids.
+
+    Batches commit one by one. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so
+    two sweeps running at once (two beats started by mistake) share the work instead of
+    doing it twice; the unique (deadline, level) constraint makes a second alert impossible."""
+    now = now or timezone.now()
+    created: list[int] = []
+    for _ in range(SWEEP_MAX_BATCHES):
+        with transaction.atomic():
+            batch = list(
+                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state__in=LIVE_STATES, next_action_at__lte=now)
+                .select_related("timescale", "owner", "team", "referral")
+                .order_by("next_action_at")[:SWEEP_BATCH]
+            )
+            for deadline in batch:
+                created.extend(_act(deadline, now))
+        if len(batch) < SWEEP_BATCH:
+            break
+    _requeue_unsent_emails(now)
+    return created
+
+
+def _act(deadline: Deadline, now: datetime) -> list[int]:
+    passed = sorted(level for level, moment in _moments(deadline).items()
+                    if level > deadline.level and moment is not None and moment <= now)
+    if Level.DUE in passed or deadline.due_at <= now:
+        passed = [level for level in passed if level != Level.WARNED]  # too late to warn
+    alerts = []
+    for level in passed:
+        alert, created = DeadlineAlert.objects.get_or_create(deadline=deadline, level=level)
+        if created:
+            _notify(alert, deadline, level)
+            transaction.on_commit(partial(_queue_email, alert.pk), robust=True)
+            alerts.append(alert.pk)
+    if passed:
+        deadline.level = max(deadline.level, passed[-1])
+    if deadline.due_at <= now and deadline.state == Deadline.State.OPEN:
+        deadline.state = Deadline.State.BREACHED
+        deadline.breached_at = deadline.due_at
+    deadline.next_action_at = _next_action(deadline)
+    deadline.save(update_fields=["level", "state", "breached_at", "next_action_at",
+                                 "updated_at"])
+    return alerts
+
+
+def _service_managers(deadline: Deadline) -> list[Staff]:
+    if deadline.team_id and deadline.team.service_manager_id:
+        manager = deadline.team.service_manager
+        if manager.is_active:
+            return [manager]
+    agency_id = deadline.team.agency_id if deadline.team_id else None
+    managers = Staff.objects.filter(role=Role.SERVICE_MANAGER, is_active=True)
+    return list(managers.filter(agency_id=agency_id) if agency_id else managers)
+
+
+def recipients_for(deadline: Deadline, level: int) -> list[Staff]:
+    """Owner first; then the team manager; then the service manager. Nobody is never an
+    answer: a deadline without anyone to tell goes up the chain, and finally to admins."""
+    team_managers = notifications.team_managers(deadline.team) if deadline.team_id else []
+    if level in {Level.WARNED, Level.DUE}:
+        people = [deadline.owner] if deadline.owner and deadline.owner.is_active else []
+        people = people or team_managers
+    elif level == Level.MANAGER:
+        people = team_managers
+    else:
+        people = _service_managers(deadline)
+    if not people:
+        people = _service_managers(deadline)
+    if not people:
+        people = list(Staff.objects.filter(is_superuser=True, is_active=True))
+    return people
+
+
+def _subject_label(deadline: Deadline) -> str:
+    return deadline.referral.reference if deadline.referral_id else deadline.subject_type
+
+
+def alert_title(deadline: Deadline, level: int) -> str:
+    due = timezone.localtime(deadline.due_at).strftime("%d %b %Y %H:%M")
+    what = f"{deadline.timescale.label} for {_subject_label(deadline)}"
+    return {
+        Level.WARNED: f"Due soon: {what} (due {due})",
+        Level.DUE: f"Overdue: {what} (was due {due})",
+        Level.MANAGER: f"Escalated to you: {what} is overdue (was due {due})",
+        Level.SERVICE_MANAGER: f"Escalated to service manager: {what} is overdue "
+                               f"(was due {due})",
+    }[level]
+
+
+def _notify(alert: DeadlineAlert, deadline: Deadline, level: int) -> None:
+    owner = deadline.owner.get_full_name() if deadline.owner_id else "the team"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=person, kind=Notification.Kind.DEADLINE, alert=alert,
+                title=alert_title(deadline, level),
+                body=f"Owner: {owner}. {deadline.timescale.label}.",
+                referral=deadline.referral, url=deadline.url,
+            )
+            for person in {p.pk: p for p in recipients_for(deadline, level)}.values()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _queue_email(alert_id: int) -> None:
+    try:
+        tasks.send_deadline_alert_email.delay(alert_id)
+    except KombuError:
+        # The broker is down: the alert stays unsent and the next sweep queues it again.
+        logger.warning("broker unavailable; deadline alert %s e-mail will be retried", alert_id)
+
+
+def _requeue_unsent_emails(now: datetime) -> None:
+    stale = DeadlineAlert.objects.filter(
+        emailed_at__isnull=True, created_at__lte=now - EMAIL_RETRY_AFTER
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for alert_id in stale:
+        _queue_email(alert_id)
+
+
+@transaction.atomic
+def alert_email(*, alert_id: int) -> None:
+    """Send the alert's e-mail once; the lock and emailed_at make a redelivered task harmless."""
+    alert = (DeadlineAlert.objects.select_for_update(of=("self",))
+             .select_related("deadline__timescale", "deadline__referral")
+             .filter(pk=alert_id).first())
+    if alert is None or alert.emailed_at is not None:
+        return
+    addresses = sorted({
+        n.recipient.email for n in alert.notifications.select_related("recipient")
+        if n.recipient.email
+    })
+    if addresses:
+        link = f"{settings.SITE_URL.rstrip('/')}{alert.deadline.url}"
+        # Only the reference and the link: no names or other personal details in e-mail.
+        send_mail(
+            subject=alert_title(alert.deadline, alert.level),
+            message=f"{alert_title(alert.deadline, alert.level)}\n\nOpen it: {link}\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=addresses,
+        )
+    alert.emailed_at = timezone.now()
+    alert.save(update_fields=["emailed_at"])
+
+
+# --- The referral's own steps -----------------------------------------------------------------
+
+def referral_step_open(referral: Referral, kind: str, *, owner: Staff | None = None,
+                       starts_at: datetime | None = None) -> Deadline:
+    return deadline_open(kind=kind, starts_at=starts_at or timezone.now(), owner=owner,
+                         team=referral.team, **referral_subject(referral))
+
+
+def referral_step_done(referral: Referral, kind: str) -> int:
+    return deadline_meet(kind=kind, subject_type="referral", subject_id=str(referral.pk))
+
+
+def referral_steps_cancel(referral: Referral) -> int:
+    return deadline_cancel(subject_type="referral", subject_id=str(referral.pk))

@@ -1,0 +1,21 @@
+"""Celery tasks: thin wrappers around services, ids in, safe to run twice."""
+
+import smtplib
+
+from celery import shared_task
+
+from referrals import deadlines
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_deadlines() -> int:
+    return len(deadlines.sweep())
+
+
+@shared_task(
+    acks_late=True, ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True, retry_backoff_max=3600, max_retries=10,
+)
+def send_deadline_alert_email(alert_id: int) -> None:
+    deadlines.alert_email(alert_id=alert_id)

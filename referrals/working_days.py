@@ -1,0 +1,67 @@
+"""Working days and due times, computed on the council's wall clock (Europe/London).
+
+Times are stored in UTC. A due time of "two working days" keeps the local time of day across
+the change between GMT and BST, and skips weekends, Scottish public holidays (the `holidays`
+package, UK with subdivision SCT) and council closure days."""
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@lru_cache(maxsize=64)
+def scottish_public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="SCT", years=[year]).keys())
+
+
+def is_working_day(day: date, closures: frozenset[date] = frozenset()) -> bool:
+    return (
+        day.weekday() < 5
+        and day not in scottish_public_holidays(day.year)
+        and day not in closures
+    )
+
+
+def _at_local_time(day: date, local: datetime) -> datetime:
+    # zoneinfo resolves a wall time that does not exist (clocks forward) or exists twice
+    # (clocks back) by fold=0, the earlier offset: the result stays a real instant.
+    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=LONDON).astimezone(
+        UTC
+    )
+
+
+def add_working_days(start: datetime, days: int,
+                     closures: frozenset[date] = frozenset()) -> datetime:
+    """The same local time `days` working days later. Starting on a weekend or holiday, the
+    first working day after it counts as day one."""
+    local = start.astimezone(LONDON)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day, closures):
+            counted += 1
+    return _at_local_time(day, local)
+
+
+def add_calendar_days(start: datetime, days: int) -> datetime:
+    """The same local time `days` calendar days later (23 or 25 hours across a clock change)."""
+    local = start.astimezone(LONDON)
+    return _at_local_time(local.date() + timedelta(days=days), local)
+
+
+def due_time(start: datetime, amount: int, unit: str,
+             closures: frozenset[date] = frozenset()) -> datetime:
+    if unit == "minutes":
+        return start + timedelta(minutes=amount)
+    if unit == "hours":
+        return start + timedelta(hours=amount)
+    if unit == "calendar_days":
+        return add_calendar_days(start, amount)
+    if unit == "working_days":
+        return add_working_days(start, amount, closures)
+    raise ValueError(f"Unknown timescale unit: {unit}")
