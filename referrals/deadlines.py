@@ -232,11 +232,14 @@ def _queue_email(alert_id: int) -> None:
 
 
 def _requeue_unsent_emails(now: datetime) -> None:
+    """E-mail whose task never reached the broker (it was down at commit) goes out now."""
     stale = DeadlineAlert.objects.filter(
         emailed_at__isnull=True, created_at__lte=now - EMAIL_RETRY_AFTER
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for alert_id in stale:
         _queue_email(alert_id)
+    for notification_id in notifications.unsent_emails(now - EMAIL_RETRY_AFTER):
+        notifications.queue_email(notification_id)
 
 
 @transaction.atomic

@@ -1,8 +1,20 @@
-"""Telling staff what needs them: in-app notifications, and who a team's managers are."""
+"""Telling staff what needs them: in-app notifications (e-mailed too where asked), and who a
+team's managers are."""
 
+import logging
 from collections.abc import Iterable
+from functools import partial
 
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError
+
+from referrals import tasks
 from referrals.models import Notification, Person, Referral, Role, Staff, Team
+
+logger = logging.getLogger(__name__)
 
 
 def team_managers(team: Team) -> list[Staff]:
@@ -17,11 +29,55 @@ def notify(
     body: str = "",
     referral: Referral | None = None,
     person: Person | None = None,
+    url: str = "",
+    email: bool = False,
 ) -> list[Notification]:
+    """One notification per recipient. With `email`, each is also e-mailed (title and link
+    only: no personal details in e-mail) by a task queued once the transaction commits."""
     unique = {staff.pk: staff for staff in recipients}
-    return Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         Notification(
-            recipient=staff, kind=kind, title=title, body=body, referral=referral, person=person
+            recipient=staff, kind=kind, title=title, body=body, referral=referral,
+            person=person, url=url, email_wanted=email,
         )
         for staff in unique.values()
     )
+    if email:
+        for notification in created:
+            transaction.on_commit(partial(queue_email, notification.pk), robust=True)
+    return created
+
+
+def queue_email(notification_id) -> None:
+    try:
+        tasks.send_notification_email.delay(str(notification_id))
+    except KombuError:
+        # Broker down: the deadline sweep finds unsent e-mail and queues it again.
+        logger.warning("broker unavailable; notification %s e-mail will be retried",
+                       notification_id)
+
+
+def unsent_emails(older_than) -> list:
+    return list(Notification.objects.filter(
+        email_wanted=True, emailed_at__isnull=True, created_at__lte=older_than
+    ).values_list("pk", flat=True)[:200])
+
+
+@transaction.atomic
+def notification_email(*, notification_id) -> None:
+    notification = (Notification.objects.select_for_update(of=("self",))
+                    .select_related("recipient", "referral").filter(pk=notification_id).first())
+    if notification is None or notification.emailed_at is not None:
+        return
+    if notification.recipient.email:
+        link = notification.url or (
+            f"/referrals/{notification.referral_id}/" if notification.referral_id else "/"
+        )
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.title}\n\nOpen it: {settings.SITE_URL.rstrip('/')}{link}\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+    notification.emailed_at = timezone.now()
+    notification.save(update_fields=["emailed_at"])

@@ -184,3 +184,63 @@ KEY_REUSED = _error("The Idempotency-Key was used before with a different body",
 
 COMMON = {401: UNAUTHORIZED, 403: FORBIDDEN, 406: NOT_ACCEPTABLE, 429: THROTTLED,
           503: UNAVAILABLE}
+
+
+# --- Examples of success answers ------------------------------------------------------------
+
+CONCERN_EXAMPLE = {
+    "id": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+    "reference": "CW-2026-000123",
+    "external_reference": "IVPD-2026-0042",
+    "status": "decided",
+    "received_at": "2026-03-01T21:42:10Z",
+    "created_at": "2026-03-01T21:42:10Z",
+    "updated_at": "2026-03-02T10:05:00Z",
+    "referrer": {"name": "PC Anne Watt", "role": "Police constable", "phone": "01343 000000",
+                 "email": "anne.watt@example.org"},
+    "occurred_at": "2026-03-01T21:30:00Z",
+    "categories": ["neglect", "domestic_abuse"],
+    "summary": "Called to a disturbance; two children alone at home, no food in the house.",
+    "immediate_risk": True,
+    "children": [{
+        "id": "0f9a7c52-3c1d-4b8e-9f0a-5e6d7c8b9a01", "first_name": "Ava",
+        "last_name": "Smith", "date_of_birth": "2018-03-15", "unborn": False,
+        "expected_date_of_delivery": None, "chi_number": "1503181014", "sex": "female",
+        "address": {"line1": "1 High Street", "line2": "", "town": "Elgin",
+                    "postcode": "IV30 1AB"},
+        "school": "Elgin Academy"}],
+    "adults": [{"first_name": "Jo", "last_name": "Smith", "date_of_birth": None,
+                "relationship": "parent"}],
+    "consent": {"sought": False, "given": None, "reason_not_sought": "Child at risk of harm"},
+    "sharing_basis": "safeguarding",
+    "decision": {"code": "child_protection", "label": "Child protection concern: IRD needed",
+                 "approved_at": "2026-03-02T10:05:00Z"},
+    "ird": None,
+    "feedback_count": 1,
+}
+FEEDBACK_EXAMPLE = {
+    "id": "0158f2d0-683a-4c91-b990-7f5b22c15d12",
+    "given_at": "2026-03-04T09:00:00Z",
+    "scores": [{"criterion": "identifiers", "label": "Full identifiers", "score": 5},
+               {"criterion": "child_views", "label": "The child's own words", "score": 3}],
+    "supported_by": ["Clear account of what was seen and heard"],
+    "barriers": ["Named person not identified"],
+    "comments": "A clear, timely referral.",
+    "acknowledged_at": "2026-03-04T11:30:00Z",
+    "acknowledged_by": "Police Scotland iVPD",
+}
+EVENT_EXAMPLE = {
+    "id": "b7e0c1d2-3f4a-4b5c-8d9e-0f1a2b3c4d5e",
+    "type": "concern.decision_approved",
+    "created_at": "2026-03-02T10:05:00Z",
+    "data": {"concern": {key: CONCERN_EXAMPLE[key] for key in (
+        "id", "reference", "external_reference", "status", "decision", "updated_at")}},
+}
+
+
+def example(name: str, value, status_code: int = 200) -> OpenApiExample:
+    return OpenApiExample(name, value=value, response_only=True, status_codes=[status_code])
+
+
+def page_example(name: str, item: dict, next_page: str | None = None) -> OpenApiExample:
+    return example(name, {"next": next_page, "previous": None, "results": [item]})

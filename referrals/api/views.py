@@ -118,6 +118,9 @@ class ConcernsApi(PartnerApiView):
         ],
         responses={200: ConcernPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
                    **schema.COMMON},
+        examples=[schema.page_example(
+            "concerns", schema.CONCERN_EXAMPLE,
+            "https://referrals.example.org/api/v1/concerns/?page=2")],
         tags=["concerns"],
     )
     def get(self, request: Request) -> Response:
@@ -168,7 +171,8 @@ class ConcernsApi(PartnerApiView):
             "adults": [{"first_name": "Jo", "last_name": "Smith", "relationship": "parent"}],
             "consent": {"sought": False, "given": None,
                         "reason_not_sought": "Child at risk of harm"},
-        })],
+        }), schema.example("recorded", {**schema.CONCERN_EXAMPLE, "status": "received",
+                                          "decision": None, "feedback_count": 0}, 201)],
         tags=["concerns"],
     )
     def post(self, request: Request) -> Response:
@@ -251,6 +255,7 @@ class ConcernDetailApi(PartnerApiView):
         summary="Read one of your agency's concerns",
         parameters=[CONCERN_ID],
         responses={200: ConcernOut, 404: schema.NOT_FOUND, **schema.COMMON},
+        examples=[schema.example("concern", schema.CONCERN_EXAMPLE)],
         tags=["concerns"],
     )
     def get(self, request: Request, concern_id: UUID) -> Response:
@@ -270,6 +275,7 @@ class ConcernFeedbackApi(PartnerApiView):
         parameters=[CONCERN_ID, *PAGE_PARAMETERS],
         responses={200: FeedbackPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
                    **schema.COMMON},
+        examples=[schema.page_example("feedback", schema.FEEDBACK_EXAMPLE)],
         tags=["feedback"],
     )
     def get(self, request: Request, concern_id: UUID) -> Response:
@@ -291,6 +297,7 @@ class FeedbackAcknowledgeApi(PartnerApiView):
         request=None,
         responses={200: FeedbackOut, 404: schema.NOT_FOUND, 413: schema.TOO_LARGE,
                    415: schema.UNSUPPORTED, **schema.COMMON},
+        examples=[schema.example("acknowledged", schema.FEEDBACK_EXAMPLE)],
         tags=["feedback"],
     )
     def post(self, request: Request, concern_id: UUID, feedback_id: UUID) -> Response:
@@ -314,6 +321,7 @@ class CategoriesApi(PartnerApiView):
         parameters=PAGE_PARAMETERS,
         responses={200: CategoryPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
                    **schema.COMMON},
+        examples=[schema.page_example("categories", {"code": "neglect", "label": "Neglect"})],
         tags=["reference data"],
     )
     def get(self, request: Request) -> Response:
@@ -334,6 +342,7 @@ class EventsApi(PartnerApiView):
         parameters=[EventListQuery, *PAGE_PARAMETERS],
         responses={200: EventPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
                    **schema.COMMON},
+        examples=[schema.page_example("events", schema.EVENT_EXAMPLE)],
         tags=["events"],
     )
     def get(self, request: Request) -> Response:

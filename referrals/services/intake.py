@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from referrals import audit, chronology, cumulative_harm, deadlines, notifications
+from referrals import audit, chronology, cumulative_harm, deadlines, events, notifications
 from referrals.models import (
     Agency,
     ChronologyEntry,
@@ -170,6 +170,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
             body="A referral reporting immediate risk has been received.",
             referral=referral,
         )
+    events.referral_received.send(sender=Referral, referral=referral)
     return referral
 
 

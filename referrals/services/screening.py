@@ -2,13 +2,20 @@
 returns it; a decided referral is closed with a reason."""
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from referrals import audit, chronology, cumulative_harm, deadlines, lifecycle, notifications
+from referrals import (
+    audit,
+    chronology,
+    cumulative_harm,
+    deadlines,
+    events,
+    lifecycle,
+    notifications,
+)
 from referrals.access import can_approve, can_screen
 from referrals.api import webhooks
-from referrals.errors import EditConflict, NotPermitted, ScreeningRefused
+from referrals.errors import NotPermitted, ScreeningRefused
 from referrals.models import (
     ChronologyEntry,
     CumulativeHarmFlag,
@@ -16,25 +23,9 @@ from referrals.models import (
     Referral,
     ScreeningDecision,
 )
+from referrals.services import progress
 
 Status = Referral.Status
-
-
-def _lock(referral: Referral, expected_version: int | None) -> Referral:
-    """Lock the referral row and, for a form opened at `expected_version`, refuse a stale save."""
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise EditConflict(
-            f"Referral {locked.reference} was changed by someone else while you were working "
-            "on it. Your text is kept below: check the referral and submit again."
-        )
-    return locked
-
-
-def _save(referral: Referral, *fields: str) -> None:
-    referral.version = F("version") + 1
-    referral.save(update_fields=[*fields, "version", "updated_at"])
-    referral.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -52,7 +43,7 @@ def screening_propose(
 ) -> ScreeningDecision:
     if not can_screen(proposed_by):
         raise NotPermitted("Only social work staff can record a screening decision.")
-    referral = _lock(referral, expected_version)
+    referral = progress.referral_lock(referral, expected_version)
     if referral.status not in {Status.RECEIVED, Status.SCREENING}:
         raise ScreeningRefused(
             f"Referral {referral.reference} is {referral.get_status_display().lower()}: "
@@ -82,7 +73,7 @@ def screening_propose(
     )
     if referral.status == Status.RECEIVED:
         lifecycle.referral_move(referral, Status.SCREENING)
-    _save(referral, "status")
+    progress.referral_save(referral, "status")
     deadlines.referral_step_done(referral, "screening")
     deadlines.referral_step_open(referral, "manager_approval", starts_at=now)
     chronology.chronology_add(
@@ -107,7 +98,7 @@ def screening_propose(
 
 
 def _locked_proposal(decision: ScreeningDecision, expected_version: int | None):
-    referral = _lock(decision.referral, expected_version)
+    referral = progress.referral_lock(decision.referral, expected_version)
     decision = ScreeningDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.state != ScreeningDecision.State.PROPOSED:
         raise ScreeningRefused(
@@ -168,7 +159,7 @@ def screening_approve(
                            "the person who proposed it.")
     now = timezone.now()
     lifecycle.referral_move(referral, Status.DECIDED)
-    _save(referral, "status")
+    progress.referral_save(referral, "status")
     _record_review(referral=referral, decision=decision, reviewer=approved_by,
                    state=ScreeningDecision.State.APPROVED, comment=comment, now=now)
     deadlines.referral_step_done(referral, "manager_approval")
@@ -180,6 +171,7 @@ def screening_approve(
         ).update(status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision,
                  addressed_at=now)
     webhooks.concern_event(referral, webhooks.DECISION_APPROVED)
+    events.screening_approved.send(sender=Referral, referral=referral, decision=decision)
     return decision
 
 
@@ -194,7 +186,7 @@ def screening_return(
     if not comment.strip():
         raise ScreeningRefused("Say what needs more work before returning the decision.")
     now = timezone.now()
-    _save(referral)
+    progress.referral_save(referral)
     _record_review(referral=referral, decision=decision, reviewer=returned_by,
                    state=ScreeningDecision.State.RETURNED, comment=comment, now=now)
     deadlines.referral_step_done(referral, "manager_approval")
@@ -210,11 +202,11 @@ def referral_close(
         raise NotPermitted("Only social work staff can close a referral.")
     if not reason.strip():
         raise ScreeningRefused("Give the reason for closing the referral.")
-    referral = _lock(referral, expected_version)
+    referral = progress.referral_lock(referral, expected_version)
     lifecycle.referral_move(referral, Status.CLOSED)
     referral.closed_at = timezone.now()
     referral.closure_reason = reason
-    _save(referral, "status", "closed_at", "closure_reason")
+    progress.referral_save(referral, "status", "closed_at", "closure_reason")
     deadlines.referral_steps_cancel(referral)
     chronology.chronology_add(
         people=list(referral.children.all()),

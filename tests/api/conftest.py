@@ -1,14 +1,12 @@
 """Partner API fixtures: one API client per partner agency, each with a token, and a small
 client that speaks raw HTTP to the application (content types and headers exactly as sent)."""
 
-import datetime
 import json
 import uuid
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from referrals.api import services
 from referrals.models import Role
@@ -132,10 +130,6 @@ def duty_manager(duty_team):
 @pytest.fixture
 def duty_worker(duty_team):
     return StaffFactory(role=Role.SOCIAL_WORKER, team=duty_team)
-
-
-def an_hour_ago():
-    return timezone.now() - datetime.timedelta(hours=1)
 
 
 def flushable_audit_log():

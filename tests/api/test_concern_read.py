@@ -172,3 +172,25 @@ def test_status_decision_and_feedback_count_follow_the_referral(police_api, duty
     assert read["decision"]["approved_at"]
     assert read["updated_at"] > concern["updated_at"]
     assert read["ird"] is None
+
+
+def test_categories_are_listed_as_configured_and_the_read_audited(police_api, police_client):
+    before = AuditEntry.objects.count()
+
+    response = police_api.get("/api/v1/categories/", {"page_size": 100})
+
+    assert response.status_code == 200
+    codes = [c["code"] for c in response.json()["results"]]
+    assert "neglect" in codes and "domestic_abuse" in codes
+    assert set(response.json()["results"][0]) == {"code", "label"}
+    rows = AuditEntry.objects.order_by("id")[before:]
+    assert [(r.action, r.object_type, r.actor_label) for r in rows] == [
+        ("view", "concerncategory", police_client.name)]
+
+
+def test_an_unencoded_plus_in_updated_since_is_read_as_meant(police_api):
+    submit(police_api)
+    response = police_api.http.get("/api/v1/concerns/?updated_since=2020-01-01T00:00:00+00:00",
+                                    headers=police_api.headers())
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1

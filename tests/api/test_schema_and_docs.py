@@ -60,6 +60,8 @@ def test_every_operation_is_documented_with_bearer_auth_and_its_errors(schema):
         assert responses["429"]["headers"]["Retry-After"]
         success = "201" if (path, method) == ("/api/v1/concerns/", "post") else "200"
         assert success in responses
+        for code, response in responses.items():
+            assert response["content"]["application/json"]["examples"], (path, method, code)
         if "{concern_id}" in path:
             assert "404" in responses
 

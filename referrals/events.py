@@ -1,0 +1,13 @@
+"""Domain events that hub/ and ird/ listen to, so that referrals/ never imports them.
+
+Sent inside the transaction of the change they announce: a receiver's writes commit or roll
+back with it. Receivers connect in their AppConfig.ready().
+
+referral_received(referral)            a referral was recorded (web form or partner API)
+screening_approved(referral, decision) a manager approved a screening decision
+"""
+
+from django.dispatch import Signal
+
+referral_received = Signal()
+screening_approved = Signal()
