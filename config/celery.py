@@ -13,4 +13,14 @@ app.autodiscover_tasks()
 # changes). Run exactly one beat; the tasks are safe even if two run (see referrals/deadlines).
 app.conf.beat_schedule = {
     "sweep-deadlines": {"task": "referrals.tasks.sweep_deadlines", "schedule": 60.0},
+    # Practice hub: opens the audit round of the current two-month period once (unique per
+    # period), and tidies review claims past their time.
+    "open-due-audit-round": {"task": "hub.tasks.open_due_audit_round", "schedule": 3600.0},
+    "expire-review-claims": {"task": "hub.tasks.expire_review_claims", "schedule": 300.0},
+    "purge-idempotency-keys": {
+        "task": "referrals.api.tasks.purge_idempotency_keys", "schedule": 3600.0,
+    },
+    "redeliver-webhooks": {
+        "task": "referrals.api.tasks.redeliver_pending_webhooks", "schedule": 300.0,
+    },
 }

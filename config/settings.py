@@ -214,6 +214,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
+        # The file broker polls; a short interval keeps a burst of e-mail tasks from queueing
+        # behind one another for minutes.
+        "polling_interval": 0.1,
         "store_processed": False,
     }
 else:

@@ -72,9 +72,13 @@ def _next_action(deadline: Deadline) -> datetime | None:
 
 def deadline_open(*, kind: str, subject_type: str, subject_id: str, url: str,
                   starts_at: datetime, referral: Referral | None = None,
-                  owner: Staff | None = None, team=None) -> Deadline:
+                  owner: Staff | None = None, team=None,
+                  due_at: datetime | None = None) -> Deadline:
+    """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
+    date, the end of a procedure's trial); otherwise the timescale computes it."""
     timescale = Timescale.objects.get(kind=kind)
-    due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
+    if due_at is None:
+        due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
     warn_at = due_at - timescale.warning_before if timescale.warning_before else None
     deadline = Deadline(
         timescale=timescale, referral=referral, subject_type=subject_type,

@@ -69,6 +69,8 @@ def start_worker(queue):
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)  # leave no test messages in a shared broker
 
 
 @pytest.fixture
