@@ -10,5 +10,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("referrals.api.urls")),  # /api/v1/ (partner API), /api/schema/, /api/docs/
+    path("hub/", include("hub.urls")),  # the practice hub
     path("", include("referrals.urls")),
+    path("ird/", include("ird.urls")),  # inter-agency referral discussions
 ]
+
+handler500 = "referrals.views.ops.server_error"

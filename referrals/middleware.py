@@ -94,3 +94,4 @@ class DeniedAccessAuditMiddleware:
         audit.record(actor=request.user, action=audit.Action.DENIED, object_type=object_type,
                      object_id=object_id or "", detail={"method": request.method})
         return None
+

@@ -1,10 +1,12 @@
 """Health checks for load balancers and orchestrators (no login, no personal data)."""
 
 import logging
+import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -53,3 +55,27 @@ def readyz(request):
     if not ready:
         response["Retry-After"] = "10"
     return response
+
+
+def server_error(request):
+    """The 500 handler. While the database is down or restarting the answer is 503 with
+    Retry-After instead, so that clients and load balancers retry; either way the body is
+    generic (no traceback, no SQL) and carries the request id for the service desk."""
+    error = sys.exc_info()[1]
+    request_id = getattr(request, "request_id", "")
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", type(error).__name__)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": "The service is briefly unavailable. Try again "
+                                               "in a minute.", "request_id": request_id},
+                                    status=503)
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(
+                {"request_id": request_id}), status=503)
+        response["Retry-After"] = "10"
+        return response
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side.",
+                             "request_id": request_id}, status=500)
+    return HttpResponse(loader.get_template("500.html").render({"request_id": request_id}),
+                        status=500)

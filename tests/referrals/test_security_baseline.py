@@ -350,3 +350,40 @@ def test_server_error_shows_no_traceback():
                  'File "', settings.SECRET_KEY):
         assert leak not in body
     assert_security_headers(response)
+
+
+def test_a_database_outage_is_503_with_retry_after_not_500(client, social_worker, monkeypatch):
+    from django.db import OperationalError
+
+    from referrals import selectors
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    client.force_login(social_worker)
+    monkeypatch.setattr(selectors, "home_lists", database_down)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "server closed" not in response.content.decode()
+
+
+def test_a_database_outage_inside_middleware_is_503_too(client, social_worker, monkeypatch):
+    """The session is read by middleware, before any view: the 500 handler still says 503."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    client.force_login(social_worker)
+
+    def database_down(self):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(SessionStore, "load", database_down)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "could not connect" not in response.content.decode()
+    api = client.get("/api/v1/concerns/")
+    assert api.status_code in {401, 503}  # the API authenticates by token, not session
