@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup lint demo chromium clean
+.PHONY: run test bench setup lint demo chromium clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.dev chromium
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
+
+## Benchmarks: timings of the sweep, matching and chronology at scale (printed, not asserted).
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
 
 ## Browser tests drive Debian's chromium (never a downloaded browser).
 chromium:
