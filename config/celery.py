@@ -23,4 +23,8 @@ app.conf.beat_schedule = {
     "redeliver-webhooks": {
         "task": "referrals.api.tasks.redeliver_pending_webhooks", "schedule": 300.0,
     },
+    # IRDs: calendar invitations whose task never reached the broker are sent (once each).
+    "resend-ird-calendar-messages": {
+        "task": "ird.tasks.resend_unsent_calendar_messages", "schedule": 300.0,
+    },
 }

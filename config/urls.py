@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("ird.api")),  # /api/v1/irds/: before the partner API's catch-all 404
     path("", include("referrals.api.urls")),  # /api/v1/ (partner API), /api/schema/, /api/docs/
     path("hub/", include("hub.urls")),  # the practice hub
     path("", include("referrals.urls")),

@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class IrdConfig(AppConfig):
     name = "ird"
+    verbose_name = "Inter-agency referral discussions"
+
+    def ready(self):
+        # referrals/ never imports ird/: ird connects to the core's events and fills in the
+        # core's extension points here.
+        from ird import hooks, services  # noqa: PLC0415 - app registry must be ready
+        from referrals import events, extensions  # noqa: PLC0415
+
+        events.screening_approved.connect(services.on_screening_approved,
+                                          dispatch_uid="ird.open_request_on_approval")
+        extensions.register_referral_links(hooks.referral_links)
+        extensions.register_concern_ird(hooks.concern_ird)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/screening/review/", pages.screening_review,
          name="screening_review"),
     path("referrals/<uuid:referral_id>/close/", pages.referral_close, name="referral_close"),
+    path("referrals/<uuid:referral_id>/feedback/<uuid:feedback_id>/acknowledge/",
+         pages.feedback_acknowledge, name="feedback_acknowledge"),
     path("people/<uuid:person_id>/", pages.person_detail, name="person_detail"),
     path("people/<uuid:person_id>/relationships/", pages.relationship_new,
          name="relationship_new"),

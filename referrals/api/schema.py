@@ -51,8 +51,11 @@ are POSTed to the client's webhook address (if the council set one), signed with
 `Webhook-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, retried with
 backoff; `GET /api/v1/events/?since=` lists them for a partner that missed some.
 
-**IRDs.** A concern's `ird` is null until the IRD module lands; the IRD operations of API.md
-come with it.
+**IRDs.** A concern's `ird` summarises the inter-agency referral discussion about it that your
+agency takes part in. `GET /api/v1/irds/` lists the IRDs your agency is invited to, with their
+teleconference details, the decisions once recorded and the actions your agency owns. An action
+is read with an `ETag` and updated with `PATCH` and `If-Match` (missing: 428; stale: 412); an
+action another agency owns is 403.
 """
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from referrals import audit
+from referrals import audit, extensions
 from referrals.api.models import ApiClient, WebhookEvent
 from referrals.models import Referral, ReferralChild, ReferralFeedback, ScreeningDecision
 
@@ -19,7 +19,7 @@ def concerns_visible_to(client: ApiClient) -> QuerySet[Referral]:
 
 def concern_rows(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     return (
-        queryset.select_related("partner_submission")
+        queryset.select_related("partner_submission__client")
         .annotate(feedback_count=Count("feedback", distinct=True))
         .prefetch_related(
             "categories",
@@ -104,7 +104,8 @@ def concern_data(referral: Referral) -> dict:
             "code": decision.outcome, "label": decision.get_outcome_display(),
             "approved_at": decision.reviewed_at,
         },
-        "ird": None,  # filled in by the IRD module (ird/) once it lands
+        # The IRD the agency takes part in, from ird/ through the core's extension point.
+        "ird": extensions.concern_ird(referral, submission.client.agency_id),
         "feedback_count": feedback_count,
     }
 

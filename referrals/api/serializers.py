@@ -303,7 +303,9 @@ class IrdDecisionOut(serializers.Serializer):
 
 
 class IrdOut(serializers.Serializer):
-    """Filled in once the IRD module lands; until then every concern's `ird` is null."""
+    """The inter-agency referral discussion about the concern that your agency takes part in.
+    `status`: scheduled, in_progress, concluded, signed_off or cancelled; `held_at` and
+    `decisions` once it was held. The whole IRD: GET /api/v1/irds/{id}/."""
 
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -330,8 +332,8 @@ class ConcernOut(serializers.Serializer):
     consent = ConsentOut()
     sharing_basis = serializers.ChoiceField(choices=Referral.SharingBasis.choices)
     decision = DecisionOut(allow_null=True, help_text="Once a manager approved it, else null.")
-    ird = IrdOut(allow_null=True, help_text="Null until the IRD module lands; then the IRD "
-                                            "your agency took part in, if any.")
+    ird = IrdOut(allow_null=True, help_text="The IRD about this concern that your agency "
+                                            "takes part in, else null.")
     feedback_count = serializers.IntegerField()
 
 

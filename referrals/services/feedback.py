@@ -76,6 +76,7 @@ def feedback_give(*, referral: Referral, given_by, scores, supported_by=(), barr
         title=f"Practice hub feedback: {referral.reference}",
         body="The practice hub has reviewed this referral's quality.",
         referral=referral,
+        email=True,
     )
     webhooks.concern_event(referral, webhooks.FEEDBACK_GIVEN, feedback=feedback)
     return feedback

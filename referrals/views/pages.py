@@ -6,11 +6,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from referrals import access, audit, chronology, cumulative_harm, matching, selectors
+from referrals import access, audit, chronology, cumulative_harm, extensions, matching, selectors
 from referrals.errors import DomainError, EditConflict
 from referrals.forms import (
     CloseForm,
@@ -20,7 +21,8 @@ from referrals.forms import (
     ScreeningReviewForm,
     SearchForm,
 )
-from referrals.models import Notification, ScreeningDecision
+from referrals.models import Notification, Role, ScreeningDecision
+from referrals.services import feedback as feedback_services
 from referrals.services import people as people_services
 from referrals.services import screening
 
@@ -60,8 +62,14 @@ def _detail_context(request, referral, **forms):
         and decision.state == ScreeningDecision.State.PROPOSED
         and access.can_approve(request.user, referral)
         and decision.proposed_by_id != request.user.pk,
+        # Records other apps keep about this referral (its IRDs), without importing them.
+        "related_records": extensions.referral_links(request.user, referral),
         "can_close": access.can_screen(request.user)
         and referral.status in {referral.Status.DECIDED, referral.Status.IRD_HELD},
+        # The practice hub's feedback, as the core keeps it (hub/ gives it through
+        # referrals.services.feedback); the referrer or their team manager acknowledges it.
+        "feedback": list(referral.feedback.select_related("given_by", "acknowledged_by_staff")),
+        "can_acknowledge_feedback": _can_acknowledge_feedback(request.user, referral),
     }
     context.setdefault("review_form", ScreeningReviewForm(
         initial={"version": referral.version}, prefix="review"
@@ -71,6 +79,15 @@ def _detail_context(request, referral, **forms):
     )
     context.update(forms)
     return context
+
+
+def _can_acknowledge_feedback(user, referral) -> bool:
+    """The member of staff who received the referral, or a manager of its team."""
+    if not access.is_social_work_staff(user):
+        return False
+    return user.pk == referral.received_by_id or (
+        user.role == Role.TEAM_MANAGER and user.team_id == referral.team_id
+    )
 
 
 @login_required
@@ -158,6 +175,21 @@ def referral_close(request, referral_id):
     referral = _load_referral(request, referral_id)
     return render(request, "referrals/referral_detail.html",
                   _detail_context(request, referral, close_form=form), status=400)
+
+
+@login_required
+@require_POST
+def feedback_acknowledge(request, referral_id, feedback_id):
+    referral = _load_referral(request, referral_id)
+    feedback = referral.feedback.filter(pk=feedback_id).first()
+    if feedback is None:
+        raise Http404("No feedback found.")
+    if not _can_acknowledge_feedback(request.user, referral):
+        raise PermissionDenied("Only the member of staff who received the referral, or their "
+                               "team manager, acknowledges its feedback.")
+    feedback_services.feedback_acknowledge(feedback=feedback, by=request.user)
+    messages.success(request, f"Practice hub feedback on {referral.reference} acknowledged.")
+    return redirect("referral_detail", referral_id=referral.pk)
 
 
 @login_required

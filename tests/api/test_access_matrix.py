@@ -8,11 +8,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from ird import services as ird_services
+from ird.models import Ird
 from referrals.api import services
 from referrals.api.models import ApiToken
-from referrals.models import Referral
+from referrals.models import Referral, Role
+from referrals.services import screening
 from referrals.services.feedback import feedback_give
 from tests.api.conftest import CONCERNS, PartnerClient, concern_body
+from tests.factories import StaffFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +29,19 @@ OPERATIONS = {
     "acknowledge feedback": ("POST", "/api/v1/concerns/{concern}/feedback/{feedback}/acknowledge/"),
     "list categories": ("GET", "/api/v1/categories/"),
     "list events": ("GET", "/api/v1/events/"),
+    "list irds": ("GET", "/api/v1/irds/"),
+    "read ird": ("GET", "/api/v1/irds/{ird}/"),
+    "read ird action": ("GET", "/api/v1/irds/{ird}/actions/{action}/"),
+    "update ird action": ("PATCH", "/api/v1/irds/{ird}/actions/{action}/"),
     "schema": ("GET", "/api/schema/"),
     "docs": ("GET", "/api/docs/"),
 }
 ALL = set(OPERATIONS)
 OWN_CONCERN = {"read concern", "list feedback", "acknowledge feedback"}
+# The IRD about the police's concern invites police and health (not education); the action
+# belongs to the police.
+INVITED_IRD = {"read ird", "read ird action", "update ird action"}
+POLICE_ACTION = {"read ird action", "update ird action"}
 CALLERS = ["no token", "revoked token", "expired token", "disabled client", "police client",
            "health client", "education client"]
 
@@ -43,13 +55,40 @@ def expected(caller: str, operation: str) -> int:
         return 201
     if caller != "police client" and operation in OWN_CONCERN:
         return 404
+    if caller == "education client" and operation in INVITED_IRD:
+        return 404
+    if caller == "health client" and operation in POLICE_ACTION:
+        return 403
     return 200
+
+
+def ird_about(concern_id, police, health, duty_team) -> tuple[str, str]:
+    """An IRD about the concern, police and health invited, with an action the police own."""
+    worker = StaffFactory(role=Role.SOCIAL_WORKER, team=duty_team)
+    manager = StaffFactory(role=Role.TEAM_MANAGER, team=duty_team)
+    referral = Referral.objects.get(pk=concern_id)
+    decision = screening.screening_propose(
+        referral=referral, proposed_by=worker, outcome="child_protection", reasons="r",
+        risk_analysis="r", needs_analysis="n", cumulative_harm_analysis="c")
+    screening.screening_approve(decision=decision, approved_by=manager)
+    officer = StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police))
+    nurse = StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=health))
+    ird = ird_services.ird_schedule(
+        ird=Ird.objects.get(referral=referral), by=manager, plan=ird_services.Schedule(
+            scheduled_for=timezone.now() + datetime.timedelta(hours=1), duration_minutes=60,
+            chair=officer, recorder=worker, participants=[nurse]))
+    ird = ird_services.ird_start(ird=ird, by=worker, reason="Police report.")
+    action = ird_services.action_add(ird=ird, by=worker, description="Interview.",
+                                     owner_agency=police, due_date=timezone.localdate())
+    return str(ird.pk), str(action.pk)
 
 
 @pytest.fixture
 def world(police_client, health_client, education_client, duty_team, hub_reviewer):
     police_api = PartnerClient(services.token_issue(client=police_client)[1])
     concern = police_api.submit(concern_body()).json()
+    ird, action = ird_about(concern["id"], police_client.agency, health_client.agency,
+                            duty_team)
     feedback = feedback_give(referral=Referral.objects.get(pk=concern["id"]),
                              given_by=hub_reviewer,
                              scores=[{"criterion": "c", "label": "C", "score": 4}])
@@ -72,7 +111,8 @@ def world(police_client, health_client, education_client, duty_team, hub_reviewe
         "health client": PartnerClient(services.token_issue(client=health_client)[1]),
         "education client": PartnerClient(services.token_issue(client=education_client)[1]),
     }
-    return callers, {"concern": concern["id"], "feedback": str(feedback.pk)}
+    return callers, {"concern": concern["id"], "feedback": str(feedback.pk), "ird": ird,
+                     "action": action}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -86,6 +126,10 @@ def test_every_operation_for_every_caller(world, caller):
             response = api.get(path)
         elif name == "submit concern":
             response = api.submit(concern_body())
+        elif method == "PATCH":
+            response = api.http.generic(
+                "PATCH", path, b'{"completion_note": "Interview arranged."}',
+                content_type="application/json", headers=api.headers({"If-Match": '"1"'}))
         else:
             response = api.post(path, key=None, content_type="")
         seen[name] = response.status_code
@@ -116,7 +160,8 @@ def test_the_matrix_covers_every_api_route():
     routes.discard(r"^api/(?P<rest>.*)$")  # the JSON 404 for everything else
     normalised = {
         "/" + route.replace("<uuid:concern_id>", "{concern}")
-        .replace("<uuid:feedback_id>", "{feedback}") for route in routes
+        .replace("<uuid:feedback_id>", "{feedback}").replace("<uuid:ird_id>", "{ird}")
+        .replace("<uuid:action_id>", "{action}") for route in routes
     }
     assert normalised == {template for _, template in OPERATIONS.values()}
 

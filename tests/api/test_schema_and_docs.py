@@ -49,6 +49,9 @@ def test_every_operation_is_documented_with_bearer_auth_and_its_errors(schema):
         ("/api/v1/concerns/{concern_id}/feedback/", "get"),
         ("/api/v1/concerns/{concern_id}/feedback/{feedback_id}/acknowledge/", "post"),
         ("/api/v1/categories/", "get"), ("/api/v1/events/", "get"),
+        ("/api/v1/irds/", "get"), ("/api/v1/irds/{ird_id}/", "get"),
+        ("/api/v1/irds/{ird_id}/actions/{action_id}/", "get"),
+        ("/api/v1/irds/{ird_id}/actions/{action_id}/", "patch"),
     }
     for (path, method), operation in operations.items():
         assert operation["security"] == [{"bearerAuth": []}], path

@@ -22,6 +22,8 @@ from referrals.api import idempotency, services
 from referrals.models import Referral
 from referrals.services.feedback import feedback_give
 from tests.api.conftest import PartnerClient, concern_body
+from tests.api.test_access_matrix import ird_about
+from tests.factories import AgencyFactory
 
 EXAMPLES_PER_OPERATION = 160
 KEY = re.compile(idempotency.KEY_PATTERN)
@@ -40,7 +42,10 @@ def world(db, police_client, duty_team, hub_reviewer, settings):
     feedback = feedback_give(referral=Referral.objects.get(pk=concern["id"]),
                              given_by=hub_reviewer,
                              scores=[{"criterion": "c", "label": "C", "score": 4}])
-    return {"token": token, "concern": concern["id"], "feedback": str(feedback.pk)}
+    ird, action = ird_about(concern["id"], police_client.agency, AgencyFactory(code="health"),
+                            duty_team)
+    return {"token": token, "concern": concern["id"], "feedback": str(feedback.pk),
+            "ird": ird, "action": action}
 
 
 @pytest.fixture
@@ -88,6 +93,10 @@ def test_the_api_never_fails_and_always_matches_its_schema(case, world, wsgi_app
             case.path_parameters["concern_id"] = world["concern"]
         if "feedback_id" in case.path_parameters:
             case.path_parameters["feedback_id"] = world["feedback"]
+        if "ird_id" in case.path_parameters:
+            case.path_parameters["ird_id"] = world["ird"]
+        if "action_id" in case.path_parameters:
+            case.path_parameters["action_id"] = world["action"]
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and KEY.fullmatch(key):
         # Hypothesis reuses small keys with other bodies: every one would be a 422 and never
@@ -105,7 +114,7 @@ def test_enough_requests_were_generated():
         pytest.skip("runs after the schemathesis test, in the same session")
     assert len(sent) >= MINIMUM_REQUESTS, len(sent)
     operations = {line.rsplit(" ", 1)[0] for line in sent}
-    assert len(operations) == 7, operations  # every operation of the schema
+    assert len(operations) == 11, operations  # every operation of the schema
     statuses = {line.rsplit(" ", 1)[1] for line in sent}
     assert {"200", "201", "400", "404"} <= statuses, statuses
     print(f"{len(sent)} generated requests; statuses {sorted(statuses)}")

@@ -25,11 +25,13 @@ from referrals.models import (
     Notification,
     Person,
     Referral,
+    ReferralFeedback,
     Relationship,
     Role,
     ScreeningDecision,
 )
 from referrals.services import intake, screening
+from referrals.services.feedback import feedback_give
 from referrals.views.intake import SIGNING_SALT
 from tests.factories import PersonFactory, StaffFactory, category, make_referral
 
@@ -155,6 +157,14 @@ def feedback_kwargs(world: World) -> dict:
     return {"concern_id": world.referral.pk, "feedback_id": uuid.uuid4()}
 
 
+def hub_feedback_kwargs(world: World) -> dict:
+    """The referral's practice hub feedback, given as hub/ gives it (through the core)."""
+    feedback = world.referral.feedback.first() or feedback_give(
+        referral=world.referral, given_by=None,
+        scores=[{"criterion": "identifiers", "label": "Full identifiers", "score": 5}])
+    return {"referral_id": world.referral.pk, "feedback_id": feedback.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     """`expected` maps each method the matrix checks (GET always; POST where the view accepts
@@ -229,6 +239,14 @@ MATRIX: dict[str, Route] = {
                             "close-version": world.referral.version},
         done=lambda world: _referral(world).status == Referral.Status.CLOSED,
     ),
+    "feedback_acknowledge": Route(
+        {"GET": POST_ONLY,
+         "POST": statuses(social_work=403, quality=403, outsiders=404, sw_own=302,
+                          tm_own=302)},
+        accepts=frozenset({"POST"}), record="referral", kwargs=hub_feedback_kwargs,
+        done=lambda world: ReferralFeedback.objects.filter(
+            referral=world.referral, acknowledged_at__isnull=False).exists(),
+    ),
     "person_detail": Route(
         {"GET": statuses(social_work=200, quality=200, outsiders=404)},
         record="person", kwargs=person_kwargs, audits_view=True,
@@ -284,12 +302,209 @@ MATRIX: dict[str, Route] = {
     "partner_api:categories": Route({"GET": API_ONLY}),
     "partner_api:events": Route({"GET": API_ONLY}),
     # The schema and its documentation page are also open to signed-in staff.
+    "ird_api:irds": Route({"GET": API_ONLY}),
+    "ird_api:ird_detail": Route({"GET": API_ONLY},
+                                kwargs=lambda world: {"ird_id": uuid.uuid4()}),
+    "ird_api:ird_action": Route({"GET": API_ONLY}, kwargs=lambda world: {
+        "ird_id": uuid.uuid4(), "action_id": uuid.uuid4()}),
     "partner_api:schema": Route({"GET": statuses(anonymous=401, **EVERYONE_SIGNED_IN)}),
     "partner_api:docs": Route({"GET": statuses(anonymous=401, **EVERYONE_SIGNED_IN)}),
     # Anything else under /api/ is a JSON 404 for everyone.
     "^api/(?P<rest>.*)$": Route(
         {"GET": NOT_FOUND, "POST": NOT_FOUND}, accepts=frozenset({"GET", "POST"}),
         path="/api/no-such-endpoint/",
+    ),
+    # IRD pages (ird/). Their full matrix, with real IRDs in every state and each relation
+    # to them (invited, chair, recorder, coordinator), is tests/ird/test_access_matrix.py; here
+    # every IRD route answers for an IRD nobody may see (an unknown id), the lists as they are.
+    "ird:list": Route({"GET": statuses(social_work=200, quality=200, outsiders=200,
+                                       hub_reviewer=403, administrator=403)}),
+    "ird:procedures": Route(
+        {"GET": statuses(social_work=200, quality=200, outsiders=200, hub_reviewer=403,
+                         administrator=403),
+         "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=400)},
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    "ird:procedure_detail": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404, hub_reviewer=403,
+                         administrator=403)},
+        kwargs=lambda world: {"procedure_id": uuid.uuid4()},
+    ),
+    "ird:procedure_review": Route(
+        {"GET": POST_ONLY,
+         "POST": statuses(social_work=404, quality=404, outsiders=404, hub_reviewer=403,
+                          administrator=403)},
+        accepts=frozenset({"POST"}), kwargs=lambda world: {"procedure_id": uuid.uuid4()},
+    ),
+    "ird:detail": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:calendar": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:record": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:live": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:print": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:revisions": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:schedule": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404),
+         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:quality": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404),
+         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:action": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404),
+         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "action_id": uuid.uuid4()},
+    ),
+    "ird:cancel": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:child": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "child_id": uuid.uuid4()},
+    ),
+    "ird:start": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:section": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "key": "discussion"},
+    ),
+    "ird:attendance": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:attendance_left": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "attendance_id": uuid.uuid4()},
+    ),
+    "ird:absence": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:lead": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:decision": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:decision_remove": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "decision_id": 1},
+    ),
+    "ird:action_add": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:conclude": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:sign_off": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:addendum": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:circulate": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:follow_up": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4(), "item_id": uuid.uuid4()},
+    ),
+    # Practice hub pages (hub/). Their full matrix, with reviews queued, claimed and
+    # submitted and audit rounds open and closed, is tests/hub/test_access.py; here every hub
+    # route answers for a record nobody may see (an unknown id), the other pages as they are.
+    "hub:queue": Route({"GET": statuses(social_work=403, quality=403, outsiders=403,
+                                        hub_reviewer=200)}),
+    "hub:review": Route(
+        {"GET": NOT_FOUND | {"anonymous": 302},
+         "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"GET", "POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+    ),
+    "hub:review_claim": Route(
+        {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+    ),
+    "hub:review_release": Route(
+        {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+    ),
+    "hub:team_feedback": Route({"GET": statuses(social_work=200, quality=403, outsiders=403,
+                                                sw_own=403, sw_other=403)}),
+    "hub:reports": Route({"GET": statuses(social_work=403, quality=403, outsiders=403,
+                                          committee_member=200, service_manager=200)}),
+    "hub:report_csv": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, committee_member=200,
+                         service_manager=200)},
+        kwargs=lambda world: {"table": "concerns"},
+    ),
+    "hub:audit_list": Route({"GET": statuses(social_work=403, quality=200, outsiders=403)}),
+    "hub:audit_open": Route(
+        {"GET": POST_ONLY,
+         "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=302)},
+        accepts=frozenset({"POST"}),
+    ),
+    "hub:audit_round": Route({"GET": NOT_FOUND | {"anonymous": 302}},
+                             kwargs=lambda world: {"round_id": uuid.uuid4()}),
+    "hub:audit_round_csv": Route({"GET": NOT_FOUND | {"anonymous": 302}},
+                                 kwargs=lambda world: {"round_id": uuid.uuid4()}),
+    "hub:audit_summary": Route(
+        {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"POST"}), kwargs=lambda world: {"round_id": uuid.uuid4()},
+    ),
+    "hub:audit_learning": Route({"GET": NOT_FOUND | {"anonymous": 302}},
+                                kwargs=lambda world: {"round_id": uuid.uuid4()}),
+    "hub:audit_assignment": Route(
+        {"GET": NOT_FOUND | {"anonymous": 302}, "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"assignment_id": uuid.uuid4()},
     ),
 }
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from unittest import mock
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -106,6 +107,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, agency, _team in USERS:
             self.stdout.write(f"  {username:<14} {Role(role).label} ({agency})")
+        call_command("seed_ird_demo", stdout=self.stdout)  # ird/: demo IRDs and procedure
+        call_command("seed_hub_demo", stdout=self.stdout)  # hub/: reviews, feedback, audits
 
     def _agencies(self):
         return {

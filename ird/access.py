@@ -1,0 +1,200 @@
+"""Who may see and do what with an IRD. The only way views load an IRD for a user.
+
+- The invited (chair and recorder are always invited) see the IRD, its teleconference details
+  and its record. Nobody else sees the teleconference details.
+- Coordinators (team managers of the referral's team, service managers) see the IRD's overview
+  so that they can schedule, reschedule or cancel it; its record only if they are invited.
+- The child protection committee / QA team sees signed-off IRDs (for quality review).
+- Everyone else: 404, exactly as if the IRD did not exist.
+- Only the recorder edits the record; only the chair signs it off; after sign-off nobody edits
+  it (addenda by the invited are the only change).
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ird.models import Invitation, Ird, IrdAction
+from referrals import audit
+from referrals.access import MANAGER_ROLES, SOCIAL_WORK_ROLES, is_social_work_staff
+from referrals.models import Role
+
+Status = Ird.Status
+RECORDING = frozenset({Status.IN_PROGRESS, Status.CONCLUDED})
+SCHEDULABLE = frozenset({Status.REQUESTED, Status.SCHEDULED})
+TAKES_PART_ROLES = SOCIAL_WORK_ROLES | {Role.IRD_PARTICIPANT}
+
+
+def _signed_in(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_coordinator(user) -> bool:
+    """Social work managers schedule IRDs (for their own team's referrals, or all for a
+    service manager)."""
+    return is_social_work_staff(user) and user.role in MANAGER_ROLES
+
+
+def is_quality_staff(user) -> bool:
+    return _signed_in(user) and user.role == Role.COMMITTEE
+
+
+def takes_part(user) -> bool:
+    """Whose menu shows IRDs."""
+    return _signed_in(user) and not getattr(user, "is_api_client", False) and (
+        user.role in TAKES_PART_ROLES | {Role.COMMITTEE}
+    )
+
+
+def can_be_invited(user) -> bool:
+    return _signed_in(user) and user.role in TAKES_PART_ROLES and user.agency_id is not None
+
+
+def can_lead(user) -> bool:
+    """The lead professional in a child protection investigation is a social worker."""
+    return is_social_work_staff(user)
+
+
+def invited_ird_ids(user) -> QuerySet:
+    return Invitation.objects.filter(staff=user, removed_at__isnull=True).values("ird_id")
+
+
+def irds_visible_to(user) -> QuerySet[Ird]:
+    if not _signed_in(user) or getattr(user, "is_api_client", False):
+        return Ird.objects.none()
+    if is_coordinator(user) and user.role == Role.SERVICE_MANAGER:
+        return Ird.objects.all()
+    condition = Q(pk__in=invited_ird_ids(user))
+    if is_coordinator(user):
+        condition |= Q(referral__team_id=user.team_id)
+    if is_quality_staff(user):
+        condition |= Q(status=Status.SIGNED_OFF)
+    return Ird.objects.filter(condition)
+
+
+def access_ird(user, ird_id: UUID, queryset: QuerySet | None = None) -> Ird:
+    """`queryset`, if given, must already be narrowed by `irds_visible_to(user)`."""
+    visible = queryset if queryset is not None else irds_visible_to(user)
+    try:
+        return visible.get(pk=ird_id)
+    except Ird.DoesNotExist:
+        if Ird.objects.filter(pk=ird_id).exists():
+            audit.record(actor=user, action=audit.Action.DENIED, object_type="ird",
+                         object_id=str(ird_id))
+        raise Http404("No IRD found.") from None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What one person may do with one IRD, worked out once per request."""
+
+    user: object
+    ird: Ird
+    invited: bool
+    coordinator: bool
+    quality: bool
+
+    @property
+    def status(self) -> str:
+        return self.ird.status
+
+    @property
+    def is_chair(self) -> bool:
+        return self.invited and self.ird.chair_id == self.user.pk
+
+    @property
+    def is_recorder(self) -> bool:
+        return self.invited and self.ird.recorder_id == self.user.pk
+
+    @property
+    def can_see(self) -> bool:
+        return self.invited or self.coordinator or (
+            self.quality and self.status == Status.SIGNED_OFF)
+
+    @property
+    def can_see_teleconference(self) -> bool:
+        return self.invited and self.status not in {Status.CANCELLED, Status.SIGNED_OFF}
+
+    @property
+    def can_see_record(self) -> bool:
+        return self.invited or (self.quality and self.status == Status.SIGNED_OFF)
+
+    @property
+    def can_schedule(self) -> bool:
+        return self.coordinator and self.status in SCHEDULABLE
+
+    can_cancel = can_schedule
+
+    @property
+    def can_decide_children(self) -> bool:
+        return self.coordinator and self.status in SCHEDULABLE | RECORDING
+
+    @property
+    def can_start(self) -> bool:
+        return (self.is_chair or self.is_recorder) and self.status == Status.SCHEDULED
+
+    @property
+    def can_record(self) -> bool:
+        return self.is_recorder and self.status in RECORDING
+
+    @property
+    def can_conclude(self) -> bool:
+        return (self.is_chair or self.is_recorder) and self.status == Status.IN_PROGRESS
+
+    @property
+    def can_sign_off(self) -> bool:
+        return self.is_chair and self.status == Status.CONCLUDED
+
+    @property
+    def can_add_addendum(self) -> bool:
+        return self.invited and self.status == Status.SIGNED_OFF
+
+    @property
+    def can_circulate(self) -> bool:
+        return (self.is_chair or self.is_recorder) and self.status == Status.SIGNED_OFF
+
+    @property
+    def can_tick_follow_up(self) -> bool:
+        named = self.ird.lead_professional_id == self.user.pk
+        return (self.is_chair or self.is_recorder or named or self.coordinator) and (
+            self.status in {Status.CONCLUDED, Status.SIGNED_OFF})
+
+    @property
+    def can_review_quality(self) -> bool:
+        return self.quality and self.status == Status.SIGNED_OFF
+
+    def can_update_action(self, action: IrdAction) -> bool:
+        """The owner, anyone invited from the owning agency, or the chair; while it is open and
+        the IRD has ended or is under way."""
+        if action.status != IrdAction.Status.OPEN or not self.invited:
+            return False
+        if self.status not in RECORDING | {Status.SIGNED_OFF}:
+            return False
+        return (action.owner_id == self.user.pk or self.is_chair
+                or action.owner_agency_id == self.user.agency_id)
+
+
+def viewer(user, ird: Ird) -> Viewer:
+    signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)
+    invited = signed_in and Invitation.objects.filter(
+        ird=ird, staff=user, removed_at__isnull=True).exists()
+    coordinator = signed_in and is_coordinator(user) and (
+        user.role == Role.SERVICE_MANAGER or user.team_id == ird.referral.team_id)
+    return Viewer(user=user, ird=ird, invited=invited, coordinator=coordinator,
+                  quality=signed_in and is_quality_staff(user))
+
+
+# --- Partner systems (API clients act for an agency) --------------------------------------
+
+def irds_invited_agency(agency_id) -> QuerySet[Ird]:
+    """IRDs someone from the agency is invited to: what that agency's partner system reads."""
+    return Ird.objects.filter(
+        pk__in=Invitation.objects.filter(agency_id=agency_id, removed_at__isnull=True)
+        .values("ird_id")
+    ).exclude(status=Status.REQUESTED)
+
+
+def agency_may_update_action(agency_id, action: IrdAction) -> bool:
+    return action.owner_agency_id == agency_id

@@ -1,0 +1,112 @@
+"""IRD configuration in the admin: decision codes. The IRDs themselves, their records and the
+procedure versions are shown read-only: they change through the application's services, which
+keep the audit log, the deadlines and the calendar invitations in step."""
+
+from django.contrib import admin
+
+from ird.models import (
+    CalendarMessage,
+    DecisionCode,
+    Invitation,
+    Ird,
+    IrdAction,
+    IrdDecision,
+    ProcedureReview,
+    ProcedureVersion,
+    QualityReview,
+)
+
+
+@admin.register(DecisionCode)
+class DecisionCodeAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "cppm", "medical_examination", "active", "display_order"]
+    list_editable = ["active", "display_order"]
+    list_filter = ["active", "cppm"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    fields = ["staff", "agency", "role_in_ird", "invited_at", "removed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DecisionInline(admin.TabularInline):
+    model = IrdDecision
+    fields = ["code", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ird)
+class IrdAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "status", "scheduled_for", "chair", "recorder", "signed_off_at"]
+    list_filter = ["status"]
+    search_fields = ["reference"]
+    # Only what organises the IRD: the record's text is read in the application, where each
+    # read is audited.
+    fields = ["reference", "referral", "status", "requested_at", "scheduled_for",
+              "duration_minutes", "coordinator", "chair", "recorder", "started_at",
+              "concluded_at", "lead_professional", "signed_off_at", "signed_off_by",
+              "cancelled_at", "calendar_sequence", "version", "record_version"]
+    raw_id_fields = ["referral"]
+    inlines = [InvitationInline, DecisionInline]
+
+
+@admin.register(IrdAction)
+class IrdActionAdmin(ReadOnlyAdmin):
+    list_display = ["ird", "owner_agency", "owner", "due_date", "status", "version"]
+    list_filter = ["status", "owner_agency"]
+    fields = ["ird", "owner_agency", "owner", "due_date", "status", "completed_at",
+              "completed_by_label", "holds_cppm", "version"]
+
+
+@admin.register(CalendarMessage)
+class CalendarMessageAdmin(ReadOnlyAdmin):
+    list_display = ["ird", "recipient", "method", "sequence", "created_at", "sent_at"]
+    list_filter = ["method"]
+    fields = ["ird", "recipient", "method", "sequence", "created_at", "sent_at", "ics"]
+
+
+@admin.register(QualityReview)
+class QualityReviewAdmin(ReadOnlyAdmin):
+    list_display = ["ird", "reviewer", "reviewed_at", "timeliness", "attendance",
+                    "completeness", "rationale"]
+
+
+class ProcedureReviewInline(admin.TabularInline):
+    model = ProcedureReview
+    fk_name = "procedure"
+    fields = ["outcome", "reviewed_by", "reviewed_at", "extended_until", "next_version"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(ReadOnlyAdmin):
+    list_display = ["title", "version", "effective_from", "trial_ends_on", "status"]
+    list_filter = ["status"]
+    inlines = [ProcedureReviewInline]

@@ -1,0 +1,523 @@
+"""Inter-agency referral discussions (IRDs): scheduling, the live record, decisions, actions,
+follow-up, quality review and the IRD procedure with its trial periods.
+
+The record is edited live by one recorder while the others watch, so every text section carries
+its own version: a save names the version it was based on and is refused when someone else saved
+in between (a conditional UPDATE ... WHERE version = ..., see services.section_save). Every save
+is kept as a Revision. After the chair signs off nothing changes but addenda."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from referrals.models import Agency, Person, Referral, ScreeningDecision
+
+STAFF = settings.AUTH_USER_MODEL
+
+
+class DecisionCode(models.Model):
+    """What an IRD can decide (configurable; seeded by migration 0002)."""
+
+    class Cppm(models.TextChoices):
+        NEEDED = "needed", "A child protection planning meeting is to be held"
+        NOT_NEEDED = "not_needed", "No child protection planning meeting is needed"
+        NO_BEARING = "", "No bearing on the planning meeting"
+
+    code = models.SlugField(max_length=60, unique=True)
+    label = models.CharField(max_length=200)
+    cppm = models.CharField(
+        "effect on the CPPM deadline", max_length=20, choices=Cppm.choices, blank=True,
+        help_text="At sign-off, a 'not needed' decision with no 'to be held' one cancels the "
+                  "referral's child protection planning meeting deadline.",
+    )
+    medical_examination = models.BooleanField(
+        default=False, help_text="Adds 'medical examination arranged' to the follow-up checklist."
+    )
+    active = models.BooleanField(default=True)
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ird(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_PROGRESS = "in_progress", "In progress"
+        CONCLUDED = "concluded", "Concluded"
+        SIGNED_OFF = "signed_off", "Signed off"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=24, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    requested_by_decision = models.OneToOneField(
+        ScreeningDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The approved child protection decision that opened this IRD request.",
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    coordinator = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", help_text="Who scheduled it.")
+    chair = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    recorder = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    # Teleconference details: shown only to the invited (access.can_see_teleconference).
+    dial_in = models.CharField("dial-in number", max_length=40, blank=True)
+    meeting_id = models.CharField("meeting ID", max_length=40, blank=True)
+    pin = models.CharField("PIN", max_length=20, blank=True)
+    reason = models.TextField("why the IRD started", max_length=4000, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    lead_professional = models.ForeignKey(STAFF, null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+")
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True)
+    # SEQUENCE of the calendar event: raised by each reschedule and by cancelling.
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    # Scheduling and lifecycle forms carry `version`; watchers poll `record_version`, which
+    # moves on with every change to the record.
+    version = models.PositiveIntegerField(default=1)
+    record_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "IRD"
+        verbose_name_plural = "IRDs"
+        constraints = [
+            # A referral has one IRD under way at a time; a later one follows sign-off or
+            # cancellation of the first.
+            models.UniqueConstraint(
+                fields=["referral"], condition=~Q(status__in=["signed_off", "cancelled"]),
+                name="one_open_ird_per_referral",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_for"], name="ird_status_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ends_at(self):
+        if self.scheduled_for is None:
+            return None
+        return self.scheduled_for + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.status == self.Status.SIGNED_OFF
+
+
+class Invitation(models.Model):
+    """A person invited to the IRD, with the agency and role they take part for."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="invitations")
+    staff = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    role_in_ird = models.CharField("role", max_length=120, blank=True)
+    invited_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "invited_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "staff"], name="one_invitation_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} ({self.agency}) to {self.ird}"
+
+
+class CalendarMessage(models.Model):
+    """An e-mailed calendar invitation, update or cancellation: written with the change that
+    causes it, sent by a task after commit, resent by a periodic task if the broker lost it."""
+
+    class Method(models.TextChoices):
+        REQUEST = "REQUEST", "Invitation or update"
+        CANCEL = "CANCEL", "Cancellation"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="calendar_messages")
+    recipient = models.ForeignKey(STAFF, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    sequence = models.PositiveIntegerField()
+    ics = models.TextField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "recipient", "sequence"],
+                                    name="one_calendar_message_per_sequence")
+        ]
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="ird_calendar_unsent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.ird} #{self.sequence} to {self.recipient}"
+
+
+class IrdChild(models.Model):
+    """A child the IRD covers: named in the referral, or proposed because they are a brother or
+    sister or live in the same household; the coordinator includes them or records why not."""
+
+    class Source(models.TextChoices):
+        REFERRAL = "referral", "Named in the referral"
+        SIBLING = "sibling", "Brother or sister"
+        HOUSEHOLD = "household", "Same household or setting"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="children")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    included = models.BooleanField(null=True, blank=True, help_text="Empty: to be decided.")
+    reason_not_included = models.TextField(blank=True)
+    decided_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "person__date_of_birth"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "person"], name="ird_child_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.ird}"
+
+
+class RecordSection(models.Model):
+    """One free-text part of the record, saved as the recorder types."""
+
+    class Key(models.TextChoices):
+        INFO_POLICE = "info_police", "Information shared by police"
+        INFO_HEALTH = "info_health", "Information shared by health"
+        INFO_SOCIAL_WORK = "info_social_work", "Information shared by social work"
+        INFO_EDUCATION = "info_education", "Information shared by education"
+        INFO_OTHER = "info_other", "Information shared by other agencies"
+        DISCUSSION = "discussion", "Discussion"
+        RISK_AND_NEED = "risk_and_need", "Analysis of risk and need"
+        DECISION_REASONS = "decision_reasons", "Reasons for the decisions"
+        NEXT_STEPS = "next_steps", "Next steps"
+
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(max_length=30, choices=Key.choices)
+    text = models.TextField(max_length=50000, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "key"], name="one_section_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} v{self.version}"
+
+
+class Revision(models.Model):
+    """Every save of the record, with its author and time: a section's full text, or a line
+    saying what changed in attendance, decisions, actions and the like."""
+
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="revisions")
+    key = models.CharField(max_length=30)
+    version = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    author = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-saved_at", "-id"]
+        indexes = [models.Index(fields=["ird", "saved_at"], name="ird_revision_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version} by {self.author_id}"
+
+
+class Attendance(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="attendance")
+    staff = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    name = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=120, blank=True)
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["joined_at", "name"]
+        verbose_name_plural = "attendance"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+
+class AbsenceReason(models.Model):
+    """Why an agency that must take part (police, health, social work) did not."""
+
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="absence_reasons")
+    agency_kind = models.CharField(max_length=20, choices=Agency.Kind.choices)
+    reason = models.TextField(max_length=2000)
+    recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "agency_kind"], name="one_absence_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_agency_kind_display()} absent from {self.ird}"
+
+
+class IrdDecision(models.Model):
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="decisions")
+    code = models.ForeignKey(DecisionCode, on_delete=models.PROTECT, related_name="+")
+    rationale = models.TextField(max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["code__display_order", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "code"], name="one_decision_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.code)
+
+
+class IrdAction(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(max_length=2000)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    completion_note = models.TextField(max_length=4000, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by_label = models.CharField(max_length=200, blank=True,
+                                          help_text="A staff username or an API client's name.")
+    holds_cppm = models.BooleanField(
+        "this action is the child protection planning meeting", default=False,
+        help_text="Done, it meets the referral's planning meeting deadline.",
+    )
+    # ETag of the partner API and the version of the page form (conditional UPDATE).
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class Addendum(models.Model):
+    """The only change to a signed-off record: dated, with its author and reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="addenda")
+    author = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    reason = models.TextField(max_length=2000)
+    text = models.TextField(max_length=20000)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.ird} ({self.created_at:%Y-%m-%d})"
+
+
+class Circulation(models.Model):
+    """Who the signed record was sent to, how and when."""
+
+    class Method(models.TextChoices):
+        APPLICATION = "application", "In the application, with an e-mail link"
+        SECURE_EMAIL = "secure_email", "Secure e-mail"
+        POST = "post", "Post"
+        BY_HAND = "by_hand", "By hand"
+
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="circulation")
+    recipient = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    recipient_label = models.CharField(max_length=200)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    sent_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ird} to {self.recipient_label}"
+
+
+class FollowUpItem(models.Model):
+    """The post-IRD checklist: each item tracked to done with a deadline."""
+
+    class Code(models.TextChoices):
+        VIEWS_SOUGHT = "views_sought", "Child's and parents' views sought"
+        CHRONOLOGY = "chronology", "Integrated chronology considered"
+        OTHER_CHILDREN = "other_children", "Other children considered"
+        MEDICAL = "medical", "Medical examination arranged"
+        ADULT_PROTECTION = "adult_protection", "Adult protection referral considered"
+        NAMED_PERSON = "named_person", "Named person informed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="follow_up")
+    code = models.CharField(max_length=30, choices=Code.choices)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "code"], name="one_follow_up_item_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class Grade(models.IntegerChoices):
+    """The Care Inspectorate's six-point scale."""
+
+    EXCELLENT = 6, "6 Excellent"
+    VERY_GOOD = 5, "5 Very good"
+    GOOD = 4, "4 Good"
+    ADEQUATE = 3, "3 Adequate"
+    WEAK = 2, "2 Weak"
+    UNSATISFACTORY = 1, "1 Unsatisfactory"
+
+
+def _grade(label: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label, choices=Grade.choices, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+
+
+class QualityReview(models.Model):
+    """A QA reviewer's judgement of one IRD on the six-point scale."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="quality_reviews")
+    reviewer = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+    timeliness = _grade("timeliness")
+    timeliness_comment = models.TextField(max_length=2000, blank=True)
+    attendance = _grade("attendance of the agencies that should have taken part")
+    attendance_comment = models.TextField(max_length=2000, blank=True)
+    completeness = _grade("completeness of the record")
+    completeness_comment = models.TextField(max_length=2000, blank=True)
+    rationale = _grade("rationale for the decisions")
+    rationale_comment = models.TextField(max_length=2000, blank=True)
+    comments = models.TextField(max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ird", "reviewer"], name="one_review_per_reviewer"),
+            models.CheckConstraint(
+                condition=Q(timeliness__range=(1, 6)) & Q(attendance__range=(1, 6))
+                & Q(completeness__range=(1, 6)) & Q(rationale__range=(1, 6)),
+                name="quality_grades_on_the_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quality review of {self.ird_id}"
+
+
+class ProcedureVersion(models.Model):
+    """A version of the IRD procedure. Each starts a trial; at its end the child protection
+    committee is reminded (through the timescales engine) to review it."""
+
+    class Status(models.TextChoices):
+        TRIAL = "trial", "In trial"
+        ADOPTED = "adopted", "Adopted"
+        SUPERSEDED = "superseded", "Replaced by a later version"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    version = models.CharField(max_length=20, unique=True)
+    effective_from = models.DateField()
+    trial_months = models.PositiveSmallIntegerField(default=3)
+    trial_ends_on = models.DateField()
+    text = models.TextField(max_length=100000, blank=True)
+    document_reference = models.CharField(
+        max_length=300, blank=True,
+        help_text="Where the approved document is kept, e.g. its reference in the council's "
+                  "document system.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRIAL)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    created_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title}, version {self.version}"
+
+
+class ProcedureReview(models.Model):
+    class Outcome(models.TextChoices):
+        ADOPT = "adopt", "Adopt the procedure"
+        AMEND = "amend", "Amend it: a new version starts a new trial"
+        EXTEND = "extend", "Extend the trial"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    procedure = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE,
+                                  related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    notes = models.TextField(max_length=10000)
+    extended_until = models.DateField(null=True, blank=True)
+    next_version = models.ForeignKey(ProcedureVersion, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.reviewed_at:%Y-%m-%d})"

@@ -1,0 +1,42 @@
+"""IRD pages, mounted under /ird/ (config/urls.py)."""
+
+from django.urls import path
+
+from ird import views
+
+app_name = "ird"
+
+urlpatterns = [
+    path("", views.ird_list, name="list"),
+    path("procedures/", views.procedure_list, name="procedures"),
+    path("procedures/<uuid:procedure_id>/", views.procedure_detail, name="procedure_detail"),
+    path("procedures/<uuid:procedure_id>/review/", views.procedure_review,
+         name="procedure_review"),
+    path("<uuid:ird_id>/", views.ird_detail, name="detail"),
+    path("<uuid:ird_id>/schedule/", views.ird_schedule, name="schedule"),
+    path("<uuid:ird_id>/cancel/", views.ird_cancel, name="cancel"),
+    path("<uuid:ird_id>/children/<uuid:child_id>/", views.ird_child, name="child"),
+    path("<uuid:ird_id>/start/", views.ird_start, name="start"),
+    path("<uuid:ird_id>/calendar.ics", views.ird_calendar, name="calendar"),
+    path("<uuid:ird_id>/record/", views.ird_record, name="record"),
+    path("<uuid:ird_id>/record/live/", views.record_live, name="live"),
+    path("<uuid:ird_id>/record/sections/<slug:key>/", views.section_save, name="section"),
+    path("<uuid:ird_id>/record/attendance/", views.attendance_add, name="attendance"),
+    path("<uuid:ird_id>/record/attendance/<uuid:attendance_id>/left/", views.attendance_left,
+         name="attendance_left"),
+    path("<uuid:ird_id>/record/absence/", views.absence_record, name="absence"),
+    path("<uuid:ird_id>/record/lead-professional/", views.lead_professional, name="lead"),
+    path("<uuid:ird_id>/record/decisions/", views.decision_add, name="decision"),
+    path("<uuid:ird_id>/record/decisions/<int:decision_id>/remove/", views.decision_remove,
+         name="decision_remove"),
+    path("<uuid:ird_id>/record/actions/", views.action_add, name="action_add"),
+    path("<uuid:ird_id>/record/conclude/", views.ird_conclude, name="conclude"),
+    path("<uuid:ird_id>/record/sign-off/", views.ird_sign_off, name="sign_off"),
+    path("<uuid:ird_id>/record/addenda/", views.addendum_add, name="addendum"),
+    path("<uuid:ird_id>/record/circulate/", views.record_circulate, name="circulate"),
+    path("<uuid:ird_id>/record/print/", views.record_print, name="print"),
+    path("<uuid:ird_id>/record/revisions/", views.record_revisions, name="revisions"),
+    path("<uuid:ird_id>/actions/<uuid:action_id>/", views.action_update, name="action"),
+    path("<uuid:ird_id>/follow-up/<uuid:item_id>/", views.follow_up_done, name="follow_up"),
+    path("<uuid:ird_id>/quality/", views.quality_review, name="quality"),
+]

@@ -1,0 +1,54 @@
+"""Where hub/ and ird/ add to what the core shows, without referrals/ importing them.
+
+An app registers its functions in its AppConfig.ready(); the core calls whatever is registered
+and shows nothing more when nothing is. Registered functions only read: they never write (the
+page that calls them audits the read once, as it always does).
+
+referral_links   (user, referral) -> list[RelatedRecord]: records about the referral, shown on
+                 the referral page (ird/ adds its IRDs).
+concern_ird      (referral, agency_id) -> dict | None: the partner API concern's `ird`, the IRD
+                 the agency takes part in (ird/ registers it).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RelatedRecord:
+    heading: str  # "Inter-agency referral discussion"
+    title: str  # "IRD-2026-000003"
+    status: str  # "Scheduled"
+    detail: str = ""  # "Scheduled for 3 May 2026 10:00"
+    url: str = ""  # empty where this user may not open it
+
+
+_referral_links: list[Callable] = []
+
+
+def register_referral_links(function: Callable) -> None:
+    if function not in _referral_links:
+        _referral_links.append(function)
+
+
+def referral_links(user, referral) -> list[RelatedRecord]:
+    found: list[RelatedRecord] = []
+    for function in _referral_links:
+        found.extend(function(user, referral))
+    return found
+
+
+_concern_ird: list[Callable] = []
+
+
+def register_concern_ird(function: Callable) -> None:
+    if function not in _concern_ird:
+        _concern_ird.append(function)
+
+
+def concern_ird(referral, agency_id) -> dict | None:
+    for function in _concern_ird:
+        found = function(referral, agency_id)
+        if found is not None:
+            return found
+    return None

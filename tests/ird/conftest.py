@@ -1,0 +1,116 @@
+"""IRD fixtures: a child protection referral whose approval opened an IRD request, and the IRD
+at each later stage, made through the services as the pages make them."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ird import services
+from ird.models import DecisionCode, Ird
+from ird.reference_data import ensure_ird_reference_data
+from referrals.models import Agency, Role
+from referrals.services import screening
+from tests.factories import StaffFactory, TeamFactory, make_referral
+
+
+@pytest.fixture(autouse=True)
+def _ird_reference_data(request, _database_baseline):
+    """Decision codes and IRD timescales come from ird's data migration; a transactional
+    test's clean-up empties them, so they are put back like referrals' own."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            request.fixturenames):
+        ensure_ird_reference_data()
+
+
+@pytest.fixture
+def education_participant(education):
+    return StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=education),
+                        job_title="Depute head teacher")
+
+
+@pytest.fixture
+def chair(police):
+    """A police officer chairs (police, health or social work can convene: NG2021 3.18)."""
+    return StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police),
+                        job_title="Detective sergeant")
+
+
+@pytest.fixture
+def recorder(social_worker):
+    return social_worker
+
+
+def approve_child_protection(referral, social_worker, team_manager):
+    decision = screening.screening_propose(
+        referral=referral, proposed_by=social_worker, outcome="child_protection",
+        reasons="Bruising seen at nursery.", risk_analysis="High.", needs_analysis="Safety.",
+        cumulative_harm_analysis="Earlier concerns considered.")
+    screening.screening_approve(decision=decision, approved_by=team_manager)
+    referral.refresh_from_db()
+    return decision
+
+
+@pytest.fixture
+def cp_referral(social_worker, team_manager):
+    referral = make_referral(team=social_worker.team, received_by=social_worker)
+    approve_child_protection(referral, social_worker, team_manager)
+    return referral
+
+
+@pytest.fixture
+def requested_ird(cp_referral):
+    return Ird.objects.get(referral=cp_referral)
+
+
+def plan(*, chair, recorder, participants, when=None, **teleconference):
+    teleconference.setdefault("dial_in", "0800 012 3456")
+    teleconference.setdefault("meeting_id", "481 516 2342")
+    teleconference.setdefault("pin", "7319")
+    return services.Schedule(
+        scheduled_for=when or timezone.now() + timedelta(days=1), duration_minutes=60,
+        chair=chair, recorder=recorder, participants=list(participants), **teleconference)
+
+
+@pytest.fixture
+def participants(chair, recorder, health_participant, education_participant):
+    return [chair, recorder, health_participant, education_participant]
+
+
+@pytest.fixture
+def scheduled_ird(requested_ird, team_manager, chair, recorder, participants):
+    return services.ird_schedule(
+        ird=requested_ird, by=team_manager,
+        plan=plan(chair=chair, recorder=recorder, participants=participants))
+
+
+@pytest.fixture
+def started_ird(scheduled_ird, recorder):
+    return services.ird_start(ird=scheduled_ird, by=recorder,
+                              reason="Bruising seen at nursery; explanation inconsistent.")
+
+
+def complete_record(ird, *, recorder, lead, decision_code="child_protection_investigation"):
+    """What sign-off needs: police, health and social work attendance, the lead professional,
+    a decision, and every proposed child decided."""
+    now = timezone.now()
+    for agency in Agency.objects.filter(kind__in=["police", "health", "social_work"]):
+        services.attendance_add(ird=ird, by=recorder, agency=agency, name=f"From {agency}",
+                                role="Officer", joined_at=now - timedelta(minutes=30))
+    services.lead_professional_name(ird=ird, by=recorder, lead=lead)
+    services.decision_add(ird=ird, by=recorder,
+                          code=DecisionCode.objects.get(code=decision_code),
+                          rationale="Agreed by all agencies.")
+    ird.refresh_from_db()
+    return ird
+
+
+@pytest.fixture
+def concluded_ird(started_ird, recorder, social_worker):
+    complete_record(started_ird, recorder=recorder, lead=social_worker)
+    return services.ird_conclude(ird=started_ird, by=recorder)
+
+
+@pytest.fixture
+def signed_ird(concluded_ird, chair):
+    return services.ird_sign_off(ird=concluded_ird, by=chair)

@@ -1,0 +1,59 @@
+"""seed_ird_demo (called by seed_demo): a scheduled IRD with police, health, education and
+social work invited, one held and signed off, a procedure version in trial; a second run adds
+nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from ird.models import CalendarMessage, Ird, ProcedureVersion, Revision
+from ird.reference_data import ensure_ird_reference_data
+from referrals.models import ConcernCategory, CumulativeHarmRule, Deadline
+from referrals.reference_data import ensure_reference_data
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict:
+    return {
+        "irds": sorted(Ird.objects.values_list("reference", "status", "version")),
+        "revisions": Revision.objects.count(),
+        "calendar": CalendarMessage.objects.count(),
+        "procedures": ProcedureVersion.objects.count(),
+        "deadlines": Deadline.objects.count(),
+    }
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        ensure_reference_data(ConcernCategory, CumulativeHarmRule)
+        ensure_ird_reference_data()
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_the_demo_has_a_scheduled_ird_with_every_agency_invited(seeded):
+    assert "scheduled for" in seeded
+    ird = Ird.objects.get(status=Ird.Status.SCHEDULED)
+    invited = set(ird.invitations.values_list("staff__username", flat=True))
+    assert invited == {"ird.police", "ird.health", "ird.education", "sw.duty", "tm.duty"}
+    assert ird.recorder.username == "sw.duty" and ird.dial_in
+
+
+def test_the_demo_has_a_signed_off_ird_and_a_procedure_in_trial(seeded):
+    signed = Ird.objects.get(status=Ird.Status.SIGNED_OFF)
+    assert signed.decisions.count() == 3 and signed.actions.count() == 3
+    assert signed.circulation.exists()
+    assert ProcedureVersion.objects.get(version="2.0").status == ProcedureVersion.Status.TRIAL
+    assert Ird.objects.filter(status=Ird.Status.REQUESTED).exists()
+
+
+def test_a_second_run_adds_nothing(seeded):
+    before = counts()
+    call_command("seed_ird_demo", stdout=io.StringIO())
+    assert counts() == before
