@@ -74,8 +74,6 @@ class DeniedAccessAuditMiddleware:
     """Each refused attempt (403) by a signed-in person leaves one audit row, like the 404s
     that access.py records for records outside their scope."""
 
-    OBJECT_KWARGS = {"referral_id": "referral", "person_id": "person"}
-
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -88,9 +86,11 @@ class DeniedAccessAuditMiddleware:
         match = request.resolver_match
         kwargs = match.kwargs if match else {}
         object_type, object_id = "page", match.url_name if match else ""
-        for name, kind in self.OBJECT_KWARGS.items():
-            if name in kwargs:
-                object_type, object_id = kind, str(kwargs[name])
+        # The record the URL names (referral_id, person_id, ird_id...): its kind and id.
+        for name, value in kwargs.items():
+            if name.endswith("_id"):
+                object_type, object_id = name.removesuffix("_id"), str(value)
+                break
         audit.record(actor=request.user, action=audit.Action.DENIED, object_type=object_type,
                      object_id=object_id or "", detail={"method": request.method})
         return None
