@@ -41,6 +41,7 @@ from hub import charts
 from hub.models import Factor, Review, ReviewScore
 from hub.sampling import months_before
 from hub.selectors import month_of
+from referrals import extensions
 from referrals.models import (
     Agency,
     CumulativeHarmFlag,
@@ -157,6 +158,7 @@ class Report:
         "timeliness": "Timeliness of each step against its timescale",
         "outcomes": "Screening outcomes",
         "ird": "Child protection concerns and IRDs",
+        "ird_decisions": "Decisions taken at IRDs",
         "repeat": "Repeat concerns and cumulative harm flags",
         "quality": "Referral quality scores by criterion",
         "decision_quality": "Decision making and response scores by criterion",
@@ -325,6 +327,26 @@ class Report:
                  "from the referral's status (the IRD module moves it). How long IRDs took is "
                  "in the timeliness table; the decisions taken at each IRD, and the IRDs' own "
                  "quality reviews, are in the IRD module.",
+        )
+
+    def table_ird_decisions(self) -> Table:
+        scope = Q()
+        if self.filters.locality:
+            scope &= Q(team__locality=self.filters.locality)
+        if self.filters.agency is not None:
+            scope &= Q(source_agency=self.filters.agency)
+        counts = extensions.ird_decisions(Referral.objects.filter(scope), self.filters.since,
+                                          self.filters.until)
+        return Table(
+            key="ird_decisions", title=self.TABLES["ird_decisions"],
+            columns=["Decision", "IRDs signed off with it"],
+            rows=[[label, count] for _code, label, count in counts],
+            numeric_from=1,
+            chart=charts.bar_chart(
+                chart_id="chart-ird-decisions", title="Decisions taken at IRDs in the period",
+                items=[(label, count) for _code, label, count in counts]),
+            note="From the IRD records signed off in the period (an IRD can take several "
+                 "decisions).",
         )
 
     # --- repeat concerns and cumulative harm ------------------------------------------------

@@ -15,3 +15,4 @@ class IrdConfig(AppConfig):
                                           dispatch_uid="ird.open_request_on_approval")
         extensions.register_referral_links(hooks.referral_links)
         extensions.register_concern_ird(hooks.concern_ird)
+        extensions.register_ird_decisions(hooks.ird_decisions)

@@ -1,11 +1,12 @@
 """What ird/ adds to the core's pages and partner API answers (registered in IrdConfig.ready
 through referrals.extensions)."""
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from ird import access
-from ird.models import Ird
+from ird.models import Ird, IrdDecision
 from referrals.extensions import RelatedRecord
 
 HEADING = "Inter-agency referral discussion"
@@ -54,3 +55,15 @@ def concern_ird(referral, agency_id) -> dict | None:
         "decisions": [{"code": decision.code.code, "label": decision.code.label}
                       for decision in ird.decisions.all()] if held else [],
     }
+
+
+def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
+    """Decisions taken at IRDs signed off in [since, until) about `referrals`, most frequent
+    first: one aggregate query."""
+    rows = (
+        IrdDecision.objects.filter(ird__referral__in=referrals, ird__signed_off_at__gte=since,
+                                   ird__signed_off_at__lt=until)
+        .values("code__code", "code__label").annotate(count=Count("pk"))
+        .order_by("-count", "code__label")
+    )
+    return [(row["code__code"], row["code__label"], row["count"]) for row in rows]

@@ -8,6 +8,9 @@ referral_links   (user, referral) -> list[RelatedRecord]: records about the refe
                  the referral page (ird/ adds its IRDs).
 concern_ird      (referral, agency_id) -> dict | None: the partner API concern's `ird`, the IRD
                  the agency takes part in (ird/ registers it).
+ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the decisions taken at
+                 IRDs about `referrals` signed off in [since, until), counted in the database
+                 (ird/ registers it; the committee's reports in hub/ show it).
 """
 
 from collections.abc import Callable
@@ -52,3 +55,18 @@ def concern_ird(referral, agency_id) -> dict | None:
         if found is not None:
             return found
     return None
+
+
+_ird_decisions: list[Callable] = []
+
+
+def register_ird_decisions(function: Callable) -> None:
+    if function not in _ird_decisions:
+        _ird_decisions.append(function)
+
+
+def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
+    found: list[tuple[str, str, int]] = []
+    for function in _ird_decisions:
+        found.extend(function(referrals, since, until))
+    return found

@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hub import reports, services
 from hub.views import csv_cell
+from referrals import extensions
 from referrals.models import AuditEntry, Referral
 from referrals.services import progress, screening
 from tests.factories import make_referral
@@ -171,6 +172,26 @@ def test_outcomes_and_irds(world):
         ["January 2026", "Child welfare assessment", 1],
     ]
     assert rows("ird") == [["January 2026", 1, 0, 1, 0, 0]]
+
+
+def test_decisions_taken_at_irds_come_through_the_core_hook(world, monkeypatch, police):
+    """hub/ never imports ird/: the decisions arrive through referrals.extensions, for the
+    report's period and for the referrals its filters keep."""
+    asked = []
+
+    def decisions(referrals, since, until):
+        asked.append((set(referrals.values_list("pk", flat=True)), since, until))
+        return [("joint_investigative_interview", "Joint investigative interview", 2),
+                ("no_further_action", "No further action", 1)]
+
+    monkeypatch.setattr(extensions, "_ird_decisions", [decisions])
+    assert rows("ird_decisions") == [["Joint investigative interview", 2],
+                                     ["No further action", 1]]
+    scope, since, until = asked[-1]
+    assert scope == {referral.pk for referral in world.values()}
+    assert (since, until) == (report().filters.since, report().filters.until)
+    rows("ird_decisions", agency=police)
+    assert asked[-1][0] == {r.pk for r in world.values() if r.source_agency_id == police.pk}
 
 
 def test_repeat_concerns_and_cumulative_harm_flags(world):
