@@ -96,14 +96,13 @@ def referral_new(request):
     payload = {key: request.POST.getlist(key) for key in request.POST
                if key not in {"csrfmiddlewaretoken", "action"}}
     payload["intake_token"] = [str(uuid.uuid4())]
-    return _render_confirm(request, concern_form, children, adults,
+    return _render_confirm(request, _people_to_confirm(children, adults),
                            signing.dumps(payload, salt=SIGNING_SALT))
 
 
-def _render_confirm(request, concern_form, children, adults, signed, choices=None,
-                    errors=None, status=200):
+def _render_confirm(request, people, signed, choices=None, errors=None, status=200):
+    """Step two. `people` comes from _people_to_confirm: matching runs once per request."""
     choices, errors = choices or {}, errors or {}
-    people = _people_to_confirm(children, adults)
     for person in people:
         person["error"] = errors.get(person["field"], "")
         person["choice"] = choices.get(person["field"], "")
@@ -157,8 +156,7 @@ def _confirm_step(request, action):
         else:
             errors[person["field"]] = f"Choose the record for {name}, or a new record."
     if errors:
-        return _render_confirm(request, concern_form, children, adults, signed, choices,
-                               errors, status=400)
+        return _render_confirm(request, people, signed, choices, errors, status=400)
 
     token = uuid.UUID(payload["intake_token"][0])
     existing = Referral.objects.filter(intake_token=token).first()
@@ -175,7 +173,7 @@ def _confirm_step(request, action):
             existing = Referral.objects.filter(intake_token=token).first()
             if existing is None:
                 return _render_confirm(
-                    request, concern_form, children, adults, signed, choices,
+                    request, people, signed, choices,
                     {"form": "Someone else has just recorded one of these people. Check the "
                              "choices below and save again."}, status=409,
                 )

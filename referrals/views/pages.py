@@ -46,15 +46,14 @@ def _load_referral(request, referral_id):
 
 def _detail_context(request, referral, **forms):
     decision = referral.current_decision
-    flags = [flag for flag in referral.harm_flags.all()]
     context = {
         "referral": referral,
         "decision": decision,
         "decisions": sorted(referral.screening_decisions.all(), key=lambda d: d.proposed_at,
                             reverse=True),
-        "children": [link for link in referral.child_links.all()],
-        "adults": [link for link in referral.adult_links.all()],
-        "flags": flags,
+        "children": list(referral.child_links.all()),
+        "adults": list(referral.adult_links.all()),
+        "flags": list(referral.harm_flags.all()),
         "can_screen": access.can_screen(request.user)
         and referral.status in {referral.Status.RECEIVED, referral.Status.SCREENING}
         and not (decision and decision.state == ScreeningDecision.State.PROPOSED),
