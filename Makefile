@@ -32,6 +32,7 @@ run: setup
 ## Every check CI runs: lint, migrations, import boundaries, the whole test suite.
 test: $(VENV)/.dev chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
@@ -49,6 +50,7 @@ chromium:
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 clean:

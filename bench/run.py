@@ -44,9 +44,12 @@ def build_people(count: int):
 
     surnames = ["Smith", "Mackenzie", "Robertson", "Thomson", "Anderson", "Reid", "Ross"]
     Person.objects.bulk_create(
-        PersonFactory.build(last_name=surnames[n % len(surnames)],
-                            first_name=f"Child{n}", postcode=f"IV{30 + n % 9} {n % 9}AB",
-                            date_of_birth=timezone.localdate() - timedelta(days=365 + n))
+        PersonFactory.build(
+            last_name=surnames[n % len(surnames)],
+            first_name=f"Child{n}",
+            postcode=f"IV{30 + n % 9} {n % 9}AB",
+            date_of_birth=timezone.localdate() - timedelta(days=365 + n),
+        )
         for n in range(count)
     )
     for person in Person.objects.all():  # phonetic keys are set on save
@@ -67,27 +70,43 @@ def main() -> None:
             Deadline.objects.all().delete()
             later = timezone.now() + timedelta(days=30)
             Deadline.objects.bulk_create(
-                Deadline(timescale=timescale, subject_type="bench", subject_id=str(n), url="/",
-                         owner=worker, team=worker.team, starts_at=later, due_at=later,
-                         next_action_at=later)
+                Deadline(
+                    timescale=timescale,
+                    subject_type="bench",
+                    subject_id=str(n),
+                    url="/",
+                    owner=worker,
+                    team=worker.team,
+                    starts_at=later,
+                    due_at=later,
+                    next_action_at=later,
+                )
                 for n in range(open_count)
             )
             measure(f"deadline sweep, {open_count:,} open, none due", deadlines.sweep)
 
         build_people(5_000)
-        query = name_matching.PersonDetails(first_name="Child42", last_name="Smyth",
-                                            date_of_birth=timezone.localdate(),
-                                            postcode="IV30 0AB")
+        query = name_matching.PersonDetails(
+            first_name="Child42",
+            last_name="Smyth",
+            date_of_birth=timezone.localdate(),
+            postcode="IV30 0AB",
+        )
         measure("matching candidates among 5,000 people", lambda: matching.candidates_for(query))
 
         person = Person.objects.first()
         ChronologyEntry.objects.bulk_create(
-            ChronologyEntry(person=person, occurred_at=timezone.now() - timedelta(days=n),
-                            kind=ChronologyEntry.Kind.NOTE, summary=f"Entry {n}")
+            ChronologyEntry(
+                person=person,
+                occurred_at=timezone.now() - timedelta(days=n),
+                kind=ChronologyEntry.Kind.NOTE,
+                summary=f"Entry {n}",
+            )
             for n in range(2_000)
         )
-        measure("chronology of one child, 2,000 entries",
-                lambda: list(chronology.chronology_of(person)))
+        measure(
+            "chronology of one child, 2,000 entries", lambda: list(chronology.chronology_of(person))
+        )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -18,13 +18,16 @@ app.conf.beat_schedule = {
     "open-due-audit-round": {"task": "hub.tasks.open_due_audit_round", "schedule": 3600.0},
     "expire-review-claims": {"task": "hub.tasks.expire_review_claims", "schedule": 300.0},
     "purge-idempotency-keys": {
-        "task": "referrals.api.tasks.purge_idempotency_keys", "schedule": 3600.0,
+        "task": "referrals.api.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
     },
     "redeliver-webhooks": {
-        "task": "referrals.api.tasks.redeliver_pending_webhooks", "schedule": 300.0,
+        "task": "referrals.api.tasks.redeliver_pending_webhooks",
+        "schedule": 300.0,
     },
     # IRDs: calendar invitations whose task never reached the broker are sent (once each).
     "resend-ird-calendar-messages": {
-        "task": "ird.tasks.resend_unsent_calendar_messages", "schedule": 300.0,
+        "task": "ird.tasks.resend_unsent_calendar_messages",
+        "schedule": 300.0,
     },
 }

@@ -35,9 +35,7 @@ def is_quality_staff(user) -> bool:
 
 
 def can_read_reports(user) -> bool:
-    return is_committee(user) or (
-        is_social_work_staff(user) and user.role == Role.SERVICE_MANAGER
-    )
+    return is_committee(user) or (is_social_work_staff(user) and user.role == Role.SERVICE_MANAGER)
 
 
 def can_see_team_feedback(user) -> bool:
@@ -59,8 +57,10 @@ def is_auditor(user) -> bool:
     """On the audit panel, or with audit work of their own."""
     if not _active(user):
         return False
-    return (AuditPanelMember.objects.filter(staff=user, active=True).exists()
-            or AuditAssignment.objects.filter(auditor=user).exists())
+    return (
+        AuditPanelMember.objects.filter(staff=user, active=True).exists()
+        or AuditAssignment.objects.filter(auditor=user).exists()
+    )
 
 
 def can_see_audit_work(user) -> bool:
@@ -103,8 +103,12 @@ def _get_or_404(queryset: QuerySet, model: type[Model], user, pk: UUID):
         return queryset.get(pk=pk)
     except model.DoesNotExist:
         if model.objects.filter(pk=pk).exists():
-            audit.record(actor=user, action=audit.Action.DENIED,
-                         object_type=model._meta.model_name, object_id=str(pk))
+            audit.record(
+                actor=user,
+                action=audit.Action.DENIED,
+                object_type=model._meta.model_name,
+                object_id=str(pk),
+            )
         raise Http404(f"No {model._meta.verbose_name} found.") from None
 
 
@@ -123,7 +127,8 @@ def access_learning(user, round_id: UUID) -> AuditRound:
     return _get_or_404(learning_visible_to(user), AuditRound, user, round_id)
 
 
-def access_assignment(user, assignment_id: UUID,
-                      queryset: QuerySet | None = None) -> AuditAssignment:
+def access_assignment(
+    user, assignment_id: UUID, queryset: QuerySet | None = None
+) -> AuditAssignment:
     visible = queryset if queryset is not None else assignments_visible_to(user)
     return _get_or_404(visible, AuditAssignment, user, assignment_id)

@@ -19,8 +19,14 @@ from referrals.errors import DomainError
 
 @admin.register(HubSettings)
 class HubSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "claim_minutes", "hub_team", "audit_every_months",
-                    "audit_sample_size", "auditors_per_record"]
+    list_display = [
+        "__str__",
+        "claim_minutes",
+        "hub_team",
+        "audit_every_months",
+        "audit_sample_size",
+        "auditors_per_record",
+    ]
 
     def has_add_permission(self, request):
         return not HubSettings.objects.exists()

@@ -48,42 +48,53 @@ GRADE_RANGE = [MinValueValidator(Grade.UNSATISFACTORY), MaxValueValidator(Grade.
 
 
 def _grade_check(field: str, name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 6}),
-                                  name=name)
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 6}), name=name
+    )
 
 
 class HubSettings(models.Model):
     """The hub's configuration: one row, edited in the admin."""
 
     claim_minutes = models.PositiveIntegerField(
-        default=240, validators=[MinValueValidator(5)],
+        default=240,
+        validators=[MinValueValidator(5)],
         help_text="How long a reviewer's claim on a review lasts; after that others may take it.",
     )
     hub_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The practice hub's team: its manager hears of reviews nobody has claimed "
-                  "when they fall due.",
+        "when they fall due.",
     )
     decision_review_percent = models.PositiveSmallIntegerField(
-        default=100, validators=[MaxValueValidator(100)],
+        default=100,
+        validators=[MaxValueValidator(100)],
         help_text="Share of approved screening decisions that enter the decision review queue.",
     )
     audit_every_months = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="A practice audit round opens at the start of every period of this many "
-                  "months (2: January, March, May, July, September, November).",
+        "months (2: January, March, May, July, September, November).",
     )
     audit_lookback_months = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(24)],
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text="The sample is drawn from children referred in this many months before the "
-                  "round opens.",
+        "round opens.",
     )
     audit_sample_size = models.PositiveSmallIntegerField(
-        default=12, validators=[MinValueValidator(1), MaxValueValidator(500)],
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
         help_text="Children's records in each round's sample.",
     )
     auditors_per_record = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(6)],
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text="Auditors (from different agencies where possible) who grade each record.",
     )
 
@@ -124,8 +135,11 @@ class Rubric(models.Model):
         ordering = ["kind", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "version"], name="rubric_version_unique"),
-            models.UniqueConstraint(fields=["kind"], condition=Q(state="published"),
-                                    name="one_published_rubric_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(state="published"),
+                name="one_published_rubric_per_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,8 +152,10 @@ class Rubric(models.Model):
 
 class Criterion(models.Model):
     rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria")
-    code = models.SlugField(max_length=60, help_text="Stays the same across versions, so "
-                                                     "reports can follow a criterion's trend.")
+    code = models.SlugField(
+        max_length=60,
+        help_text="Stays the same across versions, so reports can follow a criterion's trend.",
+    )
     label = models.CharField(max_length=200)
     guidance = models.TextField(blank=True, help_text="What a good score looks like.")
     position = models.PositiveSmallIntegerField(default=0)
@@ -170,8 +186,7 @@ class Factor(models.Model):
     class Meta:
         ordering = ["rubric", "kind", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "kind", "label"],
-                                    name="factor_label_unique")
+            models.UniqueConstraint(fields=["rubric", "kind", "label"], name="factor_label_unique")
         ]
 
     def __str__(self) -> str:
@@ -194,41 +209,64 @@ class Review(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="hub_reviews")
-    decision = models.ForeignKey(ScreeningDecision, null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="hub_reviews")
+    decision = models.ForeignKey(
+        ScreeningDecision,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="hub_reviews",
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     entered_at = models.DateTimeField(help_text="When it entered the queue.")
-    deadline = models.ForeignKey(Deadline, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="hub_reviews")
-    rubric = models.ForeignKey(Rubric, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="reviews",
-                               help_text="Fixed when first claimed: the review keeps it.")
+    deadline = models.ForeignKey(
+        Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="hub_reviews"
+    )
+    rubric = models.ForeignKey(
+        Rubric,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        help_text="Fixed when first claimed: the review keeps it.",
+    )
     overall = models.PositiveSmallIntegerField(null=True, blank=True, choices=Grade.choices)
     overall_comment = models.TextField(blank=True)
     factors = models.ManyToManyField(Factor, blank=True, related_name="reviews")
     supported_other = models.TextField(blank=True)
     barriers_other = models.TextField(blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    feedback = models.OneToOneField(ReferralFeedback, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="hub_review")
+    feedback = models.OneToOneField(
+        ReferralFeedback,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hub_review",
+    )
 
     class Meta:
         ordering = ["entered_at"]
         constraints = [
-            models.UniqueConstraint(fields=["referral"], condition=Q(kind="referral"),
-                                    name="one_quality_review_per_referral"),
-            models.UniqueConstraint(fields=["decision"], condition=Q(decision__isnull=False),
-                                    name="one_review_per_decision"),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(kind="referral"),
+                name="one_quality_review_per_referral",
+            ),
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=Q(decision__isnull=False),
+                name="one_review_per_decision",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="referral", decision__isnull=True)
                 | Q(kind="decision", decision__isnull=False),
                 name="review_kind_matches_subject",
             ),
             models.CheckConstraint(
-                condition=Q(state="queued") | Q(overall__gte=1, overall__lte=6,
-                                                submitted_at__isnull=False),
+                condition=Q(state="queued")
+                | Q(overall__gte=1, overall__lte=6, submitted_at__isnull=False),
                 name="submitted_review_is_complete",
             ),
         ]
@@ -267,8 +305,9 @@ class ReviewClaim(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="claims")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="hub_claims")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hub_claims"
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE)
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -277,8 +316,9 @@ class ReviewClaim(models.Model):
     class Meta:
         ordering = ["-claimed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["review"], condition=Q(state="active"),
-                                    name="one_active_claim_per_review")
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(state="active"), name="one_active_claim_per_review"
+            )
         ]
         indexes = [
             models.Index(fields=["state", "expires_at"], name="claim_expiry_idx"),
@@ -295,8 +335,9 @@ class ReviewClaim(models.Model):
 class AuditPanelMember(models.Model):
     """Staff from any agency who read and grade records in practice audits."""
 
-    staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                 related_name="audit_panel")
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_panel"
+    )
     active = models.BooleanField(default=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -316,20 +357,23 @@ class AuditRound(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     period_start = models.DateField(unique=True, help_text="First day of the audit period.")
     opened_at = models.DateTimeField()
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     seed = models.BigIntegerField(help_text="Drawing again with this seed gives this sample.")
     sample_size = models.PositiveSmallIntegerField()
     records_from = models.DateTimeField()
     records_to = models.DateTimeField()
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="audit_rounds")
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
-    summary_deadline = models.ForeignKey(Deadline, null=True, blank=True,
-                                         on_delete=models.SET_NULL, related_name="+")
+    summary_deadline = models.ForeignKey(
+        Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     learning_summary = models.TextField(blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
-    summary_sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+")
+    summary_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-period_start"]
@@ -364,13 +408,14 @@ class AuditAssignment(models.Model):
         SUBMITTED = "submitted", "Graded"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    record = models.ForeignKey(AuditRecord, on_delete=models.CASCADE,
-                               related_name="assignments")
-    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="audit_assignments")
+    record = models.ForeignKey(AuditRecord, on_delete=models.CASCADE, related_name="assignments")
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_assignments"
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.ASSIGNED)
-    deadline = models.ForeignKey(Deadline, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
+    deadline = models.ForeignKey(
+        Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     findings = models.TextField(blank=True)
     learning_points = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -386,18 +431,17 @@ class AuditAssignment(models.Model):
 
 
 class AuditGrade(models.Model):
-    assignment = models.ForeignKey(AuditAssignment, on_delete=models.CASCADE,
-                                   related_name="grades")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT,
-                                  related_name="audit_grades")
+    assignment = models.ForeignKey(AuditAssignment, on_delete=models.CASCADE, related_name="grades")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="audit_grades")
     score = models.PositiveSmallIntegerField(choices=Grade.choices, validators=GRADE_RANGE)
     comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["criterion__position", "criterion__pk"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "criterion"],
-                                    name="one_grade_per_indicator"),
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="one_grade_per_indicator"
+            ),
             _grade_check("score", "audit_grade_on_scale"),
         ]
 

@@ -12,5 +12,4 @@ def referral_received(sender, referral, **kwargs) -> None:
 
 def screening_approved(sender, referral, decision, **kwargs) -> None:
     """An approved screening decision enters the decision review queue."""
-    services.review_enqueue(referral=referral, decision=decision,
-                            entered_at=decision.reviewed_at)
+    services.review_enqueue(referral=referral, decision=decision, entered_at=decision.reviewed_at)

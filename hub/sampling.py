@@ -46,8 +46,9 @@ def _allocation(sizes: dict[Hashable, int], size: int, rng: random.Random) -> di
     return allocation
 
 
-def stratified_sample(population: Sequence[tuple[Hashable, Hashable]], size: int,
-                      seed: int) -> list[Hashable]:
+def stratified_sample(
+    population: Sequence[tuple[Hashable, Hashable]], size: int, seed: int
+) -> list[Hashable]:
     """Draw `size` keys from `population`, a list of (key, stratum), spread across the strata
     in proportion to their sizes, every stratum represented when `size` allows. The input
     order does not matter: strata and keys are sorted before drawing."""
@@ -66,8 +67,9 @@ def stratified_sample(population: Sequence[tuple[Hashable, Hashable]], size: int
     return picked
 
 
-def assign_auditors(record_count: int, panel: dict[Hashable, list[Hashable]], per_record: int,
-                    seed: int) -> list[list[Hashable]]:
+def assign_auditors(
+    record_count: int, panel: dict[Hashable, list[Hashable]], per_record: int, seed: int
+) -> list[list[Hashable]]:
     """For each record, `per_record` auditors, from as many different agencies as the panel
     allows, taking turns so the reading is shared evenly. `panel` maps agency to auditors."""
     agencies = sorted((a for a, people in panel.items() if people), key=str)

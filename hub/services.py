@@ -48,8 +48,10 @@ from referrals.models import (
 )
 from referrals.services.feedback import MAX_ITEM_LENGTH, feedback_give
 
-REVIEW_TIMESCALES = {Review.Kind.REFERRAL: "hub_review",
-                     Review.Kind.DECISION: "hub_decision_review"}
+REVIEW_TIMESCALES = {
+    Review.Kind.REFERRAL: "hub_review",
+    Review.Kind.DECISION: "hub_decision_review",
+}
 FREE_TEXT_MAX = MAX_ITEM_LENGTH  # free-text factors travel to partner systems as list items
 
 
@@ -68,6 +70,7 @@ class AuditRefused(DomainError):
 
 
 # --- Reference data ---------------------------------------------------------------------------
+
 
 def reference_data_ensure() -> None:
     """The hub's timescales and first rubrics, where missing (a test's clean-up empties every
@@ -98,22 +101,30 @@ def rubric_in_use(kind: str) -> Rubric:
 
 # --- Rubric versions (admin actions) ----------------------------------------------------------
 
+
 @transaction.atomic
 def rubric_new_version(*, rubric: Rubric, by) -> Rubric:
     """A draft copy of `rubric` with the next version number, to change and then publish."""
     latest = Rubric.objects.filter(kind=rubric.kind).aggregate(latest=Max("version"))["latest"]
-    draft = Rubric.objects.create(kind=rubric.kind, version=(latest or 0) + 1, name=rubric.name,
-                                  description=rubric.description)
+    draft = Rubric.objects.create(
+        kind=rubric.kind,
+        version=(latest or 0) + 1,
+        name=rubric.name,
+        description=rubric.description,
+    )
     Criterion.objects.bulk_create(
-        Criterion(rubric=draft, code=c.code, label=c.label, guidance=c.guidance,
-                  position=c.position) for c in rubric.criteria.all()
+        Criterion(
+            rubric=draft, code=c.code, label=c.label, guidance=c.guidance, position=c.position
+        )
+        for c in rubric.criteria.all()
     )
     Factor.objects.bulk_create(
         Factor(rubric=draft, kind=f.kind, label=f.label, position=f.position)
         for f in rubric.factors.all()
     )
-    audit.record(actor=by, action=audit.Action.CREATE, subject=draft,
-                 detail={"copied_from": rubric.pk})
+    audit.record(
+        actor=by, action=audit.Action.CREATE, subject=draft, detail={"copied_from": rubric.pk}
+    )
     return draft
 
 
@@ -127,16 +138,19 @@ def rubric_publish(*, rubric: Rubric, by) -> Rubric:
     if not rubric.criteria.exists():
         raise ReviewRefused("A rubric needs at least one criterion.")
     Rubric.objects.filter(kind=rubric.kind, state=Rubric.State.PUBLISHED).update(
-        state=Rubric.State.RETIRED)
+        state=Rubric.State.RETIRED
+    )
     rubric.state = Rubric.State.PUBLISHED
     rubric.published_at = timezone.now()
     rubric.save(update_fields=["state", "published_at"])
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=rubric,
-                 detail={"state": rubric.state})
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=rubric, detail={"state": rubric.state}
+    )
     return rubric
 
 
 # --- The review queue -------------------------------------------------------------------------
+
 
 def review_subject(review: Review) -> str:
     """What the review's deadline alerts name: "... for referral CW-2026-000123"."""
@@ -150,8 +164,12 @@ def _in_decision_sample(decision: ScreeningDecision, percent: int) -> bool:
 
 
 @transaction.atomic
-def review_enqueue(*, referral: Referral, decision: ScreeningDecision | None = None,
-                   entered_at: datetime | None = None) -> Review | None:
+def review_enqueue(
+    *,
+    referral: Referral,
+    decision: ScreeningDecision | None = None,
+    entered_at: datetime | None = None,
+) -> Review | None:
     """Put a referral (or its approved screening decision) in the review queue, with its review
     deadline. Called by the hub's receivers of referrals.events; a second call changes nothing."""
     kind = Review.Kind.DECISION if decision is not None else Review.Kind.REFERRAL
@@ -159,15 +177,18 @@ def review_enqueue(*, referral: Referral, decision: ScreeningDecision | None = N
     if existing is not None:
         return existing
     settings = HubSettings.current()
-    if decision is not None and not _in_decision_sample(decision,
-                                                        settings.decision_review_percent):
+    if decision is not None and not _in_decision_sample(decision, settings.decision_review_percent):
         return None
     entered_at = entered_at or timezone.now()
-    review = Review.objects.create(kind=kind, referral=referral, decision=decision,
-                                   entered_at=entered_at)
+    review = Review.objects.create(
+        kind=kind, referral=referral, decision=decision, entered_at=entered_at
+    )
     review.deadline = _deadline_open(
-        REVIEW_TIMESCALES[kind], subject_type=review_subject(review), subject_id=str(review.pk),
-        url=reverse("hub:review", args=[review.pk]), starts_at=entered_at,
+        REVIEW_TIMESCALES[kind],
+        subject_type=review_subject(review),
+        subject_id=str(review.pk),
+        url=reverse("hub:review", args=[review.pk]),
+        starts_at=entered_at,
         team=settings.hub_team,
     )
     review.save(update_fields=["deadline"])
@@ -175,8 +196,11 @@ def review_enqueue(*, referral: Referral, decision: ScreeningDecision | None = N
 
 
 def _active_claim(review: Review) -> ReviewClaim | None:
-    return (ReviewClaim.objects.select_for_update()
-            .filter(review=review, state=ReviewClaim.State.ACTIVE).first())
+    return (
+        ReviewClaim.objects.select_for_update()
+        .filter(review=review, state=ReviewClaim.State.ACTIVE)
+        .first()
+    )
 
 
 def _lock_review(review: Review) -> Review:
@@ -214,14 +238,22 @@ def review_claim(*, review: Review, reviewer, now: datetime | None = None) -> Re
     minutes = HubSettings.current().claim_minutes
     try:
         with transaction.atomic():
-            claim = ReviewClaim.objects.create(review=review, reviewer=reviewer, claimed_at=now,
-                                               expires_at=now + timedelta(minutes=minutes))
+            claim = ReviewClaim.objects.create(
+                review=review,
+                reviewer=reviewer,
+                claimed_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
     except IntegrityError:
         raise ClaimConflict("Another reviewer has just claimed this review.") from None
     if review.deadline_id is not None:
         deadlines.deadline_reassign(deadline=review.deadline, owner=reviewer)
-    audit.record(actor=reviewer, action=audit.Action.CHANGE, subject=review,
-                 detail={"referral": str(review.referral_id), "claim": "claimed"})
+    audit.record(
+        actor=reviewer,
+        action=audit.Action.CHANGE,
+        subject=review,
+        detail={"referral": str(review.referral_id), "claim": "claimed"},
+    )
     return claim
 
 
@@ -237,8 +269,12 @@ def review_release(*, review: Review, reviewer, now: datetime | None = None) -> 
     claim.save(update_fields=["state", "ended_at"])
     if review.deadline_id is not None:
         deadlines.deadline_reassign(deadline=review.deadline, owner=None)
-    audit.record(actor=reviewer, action=audit.Action.CHANGE, subject=review,
-                 detail={"referral": str(review.referral_id), "claim": "released"})
+    audit.record(
+        actor=reviewer,
+        action=audit.Action.CHANGE,
+        subject=review,
+        detail={"referral": str(review.referral_id), "claim": "released"},
+    )
     return review
 
 
@@ -253,16 +289,21 @@ def claims_expire(*, now: datetime | None = None) -> int:
         count = ReviewClaim.objects.filter(
             state=ReviewClaim.State.ACTIVE, expires_at__lte=now, review_id__in=review_ids
         ).update(state=ReviewClaim.State.EXPIRED, ended_at=F("expires_at"))
-        held = ReviewClaim.objects.filter(review=OuterRef("pk"),
-                                          state=ReviewClaim.State.ACTIVE)
-        deadline_ids = Review.objects.filter(pk__in=review_ids).annotate(
-            held=Exists(held)).filter(held=False).values("deadline_id")
+        held = ReviewClaim.objects.filter(review=OuterRef("pk"), state=ReviewClaim.State.ACTIVE)
+        deadline_ids = (
+            Review.objects.filter(pk__in=review_ids)
+            .annotate(held=Exists(held))
+            .filter(held=False)
+            .values("deadline_id")
+        )
         Deadline.objects.filter(pk__in=deadline_ids, state__in=deadlines.LIVE_STATES).update(
-            owner=None, updated_at=now)
+            owner=None, updated_at=now
+        )
     return count
 
 
 # --- Scoring and feedback ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Score:
@@ -283,8 +324,7 @@ def _check_scores(criteria: list[Criterion], scores: dict[int, Score]) -> None:
             raise ReviewRefused(f"The score for {criterion.label} must be from 1 to 6.")
 
 
-def _feedback_comments(review: Review, criteria: list[Criterion], scores: dict[int, Score]
-                       ) -> str:
+def _feedback_comments(review: Review, criteria: list[Criterion], scores: dict[int, Score]) -> str:
     lines = [f"Overall judgement: {Grade(review.overall).label}."]
     if review.overall_comment:
         lines.append(review.overall_comment)
@@ -295,19 +335,24 @@ def _feedback_comments(review: Review, criteria: list[Criterion], scores: dict[i
     return "\n\n".join(lines)
 
 
-def _give_feedback(review: Review, reviewer, criteria: list[Criterion],
-                   scores: dict[int, Score], factors: list[Factor]):
+def _give_feedback(
+    review: Review,
+    reviewer,
+    criteria: list[Criterion],
+    scores: dict[int, Score],
+    factors: list[Factor],
+):
     """The referrer's feedback, through the core: in the application and by e-mail to the
     member of staff who received the referral and their team managers, and to the partner
     system that sent it (API and webhook)."""
-    items = [{"criterion": c.code, "label": c.label, "score": scores[c.pk].score}
-             for c in criteria]
-    items.append({"criterion": "overall", "label": "Overall judgement",
-                  "score": review.overall})
+    items = [{"criterion": c.code, "label": c.label, "score": scores[c.pk].score} for c in criteria]
+    items.append({"criterion": "overall", "label": "Overall judgement", "score": review.overall})
     supported = [f.label for f in factors if f.kind == Factor.Kind.SUPPORT]
     barriers = [f.label for f in factors if f.kind == Factor.Kind.BARRIER]
     return feedback_give(
-        referral=review.referral, given_by=reviewer, scores=items,
+        referral=review.referral,
+        given_by=reviewer,
+        scores=items,
         supported_by=supported + ([review.supported_other] if review.supported_other else []),
         barriers=barriers + ([review.barriers_other] if review.barriers_other else []),
         comments=_feedback_comments(review, criteria, scores),
@@ -316,20 +361,35 @@ def _give_feedback(review: Review, reviewer, criteria: list[Criterion],
 
 def _tell_decision_makers(review: Review) -> None:
     decision = review.decision
-    people = [person for person in (decision.proposed_by, decision.reviewed_by)
-              if person is not None and person.is_active]
+    people = [
+        person
+        for person in (decision.proposed_by, decision.reviewed_by)
+        if person is not None and person.is_active
+    ]
     notifications.notify(
-        people, kind=Notification.Kind.GENERAL,
+        people,
+        kind=Notification.Kind.GENERAL,
         title=f"Practice hub decision review: {review.referral.reference}",
         body=f"Overall judgement: {Grade(review.overall).label}.",
-        referral=review.referral, url=reverse("hub:review", args=[review.pk]), email=True,
+        referral=review.referral,
+        url=reverse("hub:review", args=[review.pk]),
+        email=True,
     )
 
 
 @transaction.atomic
-def review_submit(*, review: Review, reviewer, scores: dict[int, Score], overall: int,
-                  overall_comment: str = "", factor_ids=(), supported_other: str = "",
-                  barriers_other: str = "", now: datetime | None = None) -> Review:
+def review_submit(
+    *,
+    review: Review,
+    reviewer,
+    scores: dict[int, Score],
+    overall: int,
+    overall_comment: str = "",
+    factor_ids=(),
+    supported_other: str = "",
+    barriers_other: str = "",
+    now: datetime | None = None,
+) -> Review:
     """Record the scores and send the feedback at once. Only the holder of the review's claim
     may submit (a claim past its time still counts while nobody else has taken it)."""
     if not access.is_reviewer(reviewer):
@@ -342,8 +402,10 @@ def review_submit(*, review: Review, reviewer, scores: dict[int, Score], overall
         raise ReviewRefused("Another reviewer has already submitted this review.")
     claim = _active_claim(review)
     if claim is None or claim.reviewer_id != reviewer.pk:
-        raise ClaimConflict("Claim this review before submitting it: someone else holds it, or "
-                            "your claim was released.")
+        raise ClaimConflict(
+            "Claim this review before submitting it: someone else holds it, or "
+            "your claim was released."
+        )
     criteria = list(review.rubric.criteria.all())
     _check_scores(criteria, scores)
     if isinstance(overall, bool) or not isinstance(overall, int) or not 1 <= overall <= 6:
@@ -357,8 +419,13 @@ def review_submit(*, review: Review, reviewer, scores: dict[int, Score], overall
             raise ReviewRefused(f"Other factors are at most {FREE_TEXT_MAX} characters.")
 
     ReviewScore.objects.bulk_create(
-        ReviewScore(review=review, criterion=c, score=scores[c.pk].score,
-                    comment=scores[c.pk].comment.strip()) for c in criteria
+        ReviewScore(
+            review=review,
+            criterion=c,
+            score=scores[c.pk].score,
+            comment=scores[c.pk].comment.strip(),
+        )
+        for c in criteria
     )
     review.factors.set(factors)
     review.overall = overall
@@ -372,55 +439,82 @@ def review_submit(*, review: Review, reviewer, scores: dict[int, Score], overall
     claim.ended_at = now
     claim.save(update_fields=["state", "ended_at"])
     if review.deadline_id is not None:
-        deadlines.deadline_meet(kind=REVIEW_TIMESCALES[review.kind],
-                                subject_type=review.deadline.subject_type,
-                                subject_id=str(review.pk))
+        deadlines.deadline_meet(
+            kind=REVIEW_TIMESCALES[review.kind],
+            subject_type=review.deadline.subject_type,
+            subject_id=str(review.pk),
+        )
         review.deadline.refresh_from_db()
     if review.kind == Review.Kind.REFERRAL:
         review.feedback = _give_feedback(review, reviewer, criteria, scores, factors)
     else:
         _tell_decision_makers(review)
     review.save()
-    audit.record(actor=reviewer, action=audit.Action.CHANGE, subject=review,
-                 detail={"referral": str(review.referral_id), "kind": review.kind,
-                         "rubric": review.rubric_id, "overall": overall, "state": "submitted"})
+    audit.record(
+        actor=reviewer,
+        action=audit.Action.CHANGE,
+        subject=review,
+        detail={
+            "referral": str(review.referral_id),
+            "kind": review.kind,
+            "rubric": review.rubric_id,
+            "overall": overall,
+            "state": "submitted",
+        },
+    )
     return review
 
 
 # --- Practice audits --------------------------------------------------------------------------
 
+
 def audit_population(records_from: datetime, records_to: datetime) -> list[tuple]:
     """Children referred in [records_from, records_to): ((person, referral), source agency),
     the referral being the child's latest in the window."""
-    rows = (ReferralChild.objects
-            .filter(referral__received_at__gte=records_from, referral__received_at__lt=records_to,
-                    person__merged_into__isnull=True)
-            .order_by("person_id", "-referral__received_at", "referral_id")
-            .values_list("person_id", "referral_id", "referral__source_agency_id"))
+    rows = (
+        ReferralChild.objects.filter(
+            referral__received_at__gte=records_from,
+            referral__received_at__lt=records_to,
+            person__merged_into__isnull=True,
+        )
+        .order_by("person_id", "-referral__received_at", "referral_id")
+        .values_list("person_id", "referral_id", "referral__source_agency_id")
+    )
     latest: dict = {}
     for person_id, referral_id, agency_id in rows:
         latest.setdefault(person_id, (referral_id, agency_id))
-    return [((person_id, referral_id), agency_id)
-            for person_id, (referral_id, agency_id) in latest.items()]
+    return [
+        ((person_id, referral_id), agency_id)
+        for person_id, (referral_id, agency_id) in latest.items()
+    ]
 
 
-def audit_sample_draw(*, seed: int, size: int, records_from: datetime,
-                      records_to: datetime) -> list[tuple]:
+def audit_sample_draw(
+    *, seed: int, size: int, records_from: datetime, records_to: datetime
+) -> list[tuple]:
     """The sample a seed gives: [(person_id, referral_id, agency_id)] in drawing order."""
     population = audit_population(records_from, records_to)
     agency_of = dict(population)
     picked = sampling.stratified_sample(population, size, seed)
-    return [(person_id, referral_id, agency_of[(person_id, referral_id)])
-            for person_id, referral_id in picked]
+    return [
+        (person_id, referral_id, agency_of[(person_id, referral_id)])
+        for person_id, referral_id in picked
+    ]
 
 
 def audit_sample_reproduces(audit_round: AuditRound) -> bool:
     """Drawing again with the round's seed gives the records it holds."""
-    again = audit_sample_draw(seed=audit_round.seed, size=audit_round.sample_size,
-                              records_from=audit_round.records_from,
-                              records_to=audit_round.records_to)
-    held = list(audit_round.records.order_by("position")
-                .values_list("person_id", "referral_id", "source_agency_id"))
+    again = audit_sample_draw(
+        seed=audit_round.seed,
+        size=audit_round.sample_size,
+        records_from=audit_round.records_from,
+        records_to=audit_round.records_to,
+    )
+    held = list(
+        audit_round.records.order_by("position").values_list(
+            "person_id", "referral_id", "source_agency_id"
+        )
+    )
     return again == held
 
 
@@ -431,8 +525,7 @@ def _audit_panel() -> dict:
         panel[agency_id].append(staff_id)
     if not panel:
         # No panel yet: the quality staff read the records themselves.
-        quality = Staff.objects.filter(is_active=True,
-                                       role__in=[Role.COMMITTEE, Role.HUB_REVIEWER])
+        quality = Staff.objects.filter(is_active=True, role__in=[Role.COMMITTEE, Role.HUB_REVIEWER])
         for staff_id, agency_id in quality.values_list("pk", "agency_id"):
             panel[agency_id].append(staff_id)
     return panel
@@ -447,8 +540,9 @@ def _local_midnight(day) -> datetime:
 
 
 @transaction.atomic
-def audit_round_open(*, now: datetime | None = None, opened_by=None,
-                     seed: int | None = None) -> tuple[AuditRound, bool]:
+def audit_round_open(
+    *, now: datetime | None = None, opened_by=None, seed: int | None = None
+) -> tuple[AuditRound, bool]:
     """Open the round of the audit period that `now` falls in, unless it is open already
     (beat runs this every hour; two beats, or a committee member pressing the button at the
     same time, still make one round: period_start is unique). Returns (round, created)."""
@@ -456,8 +550,7 @@ def audit_round_open(*, now: datetime | None = None, opened_by=None,
         raise NotPermitted("Only the child protection committee opens practice audit rounds.")
     now = now or timezone.now()
     settings = HubSettings.current()
-    period_start = sampling.audit_period_start(timezone.localdate(now),
-                                               settings.audit_every_months)
+    period_start = sampling.audit_period_start(timezone.localdate(now), settings.audit_every_months)
     existing = AuditRound.objects.filter(period_start=period_start).first()
     if existing is not None:
         return existing, False
@@ -465,26 +558,39 @@ def audit_round_open(*, now: datetime | None = None, opened_by=None,
     try:
         with transaction.atomic():
             audit_round = AuditRound.objects.create(
-                period_start=period_start, opened_at=now, opened_by=opened_by,
+                period_start=period_start,
+                opened_at=now,
+                opened_by=opened_by,
                 seed=seed if seed is not None else secrets.randbits(62),
                 sample_size=settings.audit_sample_size,
                 records_from=_local_midnight(
-                    sampling.months_before(period_start, settings.audit_lookback_months)),
-                records_to=_local_midnight(period_start), rubric=rubric,
+                    sampling.months_before(period_start, settings.audit_lookback_months)
+                ),
+                records_to=_local_midnight(period_start),
+                rubric=rubric,
             )
     except IntegrityError:
         return AuditRound.objects.get(period_start=period_start), False
 
-    sample = audit_sample_draw(seed=audit_round.seed, size=audit_round.sample_size,
-                               records_from=audit_round.records_from,
-                               records_to=audit_round.records_to)
+    sample = audit_sample_draw(
+        seed=audit_round.seed,
+        size=audit_round.sample_size,
+        records_from=audit_round.records_from,
+        records_to=audit_round.records_to,
+    )
     records = AuditRecord.objects.bulk_create(
-        AuditRecord(round=audit_round, person_id=person_id, referral_id=referral_id,
-                    source_agency_id=agency_id, position=position)
+        AuditRecord(
+            round=audit_round,
+            person_id=person_id,
+            referral_id=referral_id,
+            source_agency_id=agency_id,
+            position=position,
+        )
         for position, (person_id, referral_id, agency_id) in enumerate(sample, start=1)
     )
-    plan = sampling.assign_auditors(len(records), _audit_panel(), settings.auditors_per_record,
-                                    audit_round.seed)
+    plan = sampling.assign_auditors(
+        len(records), _audit_panel(), settings.auditors_per_record, audit_round.seed
+    )
     staff = Staff.objects.in_bulk({pk for auditors in plan for pk in auditors})
     subject = audit_subject(audit_round)
     for record, auditors in zip(records, plan, strict=True):
@@ -492,41 +598,65 @@ def audit_round_open(*, now: datetime | None = None, opened_by=None,
             auditor = staff[auditor_id]
             assignment = AuditAssignment.objects.create(record=record, auditor=auditor)
             assignment.deadline = _deadline_open(
-                "audit_grading", subject_type=subject, subject_id=str(assignment.pk),
-                url=reverse("hub:audit_assignment", args=[assignment.pk]), starts_at=now,
-                owner=auditor, team=auditor.team,
+                "audit_grading",
+                subject_type=subject,
+                subject_id=str(assignment.pk),
+                url=reverse("hub:audit_assignment", args=[assignment.pk]),
+                starts_at=now,
+                owner=auditor,
+                team=auditor.team,
             )
             assignment.save(update_fields=["deadline"])
     audit_round.summary_deadline = _deadline_open(
-        "audit_summary", subject_type=subject, subject_id=str(audit_round.pk),
-        url=reverse("hub:audit_round", args=[audit_round.pk]), starts_at=now,
-        owner=opened_by, team=settings.hub_team,
+        "audit_summary",
+        subject_type=subject,
+        subject_id=str(audit_round.pk),
+        url=reverse("hub:audit_round", args=[audit_round.pk]),
+        starts_at=now,
+        owner=opened_by,
+        team=settings.hub_team,
     )
     audit_round.save(update_fields=["summary_deadline"])
 
     notifications.notify(
-        staff.values(), kind=Notification.Kind.GENERAL,
+        staff.values(),
+        kind=Notification.Kind.GENERAL,
         title=f"{audit_round}: records for you to grade",
         body="You are one of this round's auditors. Grade each record on the quality "
-             "indicators and record your findings and learning points.",
-        url=reverse("hub:audit_list"), email=True,
+        "indicators and record your findings and learning points.",
+        url=reverse("hub:audit_list"),
+        email=True,
     )
     notifications.notify(
         Staff.objects.filter(role=Role.COMMITTEE, is_active=True),
-        kind=Notification.Kind.GENERAL, title=f"{audit_round} has opened",
+        kind=Notification.Kind.GENERAL,
+        title=f"{audit_round} has opened",
         body=f"{len(records)} children's records sampled.",
         url=reverse("hub:audit_round", args=[audit_round.pk]),
     )
-    audit.record(actor=opened_by, action=audit.Action.CREATE, subject=audit_round,
-                 detail={"seed": audit_round.seed, "records": len(records),
-                         "assignments": sum(len(a) for a in plan)})
+    audit.record(
+        actor=opened_by,
+        action=audit.Action.CREATE,
+        subject=audit_round,
+        detail={
+            "seed": audit_round.seed,
+            "records": len(records),
+            "assignments": sum(len(a) for a in plan),
+        },
+    )
     return audit_round, True
 
 
 @transaction.atomic
-def audit_assignment_submit(*, assignment: AuditAssignment, auditor, grades: dict[int, Score],
-                            findings: str, learning_points: str = "",
-                            now: datetime | None = None) -> AuditAssignment:
+def audit_assignment_submit(
+    *,
+    assignment: AuditAssignment,
+    auditor,
+    grades: dict[int, Score],
+    findings: str,
+    learning_points: str = "",
+    now: datetime | None = None,
+) -> AuditAssignment:
     """An auditor's grades for one record. They can be corrected until the round closes."""
     now = now or timezone.now()
     assignment = AuditAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -541,8 +671,13 @@ def audit_assignment_submit(*, assignment: AuditAssignment, auditor, grades: dic
     _check_scores(criteria, grades)
     AuditGrade.objects.filter(assignment=assignment).delete()
     AuditGrade.objects.bulk_create(
-        AuditGrade(assignment=assignment, criterion=c, score=grades[c.pk].score,
-                   comment=grades[c.pk].comment.strip()) for c in criteria
+        AuditGrade(
+            assignment=assignment,
+            criterion=c,
+            score=grades[c.pk].score,
+            comment=grades[c.pk].comment.strip(),
+        )
+        for c in criteria
     )
     first_time = assignment.state == AuditAssignment.State.ASSIGNED
     assignment.findings = findings.strip()
@@ -551,17 +686,24 @@ def audit_assignment_submit(*, assignment: AuditAssignment, auditor, grades: dic
     assignment.submitted_at = now
     assignment.save(update_fields=["findings", "learning_points", "state", "submitted_at"])
     if first_time:
-        deadlines.deadline_meet(kind="audit_grading", subject_type=audit_subject(audit_round),
-                                subject_id=str(assignment.pk))
-    audit.record(actor=auditor, action=audit.Action.CHANGE if not first_time
-                 else audit.Action.CREATE, subject=assignment,
-                 detail={"round": str(audit_round.pk), "person": str(assignment.record.person_id)})
+        deadlines.deadline_meet(
+            kind="audit_grading",
+            subject_type=audit_subject(audit_round),
+            subject_id=str(assignment.pk),
+        )
+    audit.record(
+        actor=auditor,
+        action=audit.Action.CHANGE if not first_time else audit.Action.CREATE,
+        subject=assignment,
+        detail={"round": str(audit_round.pk), "person": str(assignment.record.person_id)},
+    )
     return assignment
 
 
 @transaction.atomic
-def audit_summary_send(*, audit_round: AuditRound, sent_by, summary: str,
-                       now: datetime | None = None) -> AuditRound:
+def audit_summary_send(
+    *, audit_round: AuditRound, sent_by, summary: str, now: datetime | None = None
+) -> AuditRound:
     """Close the round with its learning summary and send it to the teams whose referrals were
     read, and to the round's auditors."""
     if not access.can_run_audits(sent_by):
@@ -576,25 +718,38 @@ def audit_summary_send(*, audit_round: AuditRound, sent_by, summary: str,
     audit_round.summary_sent_at = now
     audit_round.summary_sent_by = sent_by
     audit_round.state = AuditRound.State.CLOSED
-    audit_round.save(update_fields=["learning_summary", "summary_sent_at", "summary_sent_by",
-                                    "state"])
+    audit_round.save(
+        update_fields=["learning_summary", "summary_sent_at", "summary_sent_by", "state"]
+    )
     subject = audit_subject(audit_round)
-    ungraded = AuditAssignment.objects.filter(record__round=audit_round,
-                                              state=AuditAssignment.State.ASSIGNED)
+    ungraded = AuditAssignment.objects.filter(
+        record__round=audit_round, state=AuditAssignment.State.ASSIGNED
+    )
     for assignment_id in ungraded.values_list("pk", flat=True):
-        deadlines.deadline_cancel(subject_type=subject, subject_id=str(assignment_id),
-                                  kind="audit_grading")
-    deadlines.deadline_meet(kind="audit_summary", subject_type=subject,
-                            subject_id=str(audit_round.pk))
+        deadlines.deadline_cancel(
+            subject_type=subject, subject_id=str(assignment_id), kind="audit_grading"
+        )
+    deadlines.deadline_meet(
+        kind="audit_summary", subject_type=subject, subject_id=str(audit_round.pk)
+    )
     teams = Team.objects.filter(pk__in=audit_round.records.values("referral__team"))
     recipients = list(Staff.objects.filter(is_active=True, team__in=teams)) + list(
-        Staff.objects.filter(is_active=True,
-                             audit_assignments__record__round=audit_round).distinct())
-    notifications.notify(
-        recipients, kind=Notification.Kind.GENERAL, title=f"Learning from {audit_round}",
-        body="The practice audit's learning summary for your team is ready to read.",
-        url=reverse("hub:audit_learning", args=[audit_round.pk]), email=True,
+        Staff.objects.filter(
+            is_active=True, audit_assignments__record__round=audit_round
+        ).distinct()
     )
-    audit.record(actor=sent_by, action=audit.Action.CHANGE, subject=audit_round,
-                 detail={"state": audit_round.state, "teams": sorted(t.pk for t in teams)})
+    notifications.notify(
+        recipients,
+        kind=Notification.Kind.GENERAL,
+        title=f"Learning from {audit_round}",
+        body="The practice audit's learning summary for your team is ready to read.",
+        url=reverse("hub:audit_learning", args=[audit_round.pk]),
+        email=True,
+    )
+    audit.record(
+        actor=sent_by,
+        action=audit.Action.CHANGE,
+        subject=audit_round,
+        detail={"state": audit_round.state, "teams": sorted(t.pk for t in teams)},
+    )
     return audit_round

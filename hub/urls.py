@@ -18,6 +18,5 @@ urlpatterns = [
     path("audits/<uuid:round_id>/grades.csv", views.audit_round_csv, name="audit_round_csv"),
     path("audits/<uuid:round_id>/summary/", views.audit_summary, name="audit_summary"),
     path("audits/<uuid:round_id>/learning/", views.audit_learning, name="audit_learning"),
-    path("audits/records/<uuid:assignment_id>/", views.audit_assignment,
-         name="audit_assignment"),
+    path("audits/records/<uuid:assignment_id>/", views.audit_assignment, name="audit_assignment"),
 ]

@@ -30,6 +30,7 @@ from referrals.models import Role, Team
 
 # --- The review queue -------------------------------------------------------------------------
 
+
 @login_required
 @require_safe
 def queue(request):
@@ -40,19 +41,27 @@ def queue(request):
         kind = Review.Kind.REFERRAL
     now = timezone.now()
     counts = selectors.queue_counts()
-    page = Paginator(selectors.review_queue(kind=kind, now=now),
-                     selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "hub/queue.html", {
-        "page_obj": page, "kind": kind, "now": now,
-        "kinds": [(value, label, counts[value]) for value, label in Review.Kind.choices],
-        "mine": selectors.claims_held_by(request.user),
-        "querystring": f"type={kind}",
-    })
+    page = Paginator(
+        selectors.review_queue(kind=kind, now=now), selectors.QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hub/queue.html",
+        {
+            "page_obj": page,
+            "kind": kind,
+            "now": now,
+            "kinds": [(value, label, counts[value]) for value, label in Review.Kind.choices],
+            "mine": selectors.claims_held_by(request.user),
+            "querystring": f"type={kind}",
+        },
+    )
 
 
 def _load_review(request, review_id) -> Review:
-    return access.access_review(request.user, review_id, selectors.review_page(
-        access.reviews_visible_to(request.user)))
+    return access.access_review(
+        request.user, review_id, selectors.review_page(access.reviews_visible_to(request.user))
+    )
 
 
 def _review_page(request, review: Review, *, form=None, error: str = "", status: int = 200):
@@ -62,14 +71,22 @@ def _review_page(request, review: Review, *, form=None, error: str = "", status:
     if holds and form is None:
         form = ReviewForm(review.rubric)
     context = {
-        "review": review, "referral": review.referral, "claim": claim, "holds": holds,
+        "review": review,
+        "referral": review.referral,
+        "claim": claim,
+        "holds": holds,
         "claim_lapsed": holds and claim.expires_at <= now,
         "held_by_other": claim is not None and not holds and claim.expires_at > now,
-        "can_claim": access.is_reviewer(request.user) and review.state == Review.State.QUEUED
-        and not holds and (claim is None or claim.expires_at <= now),
-        "form": form if holds else None, "error": error, "grade_meanings": GRADE_MEANINGS,
+        "can_claim": access.is_reviewer(request.user)
+        and review.state == Review.State.QUEUED
+        and not holds
+        and (claim is None or claim.expires_at <= now),
+        "form": form if holds else None,
+        "error": error,
+        "grade_meanings": GRADE_MEANINGS,
         "children": list(review.referral.child_links.all()),
-        "scores": list(review.scores.all()), "factors": list(review.factors.all()),
+        "scores": list(review.scores.all()),
+        "factors": list(review.factors.all()),
         "overall_label": Grade(review.overall).label if review.overall else "",
     }
     if review.kind == Review.Kind.DECISION:
@@ -87,35 +104,50 @@ def review(request, review_id):
     rubric to score; for everyone else who may see it, its state or its result."""
     review = _load_review(request, review_id)
     if request.method == "GET":
-        audit.record(actor=request.user, action=audit.Action.VIEW, subject=review.referral,
-                     detail={"page": "hub_review", "review": str(review.pk)})
+        audit.record(
+            actor=request.user,
+            action=audit.Action.VIEW,
+            subject=review.referral,
+            detail={"page": "hub_review", "review": str(review.pk)},
+        )
         return _review_page(request, review)
     if not access.is_reviewer(request.user):
         raise PermissionDenied("Only practice hub reviewers submit reviews.")
     claim = selectors.active_claim(review) if review.state == Review.State.QUEUED else None
     if claim is None or claim.reviewer_id != request.user.pk:
-        return _review_page(request, review, status=409, error=(
-            "Claim this review before submitting it: someone else holds it, or it has "
-            "already been reviewed."))
+        return _review_page(
+            request,
+            review,
+            status=409,
+            error=(
+                "Claim this review before submitting it: someone else holds it, or it has "
+                "already been reviewed."
+            ),
+        )
     form = ReviewForm(review.rubric, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.review_submit(
-                review=review, reviewer=request.user, scores=form.scores(),
-                overall=data["overall"], overall_comment=data["overall_comment"],
+                review=review,
+                reviewer=request.user,
+                scores=form.scores(),
+                overall=data["overall"],
+                overall_comment=data["overall_comment"],
                 factor_ids=[*data["supports"], *data["barriers"]],
-                supported_other=data["supported_other"], barriers_other=data["barriers_other"],
+                supported_other=data["supported_other"],
+                barriers_other=data["barriers_other"],
             )
         except DomainError as error:
             form.add_error(None, str(error))
             return _review_page(request, review, form=form, status=error.status_code)
         if review.kind == Review.Kind.REFERRAL:
-            messages.success(request, f"Review of {review.referral.reference} submitted: "
-                                      "the feedback has been sent.")
+            messages.success(
+                request,
+                f"Review of {review.referral.reference} submitted: the feedback has been sent.",
+            )
         else:
-            messages.success(request,
-                             f"Decision review of {review.referral.reference} submitted.")
+            messages.success(request, f"Decision review of {review.referral.reference} submitted.")
         return redirect(f"{reverse('hub:queue')}?type={review.kind}")
     return _review_page(request, review, form=form, status=400)
 
@@ -129,8 +161,9 @@ def review_claim(request, review_id):
     try:
         services.review_claim(review=review, reviewer=request.user)
     except DomainError as error:
-        return _review_page(request, _load_review(request, review_id), error=str(error),
-                            status=error.status_code)
+        return _review_page(
+            request, _load_review(request, review_id), error=str(error), status=error.status_code
+        )
     return redirect("hub:review", review_id=review.pk)
 
 
@@ -144,12 +177,14 @@ def review_release(request, review_id):
         services.review_release(review=review, reviewer=request.user)
     except DomainError as error:
         return _review_page(request, review, error=str(error), status=error.status_code)
-    messages.success(request, f"You released the review of {review.referral.reference}: "
-                              "it is back in the queue.")
+    messages.success(
+        request, f"You released the review of {review.referral.reference}: it is back in the queue."
+    )
     return redirect(f"{reverse('hub:queue')}?type={review.kind}")
 
 
 # --- Team feedback ------------------------------------------------------------------------------
+
 
 @login_required
 @require_safe
@@ -169,24 +204,48 @@ def team_feedback(request):
         team_ids, team_name = [user.team_id], user.team.name
     since = timezone.now() - timedelta(days=365)
     data = selectors.team_feedback(team_ids=team_ids, since=since)
-    months = sorted({row["month"] for row in data.trend} | {r["month"] for r in
-                                                            data.overall_trend})
+    months = sorted({row["month"] for row in data.trend} | {r["month"] for r in data.overall_trend})
     chart = None
     if months:
         series = reports.criterion_series(data.trend, data.overall_trend, months)
         chart = charts.line_chart(
-            chart_id="chart-team-trend", title=f"Referral quality of {team_name}, month by month",
-            categories=[reports.short_month(m) for m in months], series=series)
-    return render(request, "hub/team_feedback.html", {
-        "form": form, "team_name": team_name, "data": data, "chart": chart,
-        "trend_rows": [[reports.month_label(r["month"]), r["label"], r["reviews"],
-                        reports.one_decimal(r["average"])] for r in data.trend]
-        + [[reports.month_label(r["month"]), "Overall judgement", r["reviews"],
-            reports.one_decimal(r["average"])] for r in data.overall_trend],
-    })
+            chart_id="chart-team-trend",
+            title=f"Referral quality of {team_name}, month by month",
+            categories=[reports.short_month(m) for m in months],
+            series=series,
+        )
+    return render(
+        request,
+        "hub/team_feedback.html",
+        {
+            "form": form,
+            "team_name": team_name,
+            "data": data,
+            "chart": chart,
+            "trend_rows": [
+                [
+                    reports.month_label(r["month"]),
+                    r["label"],
+                    r["reviews"],
+                    reports.one_decimal(r["average"]),
+                ]
+                for r in data.trend
+            ]
+            + [
+                [
+                    reports.month_label(r["month"]),
+                    "Overall judgement",
+                    r["reviews"],
+                    reports.one_decimal(r["average"]),
+                ]
+                for r in data.overall_trend
+            ],
+        },
+    )
 
 
 # --- Committee reports --------------------------------------------------------------------------
+
 
 def _report_filters(request) -> tuple[ReportFilterForm, reports.Filters, bool]:
     today = timezone.localdate()
@@ -198,22 +257,39 @@ def _report_filters(request) -> tuple[ReportFilterForm, reports.Filters, bool]:
     if not form.is_valid():
         return form, default, False
     data = form.cleaned_data
-    return form, reports.Filters(start=data["start"], end=data["end"],
-                                 locality=data["locality"] or "", agency=data["agency"]), True
+    return (
+        form,
+        reports.Filters(
+            start=data["start"],
+            end=data["end"],
+            locality=data["locality"] or "",
+            agency=data["agency"],
+        ),
+        True,
+    )
 
 
 @login_required
 @require_safe
 def report_page(request):
     if not access.can_read_reports(request.user):
-        raise PermissionDenied("Reports are for the child protection committee and service "
-                               "managers.")
+        raise PermissionDenied(
+            "Reports are for the child protection committee and service managers."
+        )
     form, filters, valid = _report_filters(request)
     report = reports.Report(filters, timezone.now())
     query = urlencode(filters.as_query())
-    return render(request, "hub/reports.html", {
-        "form": form, "filters": filters, "tables": report.tables(), "query": query,
-    }, status=200 if valid else 400)
+    return render(
+        request,
+        "hub/reports.html",
+        {
+            "form": form,
+            "filters": filters,
+            "tables": report.tables(),
+            "query": query,
+        },
+        status=200 if valid else 400,
+    )
 
 
 CSV_FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -240,22 +316,34 @@ def csv_response(filename: str, columns: list[str], rows: list[list]) -> HttpRes
 @require_safe
 def report_csv(request, table):
     if not access.can_read_reports(request.user):
-        raise PermissionDenied("Reports are for the child protection committee and service "
-                               "managers.")
+        raise PermissionDenied(
+            "Reports are for the child protection committee and service managers."
+        )
     if table not in reports.Report.TABLES:
         raise Http404("No such report table.")
     form, filters, valid = _report_filters(request)
     if not valid:
-        return render(request, "hub/reports.html", {"form": form, "filters": filters,
-                                                    "tables": []}, status=400)
+        return render(
+            request,
+            "hub/reports.html",
+            {"form": form, "filters": filters, "tables": []},
+            status=400,
+        )
     result = reports.Report(filters, timezone.now()).table(table)
-    audit.record(actor=request.user, action=audit.Action.EXPORT, object_type="report",
-                 object_id=table, detail=filters.describe())
-    return csv_response(f"{table}-{filters.start}-to-{filters.end}.csv", result.columns,
-                        result.rows)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="report",
+        object_id=table,
+        detail=filters.describe(),
+    )
+    return csv_response(
+        f"{table}-{filters.start}-to-{filters.end}.csv", result.columns, result.rows
+    )
 
 
 # --- Practice audits ----------------------------------------------------------------------------
+
 
 @login_required
 @require_safe
@@ -265,12 +353,19 @@ def audit_list(request):
         raise PermissionDenied("Practice audits are for the committee, the hub and auditors.")
     rounds = None
     if access.can_read_audit_rounds(user):
-        rounds = Paginator(selectors.rounds_with_progress(access.rounds_visible_to(user)),
-                           12).get_page(request.GET.get("page"))
-    return render(request, "hub/audit_list.html", {
-        "rounds": rounds, "page_obj": rounds, "assignments": selectors.assignments_of(user),
-        "can_open": access.can_run_audits(user) and not selectors.current_round_open(),
-    })
+        rounds = Paginator(
+            selectors.rounds_with_progress(access.rounds_visible_to(user)), 12
+        ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hub/audit_list.html",
+        {
+            "rounds": rounds,
+            "page_obj": rounds,
+            "assignments": selectors.assignments_of(user),
+            "can_open": access.can_run_audits(user) and not selectors.current_round_open(),
+        },
+    )
 
 
 @login_required
@@ -280,8 +375,10 @@ def audit_open(request):
         raise PermissionDenied("Only the child protection committee opens audit rounds.")
     audit_round, created = services.audit_round_open(opened_by=request.user)
     if created:
-        messages.success(request, f"{audit_round} opened with {audit_round.records.count()} "
-                                  "records in its sample.")
+        messages.success(
+            request,
+            f"{audit_round} opened with {audit_round.records.count()} records in its sample.",
+        )
     else:
         messages.info(request, f"{audit_round} is already open.")
     return redirect("hub:audit_round", round_id=audit_round.pk)
@@ -289,20 +386,26 @@ def audit_open(request):
 
 def _round_page(request, audit_round: AuditRound, summary_form=None, status=200):
     collation = selectors.round_collation(audit_round)
-    can_summarise = (access.can_run_audits(request.user)
-                     and audit_round.summary_sent_at is None)
+    can_summarise = access.can_run_audits(request.user) and audit_round.summary_sent_at is None
     if can_summarise and summary_form is None:
         summary_form = AuditSummaryForm()
     criteria = list(audit_round.rubric.criteria.all())
-    return render(request, "hub/audit_round.html", {
-        "round": audit_round, "collation": collation, "criteria": criteria,
-        "summary_form": summary_form if can_summarise else None,
-        "reproduces": services.audit_sample_reproduces(audit_round),
-        "record_rows": [
-            (record, [collation.by_record.get(record.pk, {}).get(c.pk) for c in criteria])
-            for record in collation.records
-        ],
-    }, status=status)
+    return render(
+        request,
+        "hub/audit_round.html",
+        {
+            "round": audit_round,
+            "collation": collation,
+            "criteria": criteria,
+            "summary_form": summary_form if can_summarise else None,
+            "reproduces": services.audit_sample_reproduces(audit_round),
+            "record_rows": [
+                (record, [collation.by_record.get(record.pk, {}).get(c.pk) for c in criteria])
+                for record in collation.records
+            ],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -310,8 +413,12 @@ def _round_page(request, audit_round: AuditRound, summary_form=None, status=200)
 def audit_round(request, round_id):
     audit_round = access.access_round(request.user, round_id)
     page = _round_page(request, audit_round)
-    audit.record(actor=request.user, action=audit.Action.VIEW, subject=audit_round,
-                 detail={"people": [str(r.person_id) for r in audit_round.records.all()]})
+    audit.record(
+        actor=request.user,
+        action=audit.Action.VIEW,
+        subject=audit_round,
+        detail={"people": [str(r.person_id) for r in audit_round.records.all()]},
+    )
     return page
 
 
@@ -323,15 +430,34 @@ def audit_round_csv(request, round_id):
     for record in selectors.round_collation(audit_round).records:
         for assignment in record.assignments.all():
             for grade in assignment.grades.all():
-                rows.append([record.position, record.referral.reference,
-                             record.source_agency.name, assignment.auditor.agency.name
-                             if assignment.auditor.agency_id else "", grade.criterion.label,
-                             grade.score])
-    audit.record(actor=request.user, action=audit.Action.EXPORT, subject=audit_round,
-                 detail={"table": "grades"})
-    return csv_response(f"practice-audit-{audit_round.period_start:%Y-%m}-grades.csv",
-                        ["Record", "Referral", "Source agency", "Auditor's agency",
-                         "Quality indicator", "Grade (1 to 6)"], rows)
+                rows.append(
+                    [
+                        record.position,
+                        record.referral.reference,
+                        record.source_agency.name,
+                        assignment.auditor.agency.name if assignment.auditor.agency_id else "",
+                        grade.criterion.label,
+                        grade.score,
+                    ]
+                )
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        subject=audit_round,
+        detail={"table": "grades"},
+    )
+    return csv_response(
+        f"practice-audit-{audit_round.period_start:%Y-%m}-grades.csv",
+        [
+            "Record",
+            "Referral",
+            "Source agency",
+            "Auditor's agency",
+            "Quality indicator",
+            "Grade (1 to 6)",
+        ],
+        rows,
+    )
 
 
 @login_required
@@ -343,8 +469,9 @@ def audit_summary(request, round_id):
     form = AuditSummaryForm(request.POST)
     if form.is_valid():
         try:
-            services.audit_summary_send(audit_round=audit_round, sent_by=request.user,
-                                        summary=form.cleaned_data["summary"])
+            services.audit_summary_send(
+                audit_round=audit_round, sent_by=request.user, summary=form.cleaned_data["summary"]
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -359,26 +486,37 @@ def audit_summary(request, round_id):
 def audit_learning(request, round_id):
     audit_round = access.access_learning(request.user, round_id)
     collation = selectors.round_collation(audit_round)
-    return render(request, "hub/audit_learning.html", {
-        "round": audit_round, "indicators": [
-            {**row, "average": reports.one_decimal(row["average"]),
-             "good_share": reports.percent(row["good"], row["grades"])}
-            for row in collation.indicators],
-    })
+    return render(
+        request,
+        "hub/audit_learning.html",
+        {
+            "round": audit_round,
+            "indicators": [
+                {
+                    **row,
+                    "average": reports.one_decimal(row["average"]),
+                    "good_share": reports.percent(row["good"], row["grades"]),
+                }
+                for row in collation.indicators
+            ],
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_assignment(request, assignment_id):
     """An auditor reads one child's record and grades it on the quality indicators."""
-    assignment = access.access_assignment(request.user, assignment_id, selectors.assignment_page(
-        access.assignments_visible_to(request.user)))
+    assignment = access.access_assignment(
+        request.user,
+        assignment_id,
+        selectors.assignment_page(access.assignments_visible_to(request.user)),
+    )
     record, audit_round = assignment.record, assignment.record.round
     is_open = audit_round.state == AuditRound.State.OPEN
     initial = {}
     if assignment.state == AuditAssignment.State.SUBMITTED:
-        initial = {"findings": assignment.findings,
-                   "learning_points": assignment.learning_points}
+        initial = {"findings": assignment.findings, "learning_points": assignment.learning_points}
         for grade in assignment.grades.all():
             initial[f"score_{grade.criterion_id}"] = grade.score
             initial[f"comment_{grade.criterion_id}"] = grade.comment
@@ -388,23 +526,43 @@ def audit_assignment(request, assignment_id):
         if form.is_valid():
             try:
                 services.audit_assignment_submit(
-                    assignment=assignment, auditor=request.user, grades=form.scores(),
+                    assignment=assignment,
+                    auditor=request.user,
+                    grades=form.scores(),
                     findings=form.cleaned_data["findings"],
-                    learning_points=form.cleaned_data["learning_points"])
+                    learning_points=form.cleaned_data["learning_points"],
+                )
             except DomainError as error:
                 form.add_error(None, str(error))
                 status = error.status_code
             else:
-                messages.success(request, f"Your grades for record {record.position} of "
-                                          f"{audit_round} are saved.")
+                messages.success(
+                    request, f"Your grades for record {record.position} of {audit_round} are saved."
+                )
                 return redirect("hub:audit_list")
         else:
             status = 400
     else:
-        audit.record(actor=request.user, action=audit.Action.VIEW, subject=record.person,
-                     detail={"page": "audit_record", "round": str(audit_round.pk),
-                             "referral": str(record.referral_id)})
-    return render(request, "hub/audit_assignment.html", {
-        "assignment": assignment, "record": record, "round": audit_round, "form": form,
-        "is_open": is_open, "chronology": selectors.chronology_of(record.person_id),
-    }, status=status)
+        audit.record(
+            actor=request.user,
+            action=audit.Action.VIEW,
+            subject=record.person,
+            detail={
+                "page": "audit_record",
+                "round": str(audit_round.pk),
+                "referral": str(record.referral_id),
+            },
+        )
+    return render(
+        request,
+        "hub/audit_assignment.html",
+        {
+            "assignment": assignment,
+            "record": record,
+            "round": audit_round,
+            "form": form,
+            "is_open": is_open,
+            "chronology": selectors.chronology_of(record.person_id),
+        },
+        status=status,
+    )

@@ -43,8 +43,10 @@ def is_quality_staff(user) -> bool:
 
 def takes_part(user) -> bool:
     """Whose menu shows IRDs."""
-    return _signed_in(user) and not getattr(user, "is_api_client", False) and (
-        user.role in TAKES_PART_ROLES | {Role.COMMITTEE}
+    return (
+        _signed_in(user)
+        and not getattr(user, "is_api_client", False)
+        and (user.role in TAKES_PART_ROLES | {Role.COMMITTEE})
     )
 
 
@@ -81,8 +83,9 @@ def access_ird(user, ird_id: UUID, queryset: QuerySet | None = None) -> Ird:
         return visible.get(pk=ird_id)
     except Ird.DoesNotExist:
         if Ird.objects.filter(pk=ird_id).exists():
-            audit.record(actor=user, action=audit.Action.DENIED, object_type="ird",
-                         object_id=str(ird_id))
+            audit.record(
+                actor=user, action=audit.Action.DENIED, object_type="ird", object_id=str(ird_id)
+            )
         raise Http404("No IRD found.") from None
 
 
@@ -110,8 +113,9 @@ class Viewer:
 
     @property
     def can_see(self) -> bool:
-        return self.invited or self.coordinator or (
-            self.quality and self.status == Status.SIGNED_OFF)
+        return (
+            self.invited or self.coordinator or (self.quality and self.status == Status.SIGNED_OFF)
+        )
 
     @property
     def can_see_teleconference(self) -> bool:
@@ -159,7 +163,8 @@ class Viewer:
     def can_tick_follow_up(self) -> bool:
         named = self.ird.lead_professional_id == self.user.pk
         return (self.is_chair or self.is_recorder or named or self.coordinator) and (
-            self.status in {Status.CONCLUDED, Status.SIGNED_OFF})
+            self.status in {Status.CONCLUDED, Status.SIGNED_OFF}
+        )
 
     @property
     def can_review_quality(self) -> bool:
@@ -172,27 +177,42 @@ class Viewer:
             return False
         if self.status not in RECORDING | {Status.SIGNED_OFF}:
             return False
-        return (action.owner_id == self.user.pk or self.is_chair
-                or action.owner_agency_id == self.user.agency_id)
+        return (
+            action.owner_id == self.user.pk
+            or self.is_chair
+            or action.owner_agency_id == self.user.agency_id
+        )
 
 
 def viewer(user, ird: Ird) -> Viewer:
     signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)
-    invited = signed_in and Invitation.objects.filter(
-        ird=ird, staff=user, removed_at__isnull=True).exists()
-    coordinator = signed_in and is_coordinator(user) and (
-        user.role == Role.SERVICE_MANAGER or user.team_id == ird.referral.team_id)
-    return Viewer(user=user, ird=ird, invited=invited, coordinator=coordinator,
-                  quality=signed_in and is_quality_staff(user))
+    invited = (
+        signed_in
+        and Invitation.objects.filter(ird=ird, staff=user, removed_at__isnull=True).exists()
+    )
+    coordinator = (
+        signed_in
+        and is_coordinator(user)
+        and (user.role == Role.SERVICE_MANAGER or user.team_id == ird.referral.team_id)
+    )
+    return Viewer(
+        user=user,
+        ird=ird,
+        invited=invited,
+        coordinator=coordinator,
+        quality=signed_in and is_quality_staff(user),
+    )
 
 
 # --- Partner systems (API clients act for an agency) --------------------------------------
 
+
 def irds_invited_agency(agency_id) -> QuerySet[Ird]:
     """IRDs someone from the agency is invited to: what that agency's partner system reads."""
     return Ird.objects.filter(
-        pk__in=Invitation.objects.filter(agency_id=agency_id, removed_at__isnull=True)
-        .values("ird_id")
+        pk__in=Invitation.objects.filter(agency_id=agency_id, removed_at__isnull=True).values(
+            "ird_id"
+        )
     ).exclude(status=Status.REQUESTED)
 
 

@@ -64,10 +64,26 @@ class IrdAdmin(ReadOnlyAdmin):
     search_fields = ["reference"]
     # Only what organises the IRD: the record's text is read in the application, where each
     # read is audited.
-    fields = ["reference", "referral", "status", "requested_at", "scheduled_for",
-              "duration_minutes", "coordinator", "chair", "recorder", "started_at",
-              "concluded_at", "lead_professional", "signed_off_at", "signed_off_by",
-              "cancelled_at", "calendar_sequence", "version", "record_version"]
+    fields = [
+        "reference",
+        "referral",
+        "status",
+        "requested_at",
+        "scheduled_for",
+        "duration_minutes",
+        "coordinator",
+        "chair",
+        "recorder",
+        "started_at",
+        "concluded_at",
+        "lead_professional",
+        "signed_off_at",
+        "signed_off_by",
+        "cancelled_at",
+        "calendar_sequence",
+        "version",
+        "record_version",
+    ]
     raw_id_fields = ["referral"]
     inlines = [InvitationInline, DecisionInline]
 
@@ -76,8 +92,17 @@ class IrdAdmin(ReadOnlyAdmin):
 class IrdActionAdmin(ReadOnlyAdmin):
     list_display = ["ird", "owner_agency", "owner", "due_date", "status", "version"]
     list_filter = ["status", "owner_agency"]
-    fields = ["ird", "owner_agency", "owner", "due_date", "status", "completed_at",
-              "completed_by_label", "holds_cppm", "version"]
+    fields = [
+        "ird",
+        "owner_agency",
+        "owner",
+        "due_date",
+        "status",
+        "completed_at",
+        "completed_by_label",
+        "holds_cppm",
+        "version",
+    ]
 
 
 @admin.register(CalendarMessage)
@@ -89,8 +114,15 @@ class CalendarMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(QualityReview)
 class QualityReviewAdmin(ReadOnlyAdmin):
-    list_display = ["ird", "reviewer", "reviewed_at", "timeliness", "attendance",
-                    "completeness", "rationale"]
+    list_display = [
+        "ird",
+        "reviewer",
+        "reviewed_at",
+        "timeliness",
+        "attendance",
+        "completeness",
+        "rationale",
+    ]
 
 
 class ProcedureReviewInline(admin.TabularInline):

@@ -47,8 +47,11 @@ def _one_of(choices) -> dict:
     """A string from `choices`, as OpenAPI sees it. The enum sits inside `allOf` because
     drf-spectacular names every `enum` property after its field, and these `status` fields
     would collide with the concern's `status` (which would need a settings override)."""
-    return {"type": "string", "allOf": [{"enum": [value for value, _ in choices]}],
-            "description": ", ".join(f"`{value}` ({label.lower()})" for value, label in choices)}
+    return {
+        "type": "string",
+        "allOf": [{"enum": [value for value, _ in choices]}],
+        "description": ", ".join(f"`{value}` ({label.lower()})" for value, label in choices),
+    }
 
 
 @extend_schema_field(_one_of(Ird.Status.choices))
@@ -102,24 +105,30 @@ class PartnerIrdOut(serializers.Serializer):
     id = serializers.UUIDField()
     reference = serializers.CharField(help_text="Human-readable, e.g. IRD-2026-000042.")
     concern = serializers.UUIDField(
-        allow_null=True, help_text="The concern's `id` when your agency submitted it, else null.")
+        allow_null=True, help_text="The concern's `id` when your agency submitted it, else null."
+    )
     status = IrdStatusField()
     scheduled_for = serializers.DateTimeField(allow_null=True)
     duration_minutes = serializers.IntegerField()
-    held_at = serializers.DateTimeField(allow_null=True,
-                                        help_text="When it started, once it was held.")
+    held_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it started, once it was held."
+    )
     teleconference = TeleconferenceOut()
     participating_agencies = IrdAgencyOut(many=True)
     decisions = IrdDecisionRecordOut(
-        many=True, help_text="Once the IRD is concluded; empty before.")
+        many=True, help_text="Once the IRD is concluded; empty before."
+    )
     actions = IrdActionOut(many=True, help_text="The actions your agency owns.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
 
 class IrdActionPatchIn(serializers.Serializer):
-    status = ActionStatusInField(choices=IrdAction.Status.choices, required=False,
-                                 help_text="`done` needs a completion note (here or before).")
+    status = ActionStatusInField(
+        choices=IrdAction.Status.choices,
+        required=False,
+        help_text="`done` needs a completion note (here or before).",
+    )
     completion_note = StrictCharField(max_length=4000, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -141,13 +150,19 @@ class PartnerIrdPage(serializers.Serializer):
 
 def action_data(action: IrdAction) -> dict:
     return {
-        "id": action.pk, "ird": action.ird_id, "description": action.description,
+        "id": action.pk,
+        "ird": action.ird_id,
+        "description": action.description,
         "owner_agency": action.owner_agency.code,
-        "owner": (action.owner.get_full_name() or action.owner.username) if action.owner_id
+        "owner": (action.owner.get_full_name() or action.owner.username)
+        if action.owner_id
         else None,
-        "due_date": action.due_date, "status": action.status,
-        "completion_note": action.completion_note, "completed_at": action.completed_at,
-        "created_at": action.created_at, "updated_at": action.updated_at,
+        "due_date": action.due_date,
+        "status": action.status,
+        "completion_note": action.completion_note,
+        "completed_at": action.completed_at,
+        "created_at": action.created_at,
+        "updated_at": action.updated_at,
     }
 
 
@@ -155,25 +170,33 @@ def ird_data(ird: Ird, agency_id) -> dict:
     agencies = {invitation.agency_id: invitation.agency for invitation in ird.invitations.all()}
     submission = getattr(ird.referral, "partner_submission", None)
     return {
-        "id": ird.pk, "reference": ird.reference,
-        "concern": ird.referral_id if submission is not None
-        and submission.client.agency_id == agency_id else None,
-        "status": ird.status, "scheduled_for": ird.scheduled_for,
+        "id": ird.pk,
+        "reference": ird.reference,
+        "concern": ird.referral_id
+        if submission is not None and submission.client.agency_id == agency_id
+        else None,
+        "status": ird.status,
+        "scheduled_for": ird.scheduled_for,
         "duration_minutes": ird.duration_minutes,
         "held_at": ird.started_at if ird.status in HELD else None,
-        "teleconference": {"dial_in": ird.dial_in, "meeting_id": ird.meeting_id,
-                           "pin": ird.pin},
+        "teleconference": {"dial_in": ird.dial_in, "meeting_id": ird.meeting_id, "pin": ird.pin},
         "participating_agencies": [
             {"code": agency.code, "name": agency.name, "kind": agency.kind}
             for agency in sorted(agencies.values(), key=lambda agency: agency.name)
         ],
         "decisions": [
-            {"code": decision.code.code, "label": decision.code.label,
-             "rationale": decision.rationale}
+            {
+                "code": decision.code.code,
+                "label": decision.code.label,
+                "rationale": decision.rationale,
+            }
             for decision in ird.decisions.all()
-        ] if ird.status in HELD else [],
+        ]
+        if ird.status in HELD
+        else [],
         "actions": [action_data(action) for action in ird.agency_actions],
-        "created_at": ird.created_at, "updated_at": ird.updated_at,
+        "created_at": ird.created_at,
+        "updated_at": ird.updated_at,
     }
 
 
@@ -199,53 +222,95 @@ def _if_match_versions(header: str) -> list[int] | None:
 # --- Views -----------------------------------------------------------------------------------
 
 IRD_ID = OpenApiParameter("ird_id", UUID, OpenApiParameter.PATH, description="The IRD's `id`.")
-ACTION_ID = OpenApiParameter("action_id", UUID, OpenApiParameter.PATH,
-                             description="The action's `id`.")
+ACTION_ID = OpenApiParameter(
+    "action_id", UUID, OpenApiParameter.PATH, description="The action's `id`."
+)
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True,
-    description="The `ETag` from your last read of the action, e.g. `\"3\"`. Missing (or `*`) "
-                "is 428; an ETag that is no longer current is 412.")
-ETAG_HEADER = {"ETag": {"description": "The action's current version, for `If-Match`.",
-                        "schema": {"type": "string"}}}
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The `ETag` from your last read of the action, e.g. `"3"`. Missing (or `*`) '
+    "is 428; an ETag that is no longer current is 412.",
+)
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The action's current version, for `If-Match`.",
+        "schema": {"type": "string"},
+    }
+}
 FORBIDDEN_ACTION = OpenApiResponse(
-    ErrorOut, description="Another agency's action (in an IRD your agency is invited to), or a "
-                          "disabled API client",
-    examples=[OpenApiExample("not_yours", summary="Another agency's action",
-                             value={"detail": "Only the agency that owns this action updates "
-                                              "it."})])
-STALE = OpenApiResponse(ErrorOut, description="If-Match names a version that is no longer "
-                                              "current: read the action again",
-                        examples=[OpenApiExample("stale", value={"detail": "..."})])
+    ErrorOut,
+    description="Another agency's action (in an IRD your agency is invited to), or a "
+    "disabled API client",
+    examples=[
+        OpenApiExample(
+            "not_yours",
+            summary="Another agency's action",
+            value={"detail": "Only the agency that owns this action updates it."},
+        )
+    ],
+)
+STALE = OpenApiResponse(
+    ErrorOut,
+    description="If-Match names a version that is no longer current: read the action again",
+    examples=[OpenApiExample("stale", value={"detail": "..."})],
+)
 MISSING_PRECONDITION = OpenApiResponse(
-    ErrorOut, description="No If-Match header (or `*`)",
-    examples=[OpenApiExample("no_if_match", value={"detail": "Send If-Match with ..."})])
+    ErrorOut,
+    description="No If-Match header (or `*`)",
+    examples=[OpenApiExample("no_if_match", value={"detail": "Send If-Match with ..."})],
+)
 BAD_ACTION_UPDATE = OpenApiResponse(
-    ValidationErrorOut, description="Invalid fields, or a change the action's state refuses",
-    examples=[OpenApiExample("done_without_note", value={
-        "detail": "Say what was done (completion note).",
-        "errors": {"body": ["Say what was done (completion note)."]}})])
+    ValidationErrorOut,
+    description="Invalid fields, or a change the action's state refuses",
+    examples=[
+        OpenApiExample(
+            "done_without_note",
+            value={
+                "detail": "Say what was done (completion note).",
+                "errors": {"body": ["Say what was done (completion note)."]},
+            },
+        )
+    ],
+)
 ACTION_EXAMPLE = {
-    "id": "9b2f3c1d-4e5a-4b6c-8d7e-0f1a2b3c4d5e", "ird": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
-    "description": "Joint investigative interview planned and held.", "owner_agency": "police",
-    "owner": "DS Gordon Fraser", "due_date": "2026-03-09", "status": "done",
-    "completion_note": "JII held on 6 March.", "completed_at": "2026-03-06T16:10:00Z",
-    "created_at": "2026-03-02T11:40:00Z", "updated_at": "2026-03-06T16:10:00Z",
+    "id": "9b2f3c1d-4e5a-4b6c-8d7e-0f1a2b3c4d5e",
+    "ird": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+    "description": "Joint investigative interview planned and held.",
+    "owner_agency": "police",
+    "owner": "DS Gordon Fraser",
+    "due_date": "2026-03-09",
+    "status": "done",
+    "completion_note": "JII held on 6 March.",
+    "completed_at": "2026-03-06T16:10:00Z",
+    "created_at": "2026-03-02T11:40:00Z",
+    "updated_at": "2026-03-06T16:10:00Z",
 }
 IRD_EXAMPLE = {
-    "id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "reference": "IRD-2026-000042",
-    "concern": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6", "status": "signed_off",
-    "scheduled_for": "2026-03-02T11:00:00Z", "duration_minutes": 60,
+    "id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+    "reference": "IRD-2026-000042",
+    "concern": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+    "status": "signed_off",
+    "scheduled_for": "2026-03-02T11:00:00Z",
+    "duration_minutes": 60,
     "held_at": "2026-03-02T11:02:00Z",
     "teleconference": {"dial_in": "0800 012 3456", "meeting_id": "481 516 2342", "pin": "7319"},
     "participating_agencies": [
         {"code": "health", "name": "NHS Grampian", "kind": "health"},
         {"code": "police", "name": "Police Scotland", "kind": "police"},
-        {"code": "social-work", "name": "Moray Council Social Work", "kind": "social_work"}],
-    "decisions": [{"code": "joint_investigative_interview",
-                   "label": "Joint investigative interview (JII)",
-                   "rationale": "The child's disclosure needs a joint interview."}],
+        {"code": "social-work", "name": "Moray Council Social Work", "kind": "social_work"},
+    ],
+    "decisions": [
+        {
+            "code": "joint_investigative_interview",
+            "label": "Joint investigative interview (JII)",
+            "rationale": "The child's disclosure needs a joint interview.",
+        }
+    ],
     "actions": [ACTION_EXAMPLE],
-    "created_at": "2026-03-02T10:05:00Z", "updated_at": "2026-03-02T13:00:00Z",
+    "created_at": "2026-03-02T10:05:00Z",
+    "updated_at": "2026-03-02T13:00:00Z",
 }
 
 
@@ -254,8 +319,9 @@ def _ird_for(client, ird_id: UUID) -> Ird:
     ird = selectors.api_irds(client.agency).filter(pk=ird_id).first()
     if ird is None:
         if Ird.objects.filter(pk=ird_id).exists():
-            audit.record(actor=client, action=audit.Action.DENIED, object_type="ird",
-                         object_id=str(ird_id))
+            audit.record(
+                actor=client, action=audit.Action.DENIED, object_type="ird", object_id=str(ird_id)
+            )
         raise Http404("No IRD found.")
     return ird
 
@@ -265,10 +331,14 @@ class IrdsApi(PartnerApiView):
         operation_id="irds_list",
         summary="IRDs your agency is invited to, latest first",
         description="Status, time, teleconference details, the agencies taking part, the "
-                    "decisions once recorded and the actions your agency owns.",
+        "decisions once recorded and the actions your agency owns.",
         parameters=PAGE_PARAMETERS,
-        responses={200: PartnerIrdPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
-                   **schema.COMMON},
+        responses={
+            200: PartnerIrdPage,
+            400: schema.BAD_QUERY,
+            404: schema.NOT_FOUND,
+            **schema.COMMON,
+        },
         examples=[schema.page_example("irds", IRD_EXAMPLE)],
         tags=[TAG],
     )
@@ -276,11 +346,19 @@ class IrdsApi(PartnerApiView):
         page = page_of(request, selectors.api_irds(self.client.agency))
         if page.items:
             for ird in page.items:
-                audit.record(actor=self.client, action=audit.Action.VIEW, subject=ird,
-                             detail={"via": "partner_api", "list": True})
+                audit.record(
+                    actor=self.client,
+                    action=audit.Action.VIEW,
+                    subject=ird,
+                    detail={"via": "partner_api", "list": True},
+                )
         else:
-            audit.record(actor=self.client, action=audit.Action.SEARCH, object_type="ird",
-                         detail={"via": "partner_api", "results": 0})
+            audit.record(
+                actor=self.client,
+                action=audit.Action.SEARCH,
+                object_type="ird",
+                detail={"via": "partner_api", "results": 0},
+            )
         rows = [ird_data(ird, self.client.agency_id) for ird in page.items]
         return Response(page.envelope(PartnerIrdOut(rows, many=True).data))
 
@@ -296,8 +374,9 @@ class IrdDetailApi(PartnerApiView):
     )
     def get(self, request: Request, ird_id: UUID) -> Response:
         ird = _ird_for(self.client, ird_id)
-        audit.record(actor=self.client, action=audit.Action.VIEW, subject=ird,
-                     detail={"via": "partner_api"})
+        audit.record(
+            actor=self.client, action=audit.Action.VIEW, subject=ird, detail={"via": "partner_api"}
+        )
         return Response(PartnerIrdOut(ird_data(ird, self.client.agency_id)).data)
 
 
@@ -308,15 +387,24 @@ class IrdActionApi(PartnerApiView):
 
     def _action(self, ird_id: UUID, action_id: UUID) -> IrdAction:
         ird = _ird_for(self.client, ird_id)
-        action = (IrdAction.objects.select_related("owner_agency", "owner")
-                  .filter(pk=action_id, ird=ird).first())
+        action = (
+            IrdAction.objects.select_related("owner_agency", "owner")
+            .filter(pk=action_id, ird=ird)
+            .first()
+        )
         if action is None:
             raise Http404("No action found.")
         if not access.agency_may_update_action(self.client.agency_id, action):
-            audit.record(actor=self.client, action=audit.Action.DENIED, subject=action,
-                         object_type="irdaction", detail={"via": "partner_api"})
-            raise services.NotPermitted("Only the agency that owns this action reads and "
-                                        "updates it.")
+            audit.record(
+                actor=self.client,
+                action=audit.Action.DENIED,
+                subject=action,
+                object_type="irdaction",
+                detail={"via": "partner_api"},
+            )
+            raise services.NotPermitted(
+                "Only the agency that owns this action reads and updates it."
+            )
         return action
 
     def _answer(self, action: IrdAction) -> Response:
@@ -326,55 +414,76 @@ class IrdActionApi(PartnerApiView):
         operation_id="irds_action_read",
         summary="Read an action your agency owns (with its ETag)",
         parameters=[IRD_ID, ACTION_ID],
-        responses={200: OpenApiResponse(IrdActionOut, description="The action; its `ETag` "
-                                                                  "header is its version"),
-                   403: FORBIDDEN_ACTION, 404: schema.NOT_FOUND,
-                   **{code: response for code, response in schema.COMMON.items()
-                      if code != 403}},
+        responses={
+            200: OpenApiResponse(
+                IrdActionOut, description="The action; its `ETag` header is its version"
+            ),
+            403: FORBIDDEN_ACTION,
+            404: schema.NOT_FOUND,
+            **{code: response for code, response in schema.COMMON.items() if code != 403},
+        },
         examples=[schema.example("action", ACTION_EXAMPLE)],
         tags=[TAG],
     )
     def get(self, request: Request, ird_id: UUID, action_id: UUID) -> Response:
         action = self._action(ird_id, action_id)
-        audit.record(actor=self.client, action=audit.Action.VIEW, subject=action,
-                     object_type="irdaction", detail={"via": "partner_api",
-                                                      "ird": str(action.ird_id)})
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=action,
+            object_type="irdaction",
+            detail={"via": "partner_api", "ird": str(action.ird_id)},
+        )
         return self._answer(action)
 
     @extend_schema(
         operation_id="irds_action_update",
         summary="Update an action your agency owns",
         description="Send `If-Match` with the ETag of your last read. A successful update "
-                    "answers the action with its new ETag. An action that is done or "
-                    "cancelled cannot be changed again.",
+        "answers the action with its new ETag. An action that is done or "
+        "cancelled cannot be changed again.",
         parameters=[IRD_ID, ACTION_ID, IF_MATCH],
         request=IrdActionPatchIn,
-        responses={200: OpenApiResponse(IrdActionOut, description="Updated; `ETag` is the new "
-                                                                  "version"),
-                   400: BAD_ACTION_UPDATE, 403: FORBIDDEN_ACTION, 404: schema.NOT_FOUND,
-                   412: STALE, 413: schema.TOO_LARGE, 415: schema.UNSUPPORTED,
-                   428: MISSING_PRECONDITION,
-                   **{code: response for code, response in schema.COMMON.items()
-                      if code != 403}},
-        examples=[OpenApiExample("done", request_only=True, value={
-            "status": "done", "completion_note": "JII held on 6 March."}),
-            schema.example("updated", ACTION_EXAMPLE)],
+        responses={
+            200: OpenApiResponse(IrdActionOut, description="Updated; `ETag` is the new version"),
+            400: BAD_ACTION_UPDATE,
+            403: FORBIDDEN_ACTION,
+            404: schema.NOT_FOUND,
+            412: STALE,
+            413: schema.TOO_LARGE,
+            415: schema.UNSUPPORTED,
+            428: MISSING_PRECONDITION,
+            **{code: response for code, response in schema.COMMON.items() if code != 403},
+        },
+        examples=[
+            OpenApiExample(
+                "done",
+                request_only=True,
+                value={"status": "done", "completion_note": "JII held on 6 March."},
+            ),
+            schema.example("updated", ACTION_EXAMPLE),
+        ],
         tags=[TAG],
     )
     def patch(self, request: Request, ird_id: UUID, action_id: UUID) -> Response:
         action = self._action(ird_id, action_id)
         versions = _if_match_versions(request.META.get("HTTP_IF_MATCH", ""))
         if versions is None:
-            return Response({"detail": f"Send If-Match with the action's ETag ({etag(action)} "
-                                       "now) so that no one else's update is overwritten."},
-                            status=status.HTTP_428_PRECONDITION_REQUIRED)
+            return Response(
+                {
+                    "detail": f"Send If-Match with the action's ETag ({etag(action)} "
+                    "now) so that no one else's update is overwritten."
+                },
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
         form = IrdActionPatchIn(data=request.data)
         form.is_valid(raise_exception=True)
         if action.version not in versions:
             return self._stale(action)
         try:
             action = services.action_update(
-                action=action, by=self.client,
+                action=action,
+                by=self.client,
                 status=form.validated_data.get("status", action.status),
                 completion_note=form.validated_data.get("completion_note", ""),
                 expected_version=action.version,
@@ -384,16 +493,23 @@ class IrdActionApi(PartnerApiView):
         return self._answer(action)
 
     def _stale(self, action: IrdAction) -> Response:
-        return Response({"detail": "The action was changed since the ETag you sent: read it "
-                                   f"again (it is now {etag(action)}) and repeat your change "
-                                   "if it is still needed."},
-                        status=status.HTTP_412_PRECONDITION_FAILED,
-                        headers={"ETag": etag(action)})
+        return Response(
+            {
+                "detail": "The action was changed since the ETag you sent: read it "
+                f"again (it is now {etag(action)}) and repeat your change "
+                "if it is still needed."
+            },
+            status=status.HTTP_412_PRECONDITION_FAILED,
+            headers={"ETag": etag(action)},
+        )
 
 
 urlpatterns = [
     path("api/v1/irds/", IrdsApi.as_view(), name="irds"),
     path("api/v1/irds/<uuid:ird_id>/", IrdDetailApi.as_view(), name="ird_detail"),
-    path("api/v1/irds/<uuid:ird_id>/actions/<uuid:action_id>/", IrdActionApi.as_view(),
-         name="ird_action"),
+    path(
+        "api/v1/irds/<uuid:ird_id>/actions/<uuid:action_id>/",
+        IrdActionApi.as_view(),
+        name="ird_action",
+    ),
 ]

@@ -11,8 +11,9 @@ class IrdConfig(AppConfig):
         from ird import hooks, services  # noqa: PLC0415 - app registry must be ready
         from referrals import events, extensions  # noqa: PLC0415
 
-        events.screening_approved.connect(services.on_screening_approved,
-                                          dispatch_uid="ird.open_request_on_approval")
+        events.screening_approved.connect(
+            services.on_screening_approved, dispatch_uid="ird.open_request_on_approval"
+        )
         extensions.register_referral_links(hooks.referral_links)
         extensions.register_concern_ird(hooks.concern_ird)
         extensions.register_ird_decisions(hooks.ird_decisions)

@@ -15,63 +15,100 @@ from referrals.forms import DATE_ERRORS, DateInput, DateTimeInput
 from referrals.models import Agency
 
 DATETIME_ERRORS = {"invalid": "Enter a real date and time, for example 27 3 2026 10:30."}
-DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"), (90, "1 hour 30 minutes"),
-             (120, "2 hours")]
+DURATIONS = [
+    (30, "30 minutes"),
+    (45, "45 minutes"),
+    (60, "1 hour"),
+    (90, "1 hour 30 minutes"),
+    (120, "2 hours"),
+]
+
 
 def staff_label(staff) -> str:
     title = staff.job_title or staff.get_role_display()
     return f"{staff.get_full_name() or staff.username} – {staff.agency.name}, {title}"
 
+
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return staff_label(obj)
+
 
 class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return staff_label(obj)
 
-def text_field(label: str, required_message: str = "", *, required: bool = True,
-               max_length: int = 4000, rows: int = 4, help_text: str = "") -> forms.CharField:
+
+def text_field(
+    label: str,
+    required_message: str = "",
+    *,
+    required: bool = True,
+    max_length: int = 4000,
+    rows: int = 4,
+    help_text: str = "",
+) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=max_length, help_text=help_text,
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={"required": required_message} if required_message else {},
     )
 
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+
 class ScheduleForm(VersionForm):
     scheduled_for = forms.DateTimeField(
-        label="Date and time", widget=DateTimeInput(), error_messages={
-            **DATETIME_ERRORS, "required": "Enter the date and time of the IRD."})
-    duration_minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int,
-                                              initial=60)
-    chair = StaffChoiceField(label="Chair", queryset=selectors.invitable_staff(),
-                             empty_label="Choose the chair",
-                             error_messages={"required": "Choose who chairs the IRD."})
+        label="Date and time",
+        widget=DateTimeInput(),
+        error_messages={**DATETIME_ERRORS, "required": "Enter the date and time of the IRD."},
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label="Length", choices=DURATIONS, coerce=int, initial=60
+    )
+    chair = StaffChoiceField(
+        label="Chair",
+        queryset=selectors.invitable_staff(),
+        empty_label="Choose the chair",
+        error_messages={"required": "Choose who chairs the IRD."},
+    )
     recorder = StaffChoiceField(
-        label="Recorder", queryset=selectors.invitable_staff(),
+        label="Recorder",
+        queryset=selectors.invitable_staff(),
         empty_label="Choose the recorder",
         help_text="Records the IRD live. Agreed at the start (National Guidance 2021 3.19).",
-        error_messages={"required": "Choose who records the IRD."})
+        error_messages={"required": "Choose who records the IRD."},
+    )
     participants = StaffMultipleChoiceField(
-        label="Invite", queryset=selectors.invitable_staff(), required=False,
+        label="Invite",
+        queryset=selectors.invitable_staff(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Police, health and social work must take part; invite education where "
-                  "they are essential. The chair and recorder are invited too.")
+        "they are essential. The chair and recorder are invited too.",
+    )
     dial_in = forms.CharField(label="Dial-in number", max_length=40, required=False)
     meeting_id = forms.CharField(label="Meeting ID", max_length=40, required=False)
     pin = forms.CharField(label="PIN", max_length=20, required=False)
 
+
 class CancelForm(VersionForm):
     reason = text_field("Why is the IRD cancelled?", "Give the reason for cancelling the IRD.")
 
+
 class ChildDecisionForm(VersionForm):
     include = forms.TypedChoiceField(
-        label="Include this child in the IRD?", widget=forms.RadioSelect,
-        choices=[("yes", "Yes, include"), ("no", "No")], coerce=lambda value: value == "yes",
-        error_messages={"required": "Say whether the child is included."})
+        label="Include this child in the IRD?",
+        widget=forms.RadioSelect,
+        choices=[("yes", "Yes, include"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        error_messages={"required": "Say whether the child is included."},
+    )
     reason = text_field("If not, why not?", required=False, max_length=2000, rows=2)
 
     def clean(self):
@@ -80,27 +117,44 @@ class ChildDecisionForm(VersionForm):
             self.add_error("reason", "Record why the child is not included.")
         return cleaned
 
+
 class StartForm(VersionForm):
-    reason = text_field("Why is the IRD being held?", "Record why the IRD is being held.",
-                        help_text="What brought the agencies together (National Guidance 2021 "
-                                  "3.40: the record shows when and why it started).")
+    reason = text_field(
+        "Why is the IRD being held?",
+        "Record why the IRD is being held.",
+        help_text="What brought the agencies together (National Guidance 2021 "
+        "3.40: the record shows when and why it started).",
+    )
+
 
 class SectionForm(forms.Form):
     text = forms.CharField(required=False, max_length=50000, widget=forms.Textarea)
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
+
 class AttendanceForm(forms.Form):
-    person = StaffChoiceField(label="Invited person", queryset=selectors.invitable_staff(),
-                              required=False, empty_label="Someone not invited (type below)")
+    person = StaffChoiceField(
+        label="Invited person",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        empty_label="Someone not invited (type below)",
+    )
     name = forms.CharField(label="Name (if not invited)", max_length=200, required=False)
-    agency = forms.ModelChoiceField(label="Agency (if not invited)",
-                                    queryset=Agency.objects.all(), required=False,
-                                    empty_label="Choose an agency")
+    agency = forms.ModelChoiceField(
+        label="Agency (if not invited)",
+        queryset=Agency.objects.all(),
+        required=False,
+        empty_label="Choose an agency",
+    )
     role = forms.CharField(label="Role", max_length=120, required=False)
-    joined_at = forms.DateTimeField(label="Joined", widget=DateTimeInput(), error_messages={
-        **DATETIME_ERRORS, "required": "Enter when they joined."})
-    left_at = forms.DateTimeField(label="Left", widget=DateTimeInput(), required=False,
-                                  error_messages=DATETIME_ERRORS)
+    joined_at = forms.DateTimeField(
+        label="Joined",
+        widget=DateTimeInput(),
+        error_messages={**DATETIME_ERRORS, "required": "Enter when they joined."},
+    )
+    left_at = forms.DateTimeField(
+        label="Left", widget=DateTimeInput(), required=False, error_messages=DATETIME_ERRORS
+    )
 
     def __init__(self, *args, invited=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,83 +172,137 @@ class AttendanceForm(forms.Form):
                 self.add_error("agency", "Choose the agency they attend for.")
         return cleaned
 
+
 class LeftForm(forms.Form):
-    left_at = forms.DateTimeField(label="Left at", widget=DateTimeInput(), error_messages={
-        **DATETIME_ERRORS, "required": "Enter when they left."})
+    left_at = forms.DateTimeField(
+        label="Left at",
+        widget=DateTimeInput(),
+        error_messages={**DATETIME_ERRORS, "required": "Enter when they left."},
+    )
+
 
 class AbsenceForm(forms.Form):
     agency_kind = forms.ChoiceField(
-        label="Agency", choices=[(kind, Agency.Kind(kind).label) for kind in
-                                 (Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WORK)],
-        widget=forms.RadioSelect, error_messages={"required": "Choose the agency."})
-    reason = text_field("Why did they not take part?", "Record why the agency did not take part.",
-                        max_length=2000, rows=2)
+        label="Agency",
+        choices=[
+            (kind, Agency.Kind(kind).label)
+            for kind in (Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WORK)
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the agency."},
+    )
+    reason = text_field(
+        "Why did they not take part?",
+        "Record why the agency did not take part.",
+        max_length=2000,
+        rows=2,
+    )
+
 
 class LeadProfessionalForm(forms.Form):
     lead = forms.ModelChoiceField(
-        label="Lead professional", queryset=selectors.lead_professional_choices(),
+        label="Lead professional",
+        queryset=selectors.lead_professional_choices(),
         empty_label="Choose a social worker",
-        error_messages={"required": "Choose the lead professional."})
+        error_messages={"required": "Choose the lead professional."},
+    )
+
 
 class DecisionForm(forms.Form):
-    code = forms.ModelChoiceField(label="Decision", queryset=selectors.active_decision_codes(),
-                                  empty_label="Choose a decision",
-                                  error_messages={"required": "Choose the decision."})
+    code = forms.ModelChoiceField(
+        label="Decision",
+        queryset=selectors.active_decision_codes(),
+        empty_label="Choose a decision",
+        error_messages={"required": "Choose the decision."},
+    )
     rationale = text_field("Reasons", "Give the reasons for the decision.", rows=3)
+
 
 class ActionForm(forms.Form):
     description = text_field("Action", "Describe the action.", max_length=2000, rows=2)
-    owner_agency = forms.ModelChoiceField(label="Agency responsible",
-                                          queryset=Agency.objects.all(),
-                                          empty_label="Choose an agency",
-                                          error_messages={"required": "Choose the agency."})
-    owner = StaffChoiceField(label="Person responsible", queryset=selectors.invitable_staff(),
-                             required=False, empty_label="Not named yet")
-    due_date = forms.DateField(label="Due date", widget=DateInput(), error_messages={
-        **DATE_ERRORS, "required": "Enter the due date."})
+    owner_agency = forms.ModelChoiceField(
+        label="Agency responsible",
+        queryset=Agency.objects.all(),
+        empty_label="Choose an agency",
+        error_messages={"required": "Choose the agency."},
+    )
+    owner = StaffChoiceField(
+        label="Person responsible",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        empty_label="Not named yet",
+    )
+    due_date = forms.DateField(
+        label="Due date",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the due date."},
+    )
     holds_cppm = forms.BooleanField(
-        label="This action is the child protection planning meeting", required=False)
+        label="This action is the child protection planning meeting", required=False
+    )
 
     def __init__(self, *args, invited=None, **kwargs):
         super().__init__(*args, **kwargs)
         if invited is not None:
             self.fields["owner"].queryset = invited
 
+
 class ActionUpdateForm(VersionForm):
-    status = forms.ChoiceField(label="Status", widget=forms.RadioSelect,
-                               choices=IrdAction.Status.choices,
-                               error_messages={"required": "Choose the status."})
+    status = forms.ChoiceField(
+        label="Status",
+        widget=forms.RadioSelect,
+        choices=IrdAction.Status.choices,
+        error_messages={"required": "Choose the status."},
+    )
     completion_note = text_field("What was done", required=False, rows=3)
 
+
 class AddendumForm(forms.Form):
-    reason = text_field("Why is this addendum needed?", "Give the reason for the addendum.",
-                        max_length=2000, rows=2)
+    reason = text_field(
+        "Why is this addendum needed?", "Give the reason for the addendum.", max_length=2000, rows=2
+    )
     text = text_field("Addendum", "Write the addendum.", max_length=20000, rows=5)
+
 
 class CirculateForm(forms.Form):
     recipients = StaffMultipleChoiceField(
-        label="Send to", queryset=selectors.invitable_staff(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        label="Send to",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     other_recipient = forms.CharField(
-        label="Also sent to (outside the application)", max_length=200, required=False,
-        help_text="For example the named person. Record a copy sent another way.")
+        label="Also sent to (outside the application)",
+        max_length=200,
+        required=False,
+        help_text="For example the named person. Record a copy sent another way.",
+    )
     other_method = forms.ChoiceField(
-        label="How", required=False,
-        choices=[("", "Choose how")] + [c for c in Circulation.Method.choices
-                                        if c[0] != Circulation.Method.APPLICATION])
+        label="How",
+        required=False,
+        choices=[("", "Choose how")]
+        + [c for c in Circulation.Method.choices if c[0] != Circulation.Method.APPLICATION],
+    )
 
     def __init__(self, *args, invited=None, **kwargs):
         super().__init__(*args, **kwargs)
         if invited is not None:
             self.fields["recipients"].queryset = invited
 
+
 class FollowUpForm(forms.Form):
     note = forms.CharField(label="Note", max_length=2000, required=False)
 
+
 def grade_field(label: str) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, choices=Grade.choices, coerce=int,
-                                  widget=forms.RadioSelect,
-                                  error_messages={"required": f"Grade the {label.lower()}."})
+    return forms.TypedChoiceField(
+        label=label,
+        choices=Grade.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": f"Grade the {label.lower()}."},
+    )
+
 
 class QualityReviewForm(forms.Form):
     timeliness = grade_field("Timeliness")
@@ -207,38 +315,63 @@ class QualityReviewForm(forms.Form):
     rationale_comment = text_field("Comments on the rationale", required=False, rows=2)
     comments = text_field("Overall comments", required=False, rows=3)
 
+
 class ProcedureForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200,
-                            error_messages={"required": "Enter the procedure's title."})
-    version = forms.CharField(label="Version", max_length=20,
-                              error_messages={"required": "Enter the version number."})
-    effective_from = forms.DateField(label="Effective from", widget=DateInput(), error_messages={
-        **DATE_ERRORS, "required": "Enter the date the version takes effect."})
-    trial_months = forms.IntegerField(label="Trial period in months", min_value=1,
-                                      max_value=24, initial=3)
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter the procedure's title."}
+    )
+    version = forms.CharField(
+        label="Version", max_length=20, error_messages={"required": "Enter the version number."}
+    )
+    effective_from = forms.DateField(
+        label="Effective from",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the date the version takes effect."},
+    )
+    trial_months = forms.IntegerField(
+        label="Trial period in months", min_value=1, max_value=24, initial=3
+    )
     text = text_field("Procedure text", required=False, max_length=100000, rows=8)
     document_reference = forms.CharField(
-        label="Document reference", max_length=300, required=False,
-        help_text="Where the approved document is kept, if it is not pasted above.")
+        label="Document reference",
+        max_length=300,
+        required=False,
+        help_text="Where the approved document is kept, if it is not pasted above.",
+    )
+
 
 class ProcedureReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome of the review", widget=forms.RadioSelect,
-                                choices=ProcedureReview.Outcome.choices,
-                                error_messages={"required": "Choose the outcome."})
-    notes = text_field("What the review found", "Record what the review found.",
-                       max_length=10000, rows=5)
-    extended_until = forms.DateField(label="Extend the trial until", required=False,
-                                     widget=DateInput(), error_messages=DATE_ERRORS)
-    next_version = forms.CharField(label="Next version number (to start it now)",
-                                   max_length=20, required=False)
-    next_effective_from = forms.DateField(label="Next version effective from", required=False,
-                                          widget=DateInput(), error_messages=DATE_ERRORS)
+    outcome = forms.ChoiceField(
+        label="Outcome of the review",
+        widget=forms.RadioSelect,
+        choices=ProcedureReview.Outcome.choices,
+        error_messages={"required": "Choose the outcome."},
+    )
+    notes = text_field(
+        "What the review found", "Record what the review found.", max_length=10000, rows=5
+    )
+    extended_until = forms.DateField(
+        label="Extend the trial until",
+        required=False,
+        widget=DateInput(),
+        error_messages=DATE_ERRORS,
+    )
+    next_version = forms.CharField(
+        label="Next version number (to start it now)", max_length=20, required=False
+    )
+    next_effective_from = forms.DateField(
+        label="Next version effective from",
+        required=False,
+        widget=DateInput(),
+        error_messages=DATE_ERRORS,
+    )
     next_text = text_field("Next version's text", required=False, max_length=100000, rows=5)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("outcome") == ProcedureReview.Outcome.EXTEND and not cleaned.get(
-                "extended_until"):
+            "extended_until"
+        ):
             self.add_error("extended_until", "Enter the new end of the trial.")
         if cleaned.get("next_version") and not cleaned.get("next_effective_from"):
             self.add_error("next_effective_from", "Enter when the next version takes effect.")

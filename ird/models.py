@@ -30,9 +30,12 @@ class DecisionCode(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)
     cppm = models.CharField(
-        "effect on the CPPM deadline", max_length=20, choices=Cppm.choices, blank=True,
+        "effect on the CPPM deadline",
+        max_length=20,
+        choices=Cppm.choices,
+        blank=True,
         help_text="At sign-off, a 'not needed' decision with no 'to be held' one cancels the "
-                  "referral's child protection planning meeting deadline.",
+        "referral's child protection planning meeting deadline.",
     )
     medical_examination = models.BooleanField(
         default=False, help_text="Adds 'medical examination arranged' to the follow-up checklist."
@@ -60,19 +63,31 @@ class Ird(models.Model):
     reference = models.CharField(max_length=24, unique=True, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
     requested_by_decision = models.OneToOneField(
-        ScreeningDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        ScreeningDecision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The approved child protection decision that opened this IRD request.",
     )
     requested_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(default=60)
-    coordinator = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", help_text="Who scheduled it.")
-    chair = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    recorder = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    coordinator = models.ForeignKey(
+        STAFF,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who scheduled it.",
+    )
+    chair = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorder = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Teleconference details: shown only to the invited (access.can_see_teleconference).
     dial_in = models.CharField("dial-in number", max_length=40, blank=True)
     meeting_id = models.CharField("meeting ID", max_length=40, blank=True)
@@ -80,11 +95,13 @@ class Ird(models.Model):
     reason = models.TextField("why the IRD started", max_length=4000, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
-    lead_professional = models.ForeignKey(STAFF, null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
+    lead_professional = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    signed_off_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    signed_off_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True)
     # SEQUENCE of the calendar event: raised by each reschedule and by cancelling.
@@ -104,7 +121,8 @@ class Ird(models.Model):
             # A referral has one IRD under way at a time; a later one follows sign-off or
             # cancellation of the first.
             models.UniqueConstraint(
-                fields=["referral"], condition=~Q(status__in=["signed_off", "cancelled"]),
+                fields=["referral"],
+                condition=~Q(status__in=["signed_off", "cancelled"]),
                 name="one_open_ird_per_referral",
             ),
         ]
@@ -165,8 +183,9 @@ class CalendarMessage(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["ird", "recipient", "sequence"],
-                                    name="one_calendar_message_per_sequence")
+            models.UniqueConstraint(
+                fields=["ird", "recipient", "sequence"], name="one_calendar_message_per_sequence"
+            )
         ]
         indexes = [models.Index(fields=["sent_at", "created_at"], name="ird_calendar_unsent_idx")]
 
@@ -189,15 +208,14 @@ class IrdChild(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
     included = models.BooleanField(null=True, blank=True, help_text="Empty: to be decided.")
     reason_not_included = models.TextField(blank=True)
-    decided_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["source", "person__date_of_birth"]
-        constraints = [
-            models.UniqueConstraint(fields=["ird", "person"], name="ird_child_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ird", "person"], name="ird_child_once")]
 
     def __str__(self) -> str:
         return f"{self.person} in {self.ird}"
@@ -221,14 +239,13 @@ class RecordSection(models.Model):
     key = models.CharField(max_length=30, choices=Key.choices)
     text = models.TextField(max_length=50000, blank=True)
     version = models.PositiveIntegerField(default=0)
-    updated_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ird", "key"], name="one_section_per_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ird", "key"], name="one_section_per_key")]
 
     def __str__(self) -> str:
         return f"{self.get_key_display()} v{self.version}"
@@ -256,8 +273,9 @@ class Revision(models.Model):
 class Attendance(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="attendance")
-    staff = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    staff = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(max_length=200)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=120, blank=True)
@@ -319,16 +337,19 @@ class IrdAction(models.Model):
     ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField(max_length=2000)
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    owner = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     due_date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     completion_note = models.TextField(max_length=4000, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by_label = models.CharField(max_length=200, blank=True,
-                                          help_text="A staff username or an API client's name.")
+    completed_by_label = models.CharField(
+        max_length=200, blank=True, help_text="A staff username or an API client's name."
+    )
     holds_cppm = models.BooleanField(
-        "this action is the child protection planning meeting", default=False,
+        "this action is the child protection planning meeting",
+        default=False,
         help_text="Done, it meets the referral's planning meeting deadline.",
     )
     # ETag of the partner API and the version of the page form (conditional UPDATE).
@@ -372,8 +393,9 @@ class Circulation(models.Model):
         BY_HAND = "by_hand", "By hand"
 
     ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="circulation")
-    recipient = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    recipient = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recipient_label = models.CharField(max_length=200)
     method = models.CharField(max_length=20, choices=Method.choices)
     sent_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
@@ -402,8 +424,9 @@ class FollowUpItem(models.Model):
     code = models.CharField(max_length=30, choices=Code.choices)
     due_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    done_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
@@ -455,8 +478,10 @@ class QualityReview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ird", "reviewer"], name="one_review_per_reviewer"),
             models.CheckConstraint(
-                condition=Q(timeliness__range=(1, 6)) & Q(attendance__range=(1, 6))
-                & Q(completeness__range=(1, 6)) & Q(rationale__range=(1, 6)),
+                condition=Q(timeliness__range=(1, 6))
+                & Q(attendance__range=(1, 6))
+                & Q(completeness__range=(1, 6))
+                & Q(rationale__range=(1, 6)),
                 name="quality_grades_on_the_scale",
             ),
         ]
@@ -482,13 +507,15 @@ class ProcedureVersion(models.Model):
     trial_ends_on = models.DateField()
     text = models.TextField(max_length=100000, blank=True)
     document_reference = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="Where the approved document is kept, e.g. its reference in the council's "
-                  "document system.",
+        "document system.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRIAL)
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -506,13 +533,15 @@ class ProcedureReview(models.Model):
         EXTEND = "extend", "Extend the trial"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    procedure = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE,
-                                  related_name="reviews")
+    procedure = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="reviews"
+    )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     notes = models.TextField(max_length=10000)
     extended_until = models.DateField(null=True, blank=True)
-    next_version = models.ForeignKey(ProcedureVersion, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    next_version = models.ForeignKey(
+        ProcedureVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField()
 

@@ -11,17 +11,24 @@ DECISION_CODES = [
     # code, label, effect on the CPPM deadline, medical examination
     ("joint_investigative_interview", "Joint investigative interview (JII)", "", False),
     ("medical_examination", "Medical examination or health assessment", "", True),
-    ("child_protection_investigation", "Child protection investigation (joint)", "needed",
-     False),
-    ("single_agency_investigation", "Single-agency child protection investigation", "needed",
-     False),
+    ("child_protection_investigation", "Child protection investigation (joint)", "needed", False),
+    (
+        "single_agency_investigation",
+        "Single-agency child protection investigation",
+        "needed",
+        False,
+    ),
     ("child_protection_planning_meeting", "Child protection planning meeting", "needed", False),
     ("cppm_not_needed", "Child protection planning meeting not needed", "not_needed", False),
     ("interim_safety_plan", "Interim safety plan", "", False),
     ("further_enquiries", "Further enquiries, then a further IRD", "", False),
     ("single_agency_response", "Single agency response", "not_needed", False),
-    ("named_person_support", "No investigation: named person to arrange support",
-     "not_needed", False),
+    (
+        "named_person_support",
+        "No investigation: named person to arrange support",
+        "not_needed",
+        False,
+    ),
     ("reporter_referral", "Referral to the Children's Reporter", "", False),
     ("adult_protection_referral", "Adult protection referral", "", False),
     ("no_further_action", "No further action", "not_needed", False),
@@ -31,20 +38,58 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 TIMESCALES = [
     # kind, label, amount, unit, warn before, to manager after, to service manager after, source
-    ("ird_held", "IRD held", 1, "working_days", 4 * HOUR, 2 * HOUR, DAY,
-     "National Guidance 2021 para 3.15: as soon as reasonably practicable; local target one "
-     "working day from the approved child protection decision"),
-    ("ird_record", "IRD record completed and signed off", 1, "working_days", 2 * HOUR,
-     4 * HOUR, DAY, "Local standard: the record is completed and circulated the same or the "
-                    "next working day"),
+    (
+        "ird_held",
+        "IRD held",
+        1,
+        "working_days",
+        4 * HOUR,
+        2 * HOUR,
+        DAY,
+        "National Guidance 2021 para 3.15: as soon as reasonably practicable; local target one "
+        "working day from the approved child protection decision",
+    ),
+    (
+        "ird_record",
+        "IRD record completed and signed off",
+        1,
+        "working_days",
+        2 * HOUR,
+        4 * HOUR,
+        DAY,
+        "Local standard: the record is completed and circulated the same or the next working day",
+    ),
     # Due on the date the IRD set: opened with an explicit due time, the amount is unused.
-    ("ird_action", "IRD action", 0, "calendar_days", DAY, DAY, 3 * DAY,
-     "The due date agreed at the IRD"),
-    ("ird_follow_up", "IRD follow-up checklist item", 5, "working_days", DAY, DAY, 3 * DAY,
-     "Local standard: post-IRD checklist within five working days"),
-    ("ird_procedure_review", "IRD procedure review at the end of its trial", 0,
-     "calendar_days", 14 * DAY, 7 * DAY, 14 * DAY,
-     "Child protection committee: review each IRD procedure version after its trial"),
+    (
+        "ird_action",
+        "IRD action",
+        0,
+        "calendar_days",
+        DAY,
+        DAY,
+        3 * DAY,
+        "The due date agreed at the IRD",
+    ),
+    (
+        "ird_follow_up",
+        "IRD follow-up checklist item",
+        5,
+        "working_days",
+        DAY,
+        DAY,
+        3 * DAY,
+        "Local standard: post-IRD checklist within five working days",
+    ),
+    (
+        "ird_procedure_review",
+        "IRD procedure review at the end of its trial",
+        0,
+        "calendar_days",
+        14 * DAY,
+        7 * DAY,
+        14 * DAY,
+        "Child protection committee: review each IRD procedure version after its trial",
+    ),
 ]
 KINDS = frozenset(kind for kind, *_ in TIMESCALES)
 
@@ -52,8 +97,13 @@ KINDS = frozenset(kind for kind, *_ in TIMESCALES)
 def ensure_decision_codes(decision_code_model) -> None:
     for order, (code, label, cppm, medical) in enumerate(DECISION_CODES, start=1):
         decision_code_model.objects.get_or_create(
-            code=code, defaults={"label": label, "cppm": cppm, "medical_examination": medical,
-                                 "display_order": order * 10},
+            code=code,
+            defaults={
+                "label": label,
+                "cppm": cppm,
+                "medical_examination": medical,
+                "display_order": order * 10,
+            },
         )
 
 
@@ -63,9 +113,15 @@ def ensure_timescales(timescale_model, kinds=KINDS) -> None:
             continue
         timescale_model.objects.get_or_create(
             kind=kind,
-            defaults={"label": label, "amount": amount, "unit": unit, "source": source,
-                      "warning_before": warn, "escalate_to_manager_after": manager,
-                      "escalate_to_service_manager_after": service_manager},
+            defaults={
+                "label": label,
+                "amount": amount,
+                "unit": unit,
+                "source": source,
+                "warning_before": warn,
+                "escalate_to_manager_after": manager,
+                "escalate_to_service_manager_after": service_manager,
+            },
         )
 
 

@@ -26,8 +26,12 @@ from referrals.models import Agency, Person, Referral, Relationship, Staff
 
 Status = Ird.Status
 LIST_LIMIT = 100
-PARENT_KINDS = [Relationship.Kind.PARENT, Relationship.Kind.STEP_PARENT, Relationship.Kind.CARER,
-                Relationship.Kind.PARTNER_OF_PARENT]
+PARENT_KINDS = [
+    Relationship.Kind.PARENT,
+    Relationship.Kind.STEP_PARENT,
+    Relationship.Kind.CARER,
+    Relationship.Kind.PARTNER_OF_PARENT,
+]
 SIBLING_KINDS = [Relationship.Kind.SIBLING, Relationship.Kind.HALF_SIBLING]
 CHILD_YEARS = 18
 
@@ -35,11 +39,19 @@ CHILD_YEARS = 18
 def ird_page(irds: QuerySet[Ird]) -> QuerySet[Ird]:
     """Everything the IRD pages show."""
     return irds.select_related(
-        "referral__team", "chair__agency", "recorder__agency", "coordinator",
-        "lead_professional", "signed_off_by",
+        "referral__team",
+        "chair__agency",
+        "recorder__agency",
+        "coordinator",
+        "lead_professional",
+        "signed_off_by",
     ).prefetch_related(
-        Prefetch("invitations", queryset=Invitation.objects.filter(removed_at__isnull=True)
-                 .select_related("staff", "agency").order_by("agency__name", "invited_at")),
+        Prefetch(
+            "invitations",
+            queryset=Invitation.objects.filter(removed_at__isnull=True)
+            .select_related("staff", "agency")
+            .order_by("agency__name", "invited_at"),
+        ),
         Prefetch("children", queryset=IrdChild.objects.select_related("person", "decided_by")),
         Prefetch("sections", queryset=RecordSection.objects.select_related("updated_by")),
         Prefetch("attendance", queryset=Attendance.objects.select_related("agency")),
@@ -73,9 +85,11 @@ def ird_lists(user) -> IrdLists:
         if user.role != "service_manager":
             coordinated = coordinated.filter(referral__team_id=user.team_id)
         to_schedule = list(coordinated.order_by("requested_at")[:LIST_LIMIT])
-    mine = list(rows.filter(pk__in=access.invited_ird_ids(user))
-                .exclude(status=Status.CANCELLED)
-                .order_by("status", "scheduled_for")[:LIST_LIMIT])
+    mine = list(
+        rows.filter(pk__in=access.invited_ird_ids(user))
+        .exclude(status=Status.CANCELLED)
+        .order_by("status", "scheduled_for")[:LIST_LIMIT]
+    )
     if access.is_quality_staff(user):
         for_review = list(
             rows.filter(status=Status.SIGNED_OFF)
@@ -83,23 +97,30 @@ def ird_lists(user) -> IrdLists:
             .order_by("-signed_off_at")[:LIST_LIMIT]
         )
     order = [Status.IN_PROGRESS, Status.SCHEDULED, Status.CONCLUDED, Status.SIGNED_OFF]
-    mine.sort(key=lambda ird: (order.index(ird.status) if ird.status in order else 9,
-                               ird.scheduled_for or ird.requested_at))
+    mine.sort(
+        key=lambda ird: (
+            order.index(ird.status) if ird.status in order else 9,
+            ird.scheduled_for or ird.requested_at,
+        )
+    )
     return IrdLists(to_schedule=to_schedule, mine=mine, for_review=for_review)
 
 
 def invitable_staff() -> QuerySet[Staff]:
     """Who can be invited, chair or record: IRD participants and social work staff."""
     return (
-        Staff.objects.filter(is_active=True, agency__isnull=False,
-                             role__in=sorted(access.TAKES_PART_ROLES))
-        .select_related("agency").order_by("agency__name", "last_name", "first_name")
+        Staff.objects.filter(
+            is_active=True, agency__isnull=False, role__in=sorted(access.TAKES_PART_ROLES)
+        )
+        .select_related("agency")
+        .order_by("agency__name", "last_name", "first_name")
     )
 
 
 def lead_professional_choices() -> QuerySet[Staff]:
     return Staff.objects.filter(
-        is_active=True, agency__kind=Agency.Kind.SOCIAL_WORK,
+        is_active=True,
+        agency__kind=Agency.Kind.SOCIAL_WORK,
         role__in=sorted(access.SOCIAL_WORK_ROLES),
     ).order_by("last_name", "first_name")
 
@@ -128,11 +149,16 @@ def household_children(referral: Referral, today: date) -> list[tuple[Person, st
     found: dict = {person.pk: (person, IrdChild.Source.REFERRAL) for person in named}
     named_ids = list(found)
     adults = set(referral.adult_links.values_list("person_id", flat=True))
-    adults |= set(Relationship.objects.filter(
-        person_id__in=named_ids, kind__in=PARENT_KINDS).values_list("relative_id", flat=True))
-    household_adults = set(Relationship.objects.filter(
-        person_id__in=named_ids, lives_with=True).exclude(kind__in=SIBLING_KINDS)
-        .values_list("relative_id", flat=True))
+    adults |= set(
+        Relationship.objects.filter(person_id__in=named_ids, kind__in=PARENT_KINDS).values_list(
+            "relative_id", flat=True
+        )
+    )
+    household_adults = set(
+        Relationship.objects.filter(person_id__in=named_ids, lives_with=True)
+        .exclude(kind__in=SIBLING_KINDS)
+        .values_list("relative_id", flat=True)
+    )
 
     siblings = Person.objects.filter(
         Q(relationships__relative_id__in=named_ids, relationships__kind__in=SIBLING_KINDS)
@@ -142,14 +168,15 @@ def household_children(referral: Referral, today: date) -> list[tuple[Person, st
     addresses = Q()
     for person in named:
         if person.address_line1 and person.postcode:
-            addresses |= Q(address_line1__iexact=person.address_line1,
-                           postcode=person.postcode)
+            addresses |= Q(address_line1__iexact=person.address_line1, postcode=person.postcode)
     household = Person.objects.filter(
         Q(relationships__relative_id__in=household_adults, relationships__lives_with=True)
         | (addresses if addresses else Q(pk__in=[]))
     )
-    for queryset, source in ((siblings, IrdChild.Source.SIBLING),
-                             (household, IrdChild.Source.HOUSEHOLD)):
+    for queryset, source in (
+        (siblings, IrdChild.Source.SIBLING),
+        (household, IrdChild.Source.HOUSEHOLD),
+    ):
         people = queryset.filter(merged_into__isnull=True).exclude(pk__in=named_ids).distinct()
         for person in people.order_by("date_of_birth", "last_name"):
             if person.pk not in found and _is_child(person, today):
@@ -163,12 +190,26 @@ def procedures() -> QuerySet[ProcedureVersion]:
 
 # --- Partner API ------------------------------------------------------------------------------
 
+
 def api_irds(agency: Agency) -> QuerySet[Ird]:
-    return access.irds_invited_agency(agency.pk).select_related(
-        "referral__partner_submission__client").prefetch_related(
-        Prefetch("invitations", queryset=Invitation.objects.filter(removed_at__isnull=True)
-                 .select_related("agency")),
-        Prefetch("decisions", queryset=IrdDecision.objects.select_related("code")),
-        Prefetch("actions", queryset=IrdAction.objects.filter(owner_agency=agency)
-                 .select_related("owner_agency", "owner"), to_attr="agency_actions"),
-    ).order_by("-scheduled_for", "-requested_at")
+    return (
+        access.irds_invited_agency(agency.pk)
+        .select_related("referral__partner_submission__client")
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                queryset=Invitation.objects.filter(removed_at__isnull=True).select_related(
+                    "agency"
+                ),
+            ),
+            Prefetch("decisions", queryset=IrdDecision.objects.select_related("code")),
+            Prefetch(
+                "actions",
+                queryset=IrdAction.objects.filter(owner_agency=agency).select_related(
+                    "owner_agency", "owner"
+                ),
+                to_attr="agency_actions",
+            ),
+        )
+        .order_by("-scheduled_for", "-requested_at")
+    )

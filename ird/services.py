@@ -76,6 +76,7 @@ FOLLOW_UP_ALWAYS = [code for code in FollowUpItem.Code.values if code != FollowU
 
 # --- Helpers ----------------------------------------------------------------------------------
 
+
 def ird_url(ird: Ird, name: str = "ird:detail") -> str:
     return reverse(name, args=[ird.pk])
 
@@ -93,8 +94,7 @@ def _next_reference(now: datetime) -> str:
 
 
 def _lock(ird: Ird, expected_version: int | None = None) -> Ird:
-    locked = Ird.objects.select_for_update(of=("self",)).select_related("referral").get(
-        pk=ird.pk)
+    locked = Ird.objects.select_for_update(of=("self",)).select_related("referral").get(pk=ird.pk)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
             f"{locked.reference} was changed by someone else while you were working on it. "
@@ -116,11 +116,11 @@ def _save(ird: Ird, *fields: str, record: bool = True) -> None:
 
 def _record_changed(ird: Ird, *, key: str, text: str, by, now: datetime) -> None:
     """A structured part of the record changed: a revision line and the watchers' version."""
-    Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1,
-                                         updated_at=now)
+    Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1, updated_at=now)
     ird.refresh_from_db(fields=["record_version"])
-    Revision.objects.create(ird=ird, key=key, version=ird.record_version, text=text,
-                            author=by, saved_at=now)
+    Revision.objects.create(
+        ird=ird, key=key, version=ird.record_version, text=text, author=by, saved_at=now
+    )
 
 
 def _ensure_timescale(kind: str) -> None:
@@ -139,8 +139,7 @@ def _referral_step(ird: Ird, kind: str, *, owner, starts_at: datetime):
     """IRD held and IRD record are steps of the referral: closing the referral cancels them."""
     subject = deadlines.referral_subject(ird.referral)
     subject["url"] = ird_url(ird)
-    return _open_deadline(kind, starts_at=starts_at, owner=owner, team=ird.referral.team,
-                          **subject)
+    return _open_deadline(kind, starts_at=starts_at, owner=owner, team=ird.referral.team, **subject)
 
 
 def _referral_step_done(ird: Ird, kind: str) -> None:
@@ -148,16 +147,19 @@ def _referral_step_done(ird: Ird, kind: str) -> None:
 
 
 def _invited_staff(ird: Ird) -> list[Staff]:
-    return [invitation.staff for invitation in
-            ird.invitations.filter(removed_at__isnull=True).select_related("staff")]
+    return [
+        invitation.staff
+        for invitation in ird.invitations.filter(removed_at__isnull=True).select_related("staff")
+    ]
 
 
 def _included_children(ird: Ird):
     return [child.person for child in ird.children.filter(included=True).select_related("person")]
 
 
-def _chronicle(ird: Ird, *, by, summary: str, target: str | None = None,
-               occurred_at: datetime | None = None) -> None:
+def _chronicle(
+    ird: Ird, *, by, summary: str, target: str | None = None, occurred_at: datetime | None = None
+) -> None:
     """Move the referral on (if `target` and the lifecycle allows it) and note the step in the
     chronology of every child the IRD covers."""
     occurred_at = occurred_at or timezone.now()
@@ -166,21 +168,35 @@ def _chronicle(ird: Ird, *, by, summary: str, target: str | None = None,
     if target and lifecycle.can_move(referral.status, target):
         # referral_progress notes it in the chronology of the referral's own children.
         noted = set(referral.children.values_list("pk", flat=True))
-        ird.referral = progress.referral_progress(referral=referral, target=target, by=by,
-                                                  summary=summary, occurred_at=occurred_at)
+        ird.referral = progress.referral_progress(
+            referral=referral, target=target, by=by, summary=summary, occurred_at=occurred_at
+        )
     covered = _included_children(ird) or list(referral.children.all())
     people = [person for person in covered if person.pk not in noted]
     if people:
-        chronology.chronology_add(people=people, kind=ChronologyEntry.Kind.IRD, summary=summary,
-                                  occurred_at=occurred_at, referral=referral, recorded_by=by)
+        chronology.chronology_add(
+            people=people,
+            kind=ChronologyEntry.Kind.IRD,
+            summary=summary,
+            occurred_at=occurred_at,
+            referral=referral,
+            recorded_by=by,
+        )
 
 
 def _notify_people(people, *, title: str, ird: Ird, url: str = "", email: bool = False):
-    notifications.notify(people, kind=Notification.Kind.GENERAL, title=title,
-                         referral=ird.referral, url=url or ird_url(ird), email=email)
+    notifications.notify(
+        people,
+        kind=Notification.Kind.GENERAL,
+        title=title,
+        referral=ird.referral,
+        url=url or ird_url(ird),
+        email=email,
+    )
 
 
 # --- Opening an IRD request ----------------------------------------------------------------
+
 
 @transaction.atomic
 def ird_request_open(*, referral: Referral, decision: ScreeningDecision | None, by) -> Ird:
@@ -190,37 +206,59 @@ def ird_request_open(*, referral: Referral, decision: ScreeningDecision | None, 
         existing = Ird.objects.filter(requested_by_decision=decision).first()
         if existing is not None:
             return existing
-    under_way = Ird.objects.filter(referral=referral).exclude(
-        status__in=[Status.SIGNED_OFF, Status.CANCELLED]).first()
+    under_way = (
+        Ird.objects.filter(referral=referral)
+        .exclude(status__in=[Status.SIGNED_OFF, Status.CANCELLED])
+        .first()
+    )
     if under_way is not None:
         return under_way
     now = timezone.now()
     ird = Ird.objects.create(
-        reference=_next_reference(now), referral=referral, requested_by_decision=decision,
+        reference=_next_reference(now),
+        referral=referral,
+        requested_by_decision=decision,
         requested_at=now,
     )
     RecordSection.objects.bulk_create(
         RecordSection(ird=ird, key=key) for key in RecordSection.Key.values
     )
     IrdChild.objects.bulk_create(
-        IrdChild(ird=ird, person=person, source=source,
-                 included=True if source == IrdChild.Source.REFERRAL else None,
-                 decided_at=now if source == IrdChild.Source.REFERRAL else None)
+        IrdChild(
+            ird=ird,
+            person=person,
+            source=source,
+            included=True if source == IrdChild.Source.REFERRAL else None,
+            decided_at=now if source == IrdChild.Source.REFERRAL else None,
+        )
         for person, source in selectors.household_children(referral, timezone.localdate(now))
     )
-    _referral_step(ird, "ird_held", owner=by if getattr(by, "is_active", False) else None,
-                   starts_at=now)
+    _referral_step(
+        ird, "ird_held", owner=by if getattr(by, "is_active", False) else None, starts_at=now
+    )
     coordinators = notifications.team_managers(referral.team) or list(
-        Staff.objects.filter(role=Role.SERVICE_MANAGER, is_active=True))
-    _notify_people(coordinators, title=f"IRD to schedule: {ird.reference} "
-                                       f"(referral {referral.reference})", ird=ird, email=True)
+        Staff.objects.filter(role=Role.SERVICE_MANAGER, is_active=True)
+    )
+    _notify_people(
+        coordinators,
+        title=f"IRD to schedule: {ird.reference} (referral {referral.reference})",
+        ird=ird,
+        email=True,
+    )
     chronology.chronology_add(
-        people=list(referral.children.all()), kind=ChronologyEntry.Kind.IRD,
-        summary=f"IRD {ird.reference} requested.", occurred_at=now, referral=referral,
+        people=list(referral.children.all()),
+        kind=ChronologyEntry.Kind.IRD,
+        summary=f"IRD {ird.reference} requested.",
+        occurred_at=now,
+        referral=referral,
         recorded_by=by,
     )
-    audit.record(actor=by, action=audit.Action.CREATE, subject=ird,
-                 detail={"referral": str(referral.pk), "status": ird.status})
+    audit.record(
+        actor=by,
+        action=audit.Action.CREATE,
+        subject=ird,
+        detail={"referral": str(referral.pk), "status": ird.status},
+    )
     return ird
 
 
@@ -231,6 +269,7 @@ def on_screening_approved(sender, referral, decision, **kwargs) -> None:
 
 
 # --- Scheduling -------------------------------------------------------------------------------
+
 
 @dataclass
 class Schedule:
@@ -246,8 +285,10 @@ class Schedule:
 
 def _check_schedule(ird: Ird, plan: Schedule, now: datetime) -> list[Staff]:
     if ird.referral.status == Referral.Status.CLOSED:
-        raise IrdRefused(f"Referral {ird.referral.reference} has been closed: cancel this IRD "
-                         "request instead of scheduling it.")
+        raise IrdRefused(
+            f"Referral {ird.referral.reference} has been closed: cancel this IRD "
+            "request instead of scheduling it."
+        )
     if plan.scheduled_for < now - timedelta(minutes=5):
         raise IrdRefused("Choose a time for the IRD that has not passed.")
     everyone = {staff.pk: staff for staff in [plan.chair, plan.recorder, *plan.participants]}
@@ -273,8 +314,9 @@ def ird_schedule(*, ird: Ird, by, plan: Schedule, expected_version: int | None =
     if not access.viewer(by, ird).coordinator:
         raise NotPermitted("Only a social work team manager or service manager schedules IRDs.")
     if ird.status not in access.SCHEDULABLE:
-        raise IrdRefused(f"{ird.reference} is {ird.get_status_display().lower()}: it can no "
-                         "longer be scheduled.")
+        raise IrdRefused(
+            f"{ird.reference} is {ird.get_status_display().lower()}: it can no longer be scheduled."
+        )
     now = timezone.now()
     everyone = _check_schedule(ird, plan, now)
     first = ird.status == Status.REQUESTED
@@ -283,18 +325,26 @@ def ird_schedule(*, ird: Ird, by, plan: Schedule, expected_version: int | None =
     for staff in everyone:
         invitation = current.get(staff.pk)
         if invitation is None:
-            Invitation.objects.create(ird=ird, staff=staff, agency=staff.agency,
-                                      role_in_ird=staff.job_title or staff.get_role_display(),
-                                      invited_at=now)
+            Invitation.objects.create(
+                ird=ird,
+                staff=staff,
+                agency=staff.agency,
+                role_in_ird=staff.job_title or staff.get_role_display(),
+                invited_at=now,
+            )
         elif invitation.removed_at is not None:
             invitation.removed_at = None
             invitation.invited_at = now
             invitation.save(update_fields=["removed_at", "invited_at"])
     wanted = {staff.pk for staff in everyone}
-    removed = [invitation for staff_id, invitation in current.items()
-               if staff_id not in wanted and invitation.removed_at is None]
+    removed = [
+        invitation
+        for staff_id, invitation in current.items()
+        if staff_id not in wanted and invitation.removed_at is None
+    ]
     Invitation.objects.filter(pk__in=[invitation.pk for invitation in removed]).update(
-        removed_at=now)
+        removed_at=now
+    )
 
     ird.scheduled_for = plan.scheduled_for.replace(second=0, microsecond=0)
     ird.duration_minutes = plan.duration_minutes
@@ -302,25 +352,59 @@ def ird_schedule(*, ird: Ird, by, plan: Schedule, expected_version: int | None =
     ird.dial_in, ird.meeting_id, ird.pin = plan.dial_in, plan.meeting_id, plan.pin
     ird.calendar_sequence = 0 if first else ird.calendar_sequence + 1
     ird.status = Status.SCHEDULED
-    _save(ird, "scheduled_for", "duration_minutes", "chair", "recorder", "coordinator",
-          "dial_in", "meeting_id", "pin", "calendar_sequence", "status")
+    _save(
+        ird,
+        "scheduled_for",
+        "duration_minutes",
+        "chair",
+        "recorder",
+        "coordinator",
+        "dial_in",
+        "meeting_id",
+        "pin",
+        "calendar_sequence",
+        "status",
+    )
 
     _queue_calendar(ird, CalendarMessage.Method.REQUEST, everyone, now)
     if removed:
-        _queue_calendar(ird, CalendarMessage.Method.CANCEL,
-                        [invitation.staff for invitation in removed], now)
-        _notify_people([invitation.staff for invitation in removed],
-                       title=f"You are no longer invited to IRD {ird.reference}", ird=ird,
-                       url=reverse("ird:list"))
+        _queue_calendar(
+            ird, CalendarMessage.Method.CANCEL, [invitation.staff for invitation in removed], now
+        )
+        _notify_people(
+            [invitation.staff for invitation in removed],
+            title=f"You are no longer invited to IRD {ird.reference}",
+            ird=ird,
+            url=reverse("ird:list"),
+        )
     when = local_text(ird.scheduled_for)
-    _notify_people(everyone, title=(f"IRD invitation: {ird.reference} on {when}" if first
-                                    else f"IRD {ird.reference} rescheduled: now {when}"), ird=ird)
+    _notify_people(
+        everyone,
+        title=(
+            f"IRD invitation: {ird.reference} on {when}"
+            if first
+            else f"IRD {ird.reference} rescheduled: now {when}"
+        ),
+        ird=ird,
+    )
     if first:
-        _chronicle(ird, by=by, summary=f"IRD {ird.reference} scheduled for {when}.",
-                   target=Referral.Status.IRD_SCHEDULED, occurred_at=now)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"status": ird.status, "sequence": ird.calendar_sequence,
-                         "invited": sorted(str(pk) for pk in wanted)})
+        _chronicle(
+            ird,
+            by=by,
+            summary=f"IRD {ird.reference} scheduled for {when}.",
+            target=Referral.Status.IRD_SCHEDULED,
+            occurred_at=now,
+        )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={
+            "status": ird.status,
+            "sequence": ird.calendar_sequence,
+            "invited": sorted(str(pk) for pk in wanted),
+        },
+    )
     return ird
 
 
@@ -329,8 +413,14 @@ def _queue_calendar(ird: Ird, method: str, recipients, now: datetime) -> list[Ca
     attendees = people if method == CalendarMessage.Method.CANCEL else _invited_staff(ird)
     ics = calendar.invitation_ics(ird=ird, method=method, attendees=attendees, stamp=now)
     messages = CalendarMessage.objects.bulk_create(
-        CalendarMessage(ird=ird, recipient=staff, method=method,
-                        sequence=ird.calendar_sequence, ics=ics, created_at=now)
+        CalendarMessage(
+            ird=ird,
+            recipient=staff,
+            method=method,
+            sequence=ird.calendar_sequence,
+            ics=ics,
+            created_at=now,
+        )
         for staff in people
     )
     for message in messages:
@@ -350,9 +440,11 @@ def calendar_resend_unsent(now: datetime | None = None) -> int:
     """Queue again what never reached the broker (pitfall 6: a crash between commit and
     publish). Sending twice is harmless: calendar_message_send sends once."""
     now = now or timezone.now()
-    unsent = list(CalendarMessage.objects.filter(
-        sent_at__isnull=True, created_at__lte=now - RESEND_AFTER
-    ).order_by("created_at").values_list("pk", flat=True)[:200])
+    unsent = list(
+        CalendarMessage.objects.filter(sent_at__isnull=True, created_at__lte=now - RESEND_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
+    )
     for message_id in unsent:
         queue_calendar_send(message_id)
     return len(unsent)
@@ -361,24 +453,35 @@ def calendar_resend_unsent(now: datetime | None = None) -> int:
 @transaction.atomic
 def calendar_message_send(*, message_id) -> None:
     """E-mail one invitation, update or cancellation with its .ics, once."""
-    message = (CalendarMessage.objects.select_for_update(of=("self",))
-               .select_related("ird", "recipient").filter(pk=message_id).first())
+    message = (
+        CalendarMessage.objects.select_for_update(of=("self",))
+        .select_related("ird", "recipient")
+        .filter(pk=message_id)
+        .first()
+    )
     if message is None or message.sent_at is not None:
         return
     ird = message.ird
     if message.recipient.email:
         cancel = message.method == CalendarMessage.Method.CANCEL
-        subject = (f"Cancelled: inter-agency referral discussion {ird.reference}" if cancel
-                   else f"{'Updated' if message.sequence else 'Invitation'}: inter-agency "
-                        f"referral discussion {ird.reference}")
-        body = "\n\n".join([
-            subject + ".",
-            "The calendar entry is attached. Sign in to see the IRD: "
-            f"{calendar.ird_link(ird)}",
-        ])
-        email = EmailMultiAlternatives(subject=subject, body=body,
-                                       from_email=settings.DEFAULT_FROM_EMAIL,
-                                       to=[message.recipient.email])
+        subject = (
+            f"Cancelled: inter-agency referral discussion {ird.reference}"
+            if cancel
+            else f"{'Updated' if message.sequence else 'Invitation'}: inter-agency "
+            f"referral discussion {ird.reference}"
+        )
+        body = "\n\n".join(
+            [
+                subject + ".",
+                f"The calendar entry is attached. Sign in to see the IRD: {calendar.ird_link(ird)}",
+            ]
+        )
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient.email],
+        )
         part = MIMEText(message.ics, "calendar", "utf-8")
         part.set_param("method", message.method)
         part.add_header("Content-Disposition", "attachment", filename="ird.ics")
@@ -396,8 +499,9 @@ def ird_cancel(*, ird: Ird, by, reason: str, expected_version: int | None = None
     if ird.status == Status.CANCELLED:
         return ird
     if ird.status not in access.SCHEDULABLE:
-        raise IrdRefused("An IRD that has started cannot be cancelled: conclude it and record "
-                         "what was decided.")
+        raise IrdRefused(
+            "An IRD that has started cannot be cancelled: conclude it and record what was decided."
+        )
     if not reason.strip():
         raise IrdRefused("Give the reason for cancelling the IRD.")
     now = timezone.now()
@@ -408,28 +512,36 @@ def ird_cancel(*, ird: Ird, by, reason: str, expected_version: int | None = None
     if was_scheduled:
         ird.calendar_sequence += 1
     _save(ird, "status", "cancelled_at", "cancellation_reason", "calendar_sequence")
-    deadlines.deadline_cancel(subject_type="referral", subject_id=str(ird.referral_id),
-                              kind="ird_held")
+    deadlines.deadline_cancel(
+        subject_type="referral", subject_id=str(ird.referral_id), kind="ird_held"
+    )
     if was_scheduled:
         invited = _invited_staff(ird)
         _queue_calendar(ird, CalendarMessage.Method.CANCEL, invited, now)
-        _notify_people(invited, title=f"IRD {ird.reference} cancelled", ird=ird,
-                       url=reverse("ird:list"))
-    _chronicle(ird, by=by, summary=f"IRD {ird.reference} cancelled: {reason}",
-               target=Referral.Status.DECIDED if was_scheduled else None, occurred_at=now)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"status": ird.status})
+        _notify_people(
+            invited, title=f"IRD {ird.reference} cancelled", ird=ird, url=reverse("ird:list")
+        )
+    _chronicle(
+        ird,
+        by=by,
+        summary=f"IRD {ird.reference} cancelled: {reason}",
+        target=Referral.Status.DECIDED if was_scheduled else None,
+        occurred_at=now,
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"status": ird.status})
     return ird
 
 
 @transaction.atomic
-def child_decide(*, child: IrdChild, by, include: bool, reason: str = "",
-                 expected_version: int | None = None) -> IrdChild:
+def child_decide(
+    *, child: IrdChild, by, include: bool, reason: str = "", expected_version: int | None = None
+) -> IrdChild:
     """Include a proposed brother, sister or other child, or record why not."""
     ird = _lock(child.ird, expected_version)
     if not access.viewer(by, ird).can_decide_children:
-        raise NotPermitted("Only the IRD's coordinator decides which children it covers, "
-                           "before it is signed off.")
+        raise NotPermitted(
+            "Only the IRD's coordinator decides which children it covers, before it is signed off."
+        )
     child = IrdChild.objects.select_for_update().select_related("person").get(pk=child.pk)
     if child.source == IrdChild.Source.REFERRAL and not include:
         raise IrdRefused("A child named in the referral is always covered by its IRD.")
@@ -441,36 +553,52 @@ def child_decide(*, child: IrdChild, by, include: bool, reason: str = "",
     child.decided_by, child.decided_at = by, now
     child.save(update_fields=["included", "reason_not_included", "decided_by", "decided_at"])
     _save(ird)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"child": str(child.person_id), "included": include})
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={"child": str(child.person_id), "included": include},
+    )
     return child
 
 
 # --- The meeting and its live record --------------------------------------------------------
 
+
 def _recording(ird: Ird, by) -> None:
     """Only the recorder changes the record, only while it is open."""
     if ird.status == Status.SIGNED_OFF:
-        raise RecordLocked(f"The record of {ird.reference} has been signed off: add an "
-                           "addendum instead.")
+        raise RecordLocked(
+            f"The record of {ird.reference} has been signed off: add an addendum instead."
+        )
     viewer = access.viewer(by, ird)
     if not viewer.is_recorder:
         raise NotPermitted("Only the recorder edits the IRD record.")
     if ird.status not in access.RECORDING:
-        raise IrdRefused(f"{ird.reference} is {ird.get_status_display().lower()}: the record "
-                         "opens when the IRD starts.")
+        raise IrdRefused(
+            f"{ird.reference} is {ird.get_status_display().lower()}: the record "
+            "opens when the IRD starts."
+        )
 
 
 @transaction.atomic
-def ird_start(*, ird: Ird, by, reason: str, started_at: datetime | None = None,
-              expected_version: int | None = None) -> Ird:
+def ird_start(
+    *,
+    ird: Ird,
+    by,
+    reason: str,
+    started_at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Ird:
     ird = _lock(ird, expected_version)
     viewer = access.viewer(by, ird)
     if not (viewer.is_chair or viewer.is_recorder):
         raise NotPermitted("Only the chair or the recorder starts the IRD.")
     if ird.status != Status.SCHEDULED:
-        raise IrdRefused(f"{ird.reference} is {ird.get_status_display().lower()}: only a "
-                         "scheduled IRD can start.")
+        raise IrdRefused(
+            f"{ird.reference} is {ird.get_status_display().lower()}: only a "
+            "scheduled IRD can start."
+        )
     if not reason.strip():
         raise IrdRefused("Record why the IRD is being held.")
     now = timezone.now()
@@ -478,11 +606,15 @@ def ird_start(*, ird: Ird, by, reason: str, started_at: datetime | None = None,
     ird.started_at = started_at or now
     ird.reason = reason
     _save(ird, "status", "started_at", "reason")
-    Revision.objects.create(ird=ird, key="reason", version=ird.record_version,
-                            text=f"Started {local_text(ird.started_at)}. {reason}",
-                            author=by, saved_at=now)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"status": ird.status})
+    Revision.objects.create(
+        ird=ird,
+        key="reason",
+        version=ird.record_version,
+        text=f"Started {local_text(ird.started_at)}. {reason}",
+        author=by,
+        saved_at=now,
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"status": ird.status})
     return ird
 
 
@@ -501,36 +633,65 @@ def section_save(*, ird: Ird, key: str, text: str, by, based_on: int) -> RecordS
         return section  # nothing new (the field lost focus just after an autosave)
     now = timezone.now()
     saved = RecordSection.objects.filter(pk=section.pk, version=based_on).update(
-        text=text, version=F("version") + 1, updated_by=by, updated_at=now)
+        text=text, version=F("version") + 1, updated_by=by, updated_at=now
+    )
     if not saved:
         raise SectionConflict(section)
     section.refresh_from_db()
-    Revision.objects.create(ird=ird, key=key, version=section.version, text=text, author=by,
-                            saved_at=now)
-    Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1,
-                                         updated_at=now)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"section": key, "version": section.version})
+    Revision.objects.create(
+        ird=ird, key=key, version=section.version, text=text, author=by, saved_at=now
+    )
+    Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1, updated_at=now)
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={"section": key, "version": section.version},
+    )
     return section
 
 
 @transaction.atomic
-def attendance_add(*, ird: Ird, by, agency: Agency, name: str, role: str, joined_at: datetime,
-                   left_at: datetime | None = None, staff: Staff | None = None) -> Attendance:
+def attendance_add(
+    *,
+    ird: Ird,
+    by,
+    agency: Agency,
+    name: str,
+    role: str,
+    joined_at: datetime,
+    left_at: datetime | None = None,
+    staff: Staff | None = None,
+) -> Attendance:
     ird = _lock(ird)
     _recording(ird, by)
     if left_at is not None and left_at < joined_at:
         raise IrdRefused("The time someone left cannot be before the time they joined.")
     now = timezone.now()
     attendance = Attendance.objects.create(
-        ird=ird, staff=staff, name=name, agency=agency, role=role, joined_at=joined_at,
-        left_at=left_at, recorded_by=by, recorded_at=now)
-    _record_changed(ird, key="attendance", by=by, now=now,
-                    text=f"Attendance: {name} ({agency.name}{', ' + role if role else ''}) "
-                         f"joined {local_text(joined_at)}"
-                         + (f", left {local_text(left_at)}" if left_at else "") + ".")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"attendance": str(attendance.pk)})
+        ird=ird,
+        staff=staff,
+        name=name,
+        agency=agency,
+        role=role,
+        joined_at=joined_at,
+        left_at=left_at,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    _record_changed(
+        ird,
+        key="attendance",
+        by=by,
+        now=now,
+        text=f"Attendance: {name} ({agency.name}{', ' + role if role else ''}) "
+        f"joined {local_text(joined_at)}"
+        + (f", left {local_text(left_at)}" if left_at else "")
+        + ".",
+    )
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=ird, detail={"attendance": str(attendance.pk)}
+    )
     return attendance
 
 
@@ -544,10 +705,16 @@ def attendance_left(*, attendance: Attendance, by, left_at: datetime) -> Attenda
     now = timezone.now()
     attendance.left_at = left_at
     attendance.save(update_fields=["left_at"])
-    _record_changed(ird, key="attendance", by=by, now=now,
-                    text=f"Attendance: {attendance.name} left {local_text(left_at)}.")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"attendance": str(attendance.pk)})
+    _record_changed(
+        ird,
+        key="attendance",
+        by=by,
+        now=now,
+        text=f"Attendance: {attendance.name} left {local_text(left_at)}.",
+    )
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=ird, detail={"attendance": str(attendance.pk)}
+    )
     return attendance
 
 
@@ -561,12 +728,18 @@ def absence_reason_record(*, ird: Ird, by, agency_kind: str, reason: str) -> Abs
         raise IrdRefused("Record why the agency did not take part.")
     now = timezone.now()
     absence, _created = AbsenceReason.objects.update_or_create(
-        ird=ird, agency_kind=agency_kind,
-        defaults={"reason": reason, "recorded_by": by, "recorded_at": now})
-    _record_changed(ird, key="attendance", by=by, now=now,
-                    text=f"{Agency.Kind(agency_kind).label} did not take part: {reason}")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"absence": agency_kind})
+        ird=ird,
+        agency_kind=agency_kind,
+        defaults={"reason": reason, "recorded_by": by, "recorded_at": now},
+    )
+    _record_changed(
+        ird,
+        key="attendance",
+        by=by,
+        now=now,
+        text=f"{Agency.Kind(agency_kind).label} did not take part: {reason}",
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"absence": agency_kind})
     return absence
 
 
@@ -575,15 +748,25 @@ def lead_professional_name(*, ird: Ird, by, lead: Staff) -> Ird:
     ird = _lock(ird)
     _recording(ird, by)
     if not access.can_lead(lead):
-        raise IrdRefused("The lead professional is a social worker (National Guidance 2021 "
-                         "para 3.40).")
+        raise IrdRefused(
+            "The lead professional is a social worker (National Guidance 2021 para 3.40)."
+        )
     now = timezone.now()
     ird.lead_professional = lead
     _save(ird, "lead_professional", record=False)
-    _record_changed(ird, key="lead_professional", by=by, now=now,
-                    text=f"Lead professional: {lead.get_full_name() or lead.username}.")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"lead_professional": str(lead.pk)})
+    _record_changed(
+        ird,
+        key="lead_professional",
+        by=by,
+        now=now,
+        text=f"Lead professional: {lead.get_full_name() or lead.username}.",
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={"lead_professional": str(lead.pk)},
+    )
     return ird
 
 
@@ -598,15 +781,22 @@ def decision_add(*, ird: Ird, by, code: DecisionCode, rationale: str) -> IrdDeci
     now = timezone.now()
     try:
         with transaction.atomic():
-            decision = IrdDecision.objects.create(ird=ird, code=code, rationale=rationale,
-                                                  recorded_by=by, recorded_at=now)
+            decision = IrdDecision.objects.create(
+                ird=ird, code=code, rationale=rationale, recorded_by=by, recorded_at=now
+            )
     except IntegrityError:
-        raise IrdRefused(f"'{code.label}' is already recorded: change its reasons by "
-                         "removing it and recording it again.") from None
-    _record_changed(ird, key="decisions", by=by, now=now,
-                    text=f"Decision recorded: {code.label}. Reasons: {rationale}")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"decision": code.code})
+        raise IrdRefused(
+            f"'{code.label}' is already recorded: change its reasons by "
+            "removing it and recording it again."
+        ) from None
+    _record_changed(
+        ird,
+        key="decisions",
+        by=by,
+        now=now,
+        text=f"Decision recorded: {code.label}. Reasons: {rationale}",
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"decision": code.code})
     return decision
 
 
@@ -619,8 +809,12 @@ def decision_remove(*, decision: IrdDecision, by) -> None:
     if deleted:
         now = timezone.now()
         _record_changed(ird, key="decisions", by=by, now=now, text=f"Decision removed: {label}.")
-        audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                     detail={"decision_removed": decision.code.code})
+        audit.record(
+            actor=by,
+            action=audit.Action.CHANGE,
+            subject=ird,
+            detail={"decision_removed": decision.code.code},
+        )
 
 
 def action_due_at(due_date: date) -> datetime:
@@ -628,8 +822,16 @@ def action_due_at(due_date: date) -> datetime:
 
 
 @transaction.atomic
-def action_add(*, ird: Ird, by, description: str, owner_agency: Agency, due_date: date,
-               owner: Staff | None = None, holds_cppm: bool = False) -> IrdAction:
+def action_add(
+    *,
+    ird: Ird,
+    by,
+    description: str,
+    owner_agency: Agency,
+    due_date: date,
+    owner: Staff | None = None,
+    holds_cppm: bool = False,
+) -> IrdAction:
     """An action agreed at the IRD, tracked to its due date by the timescales engine."""
     ird = _lock(ird)
     _recording(ird, by)
@@ -641,20 +843,37 @@ def action_add(*, ird: Ird, by, description: str, owner_agency: Agency, due_date
         raise IrdRefused("The due date of an action cannot be in the past.")
     now = timezone.now()
     action = IrdAction.objects.create(
-        ird=ird, description=description, owner_agency=owner_agency, owner=owner,
-        due_date=due_date, holds_cppm=holds_cppm, created_by=by)
-    _open_deadline(
-        "ird_action", subject_type="ird_action", subject_id=str(action.pk),
-        url=ird_url(ird), referral=ird.referral, owner=owner,
-        team=owner.team if owner is not None and owner.team_id else ird.referral.team,
-        starts_at=now, due_at=max(action_due_at(due_date), now),
+        ird=ird,
+        description=description,
+        owner_agency=owner_agency,
+        owner=owner,
+        due_date=due_date,
+        holds_cppm=holds_cppm,
+        created_by=by,
     )
-    _record_changed(ird, key="actions", by=by, now=now,
-                    text=f"Action for {owner_agency.name}"
-                         f"{' (' + owner.get_full_name() + ')' if owner else ''}, due "
-                         f"{due_date:%d %b %Y}: {description}")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"action": str(action.pk)})
+    _open_deadline(
+        "ird_action",
+        subject_type="ird_action",
+        subject_id=str(action.pk),
+        url=ird_url(ird),
+        referral=ird.referral,
+        owner=owner,
+        team=owner.team if owner is not None and owner.team_id else ird.referral.team,
+        starts_at=now,
+        due_at=max(action_due_at(due_date), now),
+    )
+    _record_changed(
+        ird,
+        key="actions",
+        by=by,
+        now=now,
+        text=f"Action for {owner_agency.name}"
+        f"{' (' + owner.get_full_name() + ')' if owner else ''}, due "
+        f"{due_date:%d %b %Y}: {description}",
+    )
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=ird, detail={"action": str(action.pk)}
+    )
     return action
 
 
@@ -665,8 +884,9 @@ def _actor_label(by) -> str:
 
 
 @transaction.atomic
-def action_update(*, action: IrdAction, by, status: str, completion_note: str = "",
-                  expected_version: int) -> IrdAction:
+def action_update(
+    *, action: IrdAction, by, status: str, completion_note: str = "", expected_version: int
+) -> IrdAction:
     """The owning agency reports on its action. `expected_version` is the version the form or
     the partner's ETag was read at; the UPDATE is conditional on it, so of two updates from the
     same version exactly one wins and the other is refused (ActionConflict)."""
@@ -681,55 +901,72 @@ def action_update(*, action: IrdAction, by, status: str, completion_note: str = 
         raise IrdRefused("Choose open, done or cancelled.")
     current = IrdAction.objects.get(pk=action.pk)
     if current.version != expected_version:
-        raise ActionConflict("This action was updated by someone else since you read it: "
-                             "read it again and repeat your change if it is still needed.")
+        raise ActionConflict(
+            "This action was updated by someone else since you read it: "
+            "read it again and repeat your change if it is still needed."
+        )
     if current.status != IrdAction.Status.OPEN and status != current.status:
-        raise IrdRefused(f"This action is {current.get_status_display().lower()}: it cannot "
-                         "be changed again. Agree a new action instead.")
-    if status == IrdAction.Status.DONE and not (completion_note or current.completion_note
-                                                 ).strip():
+        raise IrdRefused(
+            f"This action is {current.get_status_display().lower()}: it cannot "
+            "be changed again. Agree a new action instead."
+        )
+    if status == IrdAction.Status.DONE and not (completion_note or current.completion_note).strip():
         raise IrdRefused("Say what was done (completion note).")
     now = timezone.now()
     finished = status != IrdAction.Status.OPEN and current.status == IrdAction.Status.OPEN
     updated = IrdAction.objects.filter(pk=action.pk, version=expected_version).update(
-        status=status, completion_note=completion_note or current.completion_note,
+        status=status,
+        completion_note=completion_note or current.completion_note,
         completed_at=now if finished else current.completed_at,
         completed_by_label=_actor_label(by) if finished else current.completed_by_label,
-        version=F("version") + 1, updated_at=now,
+        version=F("version") + 1,
+        updated_at=now,
     )
     if not updated:
-        raise ActionConflict("This action was updated by someone else at the same moment: "
-                             "read it again and repeat your change if it is still needed.")
+        raise ActionConflict(
+            "This action was updated by someone else at the same moment: "
+            "read it again and repeat your change if it is still needed."
+        )
     action = IrdAction.objects.select_related("owner_agency", "owner").get(pk=action.pk)
     if finished and status == IrdAction.Status.DONE:
-        deadlines.deadline_meet(kind="ird_action", subject_type="ird_action",
-                                subject_id=str(action.pk))
+        deadlines.deadline_meet(
+            kind="ird_action", subject_type="ird_action", subject_id=str(action.pk)
+        )
         if action.holds_cppm:
-            deadlines.deadline_meet(kind="cppm", subject_type="referral",
-                                    subject_id=str(ird.referral_id))
+            deadlines.deadline_meet(
+                kind="cppm", subject_type="referral", subject_id=str(ird.referral_id)
+            )
         chronology.chronology_add(
-            people=_included_children(ird), kind=ChronologyEntry.Kind.ACTION,
+            people=_included_children(ird),
+            kind=ChronologyEntry.Kind.ACTION,
             summary=f"IRD {ird.reference} action done ({action.owner_agency.name}): "
-                    f"{action.description[:200]}",
-            occurred_at=now, referral=ird.referral,
+            f"{action.description[:200]}",
+            occurred_at=now,
+            referral=ird.referral,
             recorded_by=by if not getattr(by, "is_api_client", False) else None,
         )
     elif finished:
-        deadlines.deadline_cancel(kind="ird_action", subject_type="ird_action",
-                                  subject_id=str(action.pk))
-    change = (f"Action {action.get_status_display().lower()} ({_actor_label(by)}): "
-              f"{action.description[:200]}"
-              + (f" Note: {action.completion_note}" if action.completion_note else ""))
+        deadlines.deadline_cancel(
+            kind="ird_action", subject_type="ird_action", subject_id=str(action.pk)
+        )
+    change = (
+        f"Action {action.get_status_display().lower()} ({_actor_label(by)}): "
+        f"{action.description[:200]}"
+        + (f" Note: {action.completion_note}" if action.completion_note else "")
+    )
     if getattr(by, "is_api_client", False):
         # A partner system is no staff account to name as a revision's author: the audit row
         # below names it, and the watchers still see the change.
-        Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1,
-                                             updated_at=now)
+        Ird.objects.filter(pk=ird.pk).update(record_version=F("record_version") + 1, updated_at=now)
     else:
         _record_changed(ird, key="actions", by=by, now=now, text=change)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=action,
-                 object_type="irdaction",
-                 detail={"ird": str(ird.pk), "status": status, "version": action.version})
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=action,
+        object_type="irdaction",
+        detail={"ird": str(ird.pk), "status": status, "version": action.version},
+    )
     return action
 
 
@@ -741,15 +978,19 @@ def sign_off_problems(ird: Ird) -> list[str]:
     excused = set(ird.absence_reasons.values_list("agency_kind", flat=True))
     for kind in MUST_TAKE_PART:
         if kind not in present and kind not in excused:
-            problems.append(f"No one from {Agency.Kind(kind).label.lower()} is recorded as "
-                            "attending: record their attendance, or why they did not take part.")
+            problems.append(
+                f"No one from {Agency.Kind(kind).label.lower()} is recorded as "
+                "attending: record their attendance, or why they did not take part."
+            )
     if ird.lead_professional_id is None:
         problems.append("Name the lead professional.")
     if not ird.decisions.exists():
         problems.append("Record at least one decision, with its reasons.")
     if ird.children.filter(included__isnull=True).exists():
-        problems.append("Decide whether each proposed brother, sister or other child is "
-                        "included, or record why not.")
+        problems.append(
+            "Decide whether each proposed brother, sister or other child is "
+            "included, or record why not."
+        )
     return problems
 
 
@@ -762,8 +1003,10 @@ def ird_conclude(*, ird: Ird, by, expected_version: int | None = None) -> Ird:
     if not (viewer.is_chair or viewer.is_recorder):
         raise NotPermitted("Only the chair or the recorder concludes the IRD.")
     if ird.status != Status.IN_PROGRESS:
-        raise IrdRefused(f"{ird.reference} is {ird.get_status_display().lower()}: only an IRD "
-                         "in progress can be concluded.")
+        raise IrdRefused(
+            f"{ird.reference} is {ird.get_status_display().lower()}: only an IRD "
+            "in progress can be concluded."
+        )
     now = timezone.now()
     ird.status = Status.CONCLUDED
     ird.concluded_at = now
@@ -771,10 +1014,14 @@ def ird_conclude(*, ird: Ird, by, expected_version: int | None = None) -> Ird:
     _referral_step_done(ird, "ird_held")
     _referral_step(ird, "ird_record", owner=ird.chair, starts_at=now)
     _ensure_follow_up(ird, now)
-    _chronicle(ird, by=by, summary=f"IRD {ird.reference} held.",
-               target=Referral.Status.IRD_HELD, occurred_at=ird.started_at or now)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"status": ird.status})
+    _chronicle(
+        ird,
+        by=by,
+        summary=f"IRD {ird.reference} held.",
+        target=Referral.Status.IRD_HELD,
+        occurred_at=ird.started_at or now,
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"status": ird.status})
     return ird
 
 
@@ -789,9 +1036,15 @@ def _ensure_follow_up(ird: Ird, now: datetime) -> None:
             continue
         item = FollowUpItem(ird=ird, code=code, due_at=now)
         deadline = _open_deadline(
-            "ird_follow_up", subject_type="ird_follow_up", subject_id=str(item.pk),
-            url=ird_url(ird), referral=ird.referral, owner=owner, team=ird.referral.team,
-            starts_at=now)
+            "ird_follow_up",
+            subject_type="ird_follow_up",
+            subject_id=str(item.pk),
+            url=ird_url(ird),
+            referral=ird.referral,
+            owner=owner,
+            team=ird.referral.team,
+            starts_at=now,
+        )
         item.due_at = deadline.due_at
         item.save()
 
@@ -817,20 +1070,34 @@ def ird_sign_off(*, ird: Ird, by, expected_version: int | None = None) -> Ird:
     effects = {decision.code.cppm for decision in decisions}
     if DecisionCode.Cppm.NOT_NEEDED in effects and DecisionCode.Cppm.NEEDED not in effects:
         # The IRD decided no planning meeting is needed: its deadline stops chasing.
-        deadlines.deadline_cancel(subject_type="referral", subject_id=str(ird.referral_id),
-                                  kind="cppm")
+        deadlines.deadline_cancel(
+            subject_type="referral", subject_id=str(ird.referral_id), kind="cppm"
+        )
     _ensure_follow_up(ird, now)
     labels = "; ".join(decision.code.label for decision in decisions)
-    _chronicle(ird, by=by, summary=f"IRD {ird.reference} record signed off. Decisions: {labels}.",
-               occurred_at=now)
-    _notify_people(_invited_staff(ird), title=f"IRD {ird.reference} record signed off",
-                   ird=ird, url=ird_url(ird, "ird:record"))
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"status": ird.status, "decisions": [d.code.code for d in decisions]})
+    _chronicle(
+        ird,
+        by=by,
+        summary=f"IRD {ird.reference} record signed off. Decisions: {labels}.",
+        occurred_at=now,
+    )
+    _notify_people(
+        _invited_staff(ird),
+        title=f"IRD {ird.reference} record signed off",
+        ird=ird,
+        url=ird_url(ird, "ird:record"),
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={"status": ird.status, "decisions": [d.code.code for d in decisions]},
+    )
     return ird
 
 
 # --- After sign-off --------------------------------------------------------------------------
+
 
 @transaction.atomic
 def addendum_add(*, ird: Ird, by, reason: str, text: str) -> Addendum:
@@ -840,17 +1107,18 @@ def addendum_add(*, ird: Ird, by, reason: str, text: str) -> Addendum:
     if not reason.strip() or not text.strip():
         raise IrdRefused("Give the addendum and the reason for it.")
     now = timezone.now()
-    addendum = Addendum.objects.create(ird=ird, author=by, created_at=now, reason=reason,
-                                       text=text)
+    addendum = Addendum.objects.create(ird=ird, author=by, created_at=now, reason=reason, text=text)
     _record_changed(ird, key="addendum", by=by, now=now, text=f"Addendum ({reason}): {text}")
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"addendum": str(addendum.pk)})
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=ird, detail={"addendum": str(addendum.pk)}
+    )
     return addendum
 
 
 @transaction.atomic
-def record_circulate(*, ird: Ird, by, recipients: list[Staff], other_recipient: str = "",
-                     other_method: str = "") -> list[Circulation]:
+def record_circulate(
+    *, ird: Ird, by, recipients: list[Staff], other_recipient: str = "", other_method: str = ""
+) -> list[Circulation]:
     """Send the signed record to the participants (in the application, with an e-mail link:
     never the record itself by e-mail) and log any copy sent another way."""
     ird = _lock(ird)
@@ -859,25 +1127,52 @@ def record_circulate(*, ird: Ird, by, recipients: list[Staff], other_recipient: 
     invited = {staff.pk for staff in _invited_staff(ird)}
     outside = [str(staff) for staff in recipients if staff.pk not in invited]
     if outside:
-        raise IrdRefused(f"The record goes only to the IRD's participants: {', '.join(outside)} "
-                         "is not one.")
+        raise IrdRefused(
+            f"The record goes only to the IRD's participants: {', '.join(outside)} is not one."
+        )
     if not recipients and not other_recipient.strip():
         raise IrdRefused("Choose who to send the record to.")
     if other_recipient.strip() and other_method not in Circulation.Method.values:
         raise IrdRefused("Say how the record was sent to the other recipient.")
     now = timezone.now()
-    _notify_people(recipients, title=f"IRD {ird.reference}: signed record for you", ird=ird,
-                   url=ird_url(ird, "ird:print"), email=True)
-    rows = [Circulation(ird=ird, recipient=staff, recipient_label=str(staff),
-                        method=Circulation.Method.APPLICATION, sent_by=by, sent_at=now)
-            for staff in recipients]
+    _notify_people(
+        recipients,
+        title=f"IRD {ird.reference}: signed record for you",
+        ird=ird,
+        url=ird_url(ird, "ird:print"),
+        email=True,
+    )
+    rows = [
+        Circulation(
+            ird=ird,
+            recipient=staff,
+            recipient_label=str(staff),
+            method=Circulation.Method.APPLICATION,
+            sent_by=by,
+            sent_at=now,
+        )
+        for staff in recipients
+    ]
     if other_recipient.strip():
-        rows.append(Circulation(ird=ird, recipient_label=other_recipient.strip(),
-                                method=other_method, sent_by=by, sent_at=now))
+        rows.append(
+            Circulation(
+                ird=ird,
+                recipient_label=other_recipient.strip(),
+                method=other_method,
+                sent_by=by,
+                sent_at=now,
+            )
+        )
     created = Circulation.objects.bulk_create(rows)
-    audit.record(actor=by, action=audit.Action.EXPORT, subject=ird,
-                 detail={"circulated_to": [str(staff.pk) for staff in recipients],
-                         "others": 1 if other_recipient.strip() else 0})
+    audit.record(
+        actor=by,
+        action=audit.Action.EXPORT,
+        subject=ird,
+        detail={
+            "circulated_to": [str(staff.pk) for staff in recipients],
+            "others": 1 if other_recipient.strip() else 0,
+        },
+    )
     return created
 
 
@@ -885,29 +1180,45 @@ def record_circulate(*, ird: Ird, by, recipients: list[Staff], other_recipient: 
 def follow_up_done(*, item: FollowUpItem, by, note: str = "") -> FollowUpItem:
     ird = _lock(item.ird)
     if not access.viewer(by, ird).can_tick_follow_up:
-        raise NotPermitted("The chair, recorder, lead professional or coordinator ticks off the "
-                           "follow-up checklist.")
+        raise NotPermitted(
+            "The chair, recorder, lead professional or coordinator ticks off the "
+            "follow-up checklist."
+        )
     item = FollowUpItem.objects.select_for_update().get(pk=item.pk)
     if item.done_at is not None:
         return item
     now = timezone.now()
     item.done_at, item.done_by, item.note = now, by, note
     item.save(update_fields=["done_at", "done_by", "note"])
-    deadlines.deadline_meet(kind="ird_follow_up", subject_type="ird_follow_up",
-                            subject_id=str(item.pk))
-    _record_changed(ird, key="follow_up", by=by, now=now,
-                    text=f"Follow-up done: {item.get_code_display()}."
-                         + (f" {note}" if note else ""))
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird,
-                 detail={"follow_up": item.code})
+    deadlines.deadline_meet(
+        kind="ird_follow_up", subject_type="ird_follow_up", subject_id=str(item.pk)
+    )
+    _record_changed(
+        ird,
+        key="follow_up",
+        by=by,
+        now=now,
+        text=f"Follow-up done: {item.get_code_display()}." + (f" {note}" if note else ""),
+    )
+    audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"follow_up": item.code})
     return item
 
 
 @transaction.atomic
-def quality_review_record(*, ird: Ird, by, timeliness: int, attendance: int,
-                          completeness: int, rationale: int, timeliness_comment: str = "",
-                          attendance_comment: str = "", completeness_comment: str = "",
-                          rationale_comment: str = "", comments: str = "") -> QualityReview:
+def quality_review_record(
+    *,
+    ird: Ird,
+    by,
+    timeliness: int,
+    attendance: int,
+    completeness: int,
+    rationale: int,
+    timeliness_comment: str = "",
+    attendance_comment: str = "",
+    completeness_comment: str = "",
+    rationale_comment: str = "",
+    comments: str = "",
+) -> QualityReview:
     ird = _lock(ird)
     if not access.viewer(by, ird).can_review_quality:
         raise NotPermitted("IRDs are quality-reviewed by the QA team once signed off.")
@@ -917,19 +1228,33 @@ def quality_review_record(*, ird: Ird, by, timeliness: int, attendance: int,
     try:
         with transaction.atomic():
             review = QualityReview.objects.create(
-                ird=ird, reviewer=by, reviewed_at=timezone.now(), timeliness=timeliness,
-                attendance=attendance, completeness=completeness, rationale=rationale,
-                timeliness_comment=timeliness_comment, attendance_comment=attendance_comment,
+                ird=ird,
+                reviewer=by,
+                reviewed_at=timezone.now(),
+                timeliness=timeliness,
+                attendance=attendance,
+                completeness=completeness,
+                rationale=rationale,
+                timeliness_comment=timeliness_comment,
+                attendance_comment=attendance_comment,
                 completeness_comment=completeness_comment,
-                rationale_comment=rationale_comment, comments=comments)
+                rationale_comment=rationale_comment,
+                comments=comments,
+            )
     except IntegrityError:
         raise IrdRefused("You have already reviewed this IRD.") from None
-    audit.record(actor=by, action=audit.Action.CREATE, subject=review,
-                 object_type="irdqualityreview", detail={"ird": str(ird.pk)})
+    audit.record(
+        actor=by,
+        action=audit.Action.CREATE,
+        subject=review,
+        object_type="irdqualityreview",
+        detail={"ird": str(ird.pk)},
+    )
     return review
 
 
 # --- The IRD procedure and its trials ------------------------------------------------------
+
 
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
@@ -947,9 +1272,14 @@ def _open_review_reminders(procedure: ProcedureVersion, now: datetime) -> None:
     due_at = datetime.combine(procedure.trial_ends_on, REVIEW_DUE_TIME, tzinfo=LONDON)
     for member in _committee():
         _open_deadline(
-            "ird_procedure_review", subject_type="ird_procedure", subject_id=str(procedure.pk),
-            url=reverse("ird:procedure_detail", args=[procedure.pk]), owner=member,
-            team=member.team, starts_at=min(now, due_at), due_at=due_at,
+            "ird_procedure_review",
+            subject_type="ird_procedure",
+            subject_id=str(procedure.pk),
+            url=reverse("ird:procedure_detail", args=[procedure.pk]),
+            owner=member,
+            team=member.team,
+            starts_at=min(now, due_at),
+            due_at=due_at,
         )
 
 
@@ -959,9 +1289,17 @@ def _committee_only(by) -> None:
 
 
 @transaction.atomic
-def procedure_start(*, by, title: str, version: str, effective_from: date, text: str = "",
-                    document_reference: str = "", trial_months: int = 3,
-                    previous: ProcedureVersion | None = None) -> ProcedureVersion:
+def procedure_start(
+    *,
+    by,
+    title: str,
+    version: str,
+    effective_from: date,
+    text: str = "",
+    document_reference: str = "",
+    trial_months: int = 3,
+    previous: ProcedureVersion | None = None,
+) -> ProcedureVersion:
     """A new version of the IRD procedure starts its trial; the version it replaces (if any
     is in trial or adopted) is superseded."""
     _committee_only(by)
@@ -974,27 +1312,47 @@ def procedure_start(*, by, title: str, version: str, effective_from: date, text:
     if ProcedureVersion.objects.filter(version=version.strip()).exists():
         raise IrdRefused(f"Version {version} already exists: number the new version.")
     now = timezone.now()
-    replaced = list(ProcedureVersion.objects.select_for_update().filter(
-        status__in=[ProcedureVersion.Status.TRIAL, ProcedureVersion.Status.ADOPTED]))
+    replaced = list(
+        ProcedureVersion.objects.select_for_update().filter(
+            status__in=[ProcedureVersion.Status.TRIAL, ProcedureVersion.Status.ADOPTED]
+        )
+    )
     procedure = ProcedureVersion.objects.create(
-        title=title.strip(), version=version.strip(), effective_from=effective_from,
-        trial_months=trial_months, trial_ends_on=add_months(effective_from, trial_months),
-        text=text, document_reference=document_reference, previous=previous,
-        created_by=by)
+        title=title.strip(),
+        version=version.strip(),
+        effective_from=effective_from,
+        trial_months=trial_months,
+        trial_ends_on=add_months(effective_from, trial_months),
+        text=text,
+        document_reference=document_reference,
+        previous=previous,
+        created_by=by,
+    )
     for old in replaced:
         old.status = ProcedureVersion.Status.SUPERSEDED
         old.save(update_fields=["status"])
         deadlines.deadline_cancel(subject_type="ird_procedure", subject_id=str(old.pk))
     _open_review_reminders(procedure, now)
-    audit.record(actor=by, action=audit.Action.CREATE, subject=procedure,
-                 object_type="irdprocedure", detail={"version": procedure.version})
+    audit.record(
+        actor=by,
+        action=audit.Action.CREATE,
+        subject=procedure,
+        object_type="irdprocedure",
+        detail={"version": procedure.version},
+    )
     return procedure
 
 
 @transaction.atomic
-def procedure_review(*, procedure: ProcedureVersion, by, outcome: str, notes: str,
-                     extended_until: date | None = None,
-                     next_version: dict | None = None) -> ProcedureReview:
+def procedure_review(
+    *,
+    procedure: ProcedureVersion,
+    by,
+    outcome: str,
+    notes: str,
+    extended_until: date | None = None,
+    next_version: dict | None = None,
+) -> ProcedureReview:
     """Record the committee's review at the end of a trial: adopt, amend (the next version
     starts its own trial, now or later from the procedures page) or extend the trial."""
     _committee_only(by)
@@ -1006,14 +1364,18 @@ def procedure_review(*, procedure: ProcedureVersion, by, outcome: str, notes: st
     if outcome not in ProcedureReview.Outcome.values:
         raise IrdRefused("Choose adopt, amend or extend.")
     now = timezone.now()
-    deadlines.deadline_meet(kind="ird_procedure_review", subject_type="ird_procedure",
-                            subject_id=str(procedure.pk))
-    review = ProcedureReview(procedure=procedure, outcome=outcome, notes=notes,
-                             reviewed_by=by, reviewed_at=now)
+    deadlines.deadline_meet(
+        kind="ird_procedure_review", subject_type="ird_procedure", subject_id=str(procedure.pk)
+    )
+    review = ProcedureReview(
+        procedure=procedure, outcome=outcome, notes=notes, reviewed_by=by, reviewed_at=now
+    )
     if outcome == ProcedureReview.Outcome.EXTEND:
         if extended_until is None or extended_until <= procedure.trial_ends_on:
-            raise IrdRefused("Give a new end of the trial, after the current one "
-                             f"({procedure.trial_ends_on:%d %b %Y}).")
+            raise IrdRefused(
+                "Give a new end of the trial, after the current one "
+                f"({procedure.trial_ends_on:%d %b %Y})."
+            )
         procedure.trial_ends_on = extended_until
         procedure.save(update_fields=["trial_ends_on"])
         review.extended_until = extended_until
@@ -1027,6 +1389,11 @@ def procedure_review(*, procedure: ProcedureVersion, by, outcome: str, notes: st
         if next_version:
             review.next_version = procedure_start(by=by, previous=procedure, **next_version)
     review.save()
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=procedure,
-                 object_type="irdprocedure", detail={"review": outcome})
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=procedure,
+        object_type="irdprocedure",
+        detail={"review": outcome},
+    )
     return review

@@ -8,9 +8,12 @@ from ird import services
 
 
 @shared_task(
-    acks_late=True, ignore_result=True,
+    acks_late=True,
+    ignore_result=True,
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True, retry_backoff_max=3600, max_retries=10,
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=10,
 )
 def send_calendar_message(message_id: str) -> None:
     services.calendar_message_send(message_id=message_id)

@@ -36,8 +36,11 @@ IRD_KINDS = ("ird_held", "ird_record")
 
 def _load(request, ird_id, *, full: bool = True) -> tuple[Ird, access.Viewer]:
     visible = access.irds_visible_to(request.user)
-    ird = access.access_ird(request.user, ird_id, selectors.ird_page(visible) if full else
-                            visible.select_related("referral"))
+    ird = access.access_ird(
+        request.user,
+        ird_id,
+        selectors.ird_page(visible) if full else visible.select_related("referral"),
+    )
     return ird, access.viewer(request.user, ird)
 
 
@@ -46,28 +49,39 @@ def _refuse(message: str):
 
 
 def _invited_staff(ird: Ird):
-    return Staff.objects.filter(
-        pk__in=[invitation.staff_id for invitation in ird.invitations.all()]
-    ).select_related("agency").order_by("agency__name", "last_name")
+    return (
+        Staff.objects.filter(pk__in=[invitation.staff_id for invitation in ird.invitations.all()])
+        .select_related("agency")
+        .order_by("agency__name", "last_name")
+    )
 
 
 def _audit_view(request, ird: Ird, page: str, action: str = audit.Action.VIEW) -> None:
-    audit.record(actor=request.user, action=action, subject=ird,
-                 detail={"referral": str(ird.referral_id), "page": page})
+    audit.record(
+        actor=request.user,
+        action=action,
+        subject=ird,
+        detail={"referral": str(ird.referral_id), "page": page},
+    )
 
 
 # --- Lists and the overview ----------------------------------------------------------------
+
 
 @login_required
 @require_safe
 def ird_list(request):
     if not access.takes_part(request.user):
         _refuse("IRDs are not part of your role.")
-    return render(request, "ird/list.html", {
-        "lists": selectors.ird_lists(request.user),
-        "is_coordinator": access.is_coordinator(request.user),
-        "is_quality": access.is_quality_staff(request.user),
-    })
+    return render(
+        request,
+        "ird/list.html",
+        {
+            "lists": selectors.ird_lists(request.user),
+            "is_coordinator": access.is_coordinator(request.user),
+            "is_quality": access.is_quality_staff(request.user),
+        },
+    )
 
 
 def _detail_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dict:
@@ -82,25 +96,32 @@ def _detail_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
         "follow_up": list(ird.follow_up.all()),
         "circulation": list(ird.circulation.all()),
         "quality_reviews": list(ird.quality_reviews.all()),
-        "reviewed_by_me": any(review.reviewer_id == request.user.pk
-                              for review in ird.quality_reviews.all()),
-        "deadlines": list(live.filter(timescale__kind__in=IRD_KINDS).select_related(
-            "timescale")),
+        "reviewed_by_me": any(
+            review.reviewer_id == request.user.pk for review in ird.quality_reviews.all()
+        ),
+        "deadlines": list(live.filter(timescale__kind__in=IRD_KINDS).select_related("timescale")),
         "cancel_form": forms.CancelForm(prefix="cancel", initial={"version": ird.version}),
-        "start_form": forms.StartForm(prefix="start", initial={
-            "version": ird.version,
-            "reason": ird.reason or _default_reason(ird)}),
+        "start_form": forms.StartForm(
+            prefix="start",
+            initial={"version": ird.version, "reason": ird.reason or _default_reason(ird)},
+        ),
         "can_read_referral": can_read_case_records(request.user),
     }
     for child in children:
         child.decision_form = None
         if viewer.can_decide_children and child.source != IrdChild.Source.REFERRAL:
             child.decision_form = forms_in.pop(f"child_form_{child.pk}", None) or (
-                forms.ChildDecisionForm(prefix=f"child-{child.pk}", initial={
-                    "version": ird.version,
-                    "include": None if child.included is None else
-                    ("yes" if child.included else "no"),
-                    "reason": child.reason_not_included}))
+                forms.ChildDecisionForm(
+                    prefix=f"child-{child.pk}",
+                    initial={
+                        "version": ird.version,
+                        "include": None
+                        if child.included is None
+                        else ("yes" if child.included else "no"),
+                        "reason": child.reason_not_included,
+                    },
+                )
+            )
     for item in context["follow_up"]:
         item.can_tick = viewer.can_tick_follow_up and item.done_at is None
     for action in context["actions"]:
@@ -113,9 +134,12 @@ def _default_reason(ird: Ird) -> str:
     decision = ird.requested_by_decision
     if decision is None:
         return ""
-    return (f"Child protection concern: screening decision approved "
-            f"{timezone.localtime(decision.reviewed_at):%d %b %Y %H:%M}"
-            if decision.reviewed_at else "Child protection concern.")
+    return (
+        f"Child protection concern: screening decision approved "
+        f"{timezone.localtime(decision.reviewed_at):%d %b %Y %H:%M}"
+        if decision.reviewed_at
+        else "Child protection concern."
+    )
 
 
 @login_required
@@ -128,8 +152,9 @@ def ird_detail(request, ird_id):
 
 def _detail_with_errors(request, ird_id, status: int = 400, **forms_in):
     ird, viewer = _load(request, ird_id)
-    return render(request, "ird/detail.html", _detail_context(request, ird, viewer, **forms_in),
-                  status=status)
+    return render(
+        request, "ird/detail.html", _detail_context(request, ird, viewer, **forms_in), status=status
+    )
 
 
 def _status_for(error: DomainError) -> int:
@@ -138,15 +163,21 @@ def _status_for(error: DomainError) -> int:
 
 # --- Scheduling -------------------------------------------------------------------------------
 
+
 def _schedule_initial(ird: Ird) -> dict:
     initial = {"version": ird.version, "duration_minutes": ird.duration_minutes}
     if ird.status == Status.SCHEDULED:
-        initial.update({
-            "scheduled_for": timezone.localtime(ird.scheduled_for).replace(tzinfo=None),
-            "chair": ird.chair_id, "recorder": ird.recorder_id,
-            "participants": [invitation.staff_id for invitation in ird.invitations.all()],
-            "dial_in": ird.dial_in, "meeting_id": ird.meeting_id, "pin": ird.pin,
-        })
+        initial.update(
+            {
+                "scheduled_for": timezone.localtime(ird.scheduled_for).replace(tzinfo=None),
+                "chair": ird.chair_id,
+                "recorder": ird.recorder_id,
+                "participants": [invitation.staff_id for invitation in ird.invitations.all()],
+                "dial_in": ird.dial_in,
+                "meeting_id": ird.meeting_id,
+                "pin": ird.pin,
+            }
+        )
     return initial
 
 
@@ -163,14 +194,20 @@ def ird_schedule(request, ird_id):
         if form.is_valid():
             data = form.cleaned_data
             plan = services.Schedule(
-                scheduled_for=data["scheduled_for"], duration_minutes=data["duration_minutes"],
-                chair=data["chair"], recorder=data["recorder"],
-                participants=list(data["participants"]), dial_in=data["dial_in"],
-                meeting_id=data["meeting_id"], pin=data["pin"])
+                scheduled_for=data["scheduled_for"],
+                duration_minutes=data["duration_minutes"],
+                chair=data["chair"],
+                recorder=data["recorder"],
+                participants=list(data["participants"]),
+                dial_in=data["dial_in"],
+                meeting_id=data["meeting_id"],
+                pin=data["pin"],
+            )
             first = ird.status == Status.REQUESTED
             try:
-                services.ird_schedule(ird=ird, by=request.user, plan=plan,
-                                      expected_version=data["version"])
+                services.ird_schedule(
+                    ird=ird, by=request.user, plan=plan, expected_version=data["version"]
+                )
             except EditConflict as error:
                 # The form keeps what was typed; submitting again saves it over the change.
                 form.add_error(None, str(error))
@@ -180,14 +217,21 @@ def ird_schedule(request, ird_id):
                 form.add_error(None, str(error))
                 status = _status_for(error)
             else:
-                messages.success(request, "IRD scheduled: the invitations are on their way."
-                                 if first else "IRD rescheduled: everyone invited gets the "
-                                               "update.")
+                messages.success(
+                    request,
+                    "IRD scheduled: the invitations are on their way."
+                    if first
+                    else "IRD rescheduled: everyone invited gets the update.",
+                )
                 return redirect("ird:detail", ird_id=ird.pk)
     if request.method == "GET":
         _audit_view(request, ird, "schedule")
-    return render(request, "ird/schedule.html", {"ird": ird, "viewer": viewer, "form": form,
-                                                 "conflict": conflict}, status=status)
+    return render(
+        request,
+        "ird/schedule.html",
+        {"ird": ird, "viewer": viewer, "form": form, "conflict": conflict},
+        status=status,
+    )
 
 
 @login_required
@@ -199,8 +243,12 @@ def ird_cancel(request, ird_id):
     form = forms.CancelForm(request.POST, prefix="cancel")
     if form.is_valid():
         try:
-            services.ird_cancel(ird=ird, by=request.user, reason=form.cleaned_data["reason"],
-                                expected_version=form.cleaned_data["version"])
+            services.ird_cancel(
+                ird=ird,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except DomainError as error:
             form.add_error(None, str(error))
             return _detail_with_errors(request, ird_id, _status_for(error), cancel_form=form)
@@ -220,14 +268,18 @@ def ird_child(request, ird_id, child_id):
     form = forms.ChildDecisionForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.child_decide(child=child, by=request.user,
-                                  include=form.cleaned_data["include"],
-                                  reason=form.cleaned_data["reason"],
-                                  expected_version=form.cleaned_data["version"])
+            services.child_decide(
+                child=child,
+                by=request.user,
+                include=form.cleaned_data["include"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _detail_with_errors(request, ird_id, _status_for(error),
-                                       **{f"child_form_{child.pk}": form})
+            return _detail_with_errors(
+                request, ird_id, _status_for(error), **{f"child_form_{child.pk}": form}
+            )
         messages.success(request, f"Decision recorded for {child.person.full_name}.")
         return redirect(reverse("ird:detail", args=[ird.pk]) + "#children")
     return _detail_with_errors(request, ird_id, **{f"child_form_{child.pk}": form})
@@ -242,8 +294,12 @@ def ird_start(request, ird_id):
     form = forms.StartForm(request.POST, prefix="start")
     if form.is_valid():
         try:
-            services.ird_start(ird=ird, by=request.user, reason=form.cleaned_data["reason"],
-                               expected_version=form.cleaned_data["version"])
+            services.ird_start(
+                ird=ird,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except DomainError as error:
             form.add_error(None, str(error))
             return _detail_with_errors(request, ird_id, _status_for(error), start_form=form)
@@ -259,16 +315,21 @@ def ird_calendar(request, ird_id):
     ird, viewer = _load(request, ird_id, full=False)
     if not viewer.invited or ird.scheduled_for is None:
         _refuse("The calendar entry is for the people invited.")
-    method = (CalendarMessage.Method.CANCEL if ird.status == Status.CANCELLED
-              else CalendarMessage.Method.REQUEST)
-    ics = calendar.invitation_ics(ird=ird, method=method,
-                                  attendees=list(_invited_staff(ird)), stamp=timezone.now())
+    method = (
+        CalendarMessage.Method.CANCEL
+        if ird.status == Status.CANCELLED
+        else CalendarMessage.Method.REQUEST
+    )
+    ics = calendar.invitation_ics(
+        ird=ird, method=method, attendees=list(_invited_staff(ird)), stamp=timezone.now()
+    )
     response = HttpResponse(ics, content_type=f"text/calendar; method={method}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ird.reference}.ics"'
     return response
 
 
 # --- The record -------------------------------------------------------------------------------
+
 
 def _record_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dict:
     context = {
@@ -282,26 +343,32 @@ def _record_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
         "children": [child for child in ird.children.all() if child.included],
         "addenda": list(ird.addenda.all()),
         "problems": services.sign_off_problems(ird)
-        if viewer.is_chair and ird.status in access.RECORDING else [],
+        if viewer.is_chair and ird.status in access.RECORDING
+        else [],
         "version_form": forms.VersionForm(initial={"version": ird.version}),
     }
     if viewer.can_record:
         invited = _invited_staff(ird)
-        context.update({
-            "attendance_form": forms.AttendanceForm(prefix="attendance", invited=invited),
-            "absence_form": forms.AbsenceForm(prefix="absence"),
-            "lead_form": forms.LeadProfessionalForm(
-                prefix="lead", initial={"lead": ird.lead_professional_id}),
-            "decision_form": forms.DecisionForm(prefix="decision"),
-            "action_form": forms.ActionForm(prefix="action", invited=invited),
-        })
+        context.update(
+            {
+                "attendance_form": forms.AttendanceForm(prefix="attendance", invited=invited),
+                "absence_form": forms.AbsenceForm(prefix="absence"),
+                "lead_form": forms.LeadProfessionalForm(
+                    prefix="lead", initial={"lead": ird.lead_professional_id}
+                ),
+                "decision_form": forms.DecisionForm(prefix="decision"),
+                "action_form": forms.ActionForm(prefix="action", invited=invited),
+            }
+        )
     if viewer.can_add_addendum:
         context["addendum_form"] = forms.AddendumForm(prefix="addendum")
     if viewer.can_circulate:
         invited = _invited_staff(ird)
         context["circulate_form"] = forms.CirculateForm(
-            prefix="circulate", invited=invited,
-            initial={"recipients": [staff.pk for staff in invited]})
+            prefix="circulate",
+            invited=invited,
+            initial={"recipients": [staff.pk for staff in invited]},
+        )
     context.update(forms_in)
     context["error_forms"] = [form for form in forms_in.values() if getattr(form, "errors", None)]
     return context
@@ -323,8 +390,9 @@ def ird_record(request, ird_id):
 
 def _record_with_errors(request, ird_id, status: int = 400, **forms_in):
     ird, viewer = _load(request, ird_id)
-    return render(request, "ird/record.html", _record_context(request, ird, viewer, **forms_in),
-                  status=status)
+    return render(
+        request, "ird/record.html", _record_context(request, ird, viewer, **forms_in), status=status
+    )
 
 
 @login_required
@@ -360,34 +428,58 @@ def section_save(request, ird_id, key):
         message = "; ".join(error for errors in form.errors.values() for error in errors)
         return _section_answer(request, ird, key, status=400, message=message)
     try:
-        section = services.section_save(ird=ird, key=key, text=form.cleaned_data["text"],
-                                        by=request.user, based_on=form.cleaned_data["version"])
+        section = services.section_save(
+            ird=ird,
+            key=key,
+            text=form.cleaned_data["text"],
+            by=request.user,
+            based_on=form.cleaned_data["version"],
+        )
     except SectionConflict as conflict:
-        return _section_answer(request, ird, key, status=409, message=str(conflict),
-                               theirs=conflict.section, mine=form.cleaned_data["text"])
+        return _section_answer(
+            request,
+            ird,
+            key,
+            status=409,
+            message=str(conflict),
+            theirs=conflict.section,
+            mine=form.cleaned_data["text"],
+        )
     except DomainError as error:
         return _section_answer(request, ird, key, status=_status_for(error), message=str(error))
     if request.htmx:
-        return render(request, "ird/_section_saved.html", {"ird": ird, "section": section,
-                                                           "oob": True})
+        return render(
+            request, "ird/_section_saved.html", {"ird": ird, "section": section, "oob": True}
+        )
     messages.success(request, f"{section.get_key_display()} saved.")
     return redirect(reverse("ird:record", args=[ird.pk]) + f"#section-{key}")
 
 
 def _section_answer(request, ird, key, *, status, message, theirs=None, mine=""):
     if request.htmx:
-        return render(request, "ird/_section_problem.html", {
-            "ird": ird, "key": key, "message": message, "theirs": theirs, "mine": mine,
-        }, status=status)
+        return render(
+            request,
+            "ird/_section_problem.html",
+            {
+                "ird": ird,
+                "key": key,
+                "message": message,
+                "theirs": theirs,
+                "mine": mine,
+            },
+            status=status,
+        )
     ird, viewer = _load(request, ird.pk)
     context = _record_context(request, ird, viewer)
-    context.update({"section_problem": {"key": key, "message": message, "theirs": theirs,
-                                        "mine": mine}})
+    context.update(
+        {"section_problem": {"key": key, "message": message, "theirs": theirs, "mine": mine}}
+    )
     return render(request, "ird/record.html", context, status=status)
 
 
-def _record_form_view(request, ird_id, *, form_class, prefix: str, anchor: str, success: str,
-                      call, form_kwargs=None):
+def _record_form_view(
+    request, ird_id, *, form_class, prefix: str, anchor: str, success: str, call, form_kwargs=None
+):
     """A recorder's form on the record page: service call on success, the page with errors
     otherwise."""
     ird, viewer = _load(request, ird_id, full=False)
@@ -400,17 +492,20 @@ def _record_form_view(request, ird_id, *, form_class, prefix: str, anchor: str, 
             call(ird, form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error))
-            return _record_with_errors(request, ird_id, _status_for(error),
-                                       **{f"{prefix}_form": form})
+            return _record_with_errors(
+                request, ird_id, _status_for(error), **{f"{prefix}_form": form}
+            )
         messages.success(request, success)
         return redirect(reverse("ird:record", args=[ird.pk]) + f"#{anchor}")
     return _record_with_errors(request, ird_id, **{f"{prefix}_form": form})
 
 
 def _invited_kwargs(ird: Ird) -> dict:
-    return {"invited": Staff.objects.filter(
-        pk__in=Invitation.objects.filter(ird=ird, removed_at__isnull=True)
-        .values("staff_id")).select_related("agency")}
+    return {
+        "invited": Staff.objects.filter(
+            pk__in=Invitation.objects.filter(ird=ird, removed_at__isnull=True).values("staff_id")
+        ).select_related("agency")
+    }
 
 
 @login_required
@@ -419,15 +514,26 @@ def attendance_add(request, ird_id):
     def call(ird, data):
         person = data["person"]
         services.attendance_add(
-            ird=ird, by=request.user, staff=person,
+            ird=ird,
+            by=request.user,
+            staff=person,
             name=person.get_full_name() if person else data["name"],
             agency=person.agency if person else data["agency"],
             role=data["role"] or (person.job_title if person else ""),
-            joined_at=data["joined_at"], left_at=data["left_at"])
-    return _record_form_view(request, ird_id, form_class=forms.AttendanceForm,
-                             prefix="attendance", anchor="attendance",
-                             success="Attendance recorded.", call=call,
-                             form_kwargs=_invited_kwargs)
+            joined_at=data["joined_at"],
+            left_at=data["left_at"],
+        )
+
+    return _record_form_view(
+        request,
+        ird_id,
+        form_class=forms.AttendanceForm,
+        prefix="attendance",
+        anchor="attendance",
+        success="Attendance recorded.",
+        call=call,
+        form_kwargs=_invited_kwargs,
+    )
 
 
 @login_required
@@ -440,8 +546,9 @@ def attendance_left(request, ird_id, attendance_id):
     form = forms.LeftForm(request.POST, prefix=f"left-{attendance.pk}")
     if form.is_valid():
         try:
-            services.attendance_left(attendance=attendance, by=request.user,
-                                     left_at=form.cleaned_data["left_at"])
+            services.attendance_left(
+                attendance=attendance, by=request.user, left_at=form.cleaned_data["left_at"]
+            )
         except DomainError as error:
             messages.error(request, str(error))
         else:
@@ -455,38 +562,57 @@ def attendance_left(request, ird_id, attendance_id):
 @require_POST
 def absence_record(request, ird_id):
     return _record_form_view(
-        request, ird_id, form_class=forms.AbsenceForm, prefix="absence", anchor="attendance",
+        request,
+        ird_id,
+        form_class=forms.AbsenceForm,
+        prefix="absence",
+        anchor="attendance",
         success="Reason for absence recorded.",
         call=lambda ird, data: services.absence_reason_record(
-            ird=ird, by=request.user, agency_kind=data["agency_kind"], reason=data["reason"]))
+            ird=ird, by=request.user, agency_kind=data["agency_kind"], reason=data["reason"]
+        ),
+    )
 
 
 @login_required
 @require_POST
 def lead_professional(request, ird_id):
     return _record_form_view(
-        request, ird_id, form_class=forms.LeadProfessionalForm, prefix="lead", anchor="lead",
+        request,
+        ird_id,
+        form_class=forms.LeadProfessionalForm,
+        prefix="lead",
+        anchor="lead",
         success="Lead professional named.",
-        call=lambda ird, data: services.lead_professional_name(ird=ird, by=request.user,
-                                                               lead=data["lead"]))
+        call=lambda ird, data: services.lead_professional_name(
+            ird=ird, by=request.user, lead=data["lead"]
+        ),
+    )
 
 
 @login_required
 @require_POST
 def decision_add(request, ird_id):
     return _record_form_view(
-        request, ird_id, form_class=forms.DecisionForm, prefix="decision", anchor="decisions",
+        request,
+        ird_id,
+        form_class=forms.DecisionForm,
+        prefix="decision",
+        anchor="decisions",
         success="Decision recorded.",
-        call=lambda ird, data: services.decision_add(ird=ird, by=request.user, code=data["code"],
-                                                     rationale=data["rationale"]))
+        call=lambda ird, data: services.decision_add(
+            ird=ird, by=request.user, code=data["code"], rationale=data["rationale"]
+        ),
+    )
 
 
 @login_required
 @require_POST
 def decision_remove(request, ird_id, decision_id):
     ird, viewer = _load(request, ird_id, full=False)
-    decision = get_object_or_404(IrdDecision.objects.select_related("code"), pk=decision_id,
-                                 ird=ird)
+    decision = get_object_or_404(
+        IrdDecision.objects.select_related("code"), pk=decision_id, ird=ird
+    )
     if not viewer.is_recorder:
         _refuse("Only the recorder edits the IRD record.")
     try:
@@ -502,12 +628,23 @@ def decision_remove(request, ird_id, decision_id):
 @require_POST
 def action_add(request, ird_id):
     return _record_form_view(
-        request, ird_id, form_class=forms.ActionForm, prefix="action", anchor="actions",
-        success="Action recorded.", form_kwargs=_invited_kwargs,
+        request,
+        ird_id,
+        form_class=forms.ActionForm,
+        prefix="action",
+        anchor="actions",
+        success="Action recorded.",
+        form_kwargs=_invited_kwargs,
         call=lambda ird, data: services.action_add(
-            ird=ird, by=request.user, description=data["description"],
-            owner_agency=data["owner_agency"], owner=data["owner"], due_date=data["due_date"],
-            holds_cppm=data["holds_cppm"]))
+            ird=ird,
+            by=request.user,
+            description=data["description"],
+            owner_agency=data["owner_agency"],
+            owner=data["owner"],
+            due_date=data["due_date"],
+            holds_cppm=data["holds_cppm"],
+        ),
+    )
 
 
 def _lifecycle_post(request, ird_id, *, allowed, refusal: str, call, success: str):
@@ -538,25 +675,34 @@ def _lifecycle_post(request, ird_id, *, allowed, refusal: str, call, success: st
 @require_POST
 def ird_conclude(request, ird_id):
     return _lifecycle_post(
-        request, ird_id, allowed=lambda viewer: viewer.is_chair or viewer.is_recorder,
+        request,
+        ird_id,
+        allowed=lambda viewer: viewer.is_chair or viewer.is_recorder,
         refusal="Only the chair or the recorder concludes the IRD.",
-        call=lambda ird, version: services.ird_conclude(ird=ird, by=request.user,
-                                                        expected_version=version),
-        success="IRD concluded. The recorder completes the record; the chair signs it off.")
+        call=lambda ird, version: services.ird_conclude(
+            ird=ird, by=request.user, expected_version=version
+        ),
+        success="IRD concluded. The recorder completes the record; the chair signs it off.",
+    )
 
 
 @login_required
 @require_POST
 def ird_sign_off(request, ird_id):
     return _lifecycle_post(
-        request, ird_id, allowed=lambda viewer: viewer.is_chair,
+        request,
+        ird_id,
+        allowed=lambda viewer: viewer.is_chair,
         refusal="Only the chair signs the IRD record off.",
-        call=lambda ird, version: services.ird_sign_off(ird=ird, by=request.user,
-                                                        expected_version=version),
-        success="Record signed off. It can now change only by addenda.")
+        call=lambda ird, version: services.ird_sign_off(
+            ird=ird, by=request.user, expected_version=version
+        ),
+        success="Record signed off. It can now change only by addenda.",
+    )
 
 
 # --- After sign-off --------------------------------------------------------------------------
+
 
 @login_required
 @require_POST
@@ -586,14 +732,16 @@ def record_circulate(request, ird_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_circulate(ird=ird, by=request.user,
-                                      recipients=list(data["recipients"]),
-                                      other_recipient=data["other_recipient"],
-                                      other_method=data["other_method"])
+            services.record_circulate(
+                ird=ird,
+                by=request.user,
+                recipients=list(data["recipients"]),
+                other_recipient=data["other_recipient"],
+                other_method=data["other_method"],
+            )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _record_with_errors(request, ird_id, _status_for(error),
-                                       circulate_form=form)
+            return _record_with_errors(request, ird_id, _status_for(error), circulate_form=form)
         messages.success(request, "Record circulated; see the circulation log.")
         return redirect(reverse("ird:detail", args=[ird.pk]) + "#circulation")
     return _record_with_errors(request, ird_id, circulate_form=form)
@@ -617,33 +765,48 @@ def record_revisions(request, ird_id):
     ird, viewer = _load(request, ird_id, full=False)
     _can_see_record(viewer)
     _audit_view(request, ird, "revisions")
-    return render(request, "ird/revisions.html", {
-        "ird": ird, "viewer": viewer,
-        "revisions": list(selectors.revisions_of(ird)[:500]),
-        "labels": dict(RecordSection.Key.choices),
-    })
+    return render(
+        request,
+        "ird/revisions.html",
+        {
+            "ird": ird,
+            "viewer": viewer,
+            "revisions": list(selectors.revisions_of(ird)[:500]),
+            "labels": dict(RecordSection.Key.choices),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_update(request, ird_id, action_id):
     ird, viewer = _load(request, ird_id, full=False)
-    action = get_object_or_404(IrdAction.objects.select_related("owner", "owner_agency"),
-                               pk=action_id, ird=ird)
+    action = get_object_or_404(
+        IrdAction.objects.select_related("owner", "owner_agency"), pk=action_id, ird=ird
+    )
     if not viewer.can_update_action(action):
         _refuse("Only the agency that owns this action updates it, while it is open.")
-    form = forms.ActionUpdateForm(request.POST or None, initial={
-        "version": action.version, "status": action.status,
-        "completion_note": action.completion_note})
+    form = forms.ActionUpdateForm(
+        request.POST or None,
+        initial={
+            "version": action.version,
+            "status": action.status,
+            "completion_note": action.completion_note,
+        },
+    )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.action_update(action=action, by=request.user, status=data["status"],
-                                       completion_note=data["completion_note"],
-                                       expected_version=data["version"])
+                services.action_update(
+                    action=action,
+                    by=request.user,
+                    status=data["status"],
+                    completion_note=data["completion_note"],
+                    expected_version=data["version"],
+                )
             except DomainError as error:
                 form.add_error(None, str(error))
                 status = _status_for(error)
@@ -652,8 +815,9 @@ def action_update(request, ird_id, action_id):
                 return redirect(reverse("ird:detail", args=[ird.pk]) + "#actions")
     else:
         _audit_view(request, ird, "action")
-    return render(request, "ird/action_form.html", {"ird": ird, "action": action, "form": form},
-                  status=status)
+    return render(
+        request, "ird/action_form.html", {"ird": ird, "action": action, "form": form}, status=status
+    )
 
 
 @login_required
@@ -702,6 +866,7 @@ def quality_review(request, ird_id):
 
 # --- The IRD procedure ---------------------------------------------------------------------
 
+
 def _procedure_reader(request) -> None:
     if not access.takes_part(request.user):
         _refuse("The IRD procedure pages are for the people who take part in IRDs.")
@@ -724,22 +889,37 @@ def procedure_list(request):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Version {procedure.version} started its trial "
-                                          f"until {procedure.trial_ends_on:%d %B %Y}.")
+                messages.success(
+                    request,
+                    f"Version {procedure.version} started its trial "
+                    f"until {procedure.trial_ends_on:%d %B %Y}.",
+                )
                 return redirect("ird:procedure_detail", procedure_id=procedure.pk)
-    return render(request, "ird/procedures.html", {
-        "procedures": list(selectors.procedures()), "form": form, "can_manage": can_manage,
-    }, status=status)
+    return render(
+        request,
+        "ird/procedures.html",
+        {
+            "procedures": list(selectors.procedures()),
+            "form": form,
+            "can_manage": can_manage,
+        },
+        status=status,
+    )
 
 
 def _procedure_page(request, procedure, form, status=200):
-    return render(request, "ird/procedure_detail.html", {
-        "procedure": procedure,
-        "reviews": list(procedure.reviews.select_related("reviewed_by", "next_version")),
-        "form": form,
-        "can_review": access.is_quality_staff(request.user)
-        and procedure.status == ProcedureVersion.Status.TRIAL,
-    }, status=status)
+    return render(
+        request,
+        "ird/procedure_detail.html",
+        {
+            "procedure": procedure,
+            "reviews": list(procedure.reviews.select_related("reviewed_by", "next_version")),
+            "form": form,
+            "can_review": access.is_quality_staff(request.user)
+            and procedure.status == ProcedureVersion.Status.TRIAL,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -763,15 +943,21 @@ def procedure_review(request, procedure_id):
         next_version = None
         if data["outcome"] == "amend" and data["next_version"]:
             next_version = {
-                "title": procedure.title, "version": data["next_version"],
-                "effective_from": data["next_effective_from"], "text": data["next_text"],
+                "title": procedure.title,
+                "version": data["next_version"],
+                "effective_from": data["next_effective_from"],
+                "text": data["next_text"],
                 "trial_months": procedure.trial_months,
             }
         try:
-            services.procedure_review(procedure=procedure, by=request.user,
-                                      outcome=data["outcome"], notes=data["notes"],
-                                      extended_until=data["extended_until"],
-                                      next_version=next_version)
+            services.procedure_review(
+                procedure=procedure,
+                by=request.user,
+                outcome=data["outcome"],
+                notes=data["notes"],
+                extended_until=data["extended_until"],
+                next_version=next_version,
+            )
         except DomainError as error:
             form.add_error(None, str(error))
             return _procedure_page(request, procedure, form, status=_status_for(error))

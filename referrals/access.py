@@ -71,8 +71,12 @@ def _get_or_404(queryset: QuerySet, model, user, pk: UUID):
     except model.DoesNotExist:
         if model.objects.filter(pk=pk).exists():
             # Someone tried to open a record outside their scope: that is worth knowing.
-            audit.record(actor=user, action=audit.Action.DENIED,
-                         object_type=model._meta.model_name, object_id=str(pk))
+            audit.record(
+                actor=user,
+                action=audit.Action.DENIED,
+                object_type=model._meta.model_name,
+                object_id=str(pk),
+            )
         raise Http404(f"No {model._meta.verbose_name} found.") from None
 
 

@@ -47,8 +47,10 @@ class StaffAdmin(UserAdmin):
         ("Role and agency", {"fields": ["role", "agency", "team", "job_title", "phone"]}),
     )
     add_fieldsets = UserAdmin.add_fieldsets + (
-        ("Role and agency", {"fields": ["first_name", "last_name", "email", "role", "agency",
-                                        "team"]}),
+        (
+            "Role and agency",
+            {"fields": ["first_name", "last_name", "email", "role", "agency", "team"]},
+        ),
     )
 
 
@@ -60,8 +62,14 @@ class ConcernCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(CumulativeHarmRule)
 class CumulativeHarmRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "concern_count", "window_days", "category", "counts_neglect_only",
-                    "active"]
+    list_display = [
+        "name",
+        "concern_count",
+        "window_days",
+        "category",
+        "counts_neglect_only",
+        "active",
+    ]
 
 
 class RelationshipInline(admin.TabularInline):
@@ -101,12 +109,10 @@ class ScreeningDecisionInline(admin.StackedInline):
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
-    list_display = ["reference", "status", "team", "source_agency", "received_at",
-                    "immediate_risk"]
+    list_display = ["reference", "status", "team", "source_agency", "received_at", "immediate_risk"]
     list_filter = ["status", "team", "source_agency", "immediate_risk", "categories"]
     search_fields = ["reference", "external_reference"]
-    readonly_fields = ["reference", "status", "version", "received_by", "created_at",
-                       "updated_at"]
+    readonly_fields = ["reference", "status", "version", "received_by", "created_at", "updated_at"]
     filter_horizontal = ["categories"]
     inlines = [ReferralChildInline, ReferralAdultInline, ScreeningDecisionInline]
     date_hierarchy = "received_at"
@@ -138,8 +144,16 @@ class NotificationAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is searched here, never edited (the database refuses it too)."""
 
-    list_display = ["at", "actor_label", "actor_role", "actor_agency", "action", "object_type",
-                    "object_id", "ip_address"]
+    list_display = [
+        "at",
+        "actor_label",
+        "actor_role",
+        "actor_agency",
+        "action",
+        "object_type",
+        "object_id",
+        "ip_address",
+    ]
     list_filter = ["action", "object_type", "actor_role", "actor_agency"]
     search_fields = ["object_id", "actor_label", "request_id", "ip_address"]
     date_hierarchy = "at"
@@ -157,8 +171,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Timescale)
 class TimescaleAdmin(admin.ModelAdmin):
-    list_display = ["label", "kind", "amount", "unit", "warning_before",
-                    "escalate_to_manager_after", "escalate_to_service_manager_after"]
+    list_display = [
+        "label",
+        "kind",
+        "amount",
+        "unit",
+        "warning_before",
+        "escalate_to_manager_after",
+        "escalate_to_service_manager_after",
+    ]
     search_fields = ["label", "kind"]
 
 
@@ -177,8 +198,16 @@ class DeadlineAlertInline(admin.TabularInline):
 
 @admin.register(Deadline)
 class DeadlineAdmin(admin.ModelAdmin):
-    list_display = ["timescale", "subject_type", "referral", "owner", "team", "due_at", "state",
-                    "level"]
+    list_display = [
+        "timescale",
+        "subject_type",
+        "referral",
+        "owner",
+        "team",
+        "due_at",
+        "state",
+        "level",
+    ]
     list_filter = ["state", "level", "timescale", "team"]
     raw_id_fields = ["referral", "owner"]
     readonly_fields = ["next_action_at", "breached_at", "completed_at", "level"]

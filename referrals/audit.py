@@ -9,8 +9,15 @@ from referrals.request_context import current_request
 Action = AuditEntry.Action
 
 
-def record(*, actor, action: str, subject: models.Model | None = None,
-           object_type: str = "", object_id: str = "", detail: dict | None = None) -> AuditEntry:
+def record(
+    *,
+    actor,
+    action: str,
+    subject: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
     """Append one row. `actor` is a Staff member (or None for the system); `subject` the record
     touched. `detail` holds ids and codes only, never names or other personal details."""
     context = current_request()

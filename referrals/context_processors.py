@@ -11,8 +11,7 @@ def navigation(request) -> dict:
         "unread_notification_count": selectors.unread_count(user),
         "nav_can_intake": access.can_intake(user),
         "nav_can_search": access.can_read_case_records(user),
-        "nav_is_manager": access.is_social_work_staff(user)
-        and user.role in access.MANAGER_ROLES,
+        "nav_is_manager": access.is_social_work_staff(user) and user.role in access.MANAGER_ROLES,
         # The practice hub (hub/): reviewers work its queue; the committee (QA) runs its
         # audits and, with service managers, reads its reports; managers see team feedback.
         "nav_hub_queue": user.role == Role.HUB_REVIEWER,

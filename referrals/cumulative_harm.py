@@ -28,8 +28,9 @@ def _counted(rule: CumulativeHarmRule, referrals):
     return referrals
 
 
-def concerns_within(rule: CumulativeHarmRule, person: Person, *, since: datetime,
-                    until: datetime) -> int:
+def concerns_within(
+    rule: CumulativeHarmRule, person: Person, *, since: datetime, until: datetime
+) -> int:
     """Concerns about `person` received in [since, until] that the rule counts."""
     referrals = Referral.objects.filter(
         child_links__person=person, received_at__gte=since, received_at__lte=until
@@ -65,7 +66,10 @@ def flags_evaluate(*, referral: Referral, children: list[Person]) -> list[Cumula
 
 def _raise_flag(*, referral, person, rule, count) -> CumulativeHarmFlag:
     flag = CumulativeHarmFlag.objects.create(
-        person=person, rule=rule, raised_at=referral.received_at, triggered_by=referral,
+        person=person,
+        rule=rule,
+        raised_at=referral.received_at,
+        triggered_by=referral,
         concern_count=count,
     )
     chronology.chronology_add(

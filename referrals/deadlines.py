@@ -65,15 +65,26 @@ def _moments(deadline: Deadline) -> dict[int, datetime | None]:
 
 
 def _next_action(deadline: Deadline) -> datetime | None:
-    later = [moment for level, moment in _moments(deadline).items()
-             if level > deadline.level and moment is not None]
+    later = [
+        moment
+        for level, moment in _moments(deadline).items()
+        if level > deadline.level and moment is not None
+    ]
     return min(later) if later else None
 
 
-def deadline_open(*, kind: str, subject_type: str, subject_id: str, url: str,
-                  starts_at: datetime, referral: Referral | None = None,
-                  owner: Staff | None = None, team=None,
-                  due_at: datetime | None = None) -> Deadline:
+def deadline_open(
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    url: str,
+    starts_at: datetime,
+    referral: Referral | None = None,
+    owner: Staff | None = None,
+    team=None,
+    due_at: datetime | None = None,
+) -> Deadline:
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
     date, the end of a procedure's trial); otherwise the timescale computes it."""
     timescale = Timescale.objects.get(kind=kind)
@@ -81,9 +92,16 @@ def deadline_open(*, kind: str, subject_type: str, subject_id: str, url: str,
         due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
     warn_at = due_at - timescale.warning_before if timescale.warning_before else None
     deadline = Deadline(
-        timescale=timescale, referral=referral, subject_type=subject_type,
-        subject_id=subject_id, url=url, owner=owner, team=team, starts_at=starts_at,
-        warn_at=warn_at if warn_at and warn_at > starts_at else None, due_at=due_at,
+        timescale=timescale,
+        referral=referral,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        url=url,
+        owner=owner,
+        team=team,
+        starts_at=starts_at,
+        warn_at=warn_at if warn_at and warn_at > starts_at else None,
+        due_at=due_at,
     )
     deadline.next_action_at = _next_action(deadline)
     deadline.save()
@@ -91,22 +109,27 @@ def deadline_open(*, kind: str, subject_type: str, subject_id: str, url: str,
 
 
 def live_deadlines(*, subject_type: str, subject_id: str, kind: str | None = None) -> QuerySet:
-    found = Deadline.objects.filter(subject_type=subject_type, subject_id=subject_id,
-                                    state__in=LIVE_STATES)
+    found = Deadline.objects.filter(
+        subject_type=subject_type, subject_id=subject_id, state__in=LIVE_STATES
+    )
     return found.filter(timescale__kind=kind) if kind else found
 
 
 def deadline_meet(*, kind: str, subject_type: str, subject_id: str) -> int:
     """The step is done: its deadline stops chasing (a late one keeps its breached_at)."""
     return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
-        state=Deadline.State.MET, completed_at=timezone.now(), next_action_at=None,
+        state=Deadline.State.MET,
+        completed_at=timezone.now(),
+        next_action_at=None,
         updated_at=timezone.now(),
     )
 
 
 def deadline_cancel(*, subject_type: str, subject_id: str, kind: str | None = None) -> int:
     return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
-        state=Deadline.State.CANCELLED, completed_at=timezone.now(), next_action_at=None,
+        state=Deadline.State.CANCELLED,
+        completed_at=timezone.now(),
+        next_action_at=None,
         updated_at=timezone.now(),
     )
 
@@ -119,6 +142,7 @@ def deadline_reassign(*, deadline: Deadline, owner: Staff | None, team=None) -> 
 
 
 # --- The sweep ------------------------------------------------------------------------------
+
 
 def sweep(*, now: datetime | None = None) -> list[int]:
     """Act on every deadline whose next moment has passed; returns the new alerts' ids.
@@ -145,8 +169,11 @@ def sweep(*, now: datetime | None = None) -> list[int]:
 
 
 def _act(deadline: Deadline, now: datetime) -> list[int]:
-    passed = sorted(level for level, moment in _moments(deadline).items()
-                    if level > deadline.level and moment is not None and moment <= now)
+    passed = sorted(
+        level
+        for level, moment in _moments(deadline).items()
+        if level > deadline.level and moment is not None and moment <= now
+    )
     if Level.DUE in passed or deadline.due_at <= now:
         passed = [level for level in passed if level != Level.WARNED]  # too late to warn
     alerts = []
@@ -162,8 +189,7 @@ def _act(deadline: Deadline, now: datetime) -> list[int]:
         deadline.state = Deadline.State.BREACHED
         deadline.breached_at = deadline.due_at
     deadline.next_action_at = _next_action(deadline)
-    deadline.save(update_fields=["level", "state", "breached_at", "next_action_at",
-                                 "updated_at"])
+    deadline.save(update_fields=["level", "state", "breached_at", "next_action_at", "updated_at"])
     return alerts
 
 
@@ -206,8 +232,7 @@ def alert_title(deadline: Deadline, level: int) -> str:
         Level.WARNED: f"Due soon: {what} (due {due})",
         Level.DUE: f"Overdue: {what} (was due {due})",
         Level.MANAGER: f"Escalated to you: {what} is overdue (was due {due})",
-        Level.SERVICE_MANAGER: f"Escalated to service manager: {what} is overdue "
-                               f"(was due {due})",
+        Level.SERVICE_MANAGER: f"Escalated to service manager: {what} is overdue (was due {due})",
     }[level]
 
 
@@ -216,10 +241,13 @@ def _notify(alert: DeadlineAlert, deadline: Deadline, level: int) -> None:
     Notification.objects.bulk_create(
         [
             Notification(
-                recipient=person, kind=Notification.Kind.DEADLINE, alert=alert,
+                recipient=person,
+                kind=Notification.Kind.DEADLINE,
+                alert=alert,
                 title=alert_title(deadline, level),
                 body=f"Owner: {owner}. {deadline.timescale.label}.",
-                referral=deadline.referral, url=deadline.url,
+                referral=deadline.referral,
+                url=deadline.url,
             )
             for person in {p.pk: p for p in recipients_for(deadline, level)}.values()
         ],
@@ -249,15 +277,21 @@ def _requeue_unsent_emails(now: datetime) -> None:
 @transaction.atomic
 def alert_email(*, alert_id: int) -> None:
     """Send the alert's e-mail once; the lock and emailed_at make a redelivered task harmless."""
-    alert = (DeadlineAlert.objects.select_for_update(of=("self",))
-             .select_related("deadline__timescale", "deadline__referral")
-             .filter(pk=alert_id).first())
+    alert = (
+        DeadlineAlert.objects.select_for_update(of=("self",))
+        .select_related("deadline__timescale", "deadline__referral")
+        .filter(pk=alert_id)
+        .first()
+    )
     if alert is None or alert.emailed_at is not None:
         return
-    addresses = sorted({
-        n.recipient.email for n in alert.notifications.select_related("recipient")
-        if n.recipient.email
-    })
+    addresses = sorted(
+        {
+            n.recipient.email
+            for n in alert.notifications.select_related("recipient")
+            if n.recipient.email
+        }
+    )
     if addresses:
         link = f"{settings.SITE_URL.rstrip('/')}{alert.deadline.url}"
         # Only the reference and the link: no names or other personal details in e-mail.
@@ -273,10 +307,17 @@ def alert_email(*, alert_id: int) -> None:
 
 # --- The referral's own steps -----------------------------------------------------------------
 
-def referral_step_open(referral: Referral, kind: str, *, owner: Staff | None = None,
-                       starts_at: datetime | None = None) -> Deadline:
-    return deadline_open(kind=kind, starts_at=starts_at or timezone.now(), owner=owner,
-                         team=referral.team, **referral_subject(referral))
+
+def referral_step_open(
+    referral: Referral, kind: str, *, owner: Staff | None = None, starts_at: datetime | None = None
+) -> Deadline:
+    return deadline_open(
+        kind=kind,
+        starts_at=starts_at or timezone.now(),
+        owner=owner,
+        team=referral.team,
+        **referral_subject(referral),
+    )
 
 
 def referral_step_done(referral: Referral, kind: str) -> int:

@@ -91,7 +91,11 @@ class DeniedAccessAuditMiddleware:
             if name.endswith("_id"):
                 object_type, object_id = name.removesuffix("_id"), str(value)
                 break
-        audit.record(actor=request.user, action=audit.Action.DENIED, object_type=object_type,
-                     object_id=object_id or "", detail={"method": request.method})
+        audit.record(
+            actor=request.user,
+            action=audit.Action.DENIED,
+            object_type=object_type,
+            object_id=object_id or "",
+            detail={"method": request.method},
+        )
         return None
-

@@ -37,8 +37,14 @@ def notify(
     unique = {staff.pk: staff for staff in recipients}
     created = Notification.objects.bulk_create(
         Notification(
-            recipient=staff, kind=kind, title=title, body=body, referral=referral,
-            person=person, url=url, email_wanted=email,
+            recipient=staff,
+            kind=kind,
+            title=title,
+            body=body,
+            referral=referral,
+            person=person,
+            url=url,
+            email_wanted=email,
         )
         for staff in unique.values()
     )
@@ -53,20 +59,27 @@ def queue_email(notification_id) -> None:
         tasks.send_notification_email.delay(str(notification_id))
     except KombuError:
         # Broker down: the deadline sweep finds unsent e-mail and queues it again.
-        logger.warning("broker unavailable; notification %s e-mail will be retried",
-                       notification_id)
+        logger.warning(
+            "broker unavailable; notification %s e-mail will be retried", notification_id
+        )
 
 
 def unsent_emails(older_than) -> list:
-    return list(Notification.objects.filter(
-        email_wanted=True, emailed_at__isnull=True, created_at__lte=older_than
-    ).values_list("pk", flat=True)[:200])
+    return list(
+        Notification.objects.filter(
+            email_wanted=True, emailed_at__isnull=True, created_at__lte=older_than
+        ).values_list("pk", flat=True)[:200]
+    )
 
 
 @transaction.atomic
 def notification_email(*, notification_id) -> None:
-    notification = (Notification.objects.select_for_update(of=("self",))
-                    .select_related("recipient", "referral").filter(pk=notification_id).first())
+    notification = (
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("recipient", "referral")
+        .filter(pk=notification_id)
+        .first()
+    )
     if notification is None or notification.emailed_at is not None:
         return
     if notification.recipient.email:

@@ -38,20 +38,47 @@ def ensure_reference_data(concern_category_model, cumulative_harm_rule_model) ->
     for name, count, days, neglect_only in CUMULATIVE_HARM_RULES:
         cumulative_harm_rule_model.objects.get_or_create(
             name=name,
-            defaults={"concern_count": count, "window_days": days,
-                      "counts_neglect_only": neglect_only},
+            defaults={
+                "concern_count": count,
+                "window_days": days,
+                "counts_neglect_only": neglect_only,
+            },
         )
 
 
 DAY = 24  # hours
 TIMESCALES = [
     # kind, label, amount, unit, hours: warn before, to manager after, to service manager after
-    ("screening", "Screening decision recorded", 1, "working_days", 4, 4, DAY,
-     "Local standard: screen within one working day of receipt"),
-    ("manager_approval", "Screening decision approved by a manager", 1, "working_days", 2, 4,
-     DAY, "Local standard: manager oversight within one working day"),
-    ("cppm", "Child protection planning meeting held", 28, "calendar_days", 5 * DAY, DAY,
-     2 * DAY, "National Guidance 2021 (2023), Appendix D: CPPM within 28 calendar days"),
+    (
+        "screening",
+        "Screening decision recorded",
+        1,
+        "working_days",
+        4,
+        4,
+        DAY,
+        "Local standard: screen within one working day of receipt",
+    ),
+    (
+        "manager_approval",
+        "Screening decision approved by a manager",
+        1,
+        "working_days",
+        2,
+        4,
+        DAY,
+        "Local standard: manager oversight within one working day",
+    ),
+    (
+        "cppm",
+        "Child protection planning meeting held",
+        28,
+        "calendar_days",
+        5 * DAY,
+        DAY,
+        2 * DAY,
+        "National Guidance 2021 (2023), Appendix D: CPPM within 28 calendar days",
+    ),
 ]
 
 
@@ -60,7 +87,10 @@ def ensure_timescales(timescale_model) -> None:
         timescale_model.objects.get_or_create(
             kind=kind,
             defaults={
-                "label": label, "amount": amount, "unit": unit, "source": source,
+                "label": label,
+                "amount": amount,
+                "unit": unit,
+                "source": source,
                 "warning_before": timedelta(hours=warn),
                 "escalate_to_manager_after": timedelta(hours=manager),
                 "escalate_to_service_manager_after": timedelta(hours=service_manager),

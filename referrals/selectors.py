@@ -40,8 +40,8 @@ class HomeLists:
 def home_lists(user) -> HomeLists:
     open_referrals = Referral.objects.exclude(status=Referral.Status.CLOSED)
     # Team staff see their team's queues; a service manager (or someone without a team) sees all.
-    team_filter = Q() if user.role == Role.SERVICE_MANAGER or not user.team_id else Q(
-        team_id=user.team_id
+    team_filter = (
+        Q() if user.role == Role.SERVICE_MANAGER or not user.team_id else Q(team_id=user.team_id)
     )
     mine = open_referrals.filter(
         Q(received_by=user) | Q(screening_decisions__proposed_by=user)
@@ -50,9 +50,9 @@ def home_lists(user) -> HomeLists:
     awaiting_approval = open_referrals.filter(
         team_filter, screening_decisions__state=ScreeningDecision.State.PROPOSED
     )
-    flags = CumulativeHarmFlag.objects.filter(
-        status=CumulativeHarmFlag.Status.OPEN
-    ).select_related("person", "rule", "triggered_by")
+    flags = CumulativeHarmFlag.objects.filter(status=CumulativeHarmFlag.Status.OPEN).select_related(
+        "person", "rule", "triggered_by"
+    )
     if team_filter:
         flags = flags.filter(triggered_by__team_id=user.team_id)
     return HomeLists(
@@ -63,9 +63,9 @@ def home_lists(user) -> HomeLists:
                 :LIST_LIMIT
             ]
         ),
-        awaiting_approval=list(_referral_rows(awaiting_approval).order_by("received_at")[
-            :LIST_LIMIT
-        ]),
+        awaiting_approval=list(
+            _referral_rows(awaiting_approval).order_by("received_at")[:LIST_LIMIT]
+        ),
         harm_flags=list(flags[:LIST_LIMIT]),
     )
 
@@ -74,16 +74,17 @@ def referral_detail(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Everything the referral page shows, in a fixed number of queries."""
     return referrals.select_related("team", "source_agency", "received_by").prefetch_related(
         "categories",
-        Prefetch("child_links", queryset=ReferralChild.objects.select_related(
-            "person", "proposed_match"
-        )),
+        Prefetch(
+            "child_links", queryset=ReferralChild.objects.select_related("person", "proposed_match")
+        ),
         Prefetch("adult_links", queryset=ReferralAdult.objects.select_related("person")),
-        Prefetch("screening_decisions", queryset=ScreeningDecision.objects.select_related(
-            "proposed_by", "reviewed_by"
-        )),
-        Prefetch("harm_flags", queryset=CumulativeHarmFlag.objects.select_related(
-            "rule", "person"
-        )),
+        Prefetch(
+            "screening_decisions",
+            queryset=ScreeningDecision.objects.select_related("proposed_by", "reviewed_by"),
+        ),
+        Prefetch(
+            "harm_flags", queryset=CumulativeHarmFlag.objects.select_related("rule", "person")
+        ),
     )
 
 
@@ -107,7 +108,10 @@ def people_connected_to(person: Person) -> list[Person]:
             | Q(adult_links__referral_id__in=referral_ids)
             | Q(adult_links__referral_id__in=adult_referral_ids),
             merged_into__isnull=True,
-        ).exclude(pk=person.pk).distinct().order_by("last_name", "first_name")
+        )
+        .exclude(pk=person.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
     )
 
 
@@ -120,8 +124,9 @@ class SearchResults:
     people: list[Person]
 
 
-def search(*, people: QuerySet[Person], referrals: QuerySet[Referral], query: str,
-           date_of_birth=None) -> SearchResults:
+def search(
+    *, people: QuerySet[Person], referrals: QuerySet[Referral], query: str, date_of_birth=None
+) -> SearchResults:
     """A reference finds its referral; a CHI number its person; otherwise names (sound-alike
     surnames included) narrowed by date of birth when given."""
     query = query.strip()
@@ -136,14 +141,17 @@ def search(*, people: QuerySet[Person], referrals: QuerySet[Referral], query: st
         for word in query.split():
             key = name_matching.name_key(word)
             people = people.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word)
-                | Q(known_as__icontains=word) | Q(last_name_key=key) | Q(first_name_key=key)
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(known_as__icontains=word)
+                | Q(last_name_key=key)
+                | Q(first_name_key=key)
             )
     if date_of_birth:
         people = people.filter(date_of_birth=date_of_birth)
-    return SearchResults(referrals=[], people=list(people.order_by("last_name", "first_name")[
-        :LIST_LIMIT
-    ]))
+    return SearchResults(
+        referrals=[], people=list(people.order_by("last_name", "first_name")[:LIST_LIMIT])
+    )
 
 
 @dataclass

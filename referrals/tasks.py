@@ -13,18 +13,24 @@ def sweep_deadlines() -> int:
 
 
 @shared_task(
-    acks_late=True, ignore_result=True,
+    acks_late=True,
+    ignore_result=True,
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True, retry_backoff_max=3600, max_retries=10,
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=10,
 )
 def send_deadline_alert_email(alert_id: int) -> None:
     deadlines.alert_email(alert_id=alert_id)
 
 
 @shared_task(
-    acks_late=True, ignore_result=True,
+    acks_late=True,
+    ignore_result=True,
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True, retry_backoff_max=3600, max_retries=10,
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=10,
 )
 def send_notification_email(notification_id: str) -> None:
     notifications.notification_email(notification_id=notification_id)

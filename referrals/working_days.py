@@ -20,22 +20,19 @@ def scottish_public_holidays(year: int) -> frozenset[date]:
 
 def is_working_day(day: date, closures: frozenset[date] = frozenset()) -> bool:
     return (
-        day.weekday() < 5
-        and day not in scottish_public_holidays(day.year)
-        and day not in closures
+        day.weekday() < 5 and day not in scottish_public_holidays(day.year) and day not in closures
     )
 
 
 def _at_local_time(day: date, local: datetime) -> datetime:
     # zoneinfo resolves a wall time that does not exist (clocks forward) or exists twice
     # (clocks back) by fold=0, the earlier offset: the result stays a real instant.
-    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=LONDON).astimezone(
-        UTC
-    )
+    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=LONDON).astimezone(UTC)
 
 
-def add_working_days(start: datetime, days: int,
-                     closures: frozenset[date] = frozenset()) -> datetime:
+def add_working_days(
+    start: datetime, days: int, closures: frozenset[date] = frozenset()
+) -> datetime:
     """The same local time `days` working days later. Starting on a weekend or holiday, the
     first working day after it counts as day one."""
     local = start.astimezone(LONDON)
@@ -54,8 +51,9 @@ def add_calendar_days(start: datetime, days: int) -> datetime:
     return _at_local_time(local.date() + timedelta(days=days), local)
 
 
-def due_time(start: datetime, amount: int, unit: str,
-             closures: frozenset[date] = frozenset()) -> datetime:
+def due_time(
+    start: datetime, amount: int, unit: str, closures: frozenset[date] = frozenset()
+) -> datetime:
     if unit == "minutes":
         return start + timedelta(minutes=amount)
     if unit == "hours":

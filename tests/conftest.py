@@ -17,8 +17,10 @@ def _database_baseline(request):
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or any(
         marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db")
     )
-    uses_db = transactional or request.node.get_closest_marker("django_db") or (
-        "db" in request.fixturenames
+    uses_db = (
+        transactional
+        or request.node.get_closest_marker("django_db")
+        or ("db" in request.fixturenames)
     )
     if not uses_db:
         yield
@@ -59,8 +61,9 @@ def education(db):
 
 @pytest.fixture
 def duty_team(social_work):
-    return TeamFactory(agency=social_work, name="Duty and intake team",
-                       receives_partner_concerns=True)
+    return TeamFactory(
+        agency=social_work, name="Duty and intake team", receives_partner_concerns=True
+    )
 
 
 @pytest.fixture
@@ -110,5 +113,6 @@ def health_participant(health):
 
 @pytest.fixture
 def administrator(social_work):
-    return StaffFactory(role=Role.ADMINISTRATOR, team=None, agency=social_work, is_staff=True,
-                        is_superuser=True)
+    return StaffFactory(
+        role=Role.ADMINISTRATOR, team=None, agency=social_work, is_staff=True, is_superuser=True
+    )

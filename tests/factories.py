@@ -20,9 +20,12 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     code = "social-work"
     name = factory.LazyAttribute(lambda o: o.code.replace("-", " ").title())
     kind = factory.LazyAttribute(
-        lambda o: {"social-work": Agency.Kind.SOCIAL_WORK, "police": Agency.Kind.POLICE,
-                   "health": Agency.Kind.HEALTH, "education": Agency.Kind.EDUCATION}.get(
-            o.code, Agency.Kind.OTHER)
+        lambda o: {
+            "social-work": Agency.Kind.SOCIAL_WORK,
+            "police": Agency.Kind.POLICE,
+            "health": Agency.Kind.HEALTH,
+            "education": Agency.Kind.EDUCATION,
+        }.get(o.code, Agency.Kind.OTHER)
     )
 
 
@@ -69,17 +72,34 @@ def category(code: str = "neglect") -> ConcernCategory:
     return ConcernCategory.objects.get(code=code)
 
 
-def make_referral(*, team: Team, received_by: Staff | None = None, children=None,
-                  categories=("neglect",), received_at=None, immediate_risk=False,
-                  source_agency: Agency | None = None, adults=()) -> Referral:
+def make_referral(
+    *,
+    team: Team,
+    received_by: Staff | None = None,
+    children=None,
+    categories=("neglect",),
+    received_at=None,
+    immediate_risk=False,
+    source_agency: Agency | None = None,
+    adults=(),
+) -> Referral:
     """A referral as the intake service records it. `children` are Person objects (existing
     records) or PersonFields (new records); default one new child."""
     child_intakes = []
-    for child in children or [intake.PersonFields(first_name="Ava", last_name="Smith",
-                                                   date_of_birth=datetime.date(2016, 5, 1))]:
+    for child in children or [
+        intake.PersonFields(
+            first_name="Ava", last_name="Smith", date_of_birth=datetime.date(2016, 5, 1)
+        )
+    ]:
         if isinstance(child, Person):
-            child_intakes.append(intake.ChildIntake(details=intake.PersonFields(
-                first_name=child.first_name, last_name=child.last_name), existing=child))
+            child_intakes.append(
+                intake.ChildIntake(
+                    details=intake.PersonFields(
+                        first_name=child.first_name, last_name=child.last_name
+                    ),
+                    existing=child,
+                )
+            )
         else:
             child_intakes.append(intake.ChildIntake(details=child))
     concern = intake.Concern(

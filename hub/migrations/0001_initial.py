@@ -8,293 +8,798 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('referrals', '0008_notification_email'),
+        ("referrals", "0008_notification_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text="Stays the same across versions, so reports can follow a criterion's trend.", max_length=60)),
-                ('label', models.CharField(max_length=200)),
-                ('guidance', models.TextField(blank=True, help_text='What a good score looks like.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Stays the same across versions, so reports can follow a criterion's trend.",
+                        max_length=60,
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "guidance",
+                    models.TextField(blank=True, help_text="What a good score looks like."),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'criteria',
-                'ordering': ['rubric', 'position', 'pk'],
+                "verbose_name_plural": "criteria",
+                "ordering": ["rubric", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Factor',
+            name="Factor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('support', 'Supported quality'), ('barrier', 'Barrier to quality')], max_length=20)),
-                ('label', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("support", "Supported quality"),
+                            ("barrier", "Barrier to quality"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['rubric', 'kind', 'position', 'pk'],
+                "ordering": ["rubric", "kind", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AuditPanelMember',
+            name="AuditPanelMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('active', models.BooleanField(default=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('staff', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='audit_panel', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "staff",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_panel",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'practice audit panel member',
-                'ordering': ['staff__agency__name', 'staff__last_name'],
+                "verbose_name": "practice audit panel member",
+                "ordering": ["staff__agency__name", "staff__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.person')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.referral')),
-                ('source_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.agency')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "source_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'position'],
+                "ordering": ["round", "position"],
             },
         ),
         migrations.CreateModel(
-            name='AuditAssignment',
+            name="AuditAssignment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('state', models.CharField(choices=[('assigned', 'To grade'), ('submitted', 'Graded')], default='assigned', max_length=20)),
-                ('findings', models.TextField(blank=True)),
-                ('learning_points', models.TextField(blank=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('auditor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_assignments', to=settings.AUTH_USER_MODEL)),
-                ('deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.deadline')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='hub.auditrecord')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("assigned", "To grade"), ("submitted", "Graded")],
+                        default="assigned",
+                        max_length=20,
+                    ),
+                ),
+                ("findings", models.TextField(blank=True)),
+                ("learning_points", models.TextField(blank=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "auditor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.deadline",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="hub.auditrecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['record__position', 'auditor__agency__name'],
+                "ordering": ["record__position", "auditor__agency__name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditRound',
+            name="AuditRound",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('period_start', models.DateField(help_text='First day of the audit period.', unique=True)),
-                ('opened_at', models.DateTimeField()),
-                ('seed', models.BigIntegerField(help_text='Drawing again with this seed gives this sample.')),
-                ('sample_size', models.PositiveSmallIntegerField()),
-                ('records_from', models.DateTimeField()),
-                ('records_to', models.DateTimeField()),
-                ('state', models.CharField(choices=[('open', 'Open: records being graded'), ('closed', 'Closed: learning summary sent')], default='open', max_length=20)),
-                ('learning_summary', models.TextField(blank=True)),
-                ('summary_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('summary_deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.deadline')),
-                ('summary_sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(help_text="First day of the audit period.", unique=True),
+                ),
+                ("opened_at", models.DateTimeField()),
+                (
+                    "seed",
+                    models.BigIntegerField(
+                        help_text="Drawing again with this seed gives this sample."
+                    ),
+                ),
+                ("sample_size", models.PositiveSmallIntegerField()),
+                ("records_from", models.DateTimeField()),
+                ("records_to", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: records being graded"),
+                            ("closed", "Closed: learning summary sent"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("learning_summary", models.TextField(blank=True)),
+                ("summary_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "summary_deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.deadline",
+                    ),
+                ),
+                (
+                    "summary_sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start'],
+                "ordering": ["-period_start"],
             },
         ),
         migrations.AddField(
-            model_name='auditrecord',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='hub.auditround'),
+            model_name="auditrecord",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="records",
+                to="hub.auditround",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditGrade',
+            name="AuditGrade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('comment', models.TextField(blank=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grades', to='hub.auditassignment')),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_grades', to='hub.criterion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grades",
+                        to="hub.auditassignment",
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_grades",
+                        to="hub.criterion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['criterion__position', 'criterion__pk'],
+                "ordering": ["criterion__position", "criterion__pk"],
             },
         ),
         migrations.CreateModel(
-            name='HubSettings',
+            name="HubSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('claim_minutes', models.PositiveIntegerField(default=240, help_text="How long a reviewer's claim on a review lasts; after that others may take it.", validators=[django.core.validators.MinValueValidator(5)])),
-                ('decision_review_percent', models.PositiveSmallIntegerField(default=100, help_text='Share of approved screening decisions that enter the decision review queue.', validators=[django.core.validators.MaxValueValidator(100)])),
-                ('audit_every_months', models.PositiveSmallIntegerField(default=2, help_text='A practice audit round opens at the start of every period of this many months (2: January, March, May, July, September, November).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('audit_lookback_months', models.PositiveSmallIntegerField(default=2, help_text='The sample is drawn from children referred in this many months before the round opens.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)])),
-                ('audit_sample_size', models.PositiveSmallIntegerField(default=12, help_text="Children's records in each round's sample.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)])),
-                ('auditors_per_record', models.PositiveSmallIntegerField(default=2, help_text='Auditors (from different agencies where possible) who grade each record.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('hub_team', models.ForeignKey(blank=True, help_text="The practice hub's team: its manager hears of reviews nobody has claimed when they fall due.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "claim_minutes",
+                    models.PositiveIntegerField(
+                        default=240,
+                        help_text="How long a reviewer's claim on a review lasts; after that others may take it.",
+                        validators=[django.core.validators.MinValueValidator(5)],
+                    ),
+                ),
+                (
+                    "decision_review_percent",
+                    models.PositiveSmallIntegerField(
+                        default=100,
+                        help_text="Share of approved screening decisions that enter the decision review queue.",
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                    ),
+                ),
+                (
+                    "audit_every_months",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="A practice audit round opens at the start of every period of this many months (2: January, March, May, July, September, November).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                (
+                    "audit_lookback_months",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="The sample is drawn from children referred in this many months before the round opens.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(24),
+                        ],
+                    ),
+                ),
+                (
+                    "audit_sample_size",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="Children's records in each round's sample.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                    ),
+                ),
+                (
+                    "auditors_per_record",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="Auditors (from different agencies where possible) who grade each record.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                (
+                    "hub_team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The practice hub's team: its manager hears of reviews nobody has claimed when they fall due.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hub settings',
-                'verbose_name_plural': 'hub settings',
+                "verbose_name": "hub settings",
+                "verbose_name_plural": "hub settings",
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('referral', 'Referral quality'), ('decision', 'Decision making and response')], max_length=20)),
-                ('state', models.CharField(choices=[('queued', 'Awaiting review'), ('submitted', 'Reviewed')], default='queued', max_length=20)),
-                ('entered_at', models.DateTimeField(help_text='When it entered the queue.')),
-                ('overall', models.PositiveSmallIntegerField(blank=True, choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], null=True)),
-                ('overall_comment', models.TextField(blank=True)),
-                ('supported_other', models.TextField(blank=True)),
-                ('barriers_other', models.TextField(blank=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hub_reviews', to='referrals.deadline')),
-                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='hub_reviews', to='referrals.screeningdecision')),
-                ('factors', models.ManyToManyField(blank=True, related_name='reviews', to='hub.factor')),
-                ('feedback', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hub_review', to='referrals.referralfeedback')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hub_reviews', to='referrals.referral')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Referral quality"),
+                            ("decision", "Decision making and response"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("queued", "Awaiting review"), ("submitted", "Reviewed")],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_at", models.DateTimeField(help_text="When it entered the queue.")),
+                (
+                    "overall",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        null=True,
+                    ),
+                ),
+                ("overall_comment", models.TextField(blank=True)),
+                ("supported_other", models.TextField(blank=True)),
+                ("barriers_other", models.TextField(blank=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="hub_reviews",
+                        to="referrals.deadline",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hub_reviews",
+                        to="referrals.screeningdecision",
+                    ),
+                ),
+                (
+                    "factors",
+                    models.ManyToManyField(blank=True, related_name="reviews", to="hub.factor"),
+                ),
+                (
+                    "feedback",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="hub_review",
+                        to="referrals.referralfeedback",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hub_reviews",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['entered_at'],
+                "ordering": ["entered_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewClaim',
+            name="ReviewClaim",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('state', models.CharField(choices=[('active', 'Being reviewed'), ('released', 'Released'), ('expired', 'Expired'), ('submitted', 'Submitted')], default='active', max_length=20)),
-                ('claimed_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='hub.review')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hub_claims', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "Being reviewed"),
+                            ("released", "Released"),
+                            ("expired", "Expired"),
+                            ("submitted", "Submitted"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to="hub.review",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hub_claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-claimed_at'],
+                "ordering": ["-claimed_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewScore',
+            name="ReviewScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('comment', models.TextField(blank=True)),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='hub.criterion')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='hub.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="hub.criterion",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="hub.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['criterion__position', 'criterion__pk'],
+                "ordering": ["criterion__position", "criterion__pk"],
             },
         ),
         migrations.CreateModel(
-            name='Rubric',
+            name="Rubric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('referral', 'Referral quality'), ('decision', 'Decision making and response'), ('audit', 'Practice audit quality indicators')], max_length=20)),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'In use'), ('retired', 'Retired')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Referral quality"),
+                            ("decision", "Decision making and response"),
+                            ("audit", "Practice audit quality indicators"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "In use"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['kind', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'version'), name='rubric_version_unique'), models.UniqueConstraint(condition=models.Q(('state', 'published')), fields=('kind',), name='one_published_rubric_per_kind')],
+                "ordering": ["kind", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "version"), name="rubric_version_unique"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "published")),
+                        fields=("kind",),
+                        name="one_published_rubric_per_kind",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='review',
-            name='rubric',
-            field=models.ForeignKey(blank=True, help_text='Fixed when first claimed: the review keeps it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='hub.rubric'),
+            model_name="review",
+            name="rubric",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Fixed when first claimed: the review keeps it.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviews",
+                to="hub.rubric",
+            ),
         ),
         migrations.AddField(
-            model_name='factor',
-            name='rubric',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='factors', to='hub.rubric'),
+            model_name="factor",
+            name="rubric",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="factors", to="hub.rubric"
+            ),
         ),
         migrations.AddField(
-            model_name='criterion',
-            name='rubric',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='hub.rubric'),
+            model_name="criterion",
+            name="rubric",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="criteria",
+                to="hub.rubric",
+            ),
         ),
         migrations.AddField(
-            model_name='auditround',
-            name='rubric',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_rounds', to='hub.rubric'),
+            model_name="auditround",
+            name="rubric",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="audit_rounds",
+                to="hub.rubric",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditassignment',
-            constraint=models.UniqueConstraint(fields=('record', 'auditor'), name='one_auditor_per_record'),
+            model_name="auditassignment",
+            constraint=models.UniqueConstraint(
+                fields=("record", "auditor"), name="one_auditor_per_record"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditrecord',
-            constraint=models.UniqueConstraint(fields=('round', 'person'), name='one_record_per_child'),
+            model_name="auditrecord",
+            constraint=models.UniqueConstraint(
+                fields=("round", "person"), name="one_record_per_child"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditgrade',
-            constraint=models.UniqueConstraint(fields=('assignment', 'criterion'), name='one_grade_per_indicator'),
+            model_name="auditgrade",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "criterion"), name="one_grade_per_indicator"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditgrade',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 6)), name='audit_grade_on_scale'),
+            model_name="auditgrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 6)),
+                name="audit_grade_on_scale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hubsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('pk', 1)), name='hub_settings_one_row'),
+            model_name="hubsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pk", 1)), name="hub_settings_one_row"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewclaim',
-            index=models.Index(fields=['state', 'expires_at'], name='claim_expiry_idx'),
+            model_name="reviewclaim",
+            index=models.Index(fields=["state", "expires_at"], name="claim_expiry_idx"),
         ),
         migrations.AddIndex(
-            model_name='reviewclaim',
-            index=models.Index(fields=['reviewer', 'state'], name='claim_reviewer_idx'),
+            model_name="reviewclaim",
+            index=models.Index(fields=["reviewer", "state"], name="claim_reviewer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'active')), fields=('review',), name='one_active_claim_per_review'),
+            model_name="reviewclaim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "active")),
+                fields=("review",),
+                name="one_active_claim_per_review",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewscore',
-            constraint=models.UniqueConstraint(fields=('review', 'criterion'), name='one_score_per_criterion'),
+            model_name="reviewscore",
+            constraint=models.UniqueConstraint(
+                fields=("review", "criterion"), name="one_score_per_criterion"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewscore',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 6)), name='review_score_on_scale'),
+            model_name="reviewscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 6)),
+                name="review_score_on_scale",
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['kind', 'state', 'entered_at'], name='review_queue_idx'),
+            model_name="review",
+            index=models.Index(fields=["kind", "state", "entered_at"], name="review_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'referral')), fields=('referral',), name='one_quality_review_per_referral'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "referral")),
+                fields=("referral",),
+                name="one_quality_review_per_referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('decision__isnull', False)), fields=('decision',), name='one_review_per_decision'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("decision__isnull", False)),
+                fields=("decision",),
+                name="one_review_per_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision__isnull', True), ('kind', 'referral')), models.Q(('decision__isnull', False), ('kind', 'decision')), _connector='OR'), name='review_kind_matches_subject'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decision__isnull", True), ("kind", "referral")),
+                    models.Q(("decision__isnull", False), ("kind", "decision")),
+                    _connector="OR",
+                ),
+                name="review_kind_matches_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'queued'), models.Q(('overall__gte', 1), ('overall__lte', 6), ('submitted_at__isnull', False)), _connector='OR'), name='submitted_review_is_complete'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state", "queued"),
+                    models.Q(
+                        ("overall__gte", 1), ("overall__lte", 6), ("submitted_at__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="submitted_review_is_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='factor',
-            constraint=models.UniqueConstraint(fields=('rubric', 'kind', 'label'), name='factor_label_unique'),
+            model_name="factor",
+            constraint=models.UniqueConstraint(
+                fields=("rubric", "kind", "label"), name="factor_label_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('rubric', 'code'), name='criterion_code_unique'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(
+                fields=("rubric", "code"), name="criterion_code_unique"
+            ),
         ),
     ]

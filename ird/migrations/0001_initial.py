@@ -8,360 +8,1052 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('referrals', '0008_notification_email'),
+        ("referrals", "0008_notification_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DecisionCode',
+            name="DecisionCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('label', models.CharField(max_length=200)),
-                ('cppm', models.CharField(blank=True, choices=[('needed', 'A child protection planning meeting is to be held'), ('not_needed', 'No child protection planning meeting is needed'), ('', 'No bearing on the planning meeting')], help_text="At sign-off, a 'not needed' decision with no 'to be held' one cancels the referral's child protection planning meeting deadline.", max_length=20, verbose_name='effect on the CPPM deadline')),
-                ('medical_examination', models.BooleanField(default=False, help_text="Adds 'medical examination arranged' to the follow-up checklist.")),
-                ('active', models.BooleanField(default=True)),
-                ('display_order', models.PositiveSmallIntegerField(default=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "cppm",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("needed", "A child protection planning meeting is to be held"),
+                            ("not_needed", "No child protection planning meeting is needed"),
+                            ("", "No bearing on the planning meeting"),
+                        ],
+                        help_text="At sign-off, a 'not needed' decision with no 'to be held' one cancels the referral's child protection planning meeting deadline.",
+                        max_length=20,
+                        verbose_name="effect on the CPPM deadline",
+                    ),
+                ),
+                (
+                    "medical_examination",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Adds 'medical examination arranged' to the follow-up checklist.",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("display_order", models.PositiveSmallIntegerField(default=100)),
             ],
             options={
-                'ordering': ['display_order', 'label'],
+                "ordering": ["display_order", "label"],
             },
         ),
         migrations.CreateModel(
-            name='Ird',
+            name="Ird",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(editable=False, max_length=24, unique=True)),
-                ('requested_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('scheduled', 'Scheduled'), ('in_progress', 'In progress'), ('concluded', 'Concluded'), ('signed_off', 'Signed off'), ('cancelled', 'Cancelled')], default='requested', max_length=20)),
-                ('scheduled_for', models.DateTimeField(blank=True, null=True)),
-                ('duration_minutes', models.PositiveSmallIntegerField(default=60)),
-                ('dial_in', models.CharField(blank=True, max_length=40, verbose_name='dial-in number')),
-                ('meeting_id', models.CharField(blank=True, max_length=40, verbose_name='meeting ID')),
-                ('pin', models.CharField(blank=True, max_length=20, verbose_name='PIN')),
-                ('reason', models.TextField(blank=True, max_length=4000, verbose_name='why the IRD started')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('concluded_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancellation_reason', models.TextField(blank=True)),
-                ('calendar_sequence', models.PositiveIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('record_version', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('chair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('coordinator', models.ForeignKey(blank=True, help_text='Who scheduled it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_professional', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.referral')),
-                ('requested_by_decision', models.OneToOneField(blank=True, help_text='The approved child protection decision that opened this IRD request.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.screeningdecision')),
-                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=24, unique=True)),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("scheduled", "Scheduled"),
+                            ("in_progress", "In progress"),
+                            ("concluded", "Concluded"),
+                            ("signed_off", "Signed off"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="requested",
+                        max_length=20,
+                    ),
+                ),
+                ("scheduled_for", models.DateTimeField(blank=True, null=True)),
+                ("duration_minutes", models.PositiveSmallIntegerField(default=60)),
+                (
+                    "dial_in",
+                    models.CharField(blank=True, max_length=40, verbose_name="dial-in number"),
+                ),
+                (
+                    "meeting_id",
+                    models.CharField(blank=True, max_length=40, verbose_name="meeting ID"),
+                ),
+                ("pin", models.CharField(blank=True, max_length=20, verbose_name="PIN")),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, max_length=4000, verbose_name="why the IRD started"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("concluded_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancellation_reason", models.TextField(blank=True)),
+                ("calendar_sequence", models.PositiveIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("record_version", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "coordinator",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who scheduled it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_professional",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "requested_by_decision",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The approved child protection decision that opened this IRD request.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.screeningdecision",
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'IRD',
-                'verbose_name_plural': 'IRDs',
-                'ordering': ['-requested_at'],
+                "verbose_name": "IRD",
+                "verbose_name_plural": "IRDs",
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role_in_ird', models.CharField(blank=True, max_length=120, verbose_name='role')),
-                ('invited_at', models.DateTimeField()),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.agency')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='ird.ird')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("role_in_ird", models.CharField(blank=True, max_length=120, verbose_name="role")),
+                ("invited_at", models.DateTimeField()),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.agency",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name', 'invited_at'],
+                "ordering": ["agency__name", "invited_at"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpItem',
+            name="FollowUpItem",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('code', models.CharField(choices=[('views_sought', "Child's and parents' views sought"), ('chronology', 'Integrated chronology considered'), ('other_children', 'Other children considered'), ('medical', 'Medical examination arranged'), ('adult_protection', 'Adult protection referral considered'), ('named_person', 'Named person informed')], max_length=30)),
-                ('due_at', models.DateTimeField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_up', to='ird.ird')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("views_sought", "Child's and parents' views sought"),
+                            ("chronology", "Integrated chronology considered"),
+                            ("other_children", "Other children considered"),
+                            ("medical", "Medical examination arranged"),
+                            ("adult_protection", "Adult protection referral considered"),
+                            ("named_person", "Named person informed"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_up",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'code'],
+                "ordering": ["due_at", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Circulation',
+            name="Circulation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient_label', models.CharField(max_length=200)),
-                ('method', models.CharField(choices=[('application', 'In the application, with an e-mail link'), ('secure_email', 'Secure e-mail'), ('post', 'Post'), ('by_hand', 'By hand')], max_length=20)),
-                ('sent_at', models.DateTimeField()),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='circulation', to='ird.ird')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient_label", models.CharField(max_length=200)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("application", "In the application, with an e-mail link"),
+                            ("secure_email", "Secure e-mail"),
+                            ("post", "Post"),
+                            ("by_hand", "By hand"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="circulation",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sent_at', 'id'],
+                "ordering": ["sent_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarMessage',
+            name="CalendarMessage",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('method', models.CharField(choices=[('REQUEST', 'Invitation or update'), ('CANCEL', 'Cancellation')], max_length=10)),
-                ('sequence', models.PositiveIntegerField()),
-                ('ics', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_messages', to='ird.ird')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("REQUEST", "Invitation or update"), ("CANCEL", "Cancellation")],
+                        max_length=10,
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                ("ics", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_messages",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('role', models.CharField(blank=True, max_length=120)),
-                ('joined_at', models.DateTimeField()),
-                ('left_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.agency')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to='ird.ird')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("role", models.CharField(blank=True, max_length=120)),
+                ("joined_at", models.DateTimeField()),
+                ("left_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.agency",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'attendance',
-                'ordering': ['joined_at', 'name'],
+                "verbose_name_plural": "attendance",
+                "ordering": ["joined_at", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Addendum',
+            name="Addendum",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField()),
-                ('reason', models.TextField(max_length=2000)),
-                ('text', models.TextField(max_length=20000)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addenda', to='ird.ird')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("reason", models.TextField(max_length=2000)),
+                ("text", models.TextField(max_length=20000)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addenda",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'addenda',
-                'ordering': ['created_at'],
+                "verbose_name_plural": "addenda",
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AbsenceReason',
+            name="AbsenceReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agency_kind', models.CharField(choices=[('social_work', 'Social work'), ('police', 'Police'), ('health', 'Health'), ('education', 'Education'), ('other', 'Other')], max_length=20)),
-                ('reason', models.TextField(max_length=2000)),
-                ('recorded_at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='absence_reasons', to='ird.ird')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "agency_kind",
+                    models.CharField(
+                        choices=[
+                            ("social_work", "Social work"),
+                            ("police", "Police"),
+                            ("health", "Health"),
+                            ("education", "Education"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(max_length=2000)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="absence_reasons",
+                        to="ird.ird",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IrdAction',
+            name="IrdAction",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('description', models.TextField(max_length=2000)),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=20)),
-                ('completion_note', models.TextField(blank=True, max_length=4000)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_by_label', models.CharField(blank=True, help_text="A staff username or an API client's name.", max_length=200)),
-                ('holds_cppm', models.BooleanField(default=False, help_text="Done, it meets the referral's planning meeting deadline.", verbose_name='this action is the child protection planning meeting')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='ird.ird')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.agency')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("description", models.TextField(max_length=2000)),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("completion_note", models.TextField(blank=True, max_length=4000)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "completed_by_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="A staff username or an API client's name.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "holds_cppm",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Done, it meets the referral's planning meeting deadline.",
+                        verbose_name="this action is the child protection planning meeting",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="ird.ird",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'created_at'],
+                "ordering": ["due_date", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IrdChild',
+            name="IrdChild",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('source', models.CharField(choices=[('referral', 'Named in the referral'), ('sibling', 'Brother or sister'), ('household', 'Same household or setting')], max_length=20)),
-                ('included', models.BooleanField(blank=True, help_text='Empty: to be decided.', null=True)),
-                ('reason_not_included', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='children', to='ird.ird')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.person')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Named in the referral"),
+                            ("sibling", "Brother or sister"),
+                            ("household", "Same household or setting"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "included",
+                    models.BooleanField(blank=True, help_text="Empty: to be decided.", null=True),
+                ),
+                ("reason_not_included", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="ird.ird",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source', 'person__date_of_birth'],
+                "ordering": ["source", "person__date_of_birth"],
             },
         ),
         migrations.CreateModel(
-            name='IrdDecision',
+            name="IrdDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rationale', models.TextField(blank=True, max_length=4000)),
-                ('recorded_at', models.DateTimeField()),
-                ('code', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ird.decisioncode')),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='ird.ird')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True, max_length=4000)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "code",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ird.decisioncode",
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="ird.ird",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code__display_order', 'recorded_at'],
+                "ordering": ["code__display_order", "recorded_at"],
             },
         ),
         migrations.CreateModel(
-            name='ProcedureVersion',
+            name="ProcedureVersion",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=200)),
-                ('version', models.CharField(max_length=20, unique=True)),
-                ('effective_from', models.DateField()),
-                ('trial_months', models.PositiveSmallIntegerField(default=3)),
-                ('trial_ends_on', models.DateField()),
-                ('text', models.TextField(blank=True, max_length=100000)),
-                ('document_reference', models.CharField(blank=True, help_text="Where the approved document is kept, e.g. its reference in the council's document system.", max_length=300)),
-                ('status', models.CharField(choices=[('trial', 'In trial'), ('adopted', 'Adopted'), ('superseded', 'Replaced by a later version')], default='trial', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('previous', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ird.procedureversion')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("version", models.CharField(max_length=20, unique=True)),
+                ("effective_from", models.DateField()),
+                ("trial_months", models.PositiveSmallIntegerField(default=3)),
+                ("trial_ends_on", models.DateField()),
+                ("text", models.TextField(blank=True, max_length=100000)),
+                (
+                    "document_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the approved document is kept, e.g. its reference in the council's document system.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("trial", "In trial"),
+                            ("adopted", "Adopted"),
+                            ("superseded", "Replaced by a later version"),
+                        ],
+                        default="trial",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ird.procedureversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-effective_from', '-created_at'],
+                "ordering": ["-effective_from", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ProcedureReview',
+            name="ProcedureReview",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('outcome', models.CharField(choices=[('adopt', 'Adopt the procedure'), ('amend', 'Amend it: a new version starts a new trial'), ('extend', 'Extend the trial')], max_length=20)),
-                ('notes', models.TextField(max_length=10000)),
-                ('extended_until', models.DateField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField()),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('next_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ird.procedureversion')),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='ird.procedureversion')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("adopt", "Adopt the procedure"),
+                            ("amend", "Amend it: a new version starts a new trial"),
+                            ("extend", "Extend the trial"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("notes", models.TextField(max_length=10000)),
+                ("extended_until", models.DateField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField()),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "next_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ird.procedureversion",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="ird.procedureversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.CreateModel(
-            name='QualityReview',
+            name="QualityReview",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reviewed_at', models.DateTimeField()),
-                ('timeliness', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='timeliness')),
-                ('timeliness_comment', models.TextField(blank=True, max_length=2000)),
-                ('attendance', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='attendance of the agencies that should have taken part')),
-                ('attendance_comment', models.TextField(blank=True, max_length=2000)),
-                ('completeness', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='completeness of the record')),
-                ('completeness_comment', models.TextField(blank=True, max_length=2000)),
-                ('rationale', models.PositiveSmallIntegerField(choices=[(6, '6 Excellent'), (5, '5 Very good'), (4, '4 Good'), (3, '3 Adequate'), (2, '2 Weak'), (1, '1 Unsatisfactory')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='rationale for the decisions')),
-                ('rationale_comment', models.TextField(blank=True, max_length=2000)),
-                ('comments', models.TextField(blank=True, max_length=4000)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_reviews', to='ird.ird')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField()),
+                (
+                    "timeliness",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="timeliness",
+                    ),
+                ),
+                ("timeliness_comment", models.TextField(blank=True, max_length=2000)),
+                (
+                    "attendance",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="attendance of the agencies that should have taken part",
+                    ),
+                ),
+                ("attendance_comment", models.TextField(blank=True, max_length=2000)),
+                (
+                    "completeness",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="completeness of the record",
+                    ),
+                ),
+                ("completeness_comment", models.TextField(blank=True, max_length=2000)),
+                (
+                    "rationale",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (6, "6 Excellent"),
+                            (5, "5 Very good"),
+                            (4, "4 Good"),
+                            (3, "3 Adequate"),
+                            (2, "2 Weak"),
+                            (1, "1 Unsatisfactory"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="rationale for the decisions",
+                    ),
+                ),
+                ("rationale_comment", models.TextField(blank=True, max_length=2000)),
+                ("comments", models.TextField(blank=True, max_length=4000)),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quality_reviews",
+                        to="ird.ird",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.CreateModel(
-            name='RecordSection',
+            name="RecordSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(choices=[('info_police', 'Information shared by police'), ('info_health', 'Information shared by health'), ('info_social_work', 'Information shared by social work'), ('info_education', 'Information shared by education'), ('info_other', 'Information shared by other agencies'), ('discussion', 'Discussion'), ('risk_and_need', 'Analysis of risk and need'), ('decision_reasons', 'Reasons for the decisions'), ('next_steps', 'Next steps')], max_length=30)),
-                ('text', models.TextField(blank=True, max_length=50000)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='ird.ird')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("info_police", "Information shared by police"),
+                            ("info_health", "Information shared by health"),
+                            ("info_social_work", "Information shared by social work"),
+                            ("info_education", "Information shared by education"),
+                            ("info_other", "Information shared by other agencies"),
+                            ("discussion", "Discussion"),
+                            ("risk_and_need", "Analysis of risk and need"),
+                            ("decision_reasons", "Reasons for the decisions"),
+                            ("next_steps", "Next steps"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("text", models.TextField(blank=True, max_length=50000)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="ird.ird",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=30)),
-                ('version', models.PositiveIntegerField()),
-                ('text', models.TextField(blank=True)),
-                ('saved_at', models.DateTimeField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ird', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='ird.ird')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=30)),
+                ("version", models.PositiveIntegerField()),
+                ("text", models.TextField(blank=True)),
+                ("saved_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ird",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="ird.ird",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-saved_at', '-id'],
+                "ordering": ["-saved_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ird',
-            index=models.Index(fields=['status', 'scheduled_for'], name='ird_status_idx'),
+            model_name="ird",
+            index=models.Index(fields=["status", "scheduled_for"], name="ird_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ird',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['signed_off', 'cancelled']), _negated=True), fields=('referral',), name='one_open_ird_per_referral'),
+            model_name="ird",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["signed_off", "cancelled"]), _negated=True),
+                fields=("referral",),
+                name="one_open_ird_per_referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('ird', 'staff'), name='one_invitation_per_person'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "staff"), name="one_invitation_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupitem',
-            constraint=models.UniqueConstraint(fields=('ird', 'code'), name='one_follow_up_item_per_code'),
+            model_name="followupitem",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "code"), name="one_follow_up_item_per_code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='calendarmessage',
-            index=models.Index(fields=['sent_at', 'created_at'], name='ird_calendar_unsent_idx'),
+            model_name="calendarmessage",
+            index=models.Index(fields=["sent_at", "created_at"], name="ird_calendar_unsent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='calendarmessage',
-            constraint=models.UniqueConstraint(fields=('ird', 'recipient', 'sequence'), name='one_calendar_message_per_sequence'),
+            model_name="calendarmessage",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "recipient", "sequence"), name="one_calendar_message_per_sequence"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='absencereason',
-            constraint=models.UniqueConstraint(fields=('ird', 'agency_kind'), name='one_absence_reason'),
+            model_name="absencereason",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "agency_kind"), name="one_absence_reason"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='irdchild',
-            constraint=models.UniqueConstraint(fields=('ird', 'person'), name='ird_child_once'),
+            model_name="irdchild",
+            constraint=models.UniqueConstraint(fields=("ird", "person"), name="ird_child_once"),
         ),
         migrations.AddConstraint(
-            model_name='irddecision',
-            constraint=models.UniqueConstraint(fields=('ird', 'code'), name='one_decision_per_code'),
+            model_name="irddecision",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "code"), name="one_decision_per_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualityreview',
-            constraint=models.UniqueConstraint(fields=('ird', 'reviewer'), name='one_review_per_reviewer'),
+            model_name="qualityreview",
+            constraint=models.UniqueConstraint(
+                fields=("ird", "reviewer"), name="one_review_per_reviewer"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualityreview',
-            constraint=models.CheckConstraint(condition=models.Q(('timeliness__range', (1, 6)), ('attendance__range', (1, 6)), ('completeness__range', (1, 6)), ('rationale__range', (1, 6))), name='quality_grades_on_the_scale'),
+            model_name="qualityreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("timeliness__range", (1, 6)),
+                    ("attendance__range", (1, 6)),
+                    ("completeness__range", (1, 6)),
+                    ("rationale__range", (1, 6)),
+                ),
+                name="quality_grades_on_the_scale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recordsection',
-            constraint=models.UniqueConstraint(fields=('ird', 'key'), name='one_section_per_key'),
+            model_name="recordsection",
+            constraint=models.UniqueConstraint(fields=("ird", "key"), name="one_section_per_key"),
         ),
         migrations.AddIndex(
-            model_name='revision',
-            index=models.Index(fields=['ird', 'saved_at'], name='ird_revision_idx'),
+            model_name="revision",
+            index=models.Index(fields=["ird", "saved_at"], name="ird_revision_idx"),
         ),
     ]

@@ -107,8 +107,9 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         for client in ApiClient.objects.filter(tokens__in=queryset).distinct():
-            count = services.tokens_revoke(client=client, revoked_by=request.user,
-                                           tokens=queryset.filter(client=client))
+            count = services.tokens_revoke(
+                client=client, revoked_by=request.user, tokens=queryset.filter(client=client)
+            )
             self.message_user(request, f"Revoked {count} token(s) of {client.name}.")
 
 
@@ -141,11 +142,18 @@ class WebhookDeliveryInline(admin.TabularInline):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["event_type", "client", "created_at", "attempts", "delivered_at",
-                    "gave_up_at"]
+    list_display = ["event_type", "client", "created_at", "attempts", "delivered_at", "gave_up_at"]
     list_filter = ["event_type", "client"]
-    readonly_fields = ["event_type", "client", "referral", "payload", "created_at", "attempts",
-                       "delivered_at", "gave_up_at"]
+    readonly_fields = [
+        "event_type",
+        "client",
+        "referral",
+        "payload",
+        "created_at",
+        "attempts",
+        "delivered_at",
+        "gave_up_at",
+    ]
     inlines = [WebhookDeliveryInline]
 
 

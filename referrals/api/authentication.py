@@ -39,7 +39,8 @@ class BearerTokenAuthentication(BaseAuthentication):
             self._fail(request, "The token is malformed.")
         token = (
             ApiToken.objects.select_related("client__agency")
-            .filter(prefix=services.token_prefix(raw)).first()
+            .filter(prefix=services.token_prefix(raw))
+            .first()
         )
         if token is None or not services.token_matches(token, raw):
             self._fail(request, "The token is not valid.")

@@ -68,21 +68,30 @@ def partner_exception_handler(exc, context):
         headers = {"Retry-After": "60"} if exc.status_code == 503 else None
         return _error(exc.status_code, str(exc), headers)
     if isinstance(exc, idempotency.KeyMissing):
-        return _error(status.HTTP_400_BAD_REQUEST, str(exc),
-                      errors={idempotency.HEADER: [str(exc)]})
+        return _error(
+            status.HTTP_400_BAD_REQUEST, str(exc), errors={idempotency.HEADER: [str(exc)]}
+        )
     if isinstance(exc, idempotency.KeyMismatch):
-        return _error(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                      "This Idempotency-Key was already used with a different request body. "
-                      "Use a new key for a new concern.")
+        return _error(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "This Idempotency-Key was already used with a different request body. "
+            "Use a new key for a new concern.",
+        )
     if isinstance(exc, idempotency.KeyInFlight | idempotency.KeyLost):
-        return _error(status.HTTP_409_CONFLICT,
-                      "A request with this Idempotency-Key is still being processed: retry "
-                      "shortly to get its result.", {"Retry-After": "1"})
+        return _error(
+            status.HTTP_409_CONFLICT,
+            "A request with this Idempotency-Key is still being processed: retry "
+            "shortly to get its result.",
+            {"Retry-After": "1"},
+        )
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
     if isinstance(exc, exceptions.ValidationError):
-        return _error(status.HTTP_400_BAD_REQUEST, "The request has errors: see `errors`.",
-                      errors=flatten_errors(exc.detail))
+        return _error(
+            status.HTTP_400_BAD_REQUEST,
+            "The request has errors: see `errors`.",
+            errors=flatten_errors(exc.detail),
+        )
     if isinstance(exc, Http404 | exceptions.NotFound):
         return _error(status.HTTP_404_NOT_FOUND, "Not found.")
     if isinstance(exc, PermissionDenied):
@@ -96,12 +105,17 @@ def partner_exception_handler(exc, context):
         return response
     if isinstance(exc, OperationalError):
         logger.warning("partner API: database unavailable: %s", type(exc).__name__)
-        return _error(status.HTTP_503_SERVICE_UNAVAILABLE,
-                      "The service is briefly unavailable: retry shortly.", {"Retry-After": "10"})
+        return _error(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "The service is briefly unavailable: retry shortly.",
+            {"Retry-After": "10"},
+        )
     request = context.get("request")
     request_id = getattr(getattr(request, "_request", None), "request_id", "")
     logger.exception("partner API: unexpected error")
-    return _error(status.HTTP_500_INTERNAL_SERVER_ERROR,
-                  f"Something went wrong on our side (request {request_id}). It has been "
-                  "logged; retry later or quote the request id to the council.",
-                  request_id=request_id)
+    return _error(
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        f"Something went wrong on our side (request {request_id}). It has been "
+        "logged; retry later or quote the request id to the council.",
+        request_id=request_id,
+    )

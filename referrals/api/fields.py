@@ -11,9 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-DATETIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
 _DATE = re.compile(DATE_PATTERN)
 _DATETIME = re.compile(DATETIME_PATTERN)
 _SPACED_OFFSET = re.compile(r"(?<=\d) (\d{2}:\d{2})$")
@@ -123,7 +121,7 @@ class StrictDateTimeField(serializers.Field):
 
     default_error_messages = {
         "invalid": "Enter a time in ISO 8601 with its offset, e.g. 2026-03-01T14:30:00Z "
-                   "or 2026-03-01T14:30:00+00:00.",
+        "or 2026-03-01T14:30:00+00:00.",
         "future": "This time is in the future.",
         "too_early": "Times before 1900 are not accepted.",
     }

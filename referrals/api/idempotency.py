@@ -56,11 +56,14 @@ class Claim:
 def key_from(request) -> str:
     key = request.META.get("HTTP_IDEMPOTENCY_KEY")
     if key is None:
-        raise KeyMissing(f"The {HEADER} header is required: a unique value for this concern, "
-                         "sent again unchanged when the request is retried.")
+        raise KeyMissing(
+            f"The {HEADER} header is required: a unique value for this concern, "
+            "sent again unchanged when the request is retried."
+        )
     if not _KEY.fullmatch(key):
-        raise KeyMissing(f"The {HEADER} header must be 1 to 255 visible ASCII characters, "
-                         "without spaces.")
+        raise KeyMissing(
+            f"The {HEADER} header must be 1 to 255 visible ASCII characters, without spaces."
+        )
     return key
 
 
@@ -89,7 +92,9 @@ def check(row: IdempotencyKey, print_: str) -> IdempotencyKey | None:
 def _take_over(row: IdempotencyKey) -> bool:
     now = timezone.now()
     taken = IdempotencyKey.objects.filter(
-        pk=row.pk, state=IdempotencyKey.State.IN_PROGRESS, locked_at=row.locked_at,
+        pk=row.pk,
+        state=IdempotencyKey.State.IN_PROGRESS,
+        locked_at=row.locked_at,
         locked_at__lt=now - ABANDONED_AFTER,
     ).update(locked_at=now)
     if taken:
@@ -127,8 +132,11 @@ def complete(claim_: Claim, *, status: int, body, location: str = "") -> None:
     done = IdempotencyKey.objects.filter(
         pk=claim_.row.pk, state=IdempotencyKey.State.IN_PROGRESS, locked_at=claim_.row.locked_at
     ).update(
-        state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body,
-        location=location, completed_at=now,
+        state=IdempotencyKey.State.COMPLETED,
+        response_status=status,
+        response_body=body,
+        location=location,
+        completed_at=now,
     )
     if not done:
         raise KeyLost()

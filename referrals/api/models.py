@@ -30,7 +30,8 @@ class ApiClient(models.Model):
         default=True, help_text="An inactive client's valid tokens are refused with 403."
     )
     webhook_url = models.URLField(
-        max_length=500, blank=True,
+        max_length=500,
+        blank=True,
         help_text="HTTPS address that receives signed event notifications. Leave empty for none.",
     )
     # A shared HMAC key: we must be able to sign with it, so it is stored as given (not hashed),
@@ -116,7 +117,9 @@ class SubmittedConcern(models.Model):
     as it submitted them (a partner reads back what it sent, never what the council holds)."""
 
     referral = models.OneToOneField(
-        "referrals.Referral", on_delete=models.PROTECT, primary_key=True,
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        primary_key=True,
         related_name="partner_submission",
     )
     client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="concerns")
@@ -165,7 +168,8 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(fields=["client", "created_at"], name="webhook_event_client_idx"),
             models.Index(
-                fields=["created_at"], condition=Q(delivered_at__isnull=True),
+                fields=["created_at"],
+                condition=Q(delivered_at__isnull=True),
                 name="webhook_event_undelivered_idx",
             ),
         ]

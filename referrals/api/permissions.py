@@ -24,5 +24,6 @@ class IsPartnerClientOrStaff(BasePermission):
         user = request.user
         if isinstance(user, ApiClient):
             return user.is_active
-        return bool(user is not None and getattr(user, "is_authenticated", False)
-                    and user.is_active)
+        return bool(
+            user is not None and getattr(user, "is_authenticated", False) and user.is_active
+        )

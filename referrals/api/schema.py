@@ -64,14 +64,18 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "An API client token: `cwr_` and 76 hexadecimal digits."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API client token: `cwr_` and 76 hexadecimal digits.",
+        }
 
 
 def only_partner_api(endpoints):
     """The schema documents the partner API, not the schema and docs views themselves."""
     return [
-        (path, path_regex, method, callback) for path, path_regex, method, callback in endpoints
+        (path, path_regex, method, callback)
+        for path, path_regex, method, callback in endpoints
         if path.startswith("/api/v1/")
     ]
 
@@ -80,12 +84,14 @@ def finish_schema(result, generator, request, public):
     result["info"]["description"] = DESCRIPTION
     result["info"]["contact"] = {"name": "The council's children's services system team"}
     headers = {
-        "401": {"WWW-Authenticate": {
-            "description": "`Bearer realm=\"partner-api\"`", "schema": {"type": "string"}}},
-        "429": {"Retry-After": {
-            "description": "Seconds to wait.", "schema": {"type": "integer"}}},
-        "503": {"Retry-After": {
-            "description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        "401": {
+            "WWW-Authenticate": {
+                "description": '`Bearer realm="partner-api"`',
+                "schema": {"type": "string"},
+            }
+        },
+        "429": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        "503": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
     }
     # drf-spectacular does not carry a nested list serializer's length limits over.
     concern = result.get("components", {}).get("schemas", {}).get("ConcernInRequest")
@@ -100,93 +106,143 @@ def finish_schema(result, generator, request, public):
                     responses[code].setdefault("headers", {}).update(extra)
             if method == "post" and path == "/api/v1/concerns/":
                 created = responses["201"].setdefault("headers", {})
-                created["Location"] = {"description": "The concern's address.",
-                                       "schema": {"type": "string", "format": "uri"}}
+                created["Location"] = {
+                    "description": "The concern's address.",
+                    "schema": {"type": "string", "format": "uri"},
+                }
                 for code in ("201", "409"):
                     responses[code].setdefault("headers", {})["Idempotent-Replayed"] = {
                         "description": "`true` when this is the stored answer to an earlier "
-                                       "request with the same key.",
+                        "request with the same key.",
                         "schema": {"type": "string", "enum": ["true"]},
                     }
     return result
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    name=idempotency.HEADER, location=OpenApiParameter.HEADER, required=True, type=str,
+    name=idempotency.HEADER,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    type=str,
     pattern=idempotency.KEY_PATTERN,
     description="1 to 255 visible ASCII characters, unique per concern. Send it again, "
-                "unchanged, when you retry.",
-    examples=[OpenApiExample("uuid", summary="A UUID",
-                             value="3f1c2a8e-8a51-4d3e-9a0a-6f2a1c5b7d10")],
+    "unchanged, when you retry.",
+    examples=[
+        OpenApiExample("uuid", summary="A UUID", value="3f1c2a8e-8a51-4d3e-9a0a-6f2a1c5b7d10")
+    ],
 )
 
 
 def _error(description: str, example: str, serializer=ErrorOut) -> OpenApiResponse:
-    return OpenApiResponse(response=serializer, description=description, examples=[
-        OpenApiExample("error", summary=description, value={"detail": example})])
+    return OpenApiResponse(
+        response=serializer,
+        description=description,
+        examples=[OpenApiExample("error", summary=description, value={"detail": example})],
+    )
 
 
-UNAUTHORIZED = _error("Missing, malformed, expired, revoked or unknown token",
-                      "The token has expired: ask for a new one.")
-FORBIDDEN = _error("The API client has been disabled",
-                   "This API client has been disabled: ask the council's administrator.")
+UNAUTHORIZED = _error(
+    "Missing, malformed, expired, revoked or unknown token",
+    "The token has expired: ask for a new one.",
+)
+FORBIDDEN = _error(
+    "The API client has been disabled",
+    "This API client has been disabled: ask the council's administrator.",
+)
 NOT_FOUND = _error("No such record in the client's scope", "Not found.")
-THROTTLED = _error("Too many requests", "Request was throttled. Expected available in 12 "
-                                        "seconds.")
-NOT_ACCEPTABLE = _error("The Accept header asks for something other than JSON",
-                        "Could not satisfy the request Accept header.")
+THROTTLED = _error("Too many requests", "Request was throttled. Expected available in 12 seconds.")
+NOT_ACCEPTABLE = _error(
+    "The Accept header asks for something other than JSON",
+    "Could not satisfy the request Accept header.",
+)
 UNAVAILABLE = _error("Briefly unavailable", "The service is briefly unavailable: retry shortly.")
 BAD_QUERY = OpenApiResponse(
-    response=ValidationErrorOut, description="An unknown filter value or a malformed parameter",
-    examples=[OpenApiExample("unknown_status", summary="Unknown status", value={
-        "detail": "The request has errors: see `errors`.",
-        "errors": {"status": ['"pending" is not a valid choice.']}})],
+    response=ValidationErrorOut,
+    description="An unknown filter value or a malformed parameter",
+    examples=[
+        OpenApiExample(
+            "unknown_status",
+            summary="Unknown status",
+            value={
+                "detail": "The request has errors: see `errors`.",
+                "errors": {"status": ['"pending" is not a valid choice.']},
+            },
+        )
+    ],
 )
 INVALID_CONCERN = OpenApiResponse(
     response=ValidationErrorOut,
     description="Invalid input (nothing is stored; the Idempotency-Key may be reused), or a "
-                "missing or malformed Idempotency-Key, or a body that is not valid JSON",
+    "missing or malformed Idempotency-Key, or a body that is not valid JSON",
     examples=[
-        OpenApiExample("field_errors", summary="Field errors", value={
-            "detail": "The request has errors: see `errors`.",
-            "errors": {
-                "children[1].chi_number": [
-                    "This CHI number's check digit is wrong: check it for a typing error."],
-                "categories": ["Unknown concern category: hunger. See GET /api/v1/categories/ "
-                               "for the codes."],
-                "immediate_risk": ["Must be true or false (a JSON boolean)."],
-                "occurred_at": ["Enter a time in ISO 8601 with its offset, e.g. "
-                                "2026-03-01T14:30:00Z or 2026-03-01T14:30:00+00:00."],
-            }}),
-        OpenApiExample("no_key", summary="No Idempotency-Key", value={
-            "detail": "The Idempotency-Key header is required: a unique value for this "
-                      "concern, sent again unchanged when the request is retried."}),
+        OpenApiExample(
+            "field_errors",
+            summary="Field errors",
+            value={
+                "detail": "The request has errors: see `errors`.",
+                "errors": {
+                    "children[1].chi_number": [
+                        "This CHI number's check digit is wrong: check it for a typing error."
+                    ],
+                    "categories": [
+                        "Unknown concern category: hunger. See GET /api/v1/categories/ "
+                        "for the codes."
+                    ],
+                    "immediate_risk": ["Must be true or false (a JSON boolean)."],
+                    "occurred_at": [
+                        "Enter a time in ISO 8601 with its offset, e.g. "
+                        "2026-03-01T14:30:00Z or 2026-03-01T14:30:00+00:00."
+                    ],
+                },
+            },
+        ),
+        OpenApiExample(
+            "no_key",
+            summary="No Idempotency-Key",
+            value={
+                "detail": "The Idempotency-Key header is required: a unique value for this "
+                "concern, sent again unchanged when the request is retried."
+            },
+        ),
     ],
 )
 CONFLICT = OpenApiResponse(
     response=DuplicateOut,
     description="The external_reference was already used by this client (the body names the "
-                "existing concern's id), or a request with the same Idempotency-Key is still "
-                "being processed (no id; retry shortly)",
+    "existing concern's id), or a request with the same Idempotency-Key is still "
+    "being processed (no id; retry shortly)",
     examples=[
-        OpenApiExample("duplicate", summary="Duplicate external_reference", value={
-            "detail": "A concern with external_reference 'IVPD-2026-0042' was already "
-                      "submitted by this client: 6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6.",
-            "id": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6"}),
-        OpenApiExample("in_flight", summary="Still processing", value={
-            "detail": "A request with this Idempotency-Key is still being processed: retry "
-                      "shortly to get its result."}),
+        OpenApiExample(
+            "duplicate",
+            summary="Duplicate external_reference",
+            value={
+                "detail": "A concern with external_reference 'IVPD-2026-0042' was already "
+                "submitted by this client: 6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6.",
+                "id": "6c1e3f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+            },
+        ),
+        OpenApiExample(
+            "in_flight",
+            summary="Still processing",
+            value={
+                "detail": "A request with this Idempotency-Key is still being processed: retry "
+                "shortly to get its result."
+            },
+        ),
     ],
 )
 TOO_LARGE = _error("The body is larger than 1 MiB", "The request body is larger than 1 MiB.")
-UNSUPPORTED = _error("The body is not JSON (or has no Content-Type)",
-                     'Unsupported media type "text/plain" in request.')
-KEY_REUSED = _error("The Idempotency-Key was used before with a different body",
-                    "This Idempotency-Key was already used with a different request body. Use "
-                    "a new key for a new concern.")
+UNSUPPORTED = _error(
+    "The body is not JSON (or has no Content-Type)",
+    'Unsupported media type "text/plain" in request.',
+)
+KEY_REUSED = _error(
+    "The Idempotency-Key was used before with a different body",
+    "This Idempotency-Key was already used with a different request body. Use "
+    "a new key for a new concern.",
+)
 
-COMMON = {401: UNAUTHORIZED, 403: FORBIDDEN, 406: NOT_ACCEPTABLE, 429: THROTTLED,
-          503: UNAVAILABLE}
+COMMON = {401: UNAUTHORIZED, 403: FORBIDDEN, 406: NOT_ACCEPTABLE, 429: THROTTLED, 503: UNAVAILABLE}
 
 
 # --- Examples of success answers ------------------------------------------------------------
@@ -199,33 +255,55 @@ CONCERN_EXAMPLE = {
     "received_at": "2026-03-01T21:42:10Z",
     "created_at": "2026-03-01T21:42:10Z",
     "updated_at": "2026-03-02T10:05:00Z",
-    "referrer": {"name": "PC Anne Watt", "role": "Police constable", "phone": "01343 000000",
-                 "email": "anne.watt@example.org"},
+    "referrer": {
+        "name": "PC Anne Watt",
+        "role": "Police constable",
+        "phone": "01343 000000",
+        "email": "anne.watt@example.org",
+    },
     "occurred_at": "2026-03-01T21:30:00Z",
     "categories": ["neglect", "domestic_abuse"],
     "summary": "Called to a disturbance; two children alone at home, no food in the house.",
     "immediate_risk": True,
-    "children": [{
-        "id": "0f9a7c52-3c1d-4b8e-9f0a-5e6d7c8b9a01", "first_name": "Ava",
-        "last_name": "Smith", "date_of_birth": "2018-03-15", "unborn": False,
-        "expected_date_of_delivery": None, "chi_number": "1503181014", "sex": "female",
-        "address": {"line1": "1 High Street", "line2": "", "town": "Elgin",
-                    "postcode": "IV30 1AB"},
-        "school": "Elgin Academy"}],
-    "adults": [{"first_name": "Jo", "last_name": "Smith", "date_of_birth": None,
-                "relationship": "parent"}],
+    "children": [
+        {
+            "id": "0f9a7c52-3c1d-4b8e-9f0a-5e6d7c8b9a01",
+            "first_name": "Ava",
+            "last_name": "Smith",
+            "date_of_birth": "2018-03-15",
+            "unborn": False,
+            "expected_date_of_delivery": None,
+            "chi_number": "1503181014",
+            "sex": "female",
+            "address": {
+                "line1": "1 High Street",
+                "line2": "",
+                "town": "Elgin",
+                "postcode": "IV30 1AB",
+            },
+            "school": "Elgin Academy",
+        }
+    ],
+    "adults": [
+        {"first_name": "Jo", "last_name": "Smith", "date_of_birth": None, "relationship": "parent"}
+    ],
     "consent": {"sought": False, "given": None, "reason_not_sought": "Child at risk of harm"},
     "sharing_basis": "safeguarding",
-    "decision": {"code": "child_protection", "label": "Child protection concern: IRD needed",
-                 "approved_at": "2026-03-02T10:05:00Z"},
+    "decision": {
+        "code": "child_protection",
+        "label": "Child protection concern: IRD needed",
+        "approved_at": "2026-03-02T10:05:00Z",
+    },
     "ird": None,
     "feedback_count": 1,
 }
 FEEDBACK_EXAMPLE = {
     "id": "0158f2d0-683a-4c91-b990-7f5b22c15d12",
     "given_at": "2026-03-04T09:00:00Z",
-    "scores": [{"criterion": "identifiers", "label": "Full identifiers", "score": 5},
-               {"criterion": "child_views", "label": "The child's own words", "score": 3}],
+    "scores": [
+        {"criterion": "identifiers", "label": "Full identifiers", "score": 5},
+        {"criterion": "child_views", "label": "The child's own words", "score": 3},
+    ],
     "supported_by": ["Clear account of what was seen and heard"],
     "barriers": ["Named person not identified"],
     "comments": "A clear, timely referral.",
@@ -236,8 +314,12 @@ EVENT_EXAMPLE = {
     "id": "b7e0c1d2-3f4a-4b5c-8d9e-0f1a2b3c4d5e",
     "type": "concern.decision_approved",
     "created_at": "2026-03-02T10:05:00Z",
-    "data": {"concern": {key: CONCERN_EXAMPLE[key] for key in (
-        "id", "reference", "external_reference", "status", "decision", "updated_at")}},
+    "data": {
+        "concern": {
+            key: CONCERN_EXAMPLE[key]
+            for key in ("id", "reference", "external_reference", "status", "decision", "updated_at")
+        }
+    },
 }
 
 

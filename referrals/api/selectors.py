@@ -40,14 +40,23 @@ def concern_for(client: ApiClient, concern_id: UUID) -> Referral:
     referral = concern_rows(concerns_visible_to(client)).filter(pk=concern_id).first()
     if referral is None:
         if Referral.objects.filter(pk=concern_id).exists():
-            audit.record(actor=client, action=audit.Action.DENIED, object_type="referral",
-                         object_id=str(concern_id))
+            audit.record(
+                actor=client,
+                action=audit.Action.DENIED,
+                object_type="referral",
+                object_id=str(concern_id),
+            )
         raise Http404("No concern found.")
     return referral
 
 
-def concern_list(client: ApiClient, *, status: str | None = None,
-                 external_reference: str | None = None, updated_since=None) -> QuerySet[Referral]:
+def concern_list(
+    client: ApiClient,
+    *,
+    status: str | None = None,
+    external_reference: str | None = None,
+    updated_since=None,
+) -> QuerySet[Referral]:
     """Newest first."""
     queryset = concerns_visible_to(client)
     if status:
@@ -67,8 +76,9 @@ def concern_data(referral: Referral) -> dict:
     links = {str(link.pk): link for link in referral.child_links.all()}
     children = []
     for index, child in enumerate(submitted["children"]):
-        link_id = submission.child_link_ids[index] if index < len(submission.child_link_ids) \
-            else None
+        link_id = (
+            submission.child_link_ids[index] if index < len(submission.child_link_ids) else None
+        )
         link = links.get(link_id)
         person_id = None
         if link is not None:
@@ -77,8 +87,11 @@ def concern_data(referral: Referral) -> dict:
         children.append({"id": person_id, **child})
     approved = getattr(referral, "approved_decisions", None)
     if approved is None:
-        approved = list(referral.screening_decisions.filter(
-            state=ScreeningDecision.State.APPROVED).order_by("-reviewed_at"))
+        approved = list(
+            referral.screening_decisions.filter(state=ScreeningDecision.State.APPROVED).order_by(
+                "-reviewed_at"
+            )
+        )
     decision = approved[0] if approved else None
     feedback_count = getattr(referral, "feedback_count", None)
     if feedback_count is None:
@@ -100,8 +113,11 @@ def concern_data(referral: Referral) -> dict:
         "adults": submitted["adults"],
         "consent": submitted["consent"],
         "sharing_basis": submitted["sharing_basis"],
-        "decision": None if decision is None else {
-            "code": decision.outcome, "label": decision.get_outcome_display(),
+        "decision": None
+        if decision is None
+        else {
+            "code": decision.outcome,
+            "label": decision.get_outcome_display(),
             "approved_at": decision.reviewed_at,
         },
         # The IRD the agency takes part in, from ird/ through the core's extension point.
@@ -126,9 +142,13 @@ def feedback_data(feedback: ReferralFeedback) -> dict:
         "id": feedback.pk,
         "given_at": feedback.given_at,
         "scores": [
-            {"criterion": str(score.get("criterion", "")), "label": str(score.get("label", "")),
-             "score": score.get("score")}
-            for score in feedback.scores if isinstance(score, dict)
+            {
+                "criterion": str(score.get("criterion", "")),
+                "label": str(score.get("label", "")),
+                "score": score.get("score"),
+            }
+            for score in feedback.scores
+            if isinstance(score, dict)
         ],
         "supported_by": [str(item) for item in feedback.supported_by],
         "barriers": [str(item) for item in feedback.barriers],
@@ -138,8 +158,9 @@ def feedback_data(feedback: ReferralFeedback) -> dict:
     }
 
 
-def events_for(client: ApiClient, *, since=None, event_type: str | None = None
-               ) -> QuerySet[WebhookEvent]:
+def events_for(
+    client: ApiClient, *, since=None, event_type: str | None = None
+) -> QuerySet[WebhookEvent]:
     """Events about the agency's concerns, oldest first, so a partner can catch up in order."""
     events = WebhookEvent.objects.filter(client__agency_id=client.agency_id)
     if since is not None:

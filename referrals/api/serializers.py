@@ -31,7 +31,8 @@ MAX_ADULTS = 20
 MAX_CATEGORIES = 20
 EDD_WINDOW = timedelta(days=366)
 ADULT_RELATIONSHIPS = [
-    choice for choice in Relationship.Kind.choices
+    choice
+    for choice in Relationship.Kind.choices
     if choice[0] not in {Relationship.Kind.SIBLING, Relationship.Kind.HALF_SIBLING}
 ]
 
@@ -65,18 +66,26 @@ class ChildIn(serializers.Serializer):
     first_name = _text(100)
     last_name = _text(100)
     date_of_birth = StrictDateField(
-        past_only=True, required=False, allow_null=True, default=None,
+        past_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Required unless `unborn` is true. Not in the future.",
     )
     unborn = StrictBooleanField(required=False, default=False)
     expected_date_of_delivery = StrictDateField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Required if `unborn` is true (within a year of today); ignored otherwise.",
     )
     chi_number = StrictCharField(
-        max_length=20, required=False, allow_blank=True, default="",
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="10 digits (spaces and hyphens are ignored), with a valid mod-11 or mod-10 "
-                  "check digit, agreeing with `date_of_birth`. Never for an unborn baby.",
+        "check digit, agreeing with `date_of_birth`. Never for an unborn baby.",
     )
     sex = StrictChoiceField(choices=Person.Sex.choices, required=False, default=Person.Sex.UNKNOWN)
     address = AddressIn(required=False)
@@ -114,7 +123,10 @@ class AdultIn(serializers.Serializer):
     last_name = _text(100)
     date_of_birth = StrictDateField(past_only=True, required=False, allow_null=True, default=None)
     relationship = StrictChoiceField(
-        choices=ADULT_RELATIONSHIPS, required=False, allow_blank=True, default="",
+        choices=ADULT_RELATIONSHIPS,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="The adult's relationship to the children.",
     )
 
@@ -122,11 +134,16 @@ class AdultIn(serializers.Serializer):
 class ConsentIn(serializers.Serializer):
     sought = StrictBooleanField(required=False, default=False)
     given = StrictBooleanField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Required if `sought` is true; ignored otherwise.",
     )
     reason_not_sought = StrictCharField(
-        max_length=500, required=False, allow_blank=True, default="",
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Required if `sought` is false.",
     )
 
@@ -147,11 +164,16 @@ class ConcernIn(serializers.Serializer):
     external_reference = _text(64, help_text="Your own id for the concern, unique per client.")
     referrer = ReferrerIn()
     occurred_at = StrictDateTimeField(
-        past_only=True, required=False, allow_null=True, default=None,
+        past_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="When it happened, with an offset. Not in the future.",
     )
     categories = serializers.ListField(
-        child=StrictCharField(max_length=60), min_length=1, max_length=MAX_CATEGORIES,
+        child=StrictCharField(max_length=60),
+        min_length=1,
+        max_length=MAX_CATEGORIES,
         help_text="Codes from GET /api/v1/categories/.",
     )
     summary = _text(20000, help_text="What was seen, heard or disclosed. Not blank.")
@@ -160,7 +182,8 @@ class ConcernIn(serializers.Serializer):
     adults = AdultIn(many=True, required=False, max_length=MAX_ADULTS, default=list)
     consent = ConsentIn(required=False)
     sharing_basis = StrictChoiceField(
-        choices=Referral.SharingBasis.choices, required=False,
+        choices=Referral.SharingBasis.choices,
+        required=False,
         default=Referral.SharingBasis.SAFEGUARDING,
         help_text="The lawful basis for sharing; safeguarding of children if not given.",
     )
@@ -183,9 +206,11 @@ class ConcernIn(serializers.Serializer):
             number = child.get("chi_number")
             if number:
                 if number in seen:
-                    errors[index] = {"chi_number": [
-                        f"The same CHI number is given for child {seen[number] + 1}."
-                    ]}
+                    errors[index] = {
+                        "chi_number": [
+                            f"The same CHI number is given for child {seen[number] + 1}."
+                        ]
+                    }
                 seen.setdefault(number, index)
         if any(errors):
             raise serializers.ValidationError(errors)
@@ -201,32 +226,45 @@ def submitted_json(data: dict) -> dict:
     children = []
     for child in data["children"]:
         address = child.get("address") or {}
-        children.append({
-            "first_name": child["first_name"], "last_name": child["last_name"],
-            "date_of_birth": day(child.get("date_of_birth")), "unborn": child["unborn"],
-            "expected_date_of_delivery": day(child.get("expected_date_of_delivery")),
-            "chi_number": child.get("chi_number", ""), "sex": child.get("sex", ""),
-            "address": {key: address.get(key, "") for key in ("line1", "line2", "town",
-                                                               "postcode")},
-            "school": child.get("school", ""),
-        })
+        children.append(
+            {
+                "first_name": child["first_name"],
+                "last_name": child["last_name"],
+                "date_of_birth": day(child.get("date_of_birth")),
+                "unborn": child["unborn"],
+                "expected_date_of_delivery": day(child.get("expected_date_of_delivery")),
+                "chi_number": child.get("chi_number", ""),
+                "sex": child.get("sex", ""),
+                "address": {
+                    key: address.get(key, "") for key in ("line1", "line2", "town", "postcode")
+                },
+                "school": child.get("school", ""),
+            }
+        )
     consent = data.get("consent") or {"sought": False, "given": None, "reason_not_sought": ""}
     return {
-        "referrer": {key: data["referrer"].get(key, "") for key in ("name", "role", "phone",
-                                                                    "email")},
+        "referrer": {
+            key: data["referrer"].get(key, "") for key in ("name", "role", "phone", "email")
+        },
         "occurred_at": data["occurred_at"].isoformat() if data.get("occurred_at") else None,
         "categories": [category.code for category in data["categories"]],
         "summary": data["summary"],
         "immediate_risk": data["immediate_risk"],
         "children": children,
         "adults": [
-            {"first_name": adult["first_name"], "last_name": adult["last_name"],
-             "date_of_birth": day(adult.get("date_of_birth")),
-             "relationship": adult.get("relationship", "")}
+            {
+                "first_name": adult["first_name"],
+                "last_name": adult["last_name"],
+                "date_of_birth": day(adult.get("date_of_birth")),
+                "relationship": adult.get("relationship", ""),
+            }
             for adult in data.get("adults", [])
         ],
-        "consent": {"sought": consent["sought"], "given": consent.get("given"),
-                    "reason_not_sought": consent.get("reason_not_sought", "")},
+        "consent": {
+            "sought": consent["sought"],
+            "given": consent.get("given"),
+            "reason_not_sought": consent.get("reason_not_sought", ""),
+        },
         "sharing_basis": data.get("sharing_basis") or Referral.SharingBasis.SAFEGUARDING,
     }
 
@@ -241,11 +279,14 @@ class ConcernListQuery(serializers.Serializer):
 
 class EventListQuery(serializers.Serializer):
     since = StrictDateTimeField(required=False, in_query=True)
-    type = StrictChoiceField(choices=[
-        ("concern.status_changed", "Concern status changed"),
-        ("concern.decision_approved", "Screening decision approved"),
-        ("concern.feedback_given", "Practice hub feedback given"),
-    ], required=False)
+    type = StrictChoiceField(
+        choices=[
+            ("concern.status_changed", "Concern status changed"),
+            ("concern.decision_approved", "Screening decision approved"),
+            ("concern.feedback_given", "Practice hub feedback given"),
+        ],
+        required=False,
+    )
 
 
 # --- Output ---------------------------------------------------------------------------------
@@ -332,17 +373,21 @@ class ConcernOut(serializers.Serializer):
     consent = ConsentOut()
     sharing_basis = serializers.ChoiceField(choices=Referral.SharingBasis.choices)
     decision = DecisionOut(allow_null=True, help_text="Once a manager approved it, else null.")
-    ird = IrdOut(allow_null=True, help_text="The IRD about this concern that your agency "
-                                            "takes part in, else null.")
+    ird = IrdOut(
+        allow_null=True,
+        help_text="The IRD about this concern that your agency takes part in, else null.",
+    )
     feedback_count = serializers.IntegerField()
 
 
 class ScoreOut(serializers.Serializer):
     criterion = serializers.CharField()
     label = serializers.CharField()
-    score = serializers.IntegerField(min_value=SCORE_MIN, max_value=SCORE_MAX,
-                                     help_text="Care Inspectorate scale: 6 excellent ... "
-                                               "1 unsatisfactory.")
+    score = serializers.IntegerField(
+        min_value=SCORE_MIN,
+        max_value=SCORE_MAX,
+        help_text="Care Inspectorate scale: 6 excellent ... 1 unsatisfactory.",
+    )
 
 
 class FeedbackOut(serializers.Serializer):
@@ -386,11 +431,13 @@ class EventOut(serializers.Serializer):
     """The body of a webhook POST, and an item of GET /api/v1/events/."""
 
     id = serializers.UUIDField()
-    type = serializers.ChoiceField(choices=[
-        ("concern.status_changed", "Concern status changed"),
-        ("concern.decision_approved", "Screening decision approved"),
-        ("concern.feedback_given", "Practice hub feedback given"),
-    ])
+    type = serializers.ChoiceField(
+        choices=[
+            ("concern.status_changed", "Concern status changed"),
+            ("concern.decision_approved", "Screening decision approved"),
+            ("concern.feedback_given", "Practice hub feedback given"),
+        ]
+    )
     created_at = serializers.DateTimeField()
     data = EventDataOut()
 
@@ -416,12 +463,18 @@ class DuplicateOut(serializers.Serializer):
 
 
 def _page(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    return type(name, (serializers.Serializer,), {
-        "__doc__": f"A page of at most 100 {item.__name__.removesuffix('Out').lower()} items.",
-        "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
-        "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null."),
-        "results": item(many=True),
-    })
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "__doc__": f"A page of at most 100 {item.__name__.removesuffix('Out').lower()} items.",
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page, or null."
+            ),
+            "results": item(many=True),
+        },
+    )
 
 
 ConcernPage = _page("ConcernPage", ConcernOut)

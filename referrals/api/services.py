@@ -39,7 +39,7 @@ def token_hash(raw: str) -> str:
 
 
 def token_prefix(raw: str) -> str:
-    return raw[len(TOKEN_MARK):len(TOKEN_MARK) + PREFIX_LENGTH]
+    return raw[len(TOKEN_MARK) : len(TOKEN_MARK) + PREFIX_LENGTH]
 
 
 def token_matches(token: ApiToken, raw: str) -> bool:
@@ -47,17 +47,20 @@ def token_matches(token: ApiToken, raw: str) -> bool:
 
 
 @transaction.atomic
-def client_create(*, name: str, agency: Agency, webhook_url: str = "", created_by=None
-                  ) -> ApiClient:
+def client_create(
+    *, name: str, agency: Agency, webhook_url: str = "", created_by=None
+) -> ApiClient:
     client = ApiClient.objects.create(name=name, agency=agency, webhook_url=webhook_url)
-    audit.record(actor=created_by, action=audit.Action.CREATE, subject=client,
-                 detail={"agency": agency.code})
+    audit.record(
+        actor=created_by, action=audit.Action.CREATE, subject=client, detail={"agency": agency.code}
+    )
     return client
 
 
 @transaction.atomic
-def token_issue(*, client: ApiClient, issued_by=None, lifetime: timedelta = TOKEN_LIFETIME
-                ) -> tuple[ApiToken, str]:
+def token_issue(
+    *, client: ApiClient, issued_by=None, lifetime: timedelta = TOKEN_LIFETIME
+) -> tuple[ApiToken, str]:
     """A new token for `client`; the raw token is returned once and never stored. A client may
     hold two active tokens (old and new, while it rotates); a third is refused."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
@@ -65,8 +68,7 @@ def token_issue(*, client: ApiClient, issued_by=None, lifetime: timedelta = TOKE
     active = client.tokens.filter(revoked_at__isnull=True, expires_at__gt=now).count()
     if active >= MAX_ACTIVE_TOKENS:
         raise TokenRefused(
-            f"{client.name} already has {active} active tokens: revoke them before issuing "
-            "another."
+            f"{client.name} already has {active} active tokens: revoke them before issuing another."
         )
     while True:
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
@@ -76,8 +78,12 @@ def token_issue(*, client: ApiClient, issued_by=None, lifetime: timedelta = TOKE
     token = ApiToken.objects.create(
         client=client, prefix=prefix, key_hash=token_hash(raw), expires_at=now + lifetime
     )
-    audit.record(actor=issued_by, action=audit.Action.CREATE, subject=token,
-                 detail={"client": str(client.pk)})
+    audit.record(
+        actor=issued_by,
+        action=audit.Action.CREATE,
+        subject=token,
+        detail={"client": str(client.pk)},
+    )
     return token, raw
 
 
@@ -90,8 +96,13 @@ def tokens_revoke(*, client: ApiClient, revoked_by=None, tokens=None) -> int:
     ids = list(live.values_list("pk", flat=True))
     live.filter(pk__in=ids).update(revoked_at=timezone.now())
     for token_id in ids:
-        audit.record(actor=revoked_by, action=audit.Action.CHANGE, object_type="apitoken",
-                     object_id=str(token_id), detail={"revoked": True})
+        audit.record(
+            actor=revoked_by,
+            action=audit.Action.CHANGE,
+            object_type="apitoken",
+            object_id=str(token_id),
+            detail={"revoked": True},
+        )
     return len(ids)
 
 
@@ -101,8 +112,12 @@ def webhook_secret_generate(*, client: ApiClient, changed_by=None) -> str:
     secret = f"whsec_{secrets.token_hex(32)}"
     ApiClient.objects.filter(pk=client.pk).update(webhook_secret=secret)
     client.webhook_secret = secret
-    audit.record(actor=changed_by, action=audit.Action.CHANGE, subject=client,
-                 detail={"webhook_secret": "regenerated"})
+    audit.record(
+        actor=changed_by,
+        action=audit.Action.CHANGE,
+        subject=client,
+        detail={"webhook_secret": "regenerated"},
+    )
     return secret
 
 
@@ -156,22 +171,28 @@ def child_match(child: dict) -> intake.ChildIntake:
         ).first()
         if existing is not None:
             return intake.ChildIntake(details=details, existing=existing, match_score=100)
-    candidates = matching.candidates_for(name_matching.PersonDetails(
-        first_name=details.first_name, last_name=details.last_name,
-        date_of_birth=details.date_of_birth, postcode=details.postcode,
-        chi_number=details.chi_number,
-    ))
+    candidates = matching.candidates_for(
+        name_matching.PersonDetails(
+            first_name=details.first_name,
+            last_name=details.last_name,
+            date_of_birth=details.date_of_birth,
+            postcode=details.postcode,
+            chi_number=details.chi_number,
+        )
+    )
     strong = [c for c in candidates if not c.certain and c.score >= TO_CONFIRM_SCORE]
     if strong:
-        return intake.ChildIntake(details=details, match_score=strong[0].score,
-                                  to_confirm=strong[0].person)
+        return intake.ChildIntake(
+            details=details, match_score=strong[0].score, to_confirm=strong[0].person
+        )
     return intake.ChildIntake(details=details)
 
 
 def _adult_intake(adult: dict) -> intake.AdultIntake:
     return intake.AdultIntake(
         details=intake.PersonFields(
-            first_name=adult["first_name"], last_name=adult["last_name"],
+            first_name=adult["first_name"],
+            last_name=adult["last_name"],
             date_of_birth=adult.get("date_of_birth"),
         ),
         relationship=adult.get("relationship", ""),
@@ -225,8 +246,11 @@ def concern_submit(*, client: ApiClient, data: dict, submitted: dict) -> Referra
     )
     ordered = _link_ids_in_order(referral, concern.children)
     SubmittedConcern.objects.create(
-        referral=referral, client=client, external_reference=data["external_reference"],
-        submitted=submitted, child_link_ids=[str(pk) for pk in ordered],
+        referral=referral,
+        client=client,
+        external_reference=data["external_reference"],
+        submitted=submitted,
+        child_link_ids=[str(pk) for pk in ordered],
     )
     return referral
 
@@ -236,9 +260,13 @@ def _link_ids_in_order(referral: Referral, children: list[intake.ChildIntake]) -
     existing record is known by its id, a new one by the details it was created from."""
     links = list(referral.child_links.select_related("person"))
     by_person = {link.person_id: link for link in links}
-    unused = [link for link in links if not any(
-        child.existing is not None and child.existing.pk == link.person_id for child in children
-    )]
+    unused = [
+        link
+        for link in links
+        if not any(
+            child.existing is not None and child.existing.pk == link.person_id for child in children
+        )
+    ]
     ordered = []
     for child in children:
         if child.existing is not None:
@@ -252,7 +280,15 @@ def _link_ids_in_order(referral: Referral, children: list[intake.ChildIntake]) -
 
 
 def _details_key(values: dict) -> tuple:
-    return tuple(values.get(name) for name in (
-        "first_name", "last_name", "date_of_birth", "expected_date_of_delivery", "chi_number",
-        "address_line1", "school",
-    ))
+    return tuple(
+        values.get(name)
+        for name in (
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "expected_date_of_delivery",
+            "chi_number",
+            "address_line1",
+            "school",
+        )
+    )

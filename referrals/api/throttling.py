@@ -17,7 +17,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"600/min" -> (600, 60)."""
+    """ "600/min" -> (600, 60)."""
     count, period = rate.split("/")
     return int(count), _PERIODS[period.strip()[0].lower()]
 

@@ -16,7 +16,7 @@ class AnythingUnderApi(RegexPattern):
 
     def match(self, path):
         if path.startswith("api/"):
-            return "", (), {"rest": path[len("api/"):]}
+            return "", (), {"rest": path[len("api/") :]}
         return None
 
 
@@ -27,12 +27,21 @@ def not_found(request, rest=""):
 
 urlpatterns = [
     path("api/v1/concerns/", views.ConcernsApi.as_view(), name="concerns"),
-    path("api/v1/concerns/<uuid:concern_id>/", views.ConcernDetailApi.as_view(),
-         name="concern_detail"),
-    path("api/v1/concerns/<uuid:concern_id>/feedback/", views.ConcernFeedbackApi.as_view(),
-         name="concern_feedback"),
-    path("api/v1/concerns/<uuid:concern_id>/feedback/<uuid:feedback_id>/acknowledge/",
-         views.FeedbackAcknowledgeApi.as_view(), name="feedback_acknowledge"),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/",
+        views.ConcernDetailApi.as_view(),
+        name="concern_detail",
+    ),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/feedback/",
+        views.ConcernFeedbackApi.as_view(),
+        name="concern_feedback",
+    ),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/feedback/<uuid:feedback_id>/acknowledge/",
+        views.FeedbackAcknowledgeApi.as_view(),
+        name="feedback_acknowledge",
+    ),
     path("api/v1/categories/", views.CategoriesApi.as_view(), name="categories"),
     path("api/v1/events/", views.EventsApi.as_view(), name="events"),
     path("api/schema/", docs.PartnerSchemaView.as_view(), name="schema"),

@@ -47,14 +47,18 @@ JSON = "application/json"
 
 PAGE_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1."),
-    OpenApiParameter("page_size", int,
-                     description=f"Items a page: 1 to {MAX_PAGE_SIZE} "
-                                 f"(default {DEFAULT_PAGE_SIZE})."),
+    OpenApiParameter(
+        "page_size",
+        int,
+        description=f"Items a page: 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    ),
 ]
-CONCERN_ID = OpenApiParameter("concern_id", UUID, OpenApiParameter.PATH,
-                              description="The concern's `id`.")
-FEEDBACK_ID = OpenApiParameter("feedback_id", UUID, OpenApiParameter.PATH,
-                               description="The feedback item's `id`.")
+CONCERN_ID = OpenApiParameter(
+    "concern_id", UUID, OpenApiParameter.PATH, description="The concern's `id`."
+)
+FEEDBACK_ID = OpenApiParameter(
+    "feedback_id", UUID, OpenApiParameter.PATH, description="The feedback item's `id`."
+)
 
 
 def as_json(data) -> dict:
@@ -116,11 +120,14 @@ class ConcernsApi(PartnerApiView):
             ConcernListQuery,
             *PAGE_PARAMETERS,
         ],
-        responses={200: ConcernPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
-                   **schema.COMMON},
-        examples=[schema.page_example(
-            "concerns", schema.CONCERN_EXAMPLE,
-            "https://referrals.example.org/api/v1/concerns/?page=2")],
+        responses={200: ConcernPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND, **schema.COMMON},
+        examples=[
+            schema.page_example(
+                "concerns",
+                schema.CONCERN_EXAMPLE,
+                "https://referrals.example.org/api/v1/concerns/?page=2",
+            )
+        ],
         tags=["concerns"],
     )
     def get(self, request: Request) -> Response:
@@ -130,11 +137,19 @@ class ConcernsApi(PartnerApiView):
         page = page_of(request, concerns)
         if page.items:
             for referral in page.items:
-                audit.record(actor=self.client, action=audit.Action.VIEW, subject=referral,
-                             detail={"via": "partner_api", "list": True})
+                audit.record(
+                    actor=self.client,
+                    action=audit.Action.VIEW,
+                    subject=referral,
+                    detail={"via": "partner_api", "list": True},
+                )
         else:
-            audit.record(actor=self.client, action=audit.Action.SEARCH, object_type="referral",
-                         detail={"via": "partner_api", "results": 0})
+            audit.record(
+                actor=self.client,
+                action=audit.Action.SEARCH,
+                object_type="referral",
+                detail={"via": "partner_api", "results": 0},
+            )
         rows = [selectors.concern_data(referral) for referral in page.items]
         return Response(page.envelope(ConcernOut(rows, many=True).data))
 
@@ -142,37 +157,83 @@ class ConcernsApi(PartnerApiView):
         operation_id="concerns_submit",
         summary="Submit a concern",
         description="Creates the concern once, however often it is retried with the same "
-                    "Idempotency-Key. Children are matched to the council's records by CHI "
-                    "number; uncertain matches are left for a social worker to confirm.",
+        "Idempotency-Key. Children are matched to the council's records by CHI "
+        "number; uncertain matches are left for a social worker to confirm.",
         parameters=[schema.IDEMPOTENCY_KEY],
         request=ConcernIn,
         responses={
-            201: OpenApiResponse(ConcernOut, description="Recorded (or, with "
-                                 "`Idempotent-Replayed: true`, recorded by an earlier request)"),
-            400: schema.INVALID_CONCERN, 409: schema.CONFLICT, 413: schema.TOO_LARGE,
-            415: schema.UNSUPPORTED, 422: schema.KEY_REUSED, **schema.COMMON,
+            201: OpenApiResponse(
+                ConcernOut,
+                description="Recorded (or, with "
+                "`Idempotent-Replayed: true`, recorded by an earlier request)",
+            ),
+            400: schema.INVALID_CONCERN,
+            409: schema.CONFLICT,
+            413: schema.TOO_LARGE,
+            415: schema.UNSUPPORTED,
+            422: schema.KEY_REUSED,
+            **schema.COMMON,
         },
-        examples=[OpenApiExample("A neglect concern", request_only=True, value={
-            "external_reference": "IVPD-2026-0042",
-            "referrer": {"name": "PC Anne Watt", "role": "Police constable",
-                         "phone": "01343 000000", "email": "anne.watt@example.org"},
-            "occurred_at": "2026-03-01T21:30:00Z",
-            "categories": ["neglect", "domestic_abuse"],
-            "summary": "Called to a disturbance; two children alone at home, no food in the "
-                       "house.",
-            "immediate_risk": True,
-            "children": [{"first_name": "Ava", "last_name": "Smith",
-                          "date_of_birth": "2018-03-15", "chi_number": "1503181014",
-                          "sex": "female", "address": {"line1": "1 High Street", "line2": "",
-                                                       "town": "Elgin", "postcode": "IV30 1AB"},
-                          "school": "Elgin Academy"},
-                         {"first_name": "Baby", "last_name": "Smith", "unborn": True,
-                          "expected_date_of_delivery": "2026-09-01"}],
-            "adults": [{"first_name": "Jo", "last_name": "Smith", "relationship": "parent"}],
-            "consent": {"sought": False, "given": None,
-                        "reason_not_sought": "Child at risk of harm"},
-        }), schema.example("recorded", {**schema.CONCERN_EXAMPLE, "status": "received",
-                                          "decision": None, "feedback_count": 0}, 201)],
+        examples=[
+            OpenApiExample(
+                "A neglect concern",
+                request_only=True,
+                value={
+                    "external_reference": "IVPD-2026-0042",
+                    "referrer": {
+                        "name": "PC Anne Watt",
+                        "role": "Police constable",
+                        "phone": "01343 000000",
+                        "email": "anne.watt@example.org",
+                    },
+                    "occurred_at": "2026-03-01T21:30:00Z",
+                    "categories": ["neglect", "domestic_abuse"],
+                    "summary": "Called to a disturbance; two children alone at home, "
+                    "no food in the house.",
+                    "immediate_risk": True,
+                    "children": [
+                        {
+                            "first_name": "Ava",
+                            "last_name": "Smith",
+                            "date_of_birth": "2018-03-15",
+                            "chi_number": "1503181014",
+                            "sex": "female",
+                            "address": {
+                                "line1": "1 High Street",
+                                "line2": "",
+                                "town": "Elgin",
+                                "postcode": "IV30 1AB",
+                            },
+                            "school": "Elgin Academy",
+                        },
+                        {
+                            "first_name": "Baby",
+                            "last_name": "Smith",
+                            "unborn": True,
+                            "expected_date_of_delivery": "2026-09-01",
+                        },
+                    ],
+                    "adults": [
+                        {"first_name": "Jo", "last_name": "Smith", "relationship": "parent"}
+                    ],
+                    "consent": {
+                        "sought": False,
+                        "given": None,
+                        "reason_not_sought": "Child at risk of harm",
+                    },
+                },
+            ),
+            schema.example(
+                "recorded",
+                {
+                    **schema.CONCERN_EXAMPLE,
+                    "status": "received",
+                    "decision": None,
+                    "feedback_count": 0,
+                },
+                201,
+            ),
+        ],
         tags=["concerns"],
     )
     def post(self, request: Request) -> Response:
@@ -211,8 +272,9 @@ class ConcernsApi(PartnerApiView):
                             reverse("partner_api:concern_detail", args=[referral.pk])
                         )
                         idempotency.complete(claim, status=201, body=body, location=location)
-                    return Response(body, status=status.HTTP_201_CREATED,
-                                    headers={"Location": location})
+                    return Response(
+                        body, status=status.HTTP_201_CREATED, headers={"Location": location}
+                    )
                 except IntegrityError:
                     # A concurrent request took the same external_reference, or created the
                     # same child (same CHI number) first: look again.
@@ -243,9 +305,13 @@ class ConcernsApi(PartnerApiView):
             headers["Location"] = row.location
         body = row.response_body
         if row.response_status == status.HTTP_201_CREATED and isinstance(body, dict):
-            audit.record(actor=self.client, action=audit.Action.VIEW, object_type="referral",
-                         object_id=str(body.get("id", "")),
-                         detail={"via": "partner_api", "idempotent_replay": True})
+            audit.record(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                object_type="referral",
+                object_id=str(body.get("id", "")),
+                detail={"via": "partner_api", "idempotent_replay": True},
+            )
         return Response(body, status=row.response_status, headers=headers)
 
 
@@ -260,8 +326,12 @@ class ConcernDetailApi(PartnerApiView):
     )
     def get(self, request: Request, concern_id: UUID) -> Response:
         referral = selectors.concern_for(self.client, concern_id)
-        audit.record(actor=self.client, action=audit.Action.VIEW, subject=referral,
-                     detail={"via": "partner_api"})
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=referral,
+            detail={"via": "partner_api"},
+        )
         return Response(ConcernOut(selectors.concern_data(referral)).data)
 
 
@@ -273,16 +343,24 @@ class ConcernFeedbackApi(PartnerApiView):
         operation_id="concerns_feedback_list",
         summary="Practice hub feedback on a concern, newest first",
         parameters=[CONCERN_ID, *PAGE_PARAMETERS],
-        responses={200: FeedbackPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
-                   **schema.COMMON},
+        responses={
+            200: FeedbackPage,
+            400: schema.BAD_QUERY,
+            404: schema.NOT_FOUND,
+            **schema.COMMON,
+        },
         examples=[schema.page_example("feedback", schema.FEEDBACK_EXAMPLE)],
         tags=["feedback"],
     )
     def get(self, request: Request, concern_id: UUID) -> Response:
         referral = selectors.concern_for(self.client, concern_id)
         page = page_of(request, selectors.feedback_for(referral))
-        audit.record(actor=self.client, action=audit.Action.VIEW, subject=referral,
-                     detail={"via": "partner_api", "feedback": [str(f.pk) for f in page.items]})
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=referral,
+            detail={"via": "partner_api", "feedback": [str(f.pk) for f in page.items]},
+        )
         rows = [selectors.feedback_data(item) for item in page.items]
         return Response(page.envelope(FeedbackOut(rows, many=True).data))
 
@@ -292,11 +370,16 @@ class FeedbackAcknowledgeApi(PartnerApiView):
         operation_id="concerns_feedback_acknowledge",
         summary="Acknowledge feedback (idempotent)",
         description="Takes an empty body (or any JSON body, which is ignored). Records who "
-                    "acknowledged it and when; acknowledging again changes nothing.",
+        "acknowledged it and when; acknowledging again changes nothing.",
         parameters=[CONCERN_ID, FEEDBACK_ID],
         request=None,
-        responses={200: FeedbackOut, 404: schema.NOT_FOUND, 413: schema.TOO_LARGE,
-                   415: schema.UNSUPPORTED, **schema.COMMON},
+        responses={
+            200: FeedbackOut,
+            404: schema.NOT_FOUND,
+            413: schema.TOO_LARGE,
+            415: schema.UNSUPPORTED,
+            **schema.COMMON,
+        },
         examples=[schema.example("acknowledged", schema.FEEDBACK_EXAMPLE)],
         tags=["feedback"],
     )
@@ -306,8 +389,12 @@ class FeedbackAcknowledgeApi(PartnerApiView):
         already = item.acknowledged_at is not None
         item = feedback_services.feedback_acknowledge(feedback=item, by=self.client)
         if already:
-            audit.record(actor=self.client, action=audit.Action.VIEW, subject=item,
-                         detail={"via": "partner_api", "referral": str(referral.pk)})
+            audit.record(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                subject=item,
+                detail={"via": "partner_api", "referral": str(referral.pk)},
+            )
         return Response(FeedbackOut(selectors.feedback_data(item)).data)
 
 
@@ -319,16 +406,24 @@ class CategoriesApi(PartnerApiView):
         operation_id="categories_list",
         summary="Concern categories as configured",
         parameters=PAGE_PARAMETERS,
-        responses={200: CategoryPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
-                   **schema.COMMON},
+        responses={
+            200: CategoryPage,
+            400: schema.BAD_QUERY,
+            404: schema.NOT_FOUND,
+            **schema.COMMON,
+        },
         examples=[schema.page_example("categories", {"code": "neglect", "label": "Neglect"})],
         tags=["reference data"],
     )
     def get(self, request: Request) -> Response:
         categories = ConcernCategory.objects.filter(active=True).order_by("display_order", "code")
         page = page_of(request, categories)
-        audit.record(actor=self.client, action=audit.Action.VIEW, object_type="concerncategory",
-                     detail={"via": "partner_api", "count": len(page.items)})
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            object_type="concerncategory",
+            detail={"via": "partner_api", "count": len(page.items)},
+        )
         rows = [{"code": category.code, "label": category.label} for category in page.items]
         return Response(page.envelope(CategoryOut(rows, many=True).data))
 
@@ -338,20 +433,26 @@ class EventsApi(PartnerApiView):
         operation_id="events_list",
         summary="Events about your agency's concerns, oldest first",
         description="What the webhook sends, for a partner that missed some: pass the "
-                    "`created_at` of the last event you processed as `since`.",
+        "`created_at` of the last event you processed as `since`.",
         parameters=[EventListQuery, *PAGE_PARAMETERS],
-        responses={200: EventPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND,
-                   **schema.COMMON},
+        responses={200: EventPage, 400: schema.BAD_QUERY, 404: schema.NOT_FOUND, **schema.COMMON},
         examples=[schema.page_example("events", schema.EVENT_EXAMPLE)],
         tags=["events"],
     )
     def get(self, request: Request) -> Response:
         query = EventListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        events = selectors.events_for(self.client, since=query.validated_data.get("since"),
-                                      event_type=query.validated_data.get("type"))
+        events = selectors.events_for(
+            self.client,
+            since=query.validated_data.get("since"),
+            event_type=query.validated_data.get("type"),
+        )
         page = page_of(request, events)
-        audit.record(actor=self.client, action=audit.Action.VIEW, object_type="webhookevent",
-                     detail={"via": "partner_api", "count": len(page.items)})
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            object_type="webhookevent",
+            detail={"via": "partner_api", "count": len(page.items)},
+        )
         rows = [event.payload for event in page.items]
         return Response(page.envelope(EventOut(rows, many=True).data))

@@ -57,19 +57,24 @@ def _iso(value: datetime | None) -> str | None:
 def approved_decision(referral: Referral) -> ScreeningDecision | None:
     return (
         referral.screening_decisions.filter(state=ScreeningDecision.State.APPROVED)
-        .order_by("-reviewed_at").first()
+        .order_by("-reviewed_at")
+        .first()
     )
 
 
 def decision_summary(decision: ScreeningDecision | None) -> dict | None:
     if decision is None:
         return None
-    return {"code": decision.outcome, "label": decision.get_outcome_display(),
-            "approved_at": _iso(decision.reviewed_at)}
+    return {
+        "code": decision.outcome,
+        "label": decision.get_outcome_display(),
+        "approved_at": _iso(decision.reviewed_at),
+    }
 
 
-def concern_event(referral: Referral, event_type: str, *, feedback: ReferralFeedback | None = None
-                  ) -> WebhookEvent | None:
+def concern_event(
+    referral: Referral, event_type: str, *, feedback: ReferralFeedback | None = None
+) -> WebhookEvent | None:
     """Record that something happened to a partner's concern and queue its webhook. Does
     nothing for referrals no partner submitted. Call inside the change's transaction. An
     approved decision also moves the status, so it is told as a status change too."""
@@ -82,20 +87,30 @@ def concern_event(referral: Referral, event_type: str, *, feedback: ReferralFeed
         return None
     if event_type == STATUS_CHANGED and _status_already_told(submission, referral.status):
         return None
-    data = {"concern": {
-        "id": str(referral.pk),
-        "reference": referral.reference,
-        "external_reference": submission.external_reference,
-        "status": referral.status,
-        "decision": decision_summary(approved_decision(referral)),
-        "updated_at": _iso(referral.updated_at),
-    }}
+    data = {
+        "concern": {
+            "id": str(referral.pk),
+            "reference": referral.reference,
+            "external_reference": submission.external_reference,
+            "status": referral.status,
+            "decision": decision_summary(approved_decision(referral)),
+            "updated_at": _iso(referral.updated_at),
+        }
+    }
     if feedback is not None:
         data["feedback"] = {"id": str(feedback.pk), "given_at": _iso(feedback.given_at)}
-    event = WebhookEvent(client=submission.client, referral=referral, event_type=event_type,
-                         created_at=timezone.now())
-    event.payload = {"id": str(event.pk), "type": event_type,
-                     "created_at": _iso(event.created_at), "data": data}
+    event = WebhookEvent(
+        client=submission.client,
+        referral=referral,
+        event_type=event_type,
+        created_at=timezone.now(),
+    )
+    event.payload = {
+        "id": str(event.pk),
+        "type": event_type,
+        "created_at": _iso(event.created_at),
+        "data": data,
+    }
     event.save()
     if submission.client.webhook_url and submission.client.is_active:
         # delay_on_commit, made robust: a broker that is down at commit must not turn the
@@ -111,13 +126,17 @@ def redeliver_pending(*, older_than: timedelta = timedelta(minutes=15), limit: i
     cutoff = timezone.now() - older_than
     pending = list(
         WebhookEvent.objects.filter(
-            delivered_at__isnull=True, gave_up_at__isnull=True, created_at__lt=cutoff,
+            delivered_at__isnull=True,
+            gave_up_at__isnull=True,
+            created_at__lt=cutoff,
             client__is_active=True,
         )
         .exclude(client__webhook_url="")
         # Retries already on their way (backoff is at most 10 minutes) are left to run.
         .exclude(deliveries__attempted_at__gte=timezone.now() - 2 * RETRY_BACKOFF_MAX)
-        .order_by("created_at").values_list("pk", flat=True).distinct()[:limit]
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
     )
     for event_id in pending:
         tasks.deliver_webhook.delay(str(event_id))
@@ -128,7 +147,9 @@ def _status_already_told(submission: SubmittedConcern, status: str) -> bool:
     """A second screening proposal (after a return) leaves the status as it was: no event."""
     last = (
         WebhookEvent.objects.filter(referral_id=submission.referral_id, event_type=STATUS_CHANGED)
-        .order_by("-created_at").values_list("payload", flat=True).first()
+        .order_by("-created_at")
+        .values_list("payload", flat=True)
+        .first()
     )
     if last is not None:
         return last["data"]["concern"]["status"] == status
@@ -195,8 +216,10 @@ def webhook_deliver(*, event_id) -> bool:
     (no webhook, refused address, too many attempts); False when it is worth trying again."""
     with transaction.atomic():
         event = (
-            WebhookEvent.objects.select_for_update().select_related("client")
-            .filter(pk=event_id).first()
+            WebhookEvent.objects.select_for_update()
+            .select_related("client")
+            .filter(pk=event_id)
+            .first()
         )
         if event is None or event.delivered_at is not None or event.gave_up_at is not None:
             return True  # gone, delivered, or given up: a duplicate task has nothing to do
@@ -206,8 +229,9 @@ def webhook_deliver(*, event_id) -> bool:
         now = timezone.now()
         refusal = url_refusal(client.webhook_url)
         if refusal:
-            WebhookDelivery.objects.create(event=event, url=client.webhook_url[:500],
-                                           attempted_at=now, error=refusal)
+            WebhookDelivery.objects.create(
+                event=event, url=client.webhook_url[:500], attempted_at=now, error=refusal
+            )
             event.gave_up_at = now
             event.save(update_fields=["gave_up_at"])
             return True
@@ -228,8 +252,13 @@ def webhook_deliver(*, event_id) -> bool:
         duration = int((time.monotonic() - started) * 1000)
         succeeded = status_code is not None and 200 <= status_code < 300
         WebhookDelivery.objects.create(
-            event=event, url=client.webhook_url[:500], attempted_at=now, status_code=status_code,
-            error=error, succeeded=succeeded, duration_ms=duration,
+            event=event,
+            url=client.webhook_url[:500],
+            attempted_at=now,
+            status_code=status_code,
+            error=error,
+            succeeded=succeeded,
+            duration_ms=duration,
         )
         event.attempts += 1
         fields = ["attempts"]

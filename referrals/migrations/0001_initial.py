@@ -13,371 +13,1005 @@ import referrals.chi
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Used by partner systems.', max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('social_work', 'Social work'), ('police', 'Police'), ('health', 'Health'), ('education', 'Education'), ('other', 'Other')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Used by partner systems.", max_length=40, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("social_work", "Social work"),
+                            ("police", "Police"),
+                            ("health", "Health"),
+                            ("education", "Education"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ConcernCategory',
+            name="ConcernCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('label', models.CharField(max_length=120)),
-                ('is_neglect', models.BooleanField(default=False, help_text='Counts towards neglect rules and reports.')),
-                ('active', models.BooleanField(default=True)),
-                ('display_order', models.PositiveSmallIntegerField(default=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                ("label", models.CharField(max_length=120)),
+                (
+                    "is_neglect",
+                    models.BooleanField(
+                        default=False, help_text="Counts towards neglect rules and reports."
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("display_order", models.PositiveSmallIntegerField(default=100)),
             ],
             options={
-                'verbose_name_plural': 'concern categories',
-                'ordering': ['display_order', 'label'],
+                "verbose_name_plural": "concern categories",
+                "ordering": ["display_order", "label"],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('value', models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("value", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role', models.CharField(choices=[('social_worker', 'Social worker'), ('team_manager', 'Team manager'), ('service_manager', 'Service manager'), ('hub_reviewer', 'Practice hub reviewer'), ('ird_participant', 'IRD participant'), ('committee', 'Child protection committee / QA'), ('administrator', 'Administrator')], default='social_worker', max_length=30)),
-                ('job_title', models.CharField(blank=True, max_length=120)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='referrals.agency')),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("social_worker", "Social worker"),
+                            ("team_manager", "Team manager"),
+                            ("service_manager", "Service manager"),
+                            ("hub_reviewer", "Practice hub reviewer"),
+                            ("ird_participant", "IRD participant"),
+                            ("committee", "Child protection committee / QA"),
+                            ("administrator", "Administrator"),
+                        ],
+                        default="social_worker",
+                        max_length=30,
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=120)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="referrals.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff member',
-                'verbose_name_plural': 'staff',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "staff member",
+                "verbose_name_plural": "staff",
+                "ordering": ["last_name", "first_name"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='CumulativeHarmRule',
+            name="CumulativeHarmRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('concern_count', models.PositiveSmallIntegerField()),
-                ('window_days', models.PositiveSmallIntegerField()),
-                ('counts_neglect_only', models.BooleanField(default=False, help_text='Count only concerns in a category marked as neglect.')),
-                ('active', models.BooleanField(default=True)),
-                ('category', models.ForeignKey(blank=True, help_text='Leave empty to count concerns of any category.', null=True, on_delete=django.db.models.deletion.PROTECT, to='referrals.concerncategory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("concern_count", models.PositiveSmallIntegerField()),
+                ("window_days", models.PositiveSmallIntegerField()),
+                (
+                    "counts_neglect_only",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Count only concerns in a category marked as neglect.",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty to count concerns of any category.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="referrals.concerncategory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('known_as', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('unborn', models.BooleanField(default=False)),
-                ('expected_date_of_delivery', models.DateField(blank=True, null=True)),
-                ('chi_number', models.CharField(blank=True, max_length=10, validators=[referrals.chi.chi_format_validator], verbose_name='CHI number')),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Not known')], default='unknown', max_length=10)),
-                ('address_line1', models.CharField(blank=True, max_length=200)),
-                ('address_line2', models.CharField(blank=True, max_length=200)),
-                ('town', models.CharField(blank=True, max_length=100)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('school', models.CharField(blank=True, max_length=200)),
-                ('first_name_key', models.CharField(blank=True, editable=False, max_length=40)),
-                ('last_name_key', models.CharField(blank=True, db_index=True, editable=False, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='referrals.person')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("known_as", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("unborn", models.BooleanField(default=False)),
+                ("expected_date_of_delivery", models.DateField(blank=True, null=True)),
+                (
+                    "chi_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        validators=[referrals.chi.chi_format_validator],
+                        verbose_name="CHI number",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("unknown", "Not known"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("address_line1", models.CharField(blank=True, max_length=200)),
+                ("address_line2", models.CharField(blank=True, max_length=200)),
+                ("town", models.CharField(blank=True, max_length=100)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("school", models.CharField(blank=True, max_length=200)),
+                ("first_name_key", models.CharField(blank=True, editable=False, max_length=40)),
+                (
+                    "last_name_key",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=40),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_records",
+                        to="referrals.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name_plural": "people",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('screening', 'Screening'), ('decided', 'Decided'), ('ird_scheduled', 'IRD scheduled'), ('ird_held', 'IRD held'), ('closed', 'Closed')], default='received', max_length=20)),
-                ('channel', models.CharField(choices=[('phone', 'Telephone'), ('email', 'E-mail'), ('letter', 'Letter or form'), ('in_person', 'In person'), ('partner_system', 'Partner system')], max_length=20)),
-                ('referrer_name', models.CharField(max_length=200)),
-                ('referrer_role', models.CharField(blank=True, max_length=200)),
-                ('referrer_phone', models.CharField(blank=True, max_length=40)),
-                ('referrer_email', models.EmailField(blank=True, max_length=254)),
-                ('occurred_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField()),
-                ('summary', models.TextField(max_length=20000)),
-                ('immediate_risk', models.BooleanField()),
-                ('consent_sought', models.BooleanField(default=False)),
-                ('consent_given', models.BooleanField(blank=True, null=True)),
-                ('reason_consent_not_sought', models.CharField(blank=True, max_length=500)),
-                ('sharing_basis', models.CharField(choices=[('consent', 'Consent'), ('public_task', 'Public task'), ('vital_interests', 'Vital interests'), ('safeguarding', 'Safeguarding of children (DPA 2018 Sch 1 para 18)')], max_length=30)),
-                ('external_reference', models.CharField(blank=True, max_length=64)),
-                ('intake_token', models.UUIDField(blank=True, editable=False, null=True, unique=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_reason', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('categories', models.ManyToManyField(related_name='referrals', to='referrals.concerncategory')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.agency')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("screening", "Screening"),
+                            ("decided", "Decided"),
+                            ("ird_scheduled", "IRD scheduled"),
+                            ("ird_held", "IRD held"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Telephone"),
+                            ("email", "E-mail"),
+                            ("letter", "Letter or form"),
+                            ("in_person", "In person"),
+                            ("partner_system", "Partner system"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("referrer_name", models.CharField(max_length=200)),
+                ("referrer_role", models.CharField(blank=True, max_length=200)),
+                ("referrer_phone", models.CharField(blank=True, max_length=40)),
+                ("referrer_email", models.EmailField(blank=True, max_length=254)),
+                ("occurred_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField()),
+                ("summary", models.TextField(max_length=20000)),
+                ("immediate_risk", models.BooleanField()),
+                ("consent_sought", models.BooleanField(default=False)),
+                ("consent_given", models.BooleanField(blank=True, null=True)),
+                ("reason_consent_not_sought", models.CharField(blank=True, max_length=500)),
+                (
+                    "sharing_basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Consent"),
+                            ("public_task", "Public task"),
+                            ("vital_interests", "Vital interests"),
+                            ("safeguarding", "Safeguarding of children (DPA 2018 Sch 1 para 18)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("external_reference", models.CharField(blank=True, max_length=64)),
+                (
+                    "intake_token",
+                    models.UUIDField(blank=True, editable=False, null=True, unique=True),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("closure_reason", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        related_name="referrals", to="referrals.concerncategory"
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('cumulative_harm', 'Possible cumulative harm'), ('approval_needed', 'Screening decision awaits approval'), ('decision_returned', 'Screening decision returned'), ('decision_approved', 'Screening decision approved'), ('immediate_risk', 'Referral with immediate risk'), ('general', 'Notice')], max_length=30)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.person')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.referral')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cumulative_harm", "Possible cumulative harm"),
+                            ("approval_needed", "Screening decision awaits approval"),
+                            ("decision_returned", "Screening decision returned"),
+                            ("decision_approved", "Screening decision approved"),
+                            ("immediate_risk", "Referral with immediate risk"),
+                            ("general", "Notice"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ChronologyEntry',
+            name="ChronologyEntry",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('occurred_at', models.DateTimeField()),
-                ('kind', models.CharField(choices=[('concern', 'Concern received'), ('screening_proposed', 'Screening decision proposed'), ('screening_approved', 'Screening decision approved'), ('screening_returned', 'Screening decision returned'), ('cumulative_harm', 'Possible cumulative harm flagged'), ('referral_closed', 'Referral closed'), ('ird', 'Inter-agency referral discussion'), ('action', 'Action'), ('review', 'Review'), ('record_merged', 'Records merged'), ('note', 'Note')], max_length=30)),
-                ('summary', models.TextField()),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chronology', to='referrals.person')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.referral')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("concern", "Concern received"),
+                            ("screening_proposed", "Screening decision proposed"),
+                            ("screening_approved", "Screening decision approved"),
+                            ("screening_returned", "Screening decision returned"),
+                            ("cumulative_harm", "Possible cumulative harm flagged"),
+                            ("referral_closed", "Referral closed"),
+                            ("ird", "Inter-agency referral discussion"),
+                            ("action", "Action"),
+                            ("review", "Review"),
+                            ("record_merged", "Records merged"),
+                            ("note", "Note"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("summary", models.TextField()),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chronology",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'chronology entries',
-                'ordering': ['occurred_at', 'recorded_at'],
+                "verbose_name_plural": "chronology entries",
+                "ordering": ["occurred_at", "recorded_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralAdult',
+            name="ReferralAdult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relationship', models.CharField(blank=True, max_length=120)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adult_links', to='referrals.person')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adult_links', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("relationship", models.CharField(blank=True, max_length=120)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adult_links",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adult_links",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferralChild',
+            name="ReferralChild",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('match', models.CharField(choices=[('new_record', 'New person record'), ('matched', 'Matched to an existing record'), ('to_confirm', 'Possible match to confirm')], max_length=20)),
-                ('match_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referral_links', to='referrals.person')),
-                ('proposed_match', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.person')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='child_links', to='referrals.referral')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "match",
+                    models.CharField(
+                        choices=[
+                            ("new_record", "New person record"),
+                            ("matched", "Matched to an existing record"),
+                            ("to_confirm", "Possible match to confirm"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("match_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referral_links",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "proposed_match",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="child_links",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='referral',
-            name='children',
-            field=models.ManyToManyField(related_name='+', through='referrals.ReferralChild', through_fields=('referral', 'person'), to='referrals.person'),
+            model_name="referral",
+            name="children",
+            field=models.ManyToManyField(
+                related_name="+",
+                through="referrals.ReferralChild",
+                through_fields=("referral", "person"),
+                to="referrals.person",
+            ),
         ),
         migrations.CreateModel(
-            name='Relationship',
+            name="Relationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('parent', 'Parent'), ('step_parent', 'Step-parent'), ('carer', 'Carer'), ('partner_of_parent', "Parent's partner"), ('sibling', 'Brother or sister'), ('half_sibling', 'Half-brother or half-sister'), ('grandparent', 'Grandparent'), ('other_relative', 'Other relative'), ('household_member', 'Other household member')], max_length=30)),
-                ('lives_with', models.BooleanField(default=False)),
-                ('has_parental_responsibility', models.BooleanField(default=False)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships', to='referrals.person')),
-                ('relative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relative_of', to='referrals.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("parent", "Parent"),
+                            ("step_parent", "Step-parent"),
+                            ("carer", "Carer"),
+                            ("partner_of_parent", "Parent's partner"),
+                            ("sibling", "Brother or sister"),
+                            ("half_sibling", "Half-brother or half-sister"),
+                            ("grandparent", "Grandparent"),
+                            ("other_relative", "Other relative"),
+                            ("household_member", "Other household member"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("lives_with", models.BooleanField(default=False)),
+                ("has_parental_responsibility", models.BooleanField(default=False)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "relative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relative_of",
+                        to="referrals.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ScreeningDecision',
+            name="ScreeningDecision",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('outcome', models.CharField(choices=[('no_further_action', 'No further action (advice or signposting)'), ('support', "Support through the child's plan or a single agency"), ('welfare_assessment', 'Child welfare assessment'), ('child_protection', 'Child protection concern: IRD needed')], max_length=30)),
-                ('reasons', models.TextField()),
-                ('risk_analysis', models.TextField()),
-                ('needs_analysis', models.TextField()),
-                ('cumulative_harm_analysis', models.TextField(blank=True)),
-                ('advice_given', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('proposed', 'Awaiting manager approval'), ('approved', 'Approved'), ('returned', 'Returned for more work')], default='proposed', max_length=20)),
-                ('proposed_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.TextField(blank=True)),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screening_decisions', to='referrals.referral')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("no_further_action", "No further action (advice or signposting)"),
+                            ("support", "Support through the child's plan or a single agency"),
+                            ("welfare_assessment", "Child welfare assessment"),
+                            ("child_protection", "Child protection concern: IRD needed"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reasons", models.TextField()),
+                ("risk_analysis", models.TextField()),
+                ("needs_analysis", models.TextField()),
+                ("cumulative_harm_analysis", models.TextField(blank=True)),
+                ("advice_given", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Awaiting manager approval"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for more work"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.TextField(blank=True)),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening_decisions",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-proposed_at'],
+                "ordering": ["-proposed_at"],
             },
         ),
         migrations.CreateModel(
-            name='CumulativeHarmFlag',
+            name="CumulativeHarmFlag",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('raised_at', models.DateTimeField()),
-                ('concern_count', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('open', 'Open: to be addressed in screening'), ('addressed', 'Addressed in an approved screening decision')], default='open', max_length=20)),
-                ('addressed_at', models.DateTimeField(blank=True, null=True)),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='referrals.cumulativeharmrule')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='harm_flags', to='referrals.person')),
-                ('triggered_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='harm_flags', to='referrals.referral')),
-                ('addressed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.screeningdecision')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("concern_count", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: to be addressed in screening"),
+                            ("addressed", "Addressed in an approved screening decision"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("addressed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="referrals.cumulativeharmrule",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="harm_flags",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "triggered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="harm_flags",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "addressed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.screeningdecision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at'],
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('locality', models.CharField(blank=True, max_length=100)),
-                ('receives_partner_concerns', models.BooleanField(default=False, help_text='Concerns sent by partner systems land with this team for screening.')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='referrals.agency')),
-                ('service_manager', models.ForeignKey(blank=True, help_text='Receives escalations beyond the team manager.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_service_teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("locality", models.CharField(blank=True, max_length=100)),
+                (
+                    "receives_partner_concerns",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Concerns sent by partner systems land with this team for screening.",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teams",
+                        to="referrals.agency",
+                    ),
+                ),
+                (
+                    "service_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Receives escalations beyond the team manager.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_service_teams",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name', 'name'],
+                "ordering": ["agency__name", "name"],
             },
         ),
         migrations.AddField(
-            model_name='referral',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.team'),
+            model_name="referral",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="referrals.team",
+            ),
         ),
         migrations.AddField(
-            model_name='staff',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='referrals.team'),
+            model_name="staff",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="members",
+                to="referrals.team",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(max_length=200)),
-                ('actor_role', models.CharField(blank=True, max_length=40)),
-                ('actor_agency', models.CharField(blank=True, max_length=40)),
-                ('action', models.CharField(choices=[('create', 'Created'), ('change', 'Changed'), ('view', 'Viewed'), ('export', 'Exported'), ('search', 'Searched'), ('merge', 'Merged'), ('denied', 'Denied')], max_length=20)),
-                ('object_type', models.CharField(max_length=40)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('route', models.CharField(blank=True, max_length=200)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_label", models.CharField(max_length=200)),
+                ("actor_role", models.CharField(blank=True, max_length=40)),
+                ("actor_agency", models.CharField(blank=True, max_length=40)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("change", "Changed"),
+                            ("view", "Viewed"),
+                            ("export", "Exported"),
+                            ("search", "Searched"),
+                            ("merge", "Merged"),
+                            ("denied", "Denied"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=40)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("route", models.CharField(blank=True, max_length=200)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id', 'at'], name='audit_object_idx'), models.Index(fields=['actor', 'at'], name='audit_actor_idx')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id", "at"], name="audit_object_idx"
+                    ),
+                    models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['date_of_birth'], name='person_dob_idx'),
+            model_name="person",
+            index=models.Index(fields=["date_of_birth"], name="person_dob_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['postcode'], name='person_postcode_idx'),
+            model_name="person",
+            index=models.Index(fields=["postcode"], name="person_postcode_idx"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('chi_number', ''), _negated=True), ('merged_into__isnull', True)), fields=('chi_number',), name='person_chi_unique'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("chi_number", ""), _negated=True), ("merged_into__isnull", True)
+                ),
+                fields=("chi_number",),
+                name="person_chi_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('unborn', False), ('chi_number', ''), _connector='OR'), name='person_unborn_has_no_chi'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unborn", False), ("chi_number", ""), _connector="OR"),
+                name="person_unborn_has_no_chi",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
         ),
         migrations.AddIndex(
-            model_name='chronologyentry',
-            index=models.Index(fields=['person', 'occurred_at'], name='chronology_person_idx'),
+            model_name="chronologyentry",
+            index=models.Index(fields=["person", "occurred_at"], name="chronology_person_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referraladult',
-            constraint=models.UniqueConstraint(fields=('referral', 'person'), name='referral_adult_unique'),
+            model_name="referraladult",
+            constraint=models.UniqueConstraint(
+                fields=("referral", "person"), name="referral_adult_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referralchild',
-            constraint=models.UniqueConstraint(fields=('referral', 'person'), name='referral_child_unique'),
+            model_name="referralchild",
+            constraint=models.UniqueConstraint(
+                fields=("referral", "person"), name="referral_child_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.UniqueConstraint(fields=('person', 'relative', 'kind'), name='relationship_unique'),
+            model_name="relationship",
+            constraint=models.UniqueConstraint(
+                fields=("person", "relative", "kind"), name="relationship_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('person', models.F('relative')), _negated=True), name='relationship_not_self'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("person", models.F("relative")), _negated=True),
+                name="relationship_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='screeningdecision',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'proposed')), fields=('referral',), name='one_proposed_decision_per_referral'),
+            model_name="screeningdecision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "proposed")),
+                fields=("referral",),
+                name="one_proposed_decision_per_referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cumulativeharmflag',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('person', 'rule'), name='one_open_flag_per_person_and_rule'),
+            model_name="cumulativeharmflag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("person", "rule"),
+                name="one_open_flag_per_person_and_rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('agency', 'name'), name='team_name_unique_in_agency'),
+            model_name="team",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "name"), name="team_name_unique_in_agency"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['status', 'received_at'], name='referral_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["status", "received_at"], name="referral_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['team', 'status'], name='referral_team_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["team", "status"], name="referral_team_status_idx"),
         ),
     ]

@@ -8,116 +8,272 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_default_categories_and_rules'),
+        ("referrals", "0003_default_categories_and_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClosureDay',
+            name="ClosureDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True)),
-                ('name', models.CharField(max_length=120)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True)),
+                ("name", models.CharField(max_length=120)),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Timescale',
+            name="Timescale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.SlugField(max_length=60, unique=True)),
-                ('label', models.CharField(max_length=200)),
-                ('amount', models.PositiveIntegerField()),
-                ('unit', models.CharField(choices=[('minutes', 'Minutes (demonstrations only)'), ('hours', 'Hours'), ('calendar_days', 'Calendar days'), ('working_days', 'Working days')], max_length=20)),
-                ('warning_before', models.DurationField(default=datetime.timedelta(seconds=14400), help_text='Warn the owner this long before it is due.')),
-                ('escalate_to_manager_after', models.DurationField(default=datetime.timedelta(days=1), help_text='Tell the team manager this long after it is due.')),
-                ('escalate_to_service_manager_after', models.DurationField(default=datetime.timedelta(days=3), help_text='Tell the service manager this long after it is due.')),
-                ('source', models.CharField(blank=True, help_text='Where the timescale comes from (guidance, local rule).', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.SlugField(max_length=60, unique=True)),
+                ("label", models.CharField(max_length=200)),
+                ("amount", models.PositiveIntegerField()),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "Minutes (demonstrations only)"),
+                            ("hours", "Hours"),
+                            ("calendar_days", "Calendar days"),
+                            ("working_days", "Working days"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "warning_before",
+                    models.DurationField(
+                        default=datetime.timedelta(seconds=14400),
+                        help_text="Warn the owner this long before it is due.",
+                    ),
+                ),
+                (
+                    "escalate_to_manager_after",
+                    models.DurationField(
+                        default=datetime.timedelta(days=1),
+                        help_text="Tell the team manager this long after it is due.",
+                    ),
+                ),
+                (
+                    "escalate_to_service_manager_after",
+                    models.DurationField(
+                        default=datetime.timedelta(days=3),
+                        help_text="Tell the service manager this long after it is due.",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the timescale comes from (guidance, local rule).",
+                        max_length=300,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['label'],
+                "ordering": ["label"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='url',
+            model_name="notification",
+            name="url",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('cumulative_harm', 'Possible cumulative harm'), ('approval_needed', 'Screening decision awaits approval'), ('decision_returned', 'Screening decision returned'), ('decision_approved', 'Screening decision approved'), ('immediate_risk', 'Referral with immediate risk'), ('deadline', 'Timescale'), ('general', 'Notice')], max_length=30),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("cumulative_harm", "Possible cumulative harm"),
+                    ("approval_needed", "Screening decision awaits approval"),
+                    ("decision_returned", "Screening decision returned"),
+                    ("decision_approved", "Screening decision approved"),
+                    ("immediate_risk", "Referral with immediate risk"),
+                    ("deadline", "Timescale"),
+                    ("general", "Notice"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('subject_type', models.CharField(max_length=60)),
-                ('subject_id', models.CharField(max_length=64)),
-                ('url', models.CharField(help_text='Where the owner does the work.', max_length=300)),
-                ('starts_at', models.DateTimeField()),
-                ('warn_at', models.DateTimeField(blank=True, null=True)),
-                ('due_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('open', 'Open'), ('met', 'Met'), ('breached', 'Overdue'), ('cancelled', 'Cancelled')], default='open', max_length=20)),
-                ('level', models.PositiveSmallIntegerField(choices=[(0, 'Not yet due'), (1, 'Owner warned'), (2, 'Overdue: owner told'), (3, 'Escalated to team manager'), (4, 'Escalated to service manager')], default=0)),
-                ('next_action_at', models.DateTimeField(blank=True, null=True)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deadlines', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='referrals.referral')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deadlines', to='referrals.team')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("subject_type", models.CharField(max_length=60)),
+                ("subject_id", models.CharField(max_length=64)),
+                (
+                    "url",
+                    models.CharField(help_text="Where the owner does the work.", max_length=300),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("warn_at", models.DateTimeField(blank=True, null=True)),
+                ("due_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("met", "Met"),
+                            ("breached", "Overdue"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Not yet due"),
+                            (1, "Owner warned"),
+                            (2, "Overdue: owner told"),
+                            (3, "Escalated to team manager"),
+                            (4, "Escalated to service manager"),
+                        ],
+                        default=0,
+                    ),
+                ),
+                ("next_action_at", models.DateTimeField(blank=True, null=True)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deadlines",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deadlines",
+                        to="referrals.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at'],
+                "ordering": ["due_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeadlineAlert',
+            name="DeadlineAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(0, 'Not yet due'), (1, 'Owner warned'), (2, 'Overdue: owner told'), (3, 'Escalated to team manager'), (4, 'Escalated to service manager')])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('deadline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='referrals.deadline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Not yet due"),
+                            (1, "Owner warned"),
+                            (2, "Overdue: owner told"),
+                            (3, "Escalated to team manager"),
+                            (4, "Escalated to service manager"),
+                        ]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="referrals.deadline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='alert',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='referrals.deadlinealert'),
+            model_name="notification",
+            name="alert",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="referrals.deadlinealert",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('alert', 'recipient'), name='one_notification_per_alert_and_recipient'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("alert", "recipient"), name="one_notification_per_alert_and_recipient"
+            ),
         ),
         migrations.AddField(
-            model_name='deadline',
-            name='timescale',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deadlines', to='referrals.timescale'),
+            model_name="deadline",
+            name="timescale",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deadlines",
+                to="referrals.timescale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deadlinealert',
-            constraint=models.UniqueConstraint(fields=('deadline', 'level'), name='one_alert_per_level'),
+            model_name="deadlinealert",
+            constraint=models.UniqueConstraint(
+                fields=("deadline", "level"), name="one_alert_per_level"
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('state__in', ['open', 'breached'])), fields=['next_action_at'], name='deadline_next_action_idx'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(("state__in", ["open", "breached"])),
+                fields=["next_action_at"],
+                name="deadline_next_action_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['subject_type', 'subject_id'], name='deadline_subject_idx'),
+            model_name="deadline",
+            index=models.Index(fields=["subject_type", "subject_id"], name="deadline_subject_idx"),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['team', 'state', 'due_at'], name='deadline_team_idx'),
+            model_name="deadline",
+            index=models.Index(fields=["team", "state", "due_at"], name="deadline_team_idx"),
         ),
     ]

@@ -7,32 +7,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0005_default_timescales'),
+        ("referrals", "0005_default_timescales"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferralFeedback',
+            name="ReferralFeedback",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('given_at', models.DateTimeField()),
-                ('scores', models.JSONField(blank=True, default=list)),
-                ('supported_by', models.JSONField(blank=True, default=list)),
-                ('barriers', models.JSONField(blank=True, default=list)),
-                ('comments', models.TextField(blank=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by_label', models.CharField(blank=True, help_text="A staff username or an API client's name.", max_length=200)),
-                ('acknowledged_by_staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('given_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='referrals.referral')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("given_at", models.DateTimeField()),
+                ("scores", models.JSONField(blank=True, default=list)),
+                ("supported_by", models.JSONField(blank=True, default=list)),
+                ("barriers", models.JSONField(blank=True, default=list)),
+                ("comments", models.TextField(blank=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acknowledged_by_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="A staff username or an API client's name.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "acknowledged_by_staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral feedback',
-                'verbose_name_plural': 'referral feedback',
-                'ordering': ['-given_at', '-id'],
-                'indexes': [models.Index(fields=['referral', 'given_at'], name='feedback_referral_idx')],
+                "verbose_name": "referral feedback",
+                "verbose_name_plural": "referral feedback",
+                "ordering": ["-given_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["referral", "given_at"], name="feedback_referral_idx")
+                ],
             },
         ),
     ]

@@ -4,28 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0006_referral_feedback'),
+        ("referrals", "0006_referral_feedback"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='referraladult',
-            options={'ordering': ['position']},
+            name="referraladult",
+            options={"ordering": ["position"]},
         ),
         migrations.AlterModelOptions(
-            name='referralchild',
-            options={'ordering': ['position']},
+            name="referralchild",
+            options={"ordering": ["position"]},
         ),
         migrations.AddField(
-            model_name='referraladult',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Order named in the concern.'),
+            model_name="referraladult",
+            name="position",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Order named in the concern."
+            ),
         ),
         migrations.AddField(
-            model_name='referralchild',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Order named in the concern.'),
+            model_name="referralchild",
+            name="position",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Order named in the concern."
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0007_people_in_order_named'),
+        ("referrals", "0007_people_in_order_named"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='email_wanted',
+            model_name="notification",
+            name="email_wanted",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='emailed_at',
+            model_name="notification",
+            name="emailed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

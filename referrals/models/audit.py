@@ -16,6 +16,8 @@ class AuditEntry(models.Model):
         SEARCH = "search", "Searched"
         MERGE = "merge", "Merged"
         DENIED = "denied", "Denied"
+        PRINT = "print", "Printed"
+        BREAK_GLASS = "break_glass", "Opened by break-glass"
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -40,6 +42,13 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
+        # Information governance work; which roles hold them is in referrals/roles.py.
+        permissions = [
+            ("view_access_report", "Can see who saw a child's records"),
+            ("review_break_glass", "Can review break-glass access"),
+            ("manage_retention", "Can manage retention, disposal and legal holds"),
+            ("manage_subject_access", "Can handle subject access requests"),
+        ]
         indexes = [
             models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
             models.Index(fields=["actor", "at"], name="audit_actor_idx"),

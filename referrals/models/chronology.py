@@ -130,7 +130,10 @@ class Notification(models.Model):
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     alert = models.ForeignKey(
-        "DeadlineAlert", null=True, blank=True, on_delete=models.CASCADE,
+        "DeadlineAlert",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     url = models.CharField(max_length=300, blank=True)
@@ -142,12 +145,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")
-        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["alert", "recipient"],
-                                    name="one_notification_per_alert_and_recipient")
+            models.UniqueConstraint(
+                fields=["alert", "recipient"], name="one_notification_per_alert_and_recipient"
+            )
         ]
 
     def __str__(self) -> str:

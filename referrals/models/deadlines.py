@@ -37,8 +37,11 @@ class Timescale(models.Model):
         default=timedelta(days=3),
         help_text="Tell the service manager this long after it is due.",
     )
-    source = models.CharField(max_length=300, blank=True,
-                              help_text="Where the timescale comes from (guidance, local rule).")
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the timescale comes from (guidance, local rule).",
+    )
 
     class Meta:
         ordering = ["label"]
@@ -84,11 +87,15 @@ class Deadline(models.Model):
     subject_id = models.CharField(max_length=64)
     url = models.CharField(max_length=300, help_text="Where the owner does the work.")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="deadlines",
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="deadlines")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines"
+    )
     starts_at = models.DateTimeField()
     warn_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField()
@@ -106,7 +113,8 @@ class Deadline(models.Model):
             # The sweep reads only rows whose next moment has come: its cost follows what is
             # due, not what is open.
             models.Index(
-                fields=["next_action_at"], name="deadline_next_action_idx",
+                fields=["next_action_at"],
+                name="deadline_next_action_idx",
                 condition=Q(state__in=["open", "breached"]),
             ),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject_idx"),

@@ -61,6 +61,8 @@ class Role(models.TextChoices):
     IRD_PARTICIPANT = "ird_participant", "IRD participant"
     COMMITTEE = "committee", "Child protection committee / QA"
     ADMINISTRATOR = "administrator", "Administrator"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    INFORMATION_GOVERNANCE = "information_governance", "Information governance officer"
 
 
 class Staff(AbstractUser):

@@ -68,7 +68,10 @@ class Person(models.Model):
         self.postcode = name_matching.normalise_postcode(self.postcode)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
-                *kwargs["update_fields"], "first_name_key", "last_name_key", "postcode"
+                *kwargs["update_fields"],
+                "first_name_key",
+                "last_name_key",
+                "postcode",
             }
         super().save(*args, **kwargs)
 

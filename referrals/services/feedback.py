@@ -30,8 +30,11 @@ def _clean_scores(scores) -> list[dict]:
             raise FeedbackRefused("Each score needs the criterion it is for.")
         if not isinstance(label, str) or not label.strip():
             raise FeedbackRefused(f"The score for {criterion} needs a label.")
-        if isinstance(score, bool) or not isinstance(score, int) \
-                or not SCORE_MIN <= score <= SCORE_MAX:
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, int)
+            or not SCORE_MIN <= score <= SCORE_MAX
+        ):
             raise FeedbackRefused(
                 f"The score for {label} must be a whole number from {SCORE_MIN} to {SCORE_MAX}."
             )
@@ -45,15 +48,17 @@ def _clean_texts(items, what: str) -> list[str]:
     cleaned = []
     for item in items:
         if not isinstance(item, str) or not item.strip() or len(item) > MAX_ITEM_LENGTH:
-            raise FeedbackRefused(f"Each of the {what} is a short text "
-                                  f"(at most {MAX_ITEM_LENGTH} characters).")
+            raise FeedbackRefused(
+                f"Each of the {what} is a short text (at most {MAX_ITEM_LENGTH} characters)."
+            )
         cleaned.append(item.strip())
     return cleaned
 
 
 @transaction.atomic
-def feedback_give(*, referral: Referral, given_by, scores, supported_by=(), barriers=(),
-                  comments: str = "") -> ReferralFeedback:
+def feedback_give(
+    *, referral: Referral, given_by, scores, supported_by=(), barriers=(), comments: str = ""
+) -> ReferralFeedback:
     """Record the hub's feedback on a referral and tell the referrer at once: the team's managers
     and the member of staff who received it in the application, a partner system by webhook."""
     feedback = ReferralFeedback.objects.create(
@@ -65,8 +70,12 @@ def feedback_give(*, referral: Referral, given_by, scores, supported_by=(), barr
         barriers=_clean_texts(list(barriers), "barriers to quality"),
         comments=(comments or "").strip(),
     )
-    audit.record(actor=given_by, action=audit.Action.CREATE, subject=feedback,
-                 detail={"referral": str(referral.pk)})
+    audit.record(
+        actor=given_by,
+        action=audit.Action.CREATE,
+        subject=feedback,
+        detail={"referral": str(referral.pk)},
+    )
     recipients = notifications.team_managers(referral.team)
     if referral.received_by_id is not None:
         recipients.append(referral.received_by)
@@ -93,8 +102,13 @@ def feedback_acknowledge(*, feedback: ReferralFeedback, by) -> ReferralFeedback:
     feedback.acknowledged_at = timezone.now()
     feedback.acknowledged_by_label = (staff.username if staff is not None else str(by))[:200]
     feedback.acknowledged_by_staff = staff
-    feedback.save(update_fields=["acknowledged_at", "acknowledged_by_label",
-                                 "acknowledged_by_staff"])
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=feedback,
-                 detail={"referral": str(feedback.referral_id), "acknowledged": True})
+    feedback.save(
+        update_fields=["acknowledged_at", "acknowledged_by_label", "acknowledged_by_staff"]
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=feedback,
+        detail={"referral": str(feedback.referral_id), "acknowledged": True},
+    )
     return feedback

@@ -17,36 +17,61 @@ from referrals.models import (
 )
 
 _FILLABLE = [
-    "known_as", "date_of_birth", "expected_date_of_delivery", "chi_number", "address_line1",
-    "address_line2", "town", "postcode", "school",
+    "known_as",
+    "date_of_birth",
+    "expected_date_of_delivery",
+    "chi_number",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "school",
 ]
 
 
 @transaction.atomic
 def relationship_record(
-    *, person: Person, relative: Person, kind: str, recorded_by,
-    lives_with: bool = False, has_parental_responsibility: bool = False,
+    *,
+    person: Person,
+    relative: Person,
+    kind: str,
+    recorded_by,
+    lives_with: bool = False,
+    has_parental_responsibility: bool = False,
 ) -> Relationship:
     relationship, _ = Relationship.objects.update_or_create(
-        person=person, relative=relative, kind=kind,
-        defaults={"lives_with": lives_with,
-                  "has_parental_responsibility": has_parental_responsibility},
+        person=person,
+        relative=relative,
+        kind=kind,
+        defaults={
+            "lives_with": lives_with,
+            "has_parental_responsibility": has_parental_responsibility,
+        },
     )
-    audit.record(actor=recorded_by, action=audit.Action.CHANGE, subject=person,
-                 detail={"relationship": relationship.pk})
+    audit.record(
+        actor=recorded_by,
+        action=audit.Action.CHANGE,
+        subject=person,
+        detail={"relationship": relationship.pk},
+    )
     return relationship
 
 
 def _move_relationships(*, duplicate: Person, keep: Person) -> None:
     for relationship in Relationship.objects.filter(Q(person=duplicate) | Q(relative=duplicate)):
         person_id = keep.pk if relationship.person_id == duplicate.pk else relationship.person_id
-        relative_id = (keep.pk if relationship.relative_id == duplicate.pk
-                       else relationship.relative_id)
+        relative_id = (
+            keep.pk if relationship.relative_id == duplicate.pk else relationship.relative_id
+        )
         if person_id != relative_id:  # two records of one person are not related to each other
             Relationship.objects.get_or_create(
-                person_id=person_id, relative_id=relative_id, kind=relationship.kind,
-                defaults={"lives_with": relationship.lives_with,
-                          "has_parental_responsibility": relationship.has_parental_responsibility},
+                person_id=person_id,
+                relative_id=relative_id,
+                kind=relationship.kind,
+                defaults={
+                    "lives_with": relationship.lives_with,
+                    "has_parental_responsibility": relationship.has_parental_responsibility,
+                },
             )
         relationship.delete()
 
@@ -98,12 +123,19 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
     _move_relationships(duplicate=duplicate, keep=keep)
 
     chronology.chronology_add(
-        people=[keep], kind=ChronologyEntry.Kind.RECORD_MERGED,
+        people=[keep],
+        kind=ChronologyEntry.Kind.RECORD_MERGED,
         summary="A duplicate record of this person was merged into this one.",
-        occurred_at=timezone.now(), recorded_by=merged_by,
+        occurred_at=timezone.now(),
+        recorded_by=merged_by,
     )
-    audit.record(actor=merged_by, action=audit.Action.MERGE, subject=keep,
-                 detail={"merged": str(duplicate.pk), "filled": changed})
-    audit.record(actor=merged_by, action=audit.Action.MERGE, subject=duplicate,
-                 detail={"into": str(keep.pk)})
+    audit.record(
+        actor=merged_by,
+        action=audit.Action.MERGE,
+        subject=keep,
+        detail={"merged": str(duplicate.pk), "filled": changed},
+    )
+    audit.record(
+        actor=merged_by, action=audit.Action.MERGE, subject=duplicate, detail={"into": str(keep.pk)}
+    )
     return keep

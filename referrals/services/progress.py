@@ -32,19 +32,30 @@ def referral_save(referral: Referral, *fields: str) -> None:
 
 
 @transaction.atomic
-def referral_progress(*, referral: Referral, target: str, by, summary: str,
-                      occurred_at: datetime | None = None,
-                      kind: str = ChronologyEntry.Kind.IRD) -> Referral:
+def referral_progress(
+    *,
+    referral: Referral,
+    target: str,
+    by,
+    summary: str,
+    occurred_at: datetime | None = None,
+    kind: str = ChronologyEntry.Kind.IRD,
+) -> Referral:
     """Move `referral` to `target` (the lifecycle decides whether it may), note it in each
     child's chronology and the audit log, and tell the submitting partner system."""
     referral = referral_lock(referral)
     lifecycle.referral_move(referral, target)
     referral_save(referral, "status")
     chronology.chronology_add(
-        people=list(referral.children.all()), kind=kind, summary=summary,
-        occurred_at=occurred_at or timezone.now(), referral=referral, recorded_by=by,
+        people=list(referral.children.all()),
+        kind=kind,
+        summary=summary,
+        occurred_at=occurred_at or timezone.now(),
+        referral=referral,
+        recorded_by=by,
     )
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=referral,
-                 detail={"status": referral.status})
+    audit.record(
+        actor=by, action=audit.Action.CHANGE, subject=referral, detail={"status": referral.status}
+    )
     webhooks.concern_event(referral, webhooks.STATUS_CHANGED)
     return referral

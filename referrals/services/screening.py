@@ -91,8 +91,12 @@ def screening_propose(
         body=decision.get_outcome_display(),
         referral=referral,
     )
-    audit.record(actor=proposed_by, action=audit.Action.CREATE, subject=decision,
-                 detail={"referral": str(referral.pk), "outcome": outcome})
+    audit.record(
+        actor=proposed_by,
+        action=audit.Action.CREATE,
+        subject=decision,
+        detail={"referral": str(referral.pk), "outcome": outcome},
+    )
     webhooks.concern_event(referral, webhooks.STATUS_CHANGED)
     return decision
 
@@ -109,16 +113,21 @@ def _locked_proposal(decision: ScreeningDecision, expected_version: int | None):
 
 _REVIEW_OUTCOMES = {
     ScreeningDecision.State.APPROVED: (
-        ChronologyEntry.Kind.SCREENING_APPROVED, Notification.Kind.DECISION_APPROVED, "approved"
+        ChronologyEntry.Kind.SCREENING_APPROVED,
+        Notification.Kind.DECISION_APPROVED,
+        "approved",
     ),
     ScreeningDecision.State.RETURNED: (
-        ChronologyEntry.Kind.SCREENING_RETURNED, Notification.Kind.DECISION_RETURNED, "returned"
+        ChronologyEntry.Kind.SCREENING_RETURNED,
+        Notification.Kind.DECISION_RETURNED,
+        "returned",
     ),
 }
 
 
-def _record_review(*, referral: Referral, decision: ScreeningDecision, reviewer, state: str,
-                   comment: str, now) -> None:
+def _record_review(
+    *, referral: Referral, decision: ScreeningDecision, reviewer, state: str, comment: str, now
+) -> None:
     """What approving and returning share: the decision's new state, the children's
     chronology, word to the proposer and the audit row."""
     decision.state = state
@@ -142,34 +151,50 @@ def _record_review(*, referral: Referral, decision: ScreeningDecision, reviewer,
         body=comment,
         referral=referral,
     )
-    audit.record(actor=reviewer, action=audit.Action.CHANGE, subject=decision,
-                 detail={"referral": str(referral.pk), "state": state})
+    audit.record(
+        actor=reviewer,
+        action=audit.Action.CHANGE,
+        subject=decision,
+        detail={"referral": str(referral.pk), "state": state},
+    )
 
 
 @transaction.atomic
 def screening_approve(
-    *, decision: ScreeningDecision, approved_by, comment: str = "",
+    *,
+    decision: ScreeningDecision,
+    approved_by,
+    comment: str = "",
     expected_version: int | None = None,
 ) -> ScreeningDecision:
     referral, decision = _locked_proposal(decision, expected_version)
     if not can_approve(approved_by, referral):
         raise NotPermitted("Only a manager of the referral's team can approve its screening.")
     if decision.proposed_by_id == approved_by.pk:
-        raise NotPermitted("A screening decision must be approved by someone other than "
-                           "the person who proposed it.")
+        raise NotPermitted(
+            "A screening decision must be approved by someone other than "
+            "the person who proposed it."
+        )
     now = timezone.now()
     lifecycle.referral_move(referral, Status.DECIDED)
     progress.referral_save(referral, "status")
-    _record_review(referral=referral, decision=decision, reviewer=approved_by,
-                   state=ScreeningDecision.State.APPROVED, comment=comment, now=now)
+    _record_review(
+        referral=referral,
+        decision=decision,
+        reviewer=approved_by,
+        state=ScreeningDecision.State.APPROVED,
+        comment=comment,
+        now=now,
+    )
     deadlines.referral_step_done(referral, "manager_approval")
     if decision.outcome == ScreeningDecision.Outcome.CHILD_PROTECTION:
         deadlines.referral_step_open(referral, "cppm", owner=decision.proposed_by, starts_at=now)
     if decision.cumulative_harm_analysis:
         CumulativeHarmFlag.objects.filter(
             person__referral_links__referral=referral, status=CumulativeHarmFlag.Status.OPEN
-        ).update(status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision,
-                 addressed_at=now)
+        ).update(
+            status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision, addressed_at=now
+        )
     webhooks.concern_event(referral, webhooks.DECISION_APPROVED)
     events.screening_approved.send(sender=Referral, referral=referral, decision=decision)
     return decision
@@ -177,7 +202,10 @@ def screening_approve(
 
 @transaction.atomic
 def screening_return(
-    *, decision: ScreeningDecision, returned_by, comment: str,
+    *,
+    decision: ScreeningDecision,
+    returned_by,
+    comment: str,
     expected_version: int | None = None,
 ) -> ScreeningDecision:
     referral, decision = _locked_proposal(decision, expected_version)
@@ -187,8 +215,14 @@ def screening_return(
         raise ScreeningRefused("Say what needs more work before returning the decision.")
     now = timezone.now()
     progress.referral_save(referral)
-    _record_review(referral=referral, decision=decision, reviewer=returned_by,
-                   state=ScreeningDecision.State.RETURNED, comment=comment, now=now)
+    _record_review(
+        referral=referral,
+        decision=decision,
+        reviewer=returned_by,
+        state=ScreeningDecision.State.RETURNED,
+        comment=comment,
+        now=now,
+    )
     deadlines.referral_step_done(referral, "manager_approval")
     deadlines.referral_step_open(referral, "screening", owner=decision.proposed_by, starts_at=now)
     return decision
@@ -216,7 +250,11 @@ def referral_close(
         referral=referral,
         recorded_by=closed_by,
     )
-    audit.record(actor=closed_by, action=audit.Action.CHANGE, subject=referral,
-                 detail={"status": referral.status})
+    audit.record(
+        actor=closed_by,
+        action=audit.Action.CHANGE,
+        subject=referral,
+        detail={"status": referral.status},
+    )
     webhooks.concern_event(referral, webhooks.STATUS_CHANGED)
     return referral

@@ -40,16 +40,25 @@ def _values(form) -> dict:
 
 
 def _render_entry(request, concern_form, children, adults, status=200):
-    return render(request, "referrals/intake_form.html", {
-        "concern_form": concern_form, "children": children, "adults": adults,
-        "formsets": [children, adults],
-    }, status=status)
+    return render(
+        request,
+        "referrals/intake_form.html",
+        {
+            "concern_form": concern_form,
+            "children": children,
+            "adults": adults,
+            "formsets": [children, adults],
+        },
+        status=status,
+    )
 
 
 def _person_details(cleaned) -> name_matching.PersonDetails:
     return name_matching.PersonDetails(
-        first_name=cleaned["first_name"], last_name=cleaned["last_name"],
-        date_of_birth=cleaned.get("date_of_birth"), postcode=cleaned.get("postcode", ""),
+        first_name=cleaned["first_name"],
+        last_name=cleaned["last_name"],
+        date_of_birth=cleaned.get("date_of_birth"),
+        postcode=cleaned.get("postcode", ""),
         chi_number=cleaned.get("chi_number", ""),
     )
 
@@ -60,12 +69,14 @@ def _people_to_confirm(children, adults) -> list[dict]:
         for index, form in enumerate(formset.forms):
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
-            people.append({
-                "field": f"match-{kind}-{index}",
-                "kind": kind,
-                "form": form,
-                "candidates": matching.candidates_for(_person_details(form.cleaned_data)),
-            })
+            people.append(
+                {
+                    "field": f"match-{kind}-{index}",
+                    "kind": kind,
+                    "form": form,
+                    "candidates": matching.candidates_for(_person_details(form.cleaned_data)),
+                }
+            )
     return people
 
 
@@ -87,17 +98,28 @@ def referral_new(request):
         child_rows = [_values(form) for form in children.forms]
         adult_rows = [_values(form) for form in adults.forms]
         (child_rows if action == "add_child" else adult_rows).append({})
-        return _render_entry(request, *_forms(initial={
-            "concern": _values(concern_form), "children": child_rows, "adults": adult_rows,
-        }))
+        return _render_entry(
+            request,
+            *_forms(
+                initial={
+                    "concern": _values(concern_form),
+                    "children": child_rows,
+                    "adults": adult_rows,
+                }
+            ),
+        )
     if not (concern_form.is_valid() and children.is_valid() and adults.is_valid()):
         return _render_entry(request, concern_form, children, adults, status=400)
 
-    payload = {key: request.POST.getlist(key) for key in request.POST
-               if key not in {"csrfmiddlewaretoken", "action"}}
+    payload = {
+        key: request.POST.getlist(key)
+        for key in request.POST
+        if key not in {"csrfmiddlewaretoken", "action"}
+    }
     payload["intake_token"] = [str(uuid.uuid4())]
-    return _render_confirm(request, _people_to_confirm(children, adults),
-                           signing.dumps(payload, salt=SIGNING_SALT))
+    return _render_confirm(
+        request, _people_to_confirm(children, adults), signing.dumps(payload, salt=SIGNING_SALT)
+    )
 
 
 def _render_confirm(request, people, signed, choices=None, errors=None, status=200):
@@ -106,13 +128,18 @@ def _render_confirm(request, people, signed, choices=None, errors=None, status=2
     for person in people:
         person["error"] = errors.get(person["field"], "")
         person["choice"] = choices.get(person["field"], "")
-    return render(request, "referrals/intake_confirm.html", {
-        "people": people,
-        "payload": signed,
-        "has_choices": bool(choices),
-        "form_error": errors.get("form", ""),
-        "has_errors": bool(errors),
-    }, status=status)
+    return render(
+        request,
+        "referrals/intake_confirm.html",
+        {
+            "people": people,
+            "payload": signed,
+            "has_choices": bool(choices),
+            "form_error": errors.get("form", ""),
+            "has_errors": bool(errors),
+        },
+        status=status,
+    )
 
 
 def _confirm_step(request, action):
@@ -173,9 +200,15 @@ def _confirm_step(request, action):
             existing = Referral.objects.filter(intake_token=token).first()
             if existing is None:
                 return _render_confirm(
-                    request, people, signed, choices,
-                    {"form": "Someone else has just recorded one of these people. Check the "
-                             "choices below and save again."}, status=409,
+                    request,
+                    people,
+                    signed,
+                    choices,
+                    {
+                        "form": "Someone else has just recorded one of these people. Check the "
+                        "choices below and save again."
+                    },
+                    status=409,
                 )
         messages.success(request, f"Referral {existing.reference} recorded.")
     return redirect("referral_detail", referral_id=existing.pk)
@@ -184,35 +217,50 @@ def _confirm_step(request, action):
 def _intake_team(user) -> Team:
     if user.team_id:
         return user.team
-    return Team.objects.filter(receives_partner_concerns=True).order_by("name").first() or \
-        Team.objects.filter(agency=user.agency).order_by("name").first()
+    return (
+        Team.objects.filter(receives_partner_concerns=True).order_by("name").first()
+        or Team.objects.filter(agency=user.agency).order_by("name").first()
+    )
 
 
 def _concern(user, concern_form, people, chosen, token) -> intake.Concern:
     data = concern_form.cleaned_data
     concern = intake.Concern(
-        channel=data["channel"], source_agency=data["source_agency"],
-        referrer_name=data["referrer_name"], referrer_role=data["referrer_role"],
-        referrer_phone=data["referrer_phone"], referrer_email=data["referrer_email"],
-        occurred_at=data["occurred_at"], summary=data["summary"],
-        immediate_risk=data["immediate_risk"], categories=list(data["categories"]),
-        consent_sought=data["consent_sought"], consent_given=data["consent_given"],
+        channel=data["channel"],
+        source_agency=data["source_agency"],
+        referrer_name=data["referrer_name"],
+        referrer_role=data["referrer_role"],
+        referrer_phone=data["referrer_phone"],
+        referrer_email=data["referrer_email"],
+        occurred_at=data["occurred_at"],
+        summary=data["summary"],
+        immediate_risk=data["immediate_risk"],
+        categories=list(data["categories"]),
+        consent_sought=data["consent_sought"],
+        consent_given=data["consent_given"],
         reason_consent_not_sought=data["reason_consent_not_sought"],
-        sharing_basis=data["sharing_basis"], intake_token=token,
+        sharing_basis=data["sharing_basis"],
+        intake_token=token,
     )
     for person in people:
         cleaned = {k: v for k, v in person["form"].cleaned_data.items() if k != "DELETE"}
         candidate = chosen[person["field"]]
         existing = candidate.person if candidate else None
         if person["kind"] == "child":
-            concern.children.append(intake.ChildIntake(
-                details=intake.PersonFields(**cleaned), existing=existing,
-                match_score=candidate.score if candidate else None,
-            ))
+            concern.children.append(
+                intake.ChildIntake(
+                    details=intake.PersonFields(**cleaned),
+                    existing=existing,
+                    match_score=candidate.score if candidate else None,
+                )
+            )
         else:
             relationship = cleaned.pop("relationship")
-            concern.adults.append(intake.AdultIntake(
-                details=intake.PersonFields(**cleaned), relationship=relationship,
-                existing=existing,
-            ))
+            concern.adults.append(
+                intake.AdultIntake(
+                    details=intake.PersonFields(**cleaned),
+                    relationship=relationship,
+                    existing=existing,
+                )
+            )
     return concern

@@ -49,8 +49,10 @@ def _broker_answers() -> bool:
 def readyz(request):
     checks = {"database": _database_answers(), "broker": _broker_answers()}
     ready = all(checks.values())
-    body = {"status": "ok" if ready else "unavailable",
-            "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()}}
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
+    }
     response = JsonResponse(body, status=200 if ready else 503)
     if not ready:
         response["Retry-After"] = "10"
@@ -66,16 +68,23 @@ def server_error(request):
     if isinstance(error, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", type(error).__name__)
         if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": "The service is briefly unavailable. Try again "
-                                               "in a minute.", "request_id": request_id},
-                                    status=503)
+            response = JsonResponse(
+                {
+                    "detail": "The service is briefly unavailable. Try again in a minute.",
+                    "request_id": request_id,
+                },
+                status=503,
+            )
         else:
-            response = HttpResponse(loader.get_template("503.html").render(
-                {"request_id": request_id}), status=503)
+            response = HttpResponse(
+                loader.get_template("503.html").render({"request_id": request_id}), status=503
+            )
         response["Retry-After"] = "10"
         return response
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Something went wrong on our side.",
-                             "request_id": request_id}, status=500)
-    return HttpResponse(loader.get_template("500.html").render({"request_id": request_id}),
-                        status=500)
+        return JsonResponse(
+            {"detail": "Something went wrong on our side.", "request_id": request_id}, status=500
+        )
+    return HttpResponse(
+        loader.get_template("500.html").render({"request_id": request_id}), status=500
+    )

@@ -38,9 +38,9 @@ def home(request):
 
 def _load_referral(request, referral_id):
     return access.access_referral(
-        request.user, referral_id, selectors.referral_detail(access.referrals_visible_to(
-            request.user
-        ))
+        request.user,
+        referral_id,
+        selectors.referral_detail(access.referrals_visible_to(request.user)),
     )
 
 
@@ -49,8 +49,9 @@ def _detail_context(request, referral, **forms):
     context = {
         "referral": referral,
         "decision": decision,
-        "decisions": sorted(referral.screening_decisions.all(), key=lambda d: d.proposed_at,
-                            reverse=True),
+        "decisions": sorted(
+            referral.screening_decisions.all(), key=lambda d: d.proposed_at, reverse=True
+        ),
         "children": list(referral.child_links.all()),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
@@ -70,9 +71,9 @@ def _detail_context(request, referral, **forms):
         "feedback": list(referral.feedback.select_related("given_by", "acknowledged_by_staff")),
         "can_acknowledge_feedback": _can_acknowledge_feedback(request.user, referral),
     }
-    context.setdefault("review_form", ScreeningReviewForm(
-        initial={"version": referral.version}, prefix="review"
-    ))
+    context.setdefault(
+        "review_form", ScreeningReviewForm(initial={"version": referral.version}, prefix="review")
+    )
     context.setdefault(
         "close_form", CloseForm(initial={"version": referral.version}, prefix="close")
     )
@@ -110,8 +111,9 @@ def screening_new(request, referral_id):
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            screening.screening_propose(referral=referral, proposed_by=request.user,
-                                        expected_version=version, **data)
+            screening.screening_propose(
+                referral=referral, proposed_by=request.user, expected_version=version, **data
+            )
         except EditConflict as error:
             conflict = True
             form.add_error(None, str(error))
@@ -121,9 +123,17 @@ def screening_new(request, referral_id):
             messages.success(request, "Screening decision recorded and sent for approval.")
             return redirect("referral_detail", referral_id=referral.pk)
     status = 409 if conflict else 400 if form.errors else 200
-    return render(request, "referrals/screening_form.html", {
-        "referral": referral, "form": form, "flags": flags, "conflict": conflict,
-    }, status=status)
+    return render(
+        request,
+        "referrals/screening_form.html",
+        {
+            "referral": referral,
+            "form": form,
+            "flags": flags,
+            "conflict": conflict,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -138,21 +148,31 @@ def screening_review(request, referral_id):
         data = form.cleaned_data
         try:
             if data["verdict"] == "approve":
-                screening.screening_approve(decision=decision, approved_by=request.user,
-                                            comment=data["comment"],
-                                            expected_version=data["version"])
+                screening.screening_approve(
+                    decision=decision,
+                    approved_by=request.user,
+                    comment=data["comment"],
+                    expected_version=data["version"],
+                )
                 messages.success(request, "Screening decision approved.")
             else:
-                screening.screening_return(decision=decision, returned_by=request.user,
-                                           comment=data["comment"],
-                                           expected_version=data["version"])
+                screening.screening_return(
+                    decision=decision,
+                    returned_by=request.user,
+                    comment=data["comment"],
+                    expected_version=data["version"],
+                )
                 messages.success(request, "Screening decision returned to the social worker.")
             return redirect("referral_detail", referral_id=referral.pk)
         except DomainError as error:
             form.add_error(None, str(error))
     referral = _load_referral(request, referral_id)
-    return render(request, "referrals/referral_detail.html",
-                  _detail_context(request, referral, review_form=form), status=400)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        _detail_context(request, referral, review_form=form),
+        status=400,
+    )
 
 
 @login_required
@@ -164,16 +184,23 @@ def referral_close(request, referral_id):
     form = CloseForm(request.POST, prefix="close")
     if form.is_valid():
         try:
-            screening.referral_close(referral=referral, closed_by=request.user,
-                                     reason=form.cleaned_data["reason"],
-                                     expected_version=form.cleaned_data["version"])
+            screening.referral_close(
+                referral=referral,
+                closed_by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
             messages.success(request, f"Referral {referral.reference} closed.")
             return redirect("referral_detail", referral_id=referral.pk)
         except DomainError as error:
             form.add_error(None, str(error))
     referral = _load_referral(request, referral_id)
-    return render(request, "referrals/referral_detail.html",
-                  _detail_context(request, referral, close_form=form), status=400)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        _detail_context(request, referral, close_form=form),
+        status=400,
+    )
 
 
 @login_required
@@ -184,8 +211,10 @@ def feedback_acknowledge(request, referral_id, feedback_id):
     if feedback is None:
         raise Http404("No feedback found.")
     if not _can_acknowledge_feedback(request.user, referral):
-        raise PermissionDenied("Only the member of staff who received the referral, or their "
-                               "team manager, acknowledges its feedback.")
+        raise PermissionDenied(
+            "Only the member of staff who received the referral, or their "
+            "team manager, acknowledges its feedback."
+        )
     feedback_services.feedback_acknowledge(feedback=feedback, by=request.user)
     messages.success(request, f"Practice hub feedback on {referral.reference} acknowledged.")
     return redirect("referral_detail", referral_id=referral.pk)
@@ -198,8 +227,9 @@ def person_detail(request, person_id):
         request.user, person_id, selectors.person_page(access.people_visible_to(request.user))
     )
     entries = list(chronology.chronology_of(person))
-    audit.record(actor=request.user, action=audit.Action.VIEW, subject=person,
-                 detail={"page": "chronology"})
+    audit.record(
+        actor=request.user, action=audit.Action.VIEW, subject=person, detail={"page": "chronology"}
+    )
     return _person_page(request, person, entries)
 
 
@@ -209,11 +239,17 @@ def _person_page(request, person, entries, relationship_form=None, status=200):
         relationship_form = RelationshipForm(
             connected=selectors.people_connected_to(person), prefix="relationship"
         )
-    return render(request, "referrals/person_detail.html", {
-        "person": person, "entries": entries,
-        "can_merge": access.can_merge_people(request.user),
-        "relationship_form": relationship_form if can_record else None,
-    }, status=status)
+    return render(
+        request,
+        "referrals/person_detail.html",
+        {
+            "person": person,
+            "entries": entries,
+            "can_merge": access.can_merge_people(request.user),
+            "relationship_form": relationship_form if can_record else None,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -224,15 +260,16 @@ def relationship_new(request, person_id):
     )
     if not access.can_screen(request.user):
         raise PermissionDenied("Only social work staff can record relationships.")
-    form = RelationshipForm(request.POST, connected=selectors.people_connected_to(person),
-                            prefix="relationship")
+    form = RelationshipForm(
+        request.POST, connected=selectors.people_connected_to(person), prefix="relationship"
+    )
     if form.is_valid():
-        people_services.relationship_record(person=person, recorded_by=request.user,
-                                            **form.cleaned_data)
+        people_services.relationship_record(
+            person=person, recorded_by=request.user, **form.cleaned_data
+        )
         messages.success(request, "Relationship recorded.")
         return redirect("person_detail", person_id=person.pk)
-    return _person_page(request, person, list(chronology.chronology_of(person)), form,
-                        status=400)
+    return _person_page(request, person, list(chronology.chronology_of(person)), form, status=400)
 
 
 @login_required
@@ -241,8 +278,9 @@ def person_merge(request, person_id):
     person = access.access_person(request.user, person_id)
     if not access.can_merge_people(request.user):
         raise PermissionDenied("Only a team manager or service manager can merge records.")
-    candidates = [c for c in matching.candidates_for(person.as_match_details())
-                  if c.person.pk != person.pk]
+    candidates = [
+        c for c in matching.candidates_for(person.as_match_details()) if c.person.pk != person.pk
+    ]
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed = {c.person.pk: c.person for c in candidates}
@@ -251,16 +289,24 @@ def person_merge(request, person_id):
             form.add_error(None, "Choose one of the possible duplicates listed.")
         else:
             try:
-                people_services.person_merge(keep=person, duplicate=duplicate,
-                                             merged_by=request.user)
+                people_services.person_merge(
+                    keep=person, duplicate=duplicate, merged_by=request.user
+                )
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, "Records merged.")
                 return redirect("person_detail", person_id=person.pk)
-    return render(request, "referrals/person_merge.html", {
-        "person": person, "candidates": candidates, "form": form,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "referrals/person_merge.html",
+        {
+            "person": person,
+            "candidates": candidates,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -278,19 +324,30 @@ def search(request):
             query=form.cleaned_data["query"],
             date_of_birth=form.cleaned_data["date_of_birth"],
         )
-        audit.record(actor=request.user, action=audit.Action.SEARCH, object_type="person",
-                     detail={"results": [str(p.pk) for p in results.people]
-                             + [str(r.pk) for r in results.referrals]})
-    return render(request, "referrals/search.html", {"form": form, "results": results},
-                  status=400 if form.errors else 200)
+        audit.record(
+            actor=request.user,
+            action=audit.Action.SEARCH,
+            object_type="person",
+            detail={
+                "results": [str(p.pk) for p in results.people]
+                + [str(r.pk) for r in results.referrals]
+            },
+        )
+    return render(
+        request,
+        "referrals/search.html",
+        {"form": form, "results": results},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 @require_safe
 def team_work(request):
     """A manager's view of the team's overdue and due-soon work."""
-    if not (access.is_social_work_staff(request.user)
-            and request.user.role in access.MANAGER_ROLES):
+    if not (
+        access.is_social_work_staff(request.user) and request.user.role in access.MANAGER_ROLES
+    ):
         raise PermissionDenied("This page is for team and service managers.")
     now = timezone.now()
     work = selectors.team_work(request.user, now=now, soon=now + timedelta(days=2))
@@ -310,6 +367,10 @@ def notification_list(request):
                 marked = marked.none()
         marked.update(read_at=timezone.now())
         return redirect("notifications")
-    return render(request, "referrals/notifications.html", {
-        "notifications": mine.select_related("referral", "person")[:100],
-    })
+    return render(
+        request,
+        "referrals/notifications.html",
+        {
+            "notifications": mine.select_related("referral", "person")[:100],
+        },
+    )

@@ -19,17 +19,32 @@ def concern_body(**overrides) -> dict:
     """A valid concern; override any top-level field."""
     body = {
         "external_reference": f"EXT-{uuid.uuid4().hex[:12]}",
-        "referrer": {"name": "PC Anne Watt", "role": "Police constable",
-                     "phone": "01343 000000", "email": "anne.watt@example.org"},
+        "referrer": {
+            "name": "PC Anne Watt",
+            "role": "Police constable",
+            "phone": "01343 000000",
+            "email": "anne.watt@example.org",
+        },
         "occurred_at": "2026-01-10T21:30:00Z",
         "categories": ["neglect", "domestic_abuse"],
         "summary": "Two children alone at home overnight, no food in the house.",
         "immediate_risk": True,
-        "children": [{"first_name": "Ava", "last_name": "Smith", "date_of_birth": "2018-03-15",
-                      "chi_number": "1503181014", "sex": "female",
-                      "address": {"line1": "1 High Street", "line2": "", "town": "Elgin",
-                                  "postcode": "IV30 1AB"},
-                      "school": "Elgin Academy"}],
+        "children": [
+            {
+                "first_name": "Ava",
+                "last_name": "Smith",
+                "date_of_birth": "2018-03-15",
+                "chi_number": "1503181014",
+                "sex": "female",
+                "address": {
+                    "line1": "1 High Street",
+                    "line2": "",
+                    "town": "Elgin",
+                    "postcode": "IV30 1AB",
+                },
+                "school": "Elgin Academy",
+            }
+        ],
         "adults": [{"first_name": "Jo", "last_name": "Smith", "relationship": "parent"}],
         "consent": {"sought": False, "given": None, "reason_not_sought": "Child at risk"},
     }
@@ -62,8 +77,16 @@ class PartnerClient:
     def get(self, path: str, data=None, headers=None):
         return self.http.get(path, data=data, headers=self.headers(headers))
 
-    def post(self, path: str, body=None, *, key: str | None = "auto", headers=None,
-             content_type: str = "application/json", raw: bytes | None = None):
+    def post(
+        self,
+        path: str,
+        body=None,
+        *,
+        key: str | None = "auto",
+        headers=None,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+    ):
         extra = dict(headers or {})
         if key == "auto":
             key = str(uuid.uuid4())
@@ -71,8 +94,9 @@ class PartnerClient:
             extra["Idempotency-Key"] = key
         if raw is None:
             raw = b"" if body is None else json.dumps(body).encode()
-        return self.http.generic("POST", path, raw, content_type=content_type,
-                                 headers=self.headers(extra))
+        return self.http.generic(
+            "POST", path, raw, content_type=content_type, headers=self.headers(extra)
+        )
 
     def submit(self, body=None, **kwargs):
         return self.post(CONCERNS, concern_body() if body is None else body, **kwargs)
@@ -142,15 +166,23 @@ def flushable_audit_log():
 
     def execute_sql_flush(sql_list):
         if connection.vendor == "postgresql":
-            sql_list = ["ALTER TABLE referrals_auditentry DISABLE TRIGGER USER", *sql_list,
-                        "ALTER TABLE referrals_auditentry ENABLE TRIGGER USER"]
+            sql_list = [
+                "ALTER TABLE referrals_auditentry DISABLE TRIGGER USER",
+                *sql_list,
+                "ALTER TABLE referrals_auditentry ENABLE TRIGGER USER",
+            ]
         elif connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                               "AND tbl_name = 'referrals_auditentry'")
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'referrals_auditentry'"
+                )
                 triggers = cursor.fetchall()
-            sql_list = [*(f'DROP TRIGGER "{name}"' for name, _ in triggers), *sql_list,
-                        *(sql for _, sql in triggers)]
+            sql_list = [
+                *(f'DROP TRIGGER "{name}"' for name, _ in triggers),
+                *sql_list,
+                *(sql for _, sql in triggers),
+            ]
         return original(sql_list)
 
     ops.execute_sql_flush = execute_sql_flush

@@ -42,8 +42,15 @@ OWN_CONCERN = {"read concern", "list feedback", "acknowledge feedback"}
 # belongs to the police.
 INVITED_IRD = {"read ird", "read ird action", "update ird action"}
 POLICE_ACTION = {"read ird action", "update ird action"}
-CALLERS = ["no token", "revoked token", "expired token", "disabled client", "police client",
-           "health client", "education client"]
+CALLERS = [
+    "no token",
+    "revoked token",
+    "expired token",
+    "disabled client",
+    "police client",
+    "health client",
+    "education client",
+]
 
 
 def expected(caller: str, operation: str) -> int:
@@ -68,18 +75,36 @@ def ird_about(concern_id, police, health, duty_team) -> tuple[str, str]:
     manager = StaffFactory(role=Role.TEAM_MANAGER, team=duty_team)
     referral = Referral.objects.get(pk=concern_id)
     decision = screening.screening_propose(
-        referral=referral, proposed_by=worker, outcome="child_protection", reasons="r",
-        risk_analysis="r", needs_analysis="n", cumulative_harm_analysis="c")
+        referral=referral,
+        proposed_by=worker,
+        outcome="child_protection",
+        reasons="r",
+        risk_analysis="r",
+        needs_analysis="n",
+        cumulative_harm_analysis="c",
+    )
     screening.screening_approve(decision=decision, approved_by=manager)
     officer = StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police))
     nurse = StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=health))
     ird = ird_services.ird_schedule(
-        ird=Ird.objects.get(referral=referral), by=manager, plan=ird_services.Schedule(
-            scheduled_for=timezone.now() + datetime.timedelta(hours=1), duration_minutes=60,
-            chair=officer, recorder=worker, participants=[nurse]))
+        ird=Ird.objects.get(referral=referral),
+        by=manager,
+        plan=ird_services.Schedule(
+            scheduled_for=timezone.now() + datetime.timedelta(hours=1),
+            duration_minutes=60,
+            chair=officer,
+            recorder=worker,
+            participants=[nurse],
+        ),
+    )
     ird = ird_services.ird_start(ird=ird, by=worker, reason="Police report.")
-    action = ird_services.action_add(ird=ird, by=worker, description="Interview.",
-                                     owner_agency=police, due_date=timezone.localdate())
+    action = ird_services.action_add(
+        ird=ird,
+        by=worker,
+        description="Interview.",
+        owner_agency=police,
+        due_date=timezone.localdate(),
+    )
     return str(ird.pk), str(action.pk)
 
 
@@ -87,18 +112,19 @@ def ird_about(concern_id, police, health, duty_team) -> tuple[str, str]:
 def world(police_client, health_client, education_client, duty_team, hub_reviewer):
     police_api = PartnerClient(services.token_issue(client=police_client)[1])
     concern = police_api.submit(concern_body()).json()
-    ird, action = ird_about(concern["id"], police_client.agency, health_client.agency,
-                            duty_team)
-    feedback = feedback_give(referral=Referral.objects.get(pk=concern["id"]),
-                             given_by=hub_reviewer,
-                             scores=[{"criterion": "c", "label": "C", "score": 4}])
+    ird, action = ird_about(concern["id"], police_client.agency, health_client.agency, duty_team)
+    feedback = feedback_give(
+        referral=Referral.objects.get(pk=concern["id"]),
+        given_by=hub_reviewer,
+        scores=[{"criterion": "c", "label": "C", "score": 4}],
+    )
     revoked_token, revoked = services.token_issue(client=health_client)
     services.tokens_revoke(client=health_client, tokens=[revoked_token])
     expired_token, expired = services.token_issue(client=education_client)
     ApiToken.objects.filter(pk=expired_token.pk).update(
-        expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    disabled = services.client_create(name="Old police system",
-                                      agency=police_client.agency)
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    disabled = services.client_create(name="Old police system", agency=police_client.agency)
     disabled_token = services.token_issue(client=disabled)[1]
     disabled.is_active = False
     disabled.save()
@@ -111,8 +137,12 @@ def world(police_client, health_client, education_client, duty_team, hub_reviewe
         "health client": PartnerClient(services.token_issue(client=health_client)[1]),
         "education client": PartnerClient(services.token_issue(client=education_client)[1]),
     }
-    return callers, {"concern": concern["id"], "feedback": str(feedback.pk), "ird": ird,
-                     "action": action}
+    return callers, {
+        "concern": concern["id"],
+        "feedback": str(feedback.pk),
+        "ird": ird,
+        "action": action,
+    }
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -128,8 +158,12 @@ def test_every_operation_for_every_caller(world, caller):
             response = api.submit(concern_body())
         elif method == "PATCH":
             response = api.http.generic(
-                "PATCH", path, b'{"completion_note": "Interview arranged."}',
-                content_type="application/json", headers=api.headers({"If-Match": '"1"'}))
+                "PATCH",
+                path,
+                b'{"completion_note": "Interview arranged."}',
+                content_type="application/json",
+                headers=api.headers({"If-Match": '"1"'}),
+            )
         else:
             response = api.post(path, key=None, content_type="")
         seen[name] = response.status_code
@@ -140,8 +174,9 @@ def test_every_operation_for_every_caller(world, caller):
     assert seen == {name: expected(caller, name) for name in OPERATIONS}
 
 
-def test_staff_signed_in_read_the_schema_and_docs_but_no_partner_data(client, social_worker,
-                                                                       duty_team):
+def test_staff_signed_in_read_the_schema_and_docs_but_no_partner_data(
+    client, social_worker, duty_team
+):
     client.force_login(social_worker)
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
@@ -159,15 +194,26 @@ def test_the_matrix_covers_every_api_route():
     routes = {route for route in walk(get_resolver().url_patterns) if route.startswith("api/")}
     routes.discard(r"^api/(?P<rest>.*)$")  # the JSON 404 for everything else
     normalised = {
-        "/" + route.replace("<uuid:concern_id>", "{concern}")
-        .replace("<uuid:feedback_id>", "{feedback}").replace("<uuid:ird_id>", "{ird}")
-        .replace("<uuid:action_id>", "{action}") for route in routes
+        "/"
+        + route.replace("<uuid:concern_id>", "{concern}")
+        .replace("<uuid:feedback_id>", "{feedback}")
+        .replace("<uuid:ird_id>", "{ird}")
+        .replace("<uuid:action_id>", "{action}")
+        for route in routes
     }
     assert normalised == {template for _, template in OPERATIONS.values()}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/concerns", "/api/v1/nothing/", "/api/v2/concerns/",
-                                  "/api/v1/concerns/not-a-uuid/", "/api/v1/concerns/00%0A/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/concerns",
+        "/api/v1/nothing/",
+        "/api/v2/concerns/",
+        "/api/v1/concerns/not-a-uuid/",
+        "/api/v1/concerns/00%0A/",
+    ],
+)
 def test_anything_else_under_the_api_is_a_json_404(police_api, path):
     response = police_api.get(path)
     assert response.status_code == 404

@@ -53,20 +53,29 @@ def test_revoke_revokes_every_token_of_the_client(police, duty_team):
 
 
 def test_a_webhook_secret_is_printed_once_with_the_first_token(police):
-    lines = run("--agency", "police", "--name", "Police webhooks",
-                "--webhook-url", "https://partner.example.org/hooks")
+    lines = run(
+        "--agency",
+        "police",
+        "--name",
+        "Police webhooks",
+        "--webhook-url",
+        "https://partner.example.org/hooks",
+    )
     client = ApiClient.objects.get()
     assert any(client.webhook_secret in line for line in lines[:-1])
     assert client.webhook_url == "https://partner.example.org/hooks"
     assert lines[-1].startswith("cwr_")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--agency", "fire", "--name", "X"], "No agency"),
-    (["--name", "X"], "--agency"),
-    (["--revoke", "--name", "Nobody"], "No API client"),
-    (["--agency", "health", "--name", "Police Scotland iVPD"], "belongs to agency"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--agency", "fire", "--name", "X"], "No agency"),
+        (["--name", "X"], "--agency"),
+        (["--revoke", "--name", "Nobody"], "No API client"),
+        (["--agency", "health", "--name", "Police Scotland iVPD"], "belongs to agency"),
+    ],
+)
 def test_mistakes_are_explained(police, health, args, message):
     run("--agency", "police", "--name", "Police Scotland iVPD")
     with pytest.raises(CommandError, match=message):
@@ -77,8 +86,11 @@ def test_the_admin_shows_a_new_token_once(client, administrator, police):
     api_client = ApiClient.objects.create(name="Health system", agency=police)
     client.force_login(administrator)
 
-    response = client.post("/admin/partner_api/apiclient/", {
-        "action": "issue_token", "_selected_action": [str(api_client.pk)]}, follow=True)
+    response = client.post(
+        "/admin/partner_api/apiclient/",
+        {"action": "issue_token", "_selected_action": [str(api_client.pk)]},
+        follow=True,
+    )
 
     token = ApiToken.objects.get(client=api_client)
     page = response.content.decode()
@@ -88,12 +100,19 @@ def test_the_admin_shows_a_new_token_once(client, administrator, police):
     assert shown not in again and token.key_hash not in again
 
 
-def test_admin_lists_keys_events_and_deliveries_read_only(client, administrator, police_api,
-                                                          police_client):
+def test_admin_lists_keys_events_and_deliveries_read_only(
+    client, administrator, police_api, police_client
+):
     police_api.submit(concern_body())
     client.force_login(administrator)
-    for model in ("idempotencykey", "webhookevent", "webhookdelivery", "apitoken",
-                  "submittedconcern", "apiclient"):
+    for model in (
+        "idempotencykey",
+        "webhookevent",
+        "webhookdelivery",
+        "apitoken",
+        "submittedconcern",
+        "apiclient",
+    ):
         assert client.get(f"/admin/partner_api/{model}/").status_code == 200, model
     key = IdempotencyKey.objects.get()
     detail = client.get(f"/admin/partner_api/idempotencykey/{key.pk}/change/")

@@ -28,14 +28,25 @@ def test_tokens_are_stored_hashed_and_never_raw(police_client):
     assert raw not in token.key_hash and token.key_hash == services.token_hash(raw)
     assert raw[4:16] == token.prefix
     assert token.expires_at - token.created_at == pytest.approx(
-        datetime.timedelta(days=90), abs=datetime.timedelta(seconds=5))
+        datetime.timedelta(days=90), abs=datetime.timedelta(seconds=5)
+    )
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer ", "Token cwr_" + "0" * 76, "Basic dXNlcjpwYXNz",
-    "Bearer not-a-token", "Bearer cwr_" + "0" * 76, "Bearer cwr_" + "G" * 76,
-    "Bearer cwr_" + "0" * 75,
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Token cwr_" + "0" * 76,
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-token",
+        "Bearer cwr_" + "0" * 76,
+        "Bearer cwr_" + "G" * 76,
+        "Bearer cwr_" + "0" * 75,
+    ],
+)
 def test_missing_malformed_or_unknown_tokens_are_401(police_api, header):
     headers = {} if header is None else {"Authorization": header}
     api = PartnerClient()
@@ -71,8 +82,7 @@ def test_a_revoked_token_fails_on_the_next_request(police_client, duty_team):
     assert "revoked" in response.json()["detail"]
 
 
-def test_two_tokens_overlap_while_a_client_rotates_and_a_third_is_refused(police_client,
-                                                                          duty_team):
+def test_two_tokens_overlap_while_a_client_rotates_and_a_third_is_refused(police_client, duty_team):
     old, old_raw = services.token_issue(client=police_client)
     new, new_raw = services.token_issue(client=police_client)
 
@@ -120,9 +130,15 @@ def test_use_is_recorded_at_most_once_a_minute(police_client, duty_team):
 
 
 def test_failed_token_attempts_from_one_address_are_throttled_before_any_token_work(
-        settings, police_client, duty_team, django_assert_max_num_queries):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "partner_auth_failures": "3/min"}}
+    settings, police_client, duty_team, django_assert_max_num_queries
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "partner_auth_failures": "3/min",
+        },
+    }
     token, raw = services.token_issue(client=police_client)
     guesser = PartnerClient("cwr_" + "0" * 76, address="203.0.113.9")
     for _ in range(3):
@@ -142,8 +158,13 @@ def test_failed_token_attempts_from_one_address_are_throttled_before_any_token_w
 
 
 def test_each_client_is_throttled_on_its_own(settings, police_api, health_api):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "partner_client": "3/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "partner_client": "3/min",
+        },
+    }
     for _ in range(3):
         assert police_api.get(CONCERNS).status_code == 200
 

@@ -30,8 +30,9 @@ def test_a_concern_reads_back_as_it_was_answered_when_created(police_api):
     assert response.json() == created
 
 
-def test_another_agencys_concern_is_404_as_if_it_did_not_exist(police_api, health_api,
-                                                                 health_client):
+def test_another_agencys_concern_is_404_as_if_it_did_not_exist(
+    police_api, health_api, health_client
+):
     concern = submit(police_api)
     before = AuditEntry.objects.count()
 
@@ -42,7 +43,8 @@ def test_another_agencys_concern_is_404_as_if_it_did_not_exist(police_api, healt
     assert foreign.json() == missing.json()
     denied = AuditEntry.objects.order_by("id")[before:]
     assert [(r.action, r.object_id, r.actor_label) for r in denied] == [
-        ("denied", concern["id"], health_client.name)]
+        ("denied", concern["id"], health_client.name)
+    ]
 
 
 def test_a_referral_no_partner_submitted_is_404(police_api, duty_team):
@@ -83,14 +85,16 @@ def test_each_concern_listed_is_one_audit_row(police_api, police_client):
     assert len(rows) == 3
     assert {r.object_id for r in rows} == ids
     assert {(r.action, r.actor_label, r.actor_agency) for r in rows} == {
-        ("view", police_client.name, "police")}
+        ("view", police_client.name, "police")
+    }
 
 
 def test_an_empty_list_still_leaves_an_audit_row(police_api):
     before = AuditEntry.objects.count()
     assert police_api.get(CONCERNS).json()["results"] == []
     assert list(AuditEntry.objects.order_by("id")[before:].values_list("action", flat=True)) == [
-        "search"]
+        "search"
+    ]
 
 
 def test_reading_one_concern_is_one_audit_row(police_api, police_client):
@@ -101,7 +105,8 @@ def test_reading_one_concern_is_one_audit_row(police_api, police_client):
 
     rows = list(AuditEntry.objects.order_by("id")[before:])
     assert [(r.action, r.object_type, r.object_id) for r in rows] == [
-        ("view", "referral", concern["id"])]
+        ("view", "referral", concern["id"])
+    ]
     assert rows[0].actor_label == police_client.name and rows[0].route.startswith("/api/v1/")
 
 
@@ -125,7 +130,8 @@ def test_filters(police_api):
     old = submit(police_api, external_reference="OLD")
     new = submit(police_api, external_reference="NEW")
     Referral.objects.filter(pk=old["id"]).update(
-        updated_at=timezone.now() - datetime.timedelta(days=3), status="screening")
+        updated_at=timezone.now() - datetime.timedelta(days=3), status="screening"
+    )
 
     def ids(**query):
         response = police_api.get(CONCERNS, query)
@@ -141,25 +147,37 @@ def test_filters(police_api):
     assert ids(status="") == [new["id"], old["id"]], "an empty parameter is no filter"
 
 
-@pytest.mark.parametrize("query", [
-    {"status": "pending"}, {"status": "RECEIVED"}, {"updated_since": "yesterday"},
-    {"updated_since": "2026-01-01T00:00:00"}, {"updated_since": "2026-13-01T00:00:00Z"},
-    {"external_reference": "x" * 65}, {"external_reference": "a\x00b"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "pending"},
+        {"status": "RECEIVED"},
+        {"updated_since": "yesterday"},
+        {"updated_since": "2026-01-01T00:00:00"},
+        {"updated_since": "2026-13-01T00:00:00Z"},
+        {"external_reference": "x" * 65},
+        {"external_reference": "a\x00b"},
+    ],
+)
 def test_an_unknown_filter_value_is_400(police_api, query):
     response = police_api.get(CONCERNS, query)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == list(query)
 
 
-def test_status_decision_and_feedback_count_follow_the_referral(police_api, duty_worker,
-                                                                duty_manager):
+def test_status_decision_and_feedback_count_follow_the_referral(
+    police_api, duty_worker, duty_manager
+):
     concern = submit(police_api)
     referral = Referral.objects.get(pk=concern["id"])
     decision = screening.screening_propose(
-        referral=referral, proposed_by=duty_worker,
-        outcome=ScreeningDecision.Outcome.WELFARE_ASSESSMENT, reasons="Needs assessment.",
-        risk_analysis="Risk.", needs_analysis="Needs.", cumulative_harm_analysis="None known.",
+        referral=referral,
+        proposed_by=duty_worker,
+        outcome=ScreeningDecision.Outcome.WELFARE_ASSESSMENT,
+        reasons="Needs assessment.",
+        risk_analysis="Risk.",
+        needs_analysis="Needs.",
+        cumulative_harm_analysis="None known.",
     )
     assert police_api.get(f"{CONCERNS}{concern['id']}/").json()["decision"] is None
 
@@ -185,12 +203,14 @@ def test_categories_are_listed_as_configured_and_the_read_audited(police_api, po
     assert set(response.json()["results"][0]) == {"code", "label"}
     rows = AuditEntry.objects.order_by("id")[before:]
     assert [(r.action, r.object_type, r.actor_label) for r in rows] == [
-        ("view", "concerncategory", police_client.name)]
+        ("view", "concerncategory", police_client.name)
+    ]
 
 
 def test_an_unencoded_plus_in_updated_since_is_read_as_meant(police_api):
     submit(police_api)
-    response = police_api.http.get("/api/v1/concerns/?updated_since=2020-01-01T00:00:00+00:00",
-                                    headers=police_api.headers())
+    response = police_api.http.get(
+        "/api/v1/concerns/?updated_since=2020-01-01T00:00:00+00:00", headers=police_api.headers()
+    )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1

@@ -25,8 +25,7 @@ def errors_of(response) -> dict:
 # --- Success ----------------------------------------------------------------------------------
 
 
-def test_creates_the_concern_as_a_referral_from_the_partner(police_api, police_client,
-                                                             duty_team):
+def test_creates_the_concern_as_a_referral_from_the_partner(police_api, police_client, duty_team):
     body = concern_body()
 
     response = police_api.submit(body)
@@ -71,14 +70,21 @@ def test_every_write_is_audited_with_the_client_as_actor(police_api, police_clie
 
 
 def test_children_keep_their_order_and_ids(police_api):
-    body = concern_body(children=[
-        child(first_name="Ada", date_of_birth="2017-01-01"),
-        child(first_name="Ben", date_of_birth="2018-02-02"),
-        {"first_name": "Baby", "last_name": "Reid", "unborn": True,
-         "expected_date_of_delivery": (timezone.localdate() + datetime.timedelta(days=60))
-         .isoformat()},
-        child(first_name="Cal", date_of_birth="2019-03-03"),
-    ])
+    body = concern_body(
+        children=[
+            child(first_name="Ada", date_of_birth="2017-01-01"),
+            child(first_name="Ben", date_of_birth="2018-02-02"),
+            {
+                "first_name": "Baby",
+                "last_name": "Reid",
+                "unborn": True,
+                "expected_date_of_delivery": (
+                    timezone.localdate() + datetime.timedelta(days=60)
+                ).isoformat(),
+            },
+            child(first_name="Cal", date_of_birth="2019-03-03"),
+        ]
+    )
 
     response = police_api.submit(body)
 
@@ -91,8 +97,12 @@ def test_children_keep_their_order_and_ids(police_api):
 
 
 def test_a_child_with_a_known_chi_number_links_to_that_record(police_api):
-    known = PersonFactory(first_name="Ava", last_name="Smith", chi_number="1503181014",
-                          date_of_birth=datetime.date(2018, 3, 15))
+    known = PersonFactory(
+        first_name="Ava",
+        last_name="Smith",
+        chi_number="1503181014",
+        date_of_birth=datetime.date(2018, 3, 15),
+    )
 
     response = police_api.submit()
 
@@ -103,8 +113,12 @@ def test_a_child_with_a_known_chi_number_links_to_that_record(police_api):
 
 
 def test_a_strong_uncertain_match_is_left_to_confirm_with_a_new_record(police_api):
-    likely = PersonFactory(first_name="Noah", last_name="Reid",
-                           date_of_birth=datetime.date(2019, 7, 2), postcode="IV30 1AB")
+    likely = PersonFactory(
+        first_name="Noah",
+        last_name="Reid",
+        date_of_birth=datetime.date(2019, 7, 2),
+        postcode="IV30 1AB",
+    )
     body = concern_body(children=[child(address={"postcode": "IV30 1AB"})])
 
     response = police_api.submit(body)
@@ -118,9 +132,14 @@ def test_a_strong_uncertain_match_is_left_to_confirm_with_a_new_record(police_ap
 
 
 def test_a_partner_reads_back_what_it_sent_not_the_councils_record(police_api):
-    PersonFactory(first_name="Ava", last_name="Smith", chi_number="1503181014",
-                  date_of_birth=datetime.date(2018, 3, 15), school="Secret School",
-                  address_line1="Refuge address")
+    PersonFactory(
+        first_name="Ava",
+        last_name="Smith",
+        chi_number="1503181014",
+        date_of_birth=datetime.date(2018, 3, 15),
+        school="Secret School",
+        address_line1="Refuge address",
+    )
     body = concern_body()
     body["children"][0].update(school="", address={"line1": "", "town": "Elgin"})
 
@@ -171,57 +190,62 @@ BASE = concern_body(external_reference="EXT-1")
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
-@pytest.mark.parametrize(("body", "path"), [
-    (_without(BASE, "external_reference"), "external_reference"),
-    (_with(BASE, "", "external_reference"), "external_reference"),
-    (_with(BASE, "x" * 65, "external_reference"), "external_reference"),
-    (_with(BASE, 42, "external_reference"), "external_reference"),
-    (_without(BASE, "referrer"), "referrer"),
-    (_without(BASE, "referrer", "name"), "referrer.name"),
-    (_with(BASE, "not-an-email", "referrer", "email"), "referrer.email"),
-    (_without(BASE, "categories"), "categories"),
-    (_with(BASE, [], "categories"), "categories"),
-    (_with(BASE, "neglect", "categories"), "categories"),
-    (_with(BASE, ["neglect", "hunger"], "categories"), "categories"),
-    (_without(BASE, "summary"), "summary"),
-    (_with(BASE, "   ", "summary"), "summary"),
-    (_with(BASE, "x" * 20001, "summary"), "summary"),
-    (_without(BASE, "immediate_risk"), "immediate_risk"),
-    (_with(BASE, "true", "immediate_risk"), "immediate_risk"),
-    (_with(BASE, 1, "immediate_risk"), "immediate_risk"),
-    (_with(BASE, None, "immediate_risk"), "immediate_risk"),
-    (_without(BASE, "children"), "children"),
-    (_with(BASE, [], "children"), "children"),
-    (_with(BASE, [child()] * 21, "children"), "children"),
-    (_with(BASE, [BASE["adults"][0]] * 21, "adults"), "adults"),
-    (_with(BASE, "2026-01-10T21:30:00", "occurred_at"), "occurred_at"),
-    (_with(BASE, "2026-01-10 21:30", "occurred_at"), "occurred_at"),
-    (_with(BASE, "yesterday", "occurred_at"), "occurred_at"),
-    (_with(BASE, "2999-01-01T00:00:00Z", "occurred_at"), "occurred_at"),
-    (_with(BASE, "0001-01-01T00:00:00+01:00", "occurred_at"), "occurred_at"),
-    (_with(BASE, "2026-02-30T10:00:00Z", "occurred_at"), "occurred_at"),
-    (_with(BASE, "2026-01-10T21:30:00+25:00", "occurred_at"), "occurred_at"),
-    (_without(BASE, "children", 0, "first_name"), "children[0].first_name"),
-    (_without(BASE, "children", 0, "date_of_birth"), "children[0].date_of_birth"),
-    (_with(BASE, FUTURE, "children", 0, "date_of_birth"), "children[0].date_of_birth"),
-    (_with(BASE, "15/03/2018", "children", 0, "date_of_birth"), "children[0].date_of_birth"),
-    (_with(BASE, "2018-02-30", "children", 0, "date_of_birth"), "children[0].date_of_birth"),
-    (_with(BASE, "1503181015", "children", 0, "chi_number"), "children[0].chi_number"),
-    (_with(BASE, "0101011237", "children", 0, "chi_number"), "children[0].chi_number"),
-    (_with(BASE, "12345", "children", 0, "chi_number"), "children[0].chi_number"),
-    (_with(BASE, 1503181014, "children", 0, "chi_number"), "children[0].chi_number"),
-    (_with(BASE, "robot", "children", 0, "sex"), "children[0].sex"),
-    (_with(BASE, "x" * 11, "children", 0, "address", "postcode"),
-     "children[0].address.postcode"),
-    (_with(BASE, "a\x00b", "children", 0, "first_name"), "children[0].first_name"),
-    (_with(BASE, "auntie", "adults", 0, "relationship"), "adults[0].relationship"),
-    (_with(BASE, "maybe", "consent", "sought"), "consent.sought"),
-    (_with(BASE, {"sought": True, "given": None}, "consent"), "consent.given"),
-    (_with(BASE, {"sought": False}, "consent"), "consent.reason_not_sought"),
-    (_with(BASE, "gossip", "sharing_basis"), "sharing_basis"),
-    (_with(BASE, "a list?", "children"), "children"),
-    (_with(BASE, ["a string"], "children"), "children[0]"),
-])
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (_without(BASE, "external_reference"), "external_reference"),
+        (_with(BASE, "", "external_reference"), "external_reference"),
+        (_with(BASE, "x" * 65, "external_reference"), "external_reference"),
+        (_with(BASE, 42, "external_reference"), "external_reference"),
+        (_without(BASE, "referrer"), "referrer"),
+        (_without(BASE, "referrer", "name"), "referrer.name"),
+        (_with(BASE, "not-an-email", "referrer", "email"), "referrer.email"),
+        (_without(BASE, "categories"), "categories"),
+        (_with(BASE, [], "categories"), "categories"),
+        (_with(BASE, "neglect", "categories"), "categories"),
+        (_with(BASE, ["neglect", "hunger"], "categories"), "categories"),
+        (_without(BASE, "summary"), "summary"),
+        (_with(BASE, "   ", "summary"), "summary"),
+        (_with(BASE, "x" * 20001, "summary"), "summary"),
+        (_without(BASE, "immediate_risk"), "immediate_risk"),
+        (_with(BASE, "true", "immediate_risk"), "immediate_risk"),
+        (_with(BASE, 1, "immediate_risk"), "immediate_risk"),
+        (_with(BASE, None, "immediate_risk"), "immediate_risk"),
+        (_without(BASE, "children"), "children"),
+        (_with(BASE, [], "children"), "children"),
+        (_with(BASE, [child()] * 21, "children"), "children"),
+        (_with(BASE, [BASE["adults"][0]] * 21, "adults"), "adults"),
+        (_with(BASE, "2026-01-10T21:30:00", "occurred_at"), "occurred_at"),
+        (_with(BASE, "2026-01-10 21:30", "occurred_at"), "occurred_at"),
+        (_with(BASE, "yesterday", "occurred_at"), "occurred_at"),
+        (_with(BASE, "2999-01-01T00:00:00Z", "occurred_at"), "occurred_at"),
+        (_with(BASE, "0001-01-01T00:00:00+01:00", "occurred_at"), "occurred_at"),
+        (_with(BASE, "2026-02-30T10:00:00Z", "occurred_at"), "occurred_at"),
+        (_with(BASE, "2026-01-10T21:30:00+25:00", "occurred_at"), "occurred_at"),
+        (_without(BASE, "children", 0, "first_name"), "children[0].first_name"),
+        (_without(BASE, "children", 0, "date_of_birth"), "children[0].date_of_birth"),
+        (_with(BASE, FUTURE, "children", 0, "date_of_birth"), "children[0].date_of_birth"),
+        (_with(BASE, "15/03/2018", "children", 0, "date_of_birth"), "children[0].date_of_birth"),
+        (_with(BASE, "2018-02-30", "children", 0, "date_of_birth"), "children[0].date_of_birth"),
+        (_with(BASE, "1503181015", "children", 0, "chi_number"), "children[0].chi_number"),
+        (_with(BASE, "0101011237", "children", 0, "chi_number"), "children[0].chi_number"),
+        (_with(BASE, "12345", "children", 0, "chi_number"), "children[0].chi_number"),
+        (_with(BASE, 1503181014, "children", 0, "chi_number"), "children[0].chi_number"),
+        (_with(BASE, "robot", "children", 0, "sex"), "children[0].sex"),
+        (
+            _with(BASE, "x" * 11, "children", 0, "address", "postcode"),
+            "children[0].address.postcode",
+        ),
+        (_with(BASE, "a\x00b", "children", 0, "first_name"), "children[0].first_name"),
+        (_with(BASE, "auntie", "adults", 0, "relationship"), "adults[0].relationship"),
+        (_with(BASE, "maybe", "consent", "sought"), "consent.sought"),
+        (_with(BASE, {"sought": True, "given": None}, "consent"), "consent.given"),
+        (_with(BASE, {"sought": False}, "consent"), "consent.reason_not_sought"),
+        (_with(BASE, "gossip", "sharing_basis"), "sharing_basis"),
+        (_with(BASE, "a list?", "children"), "children"),
+        (_with(BASE, ["a string"], "children"), "children[0]"),
+    ],
+)
 def test_invalid_fields_are_named_by_path(police_api, body, path):
     response = police_api.submit(body)
 
@@ -232,8 +256,12 @@ def test_invalid_fields_are_named_by_path(police_api, body, path):
 
 
 def test_every_invalid_field_is_named_at_once(police_api):
-    body = concern_body(immediate_risk="yes", categories=["nope"], summary="",
-                        children=[child(), child(chi_number="0207191019")])
+    body = concern_body(
+        immediate_risk="yes",
+        categories=["nope"],
+        summary="",
+        children=[child(), child(chi_number="0207191019")],
+    )
 
     errors = errors_of(police_api.submit(body))
 
@@ -249,28 +277,56 @@ def test_chi_number_must_agree_with_the_date_of_birth(police_api):
 
 
 def test_the_same_chi_number_twice_is_refused(police_api):
-    body = concern_body(children=[child(chi_number="0207191018"),
-                                  child(first_name="Twin", chi_number="0207191018")])
+    body = concern_body(
+        children=[child(chi_number="0207191018"), child(first_name="Twin", chi_number="0207191018")]
+    )
     errors = errors_of(police_api.submit(body))
     assert list(errors) == ["children[1].chi_number"]
 
 
-@pytest.mark.parametrize("unborn_child", [
-    {"first_name": "Baby", "last_name": "Reid", "unborn": True},
-    {"first_name": "Baby", "last_name": "Reid", "unborn": True,
-     "expected_date_of_delivery": "2001-01-01"},
-    {"first_name": "Baby", "last_name": "Reid", "unborn": True, "chi_number": "0207191018",
-     "expected_date_of_delivery": FUTURE},
-    {"first_name": "Baby", "last_name": "Reid", "unborn": "yes",
-     "expected_date_of_delivery": FUTURE},
-])
+@pytest.mark.parametrize(
+    "unborn_child",
+    [
+        {"first_name": "Baby", "last_name": "Reid", "unborn": True},
+        {
+            "first_name": "Baby",
+            "last_name": "Reid",
+            "unborn": True,
+            "expected_date_of_delivery": "2001-01-01",
+        },
+        {
+            "first_name": "Baby",
+            "last_name": "Reid",
+            "unborn": True,
+            "chi_number": "0207191018",
+            "expected_date_of_delivery": FUTURE,
+        },
+        {
+            "first_name": "Baby",
+            "last_name": "Reid",
+            "unborn": "yes",
+            "expected_date_of_delivery": FUTURE,
+        },
+    ],
+)
 def test_unborn_children_need_a_due_date_and_no_chi(police_api, unborn_child):
     errors = errors_of(police_api.submit(concern_body(children=[unborn_child])))
     assert any(key.startswith("children[0].") for key in errors)
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[1, 2]", b'"text"', b"null", b"{\"a\": NaN}",
-                                 b"\xff\xfe", b"[" * 5000 + b"]" * 5000, b"{}"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b"[1, 2]",
+        b'"text"',
+        b"null",
+        b'{"a": NaN}',
+        b"\xff\xfe",
+        b"[" * 5000 + b"]" * 5000,
+        b"{}",
+    ],
+)
 def test_a_body_that_is_not_a_concern_object_is_400(police_api, raw):
     response = police_api.post(CONCERNS, raw=raw)
     assert response.status_code == 400
@@ -282,8 +338,15 @@ def test_a_naive_time_is_a_400_not_a_guess(police_api):
     assert "offset" in errors["occurred_at"][0]
 
 
-@pytest.mark.parametrize("value", ["2026-01-10T21:30:00Z", "2026-01-10T21:30:00+01:00",
-                                   "2026-01-10T21:30:00.123456-05:00", "2026-01-10T21:30Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-10T21:30:00Z",
+        "2026-01-10T21:30:00+01:00",
+        "2026-01-10T21:30:00.123456-05:00",
+        "2026-01-10T21:30Z",
+    ],
+)
 def test_times_with_an_offset_are_accepted(police_api, value):
     response = police_api.submit(concern_body(occurred_at=value))
     assert response.status_code == 201
@@ -294,11 +357,14 @@ def test_times_with_an_offset_are_accepted(police_api, value):
 # --- Media type and size ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "application/xml", "application/jsonx", ""])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "application/jsonx", ""],
+)
 def test_a_body_that_is_not_json_is_415(police_api, content_type):
-    response = police_api.post(CONCERNS, raw=json.dumps(concern_body()).encode(),
-                               content_type=content_type)
+    response = police_api.post(
+        CONCERNS, raw=json.dumps(concern_body()).encode(), content_type=content_type
+    )
     assert response.status_code == 415
     assert response.json()["detail"]
     assert not Referral.objects.exists()
@@ -387,7 +453,9 @@ def test_a_key_whose_first_request_is_still_running_is_409(police_api, police_cl
     from referrals.api import idempotency
 
     IdempotencyKey.objects.create(
-        client=police_client, key="busy", locked_at=timezone.now(),
+        client=police_client,
+        key="busy",
+        locked_at=timezone.now(),
         fingerprint=idempotency.fingerprint("POST", CONCERNS, json.loads(json.dumps(body))),
     )
 
@@ -403,8 +471,9 @@ def test_a_key_abandoned_by_a_dead_process_is_taken_over(police_api, police_clie
     from referrals.api import idempotency
 
     IdempotencyKey.objects.create(
-        client=police_client, key="orphan", locked_at=timezone.now() - datetime.timedelta(
-            minutes=10),
+        client=police_client,
+        key="orphan",
+        locked_at=timezone.now() - datetime.timedelta(minutes=10),
         fingerprint=idempotency.fingerprint("POST", CONCERNS, json.loads(json.dumps(body))),
     )
 

@@ -31,7 +31,8 @@ def concern(police_api):
 
 def give(referral_id, reviewer, **kwargs):
     return feedback_give(
-        referral=Referral.objects.get(pk=referral_id), given_by=reviewer,
+        referral=Referral.objects.get(pk=referral_id),
+        given_by=reviewer,
         scores=kwargs.pop("scores", SCORES),
         supported_by=kwargs.pop("supported_by", ["Clear account of what was seen"]),
         barriers=kwargs.pop("barriers", ["Child's views not recorded"]),
@@ -42,28 +43,38 @@ def give(referral_id, reviewer, **kwargs):
 # --- The service --------------------------------------------------------------------------------
 
 
-def test_feedback_reaches_the_team_managers_and_whoever_received_it(duty_team, reviewer,
-                                                                    duty_manager, duty_worker):
+def test_feedback_reaches_the_team_managers_and_whoever_received_it(
+    duty_team, reviewer, duty_manager, duty_worker
+):
     referral = make_referral(team=duty_team, received_by=duty_worker)
 
     feedback = give(referral.pk, reviewer)
 
     assert feedback.scores == SCORES
-    recipients = set(Notification.objects.filter(referral=referral, title__startswith=(
-        "Practice hub feedback")).values_list("recipient", flat=True))
+    recipients = set(
+        Notification.objects.filter(
+            referral=referral, title__startswith=("Practice hub feedback")
+        ).values_list("recipient", flat=True)
+    )
     assert recipients == {duty_manager.pk, duty_worker.pk}
     row = AuditEntry.objects.filter(object_type="referralfeedback").get()
     assert (row.action, row.actor_id) == ("create", reviewer.pk)
     assert not WebhookEvent.objects.exists(), "not a partner's concern: no event"
 
 
-@pytest.mark.parametrize("scores", [
-    [], "5", [{"criterion": "x", "label": "X", "score": 7}],
-    [{"criterion": "x", "label": "X", "score": 0}],
-    [{"criterion": "x", "label": "X", "score": True}],
-    [{"criterion": "x", "label": "X", "score": "5"}],
-    [{"criterion": "", "label": "X", "score": 5}], [{"label": "X", "score": 5}],
-])
+@pytest.mark.parametrize(
+    "scores",
+    [
+        [],
+        "5",
+        [{"criterion": "x", "label": "X", "score": 7}],
+        [{"criterion": "x", "label": "X", "score": 0}],
+        [{"criterion": "x", "label": "X", "score": True}],
+        [{"criterion": "x", "label": "X", "score": "5"}],
+        [{"criterion": "", "label": "X", "score": 5}],
+        [{"label": "X", "score": 5}],
+    ],
+)
 def test_scores_are_one_to_six_with_criterion_and_label(duty_team, reviewer, scores):
     referral = make_referral(team=duty_team)
     with pytest.raises(FeedbackRefused):
@@ -104,8 +115,16 @@ def test_the_partner_reads_its_feedback_newest_first(police_api, concern, review
     assert set(body) == {"next", "previous", "results"}
     assert [item["id"] for item in body["results"]] == [str(newer.pk), str(older.pk)]
     item = body["results"][1]
-    assert set(item) == {"id", "given_at", "scores", "supported_by", "barriers", "comments",
-                         "acknowledged_at", "acknowledged_by"}
+    assert set(item) == {
+        "id",
+        "given_at",
+        "scores",
+        "supported_by",
+        "barriers",
+        "comments",
+        "acknowledged_at",
+        "acknowledged_by",
+    }
     assert item["scores"] == SCORES
     assert item["supported_by"] == ["Clear account of what was seen"]
     assert item["acknowledged_at"] is None and item["acknowledged_by"] is None
@@ -120,11 +139,13 @@ def test_reading_feedback_is_audited(police_api, police_client, concern, reviewe
 
     rows = list(AuditEntry.objects.order_by("id")[before:])
     assert [(r.action, r.object_id, r.actor_label) for r in rows] == [
-        ("view", concern["id"], police_client.name)]
+        ("view", concern["id"], police_client.name)
+    ]
 
 
-def test_acknowledging_records_the_client_and_is_idempotent(police_api, police_client, concern,
-                                                           reviewer):
+def test_acknowledging_records_the_client_and_is_idempotent(
+    police_api, police_client, concern, reviewer
+):
     feedback = give(concern["id"], reviewer)
     url = f"{CONCERNS}{concern['id']}/feedback/{feedback.pk}/acknowledge/"
     before = AuditEntry.objects.count()
@@ -140,7 +161,9 @@ def test_acknowledging_records_the_client_and_is_idempotent(police_api, police_c
     assert feedback.acknowledged_by_staff is None
     rows = AuditEntry.objects.order_by("id")[before:]
     assert [(r.action, r.actor_label) for r in rows] == [
-        ("change", police_client.name), ("view", police_client.name)]
+        ("change", police_client.name),
+        ("view", police_client.name),
+    ]
 
 
 def test_acknowledge_with_a_non_json_body_is_415(police_api, concern, reviewer):
@@ -154,8 +177,8 @@ def test_another_agencys_feedback_is_404(health_api, concern, reviewer):
 
     listing = health_api.get(f"{CONCERNS}{concern['id']}/feedback/")
     acknowledging = health_api.post(
-        f"{CONCERNS}{concern['id']}/feedback/{feedback.pk}/acknowledge/", key=None,
-        content_type="")
+        f"{CONCERNS}{concern['id']}/feedback/{feedback.pk}/acknowledge/", key=None, content_type=""
+    )
 
     assert listing.status_code == acknowledging.status_code == 404
     feedback.refresh_from_db()
@@ -166,6 +189,6 @@ def test_feedback_of_another_concern_is_404(police_api, concern, reviewer):
     other = police_api.submit(concern_body()).json()
     feedback = give(other["id"], reviewer)
     response = police_api.post(
-        f"{CONCERNS}{concern['id']}/feedback/{feedback.pk}/acknowledge/", key=None,
-        content_type="")
+        f"{CONCERNS}{concern['id']}/feedback/{feedback.pk}/acknowledge/", key=None, content_type=""
+    )
     assert response.status_code == 404

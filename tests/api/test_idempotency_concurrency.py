@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def postgres_only():
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises all writes, so "
-                    "there is no concurrent insert to test")
+        pytest.skip(
+            "needs PostgreSQL (set DATABASE_URL): SQLite serialises all writes, so "
+            "there is no concurrent insert to test"
+        )
 
 
 def _free_port() -> int:
@@ -48,20 +50,43 @@ def _free_port() -> int:
 def _database_url() -> str:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 @pytest.fixture
 def server(postgres_only, _audit_log_flushable_api):
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(),
-           "DJANGO_SETTINGS_MODULE": "config.test_settings", "CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "CONN_MAX_AGE": "0",
+    }
     process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments, loopback
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--threads", "8", "--worker-class", "gthread", "--timeout", "60",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "8",
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -93,9 +118,14 @@ def partner(server, police, social_work):
 
 def post(url: str, token: str, key: str, body: dict) -> tuple[int, dict, dict]:
     request = urllib.request.Request(  # noqa: S310 - our own server on loopback
-        f"{url}/api/v1/concerns/", data=json.dumps(body).encode(), method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "Idempotency-Key": key},
+        f"{url}/api/v1/concerns/",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
@@ -112,8 +142,9 @@ def burst(url, token, requests: list[tuple[str, dict]]) -> list[tuple[int, dict,
         start.wait()
         results[index] = post(url, token, key, body)
 
-    threads = [threading.Thread(target=send, args=(i, key, body))
-               for i, (key, body) in enumerate(requests)]
+    threads = [
+        threading.Thread(target=send, args=(i, key, body)) for i, (key, body) in enumerate(requests)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

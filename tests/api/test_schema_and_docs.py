@@ -25,8 +25,15 @@ def schema(police_api):
 
 def test_the_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out),
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(out),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     assert yaml.safe_load(out.read_text())["openapi"].startswith("3.")
 
 
@@ -39,17 +46,23 @@ def test_the_schema_is_for_tokens_and_staff_only(anonymous_api):
 
 def test_every_operation_is_documented_with_bearer_auth_and_its_errors(schema):
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer",
-        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]}
-    operations = {(path, method): op for path, item in schema["paths"].items()
-                  for method, op in item.items()}
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    operations = {
+        (path, method): op for path, item in schema["paths"].items() for method, op in item.items()
+    }
     assert set(operations) == {
-        ("/api/v1/concerns/", "get"), ("/api/v1/concerns/", "post"),
+        ("/api/v1/concerns/", "get"),
+        ("/api/v1/concerns/", "post"),
         ("/api/v1/concerns/{concern_id}/", "get"),
         ("/api/v1/concerns/{concern_id}/feedback/", "get"),
         ("/api/v1/concerns/{concern_id}/feedback/{feedback_id}/acknowledge/", "post"),
-        ("/api/v1/categories/", "get"), ("/api/v1/events/", "get"),
-        ("/api/v1/irds/", "get"), ("/api/v1/irds/{ird_id}/", "get"),
+        ("/api/v1/categories/", "get"),
+        ("/api/v1/events/", "get"),
+        ("/api/v1/irds/", "get"),
+        ("/api/v1/irds/{ird_id}/", "get"),
         ("/api/v1/irds/{ird_id}/actions/{action_id}/", "get"),
         ("/api/v1/irds/{ird_id}/actions/{action_id}/", "patch"),
     }
@@ -74,14 +87,29 @@ def test_submitting_documents_the_idempotency_key_and_every_outcome(schema):
     [key] = [p for p in submit["parameters"] if p["name"] == "Idempotency-Key"]
     assert key["in"] == "header" and key["required"] is True
     assert key["schema"]["pattern"]
-    assert set(submit["responses"]) >= {"201", "400", "401", "403", "409", "413", "415", "422",
-                                        "429"}
+    assert set(submit["responses"]) >= {
+        "201",
+        "400",
+        "401",
+        "403",
+        "409",
+        "413",
+        "415",
+        "422",
+        "429",
+    }
     created = submit["responses"]["201"]["headers"]
     assert {"Location", "Idempotent-Replayed"} <= set(created)
     assert submit["requestBody"]["content"]["application/json"]["examples"]
     body = schema["components"]["schemas"]["ConcernInRequest"]
-    assert set(body["required"]) == {"external_reference", "referrer", "categories", "summary",
-                                     "immediate_risk", "children"}
+    assert set(body["required"]) == {
+        "external_reference",
+        "referrer",
+        "categories",
+        "summary",
+        "immediate_risk",
+        "children",
+    }
     assert body["properties"]["children"]["maxItems"] == 20
     assert body["properties"]["children"]["minItems"] == 1
     assert body["properties"]["adults"]["maxItems"] == 20
@@ -92,10 +120,8 @@ def test_submitting_documents_the_idempotency_key_and_every_outcome(schema):
 
 
 def test_list_filters_are_documented(schema):
-    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/concerns/"]["get"][
-        "parameters"]}
-    assert set(parameters) == {"status", "external_reference", "updated_since", "page",
-                               "page_size"}
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/concerns/"]["get"]["parameters"]}
+    assert set(parameters) == {"status", "external_reference", "updated_since", "page", "page_size"}
     assert "received" in parameters["status"]["schema"]["enum"]
     assert parameters["updated_since"]["schema"]["format"] == "date-time"
 
@@ -126,7 +152,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_docs_page_renders_in_a_browser_without_csp_violations(
-        live_server, police, social_work, _audit_log_flushable_api, monkeypatch):
+    live_server, police, social_work, _audit_log_flushable_api, monkeypatch
+):
     """Swagger UI, signed in as staff: it loads the schema and lists every operation, and the
     browser reports no blocked script, style or request."""
     if not CHROMIUM.exists():
@@ -150,11 +177,19 @@ def test_the_docs_page_renders_in_a_browser_without_csp_violations(
     session.create()
     problems = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         context = browser.new_context()
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                              "value": session.session_key, "url": live_server.url}])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "url": live_server.url,
+                }
+            ]
+        )
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and problems.append(m.text))
         page.on("pageerror", lambda e: problems.append(str(e)))

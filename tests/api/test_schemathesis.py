@@ -34,18 +34,31 @@ sent: list[str] = []
 @pytest.fixture
 def world(db, police_client, duty_team, hub_reviewer, settings):
     # Fuzzing sends far more than a partner may: lift the per-client limit for this test only.
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "partner_client": "1000000/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "partner_client": "1000000/min",
+        },
+    }
     token = services.token_issue(client=police_client)[1]
     api = PartnerClient(token)
     concern = api.submit(concern_body()).json()
-    feedback = feedback_give(referral=Referral.objects.get(pk=concern["id"]),
-                             given_by=hub_reviewer,
-                             scores=[{"criterion": "c", "label": "C", "score": 4}])
-    ird, action = ird_about(concern["id"], police_client.agency, AgencyFactory(code="health"),
-                            duty_team)
-    return {"token": token, "concern": concern["id"], "feedback": str(feedback.pk),
-            "ird": ird, "action": action}
+    feedback = feedback_give(
+        referral=Referral.objects.get(pk=concern["id"]),
+        given_by=hub_reviewer,
+        scores=[{"criterion": "c", "label": "C", "score": 4}],
+    )
+    ird, action = ird_about(
+        concern["id"], police_client.agency, AgencyFactory(code="health"), duty_team
+    )
+    return {
+        "token": token,
+        "concern": concern["id"],
+        "feedback": str(feedback.pk),
+        "ird": ird,
+        "action": action,
+    }
 
 
 @pytest.fixture
@@ -71,7 +84,8 @@ schema = schemathesis.openapi.from_dict(generated_schema())
 
 def test_the_fuzzed_schema_is_the_one_the_api_serves(world, wsgi_app):
     served = schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", wsgi_app,
+        "/api/schema/?format=json",
+        wsgi_app,
         headers={"Authorization": f"Bearer {world['token']}"},
     )
     assert served.raw_schema == generated_schema()
@@ -85,8 +99,9 @@ def _some_of_the_time(case) -> bool:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_the_api_never_fails_and_always_matches_its_schema(case, world, wsgi_app):
     if case.path_parameters and _some_of_the_time(case):
         if "concern_id" in case.path_parameters:

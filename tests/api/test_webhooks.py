@@ -35,8 +35,9 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                receiver.requests.append({"headers": dict(self.headers),
-                                          "body": self.rfile.read(length)})
+                receiver.requests.append(
+                    {"headers": dict(self.headers), "body": self.rfile.read(length)}
+                )
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -75,21 +76,27 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
     """What a partner runs (README, "For partner developers")."""
     parts = dict(item.split("=", 1) for item in header.split(","))
     timestamp = int(parts["t"])
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - timestamp) < tolerance
 
 
 def propose(referral_id, worker) -> ScreeningDecision:
     return screening.screening_propose(
-        referral=Referral.objects.get(pk=referral_id), proposed_by=worker,
-        outcome=ScreeningDecision.Outcome.SUPPORT, reasons="Support via the child's plan.",
-        risk_analysis="Low.", needs_analysis="Food.", cumulative_harm_analysis="None.",
+        referral=Referral.objects.get(pk=referral_id),
+        proposed_by=worker,
+        outcome=ScreeningDecision.Outcome.SUPPORT,
+        reasons="Support via the child's plan.",
+        risk_analysis="Low.",
+        needs_analysis="Food.",
+        cumulative_harm_analysis="None.",
     )
 
 
-def test_a_status_change_is_posted_signed_to_the_webhook(hooked, receiver, duty_worker,
-                                                         django_capture_on_commit_callbacks):
+def test_a_status_change_is_posted_signed_to_the_webhook(
+    hooked, receiver, duty_worker, django_capture_on_commit_callbacks
+):
     api, secret = hooked
     concern = api.submit(concern_body()).json()
 
@@ -109,9 +116,13 @@ def test_a_status_change_is_posted_signed_to_the_webhook(hooked, receiver, duty_
     payload = json.loads(request["body"])
     assert payload["type"] == "concern.status_changed"
     assert payload["data"]["concern"] == {
-        "id": concern["id"], "reference": concern["reference"],
-        "external_reference": concern["external_reference"], "status": "screening",
-        "decision": None, "updated_at": payload["data"]["concern"]["updated_at"]}
+        "id": concern["id"],
+        "reference": concern["reference"],
+        "external_reference": concern["external_reference"],
+        "status": "screening",
+        "decision": None,
+        "updated_at": payload["data"]["concern"]["updated_at"],
+    }
     assert "first_name" not in request["body"].decode(), "events carry no personal details"
     event.refresh_from_db()
     assert event.delivered_at is not None and event.attempts == 1
@@ -119,8 +130,7 @@ def test_a_status_change_is_posted_signed_to_the_webhook(hooked, receiver, duty_
     assert delivery.status_code == 200 and delivery.succeeded
 
 
-def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(hooked, receiver,
-                                                                     duty_worker):
+def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(hooked, receiver, duty_worker):
     api, secret = hooked
     concern = api.submit(concern_body()).json()
     propose(concern["id"], duty_worker)
@@ -137,10 +147,14 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(hooked, rec
         tasks.deliver_webhook.apply(args=[str(event.pk)])
 
     assert len(receiver.requests) == 3
-    assert all(verify(secret, r["headers"]["Webhook-Signature"], r["body"])
-               for r in receiver.requests)
+    assert all(
+        verify(secret, r["headers"]["Webhook-Signature"], r["body"]) for r in receiver.requests
+    )
     assert [d.status_code for d in WebhookDelivery.objects.order_by("attempted_at", "id")] == [
-        500, 503, 200]
+        500,
+        503,
+        200,
+    ]
     event.refresh_from_db()
     assert event.delivered_at is not None and event.attempts == 3
     # Exponential backoff (jittered): at most 30 s, then at most 60 s; never past 10 minutes.
@@ -149,8 +163,9 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(hooked, rec
     assert tasks.deliver_webhook.retry_backoff_max == 600
 
 
-def test_a_receiver_that_never_answers_2xx_is_given_up_after_the_limit(hooked, receiver,
-                                                                        duty_worker):
+def test_a_receiver_that_never_answers_2xx_is_given_up_after_the_limit(
+    hooked, receiver, duty_worker
+):
     api, _ = hooked
     concern = api.submit(concern_body()).json()
     propose(concern["id"], duty_worker)
@@ -177,8 +192,9 @@ def test_a_delivered_event_is_not_sent_twice(hooked, receiver, duty_worker):
     assert len(receiver.requests) == 1
 
 
-def test_nothing_is_queued_for_a_rolled_back_change(hooked, receiver, duty_worker,
-                                                   django_capture_on_commit_callbacks):
+def test_nothing_is_queued_for_a_rolled_back_change(
+    hooked, receiver, duty_worker, django_capture_on_commit_callbacks
+):
     api, _ = hooked
     concern = api.submit(concern_body()).json()
 
@@ -192,15 +208,18 @@ def test_nothing_is_queued_for_a_rolled_back_change(hooked, receiver, duty_worke
     assert receiver.requests == []
 
 
-@pytest.mark.parametrize(("url", "allowed"), [
-    ("https://partner.example.org/hooks", True),
-    ("http://partner.example.org/hooks", False),
-    ("http://10.0.0.5/hooks", False),
-    ("ftp://127.0.0.1/hooks", False),
-    ("https://user:pass@partner.example.org/hooks", False),
-    ("http://127.0.0.1:9/hooks", True),  # loopback, allowed by the test settings
-    ("http://[::1]:9/hooks", True),
-])
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://partner.example.org/hooks", True),
+        ("http://partner.example.org/hooks", False),
+        ("http://10.0.0.5/hooks", False),
+        ("ftp://127.0.0.1/hooks", False),
+        ("https://user:pass@partner.example.org/hooks", False),
+        ("http://127.0.0.1:9/hooks", True),  # loopback, allowed by the test settings
+        ("http://[::1]:9/hooks", True),
+    ],
+)
 def test_webhooks_go_to_https_only_except_loopback_in_development(url, allowed):
     assert (webhooks.url_refusal(url) == "") is allowed
 
@@ -235,11 +254,16 @@ def test_screening_tells_the_partner_each_change_once(police_api, duty_worker, d
     screening.screening_return(decision=decision, returned_by=duty_manager, comment="More.")
     decision = propose(referral_id, duty_worker)  # still screening: no second event
     screening.screening_approve(decision=decision, approved_by=duty_manager)
-    screening.referral_close(referral=Referral.objects.get(pk=referral_id), closed_by=duty_worker,
-                             reason="Support in place.")
+    screening.referral_close(
+        referral=Referral.objects.get(pk=referral_id),
+        closed_by=duty_worker,
+        reason="Support in place.",
+    )
 
-    events = [(e.event_type, e.payload["data"]["concern"]["status"])
-              for e in WebhookEvent.objects.order_by("created_at", "id")]
+    events = [
+        (e.event_type, e.payload["data"]["concern"]["status"])
+        for e in WebhookEvent.objects.order_by("created_at", "id")
+    ]
     assert events == [
         ("concern.status_changed", "screening"),
         ("concern.status_changed", "decided"),
@@ -268,8 +292,10 @@ def test_events_list_for_catching_up(police_api, police_client, health_api, duty
     later = police_api.get("/api/v1/events/", {"since": first.created_at.isoformat()})
     assert later.json()["results"] == []
     assert health_api.get("/api/v1/events/").json()["results"] == []
-    assert police_api.get("/api/v1/events/", {"type": "concern.feedback_given"}).json()[
-        "results"] == []
+    assert (
+        police_api.get("/api/v1/events/", {"type": "concern.feedback_given"}).json()["results"]
+        == []
+    )
     assert police_api.get("/api/v1/events/", {"since": "last week"}).status_code == 400
     assert police_api.get("/api/v1/events/", {"type": "concern.eaten"}).status_code == 400
 
@@ -287,15 +313,17 @@ def test_undelivered_events_are_queued_again_by_the_sweep(hooked, receiver, duty
 
 
 @pytest.mark.django_db(transaction=True)
-def test_end_to_end_after_a_real_commit(receiver, police, social_work, _audit_log_flushable_api,
-                                        monkeypatch):
+def test_end_to_end_after_a_real_commit(
+    receiver, police, social_work, _audit_log_flushable_api, monkeypatch
+):
     """No captured callbacks: real transactions commit, the task runs (eagerly, in-process),
     the receiver gets the POST; a rolled-back change sends nothing."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     team = TeamFactory(agency=social_work, receives_partner_concerns=True)
     worker = StaffFactory(role=Role.SOCIAL_WORKER, team=team)
-    client = services.client_create(name="Police webhook e2e", agency=police,
-                                    webhook_url=receiver.url)
+    client = services.client_create(
+        name="Police webhook e2e", agency=police, webhook_url=receiver.url
+    )
     secret = services.webhook_secret_generate(client=client)
     api = PartnerClient(_token(client), address="192.0.2.77")
     concern = api.submit(concern_body()).json()

@@ -96,9 +96,7 @@ class BrowserProblems:
         self.problems.append(f"console error: {message.text} ({location.get('url', '')})")
 
     def _request_failed(self, request):
-        self.problems.append(
-            f"request failed: {request.method} {request.url} ({request.failure})"
-        )
+        self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _response(self, response):
         # A page answered 4xx is the test's to judge (a form with errors is a 400); a server
@@ -111,7 +109,7 @@ class BrowserProblems:
             )
 
     def assert_none(self):
-        new = self.problems[self.reported:]
+        new = self.problems[self.reported :]
         self.reported = len(self.problems)
         assert not new, "Problems in the browser:\n" + "\n".join(new)
 
@@ -163,8 +161,10 @@ def axe_scan(page) -> list[dict]:
     violations = page.evaluate(AXE_RUN, AXE_TAGS)
     lines = []
     for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} "
-                     f"({violation['helpUrl']})")
+        lines.append(
+            f"[{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"({violation['helpUrl']})"
+        )
         for node in violation["nodes"]:
             lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
     if violations:

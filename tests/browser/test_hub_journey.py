@@ -25,7 +25,12 @@ def nav(page, name: str):
 
 
 def test_review_feedback_acknowledgement_reports_and_audit(
-    page, browser_problems, social_worker, team_manager, hub_reviewer, committee_member,
+    page,
+    browser_problems,
+    social_worker,
+    team_manager,
+    hub_reviewer,
+    committee_member,
     police,
 ):
     services.reference_data_ensure()
@@ -36,11 +41,14 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     AuditPanelMember.objects.create(staff=auditor)
     # A referral from before this audit period, so that the round has a record to sample.
     period = sampling.audit_period_start(timezone.localdate(), settings.audit_every_months)
-    make_referral(team=social_worker.team, received_by=social_worker,
-                  received_at=timezone.make_aware(datetime.combine(
-                      period - timedelta(days=10), time(11))))
-    referral = make_referral(team=social_worker.team, received_by=social_worker,
-                             immediate_risk=True)
+    make_referral(
+        team=social_worker.team,
+        received_by=social_worker,
+        received_at=timezone.make_aware(datetime.combine(period - timedelta(days=10), time(11))),
+    )
+    referral = make_referral(
+        team=social_worker.team, received_by=social_worker, immediate_risk=True
+    )
     scanned: set[str] = set()
 
     # The reviewer claims the referral with immediate risk: it heads the queue.
@@ -62,18 +70,20 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     for number, criterion in enumerate(rubric.criteria.all()):
         grade = "4 Good" if number % 2 else "5 Very good"
         fieldset(page, criterion.label).get_by_label(grade, exact=True).check()
-    page.get_by_label("Comments on the child's voice").fill(
-        "Quote what Ava said in her own words.")
+    page.get_by_label("Comments on the child's voice").fill("Quote what Ava said in her own words.")
     fieldset(page, "What supported the quality of this referral?").get_by_label(
-        "Agency referral form or template used").check()
+        "Agency referral form or template used"
+    ).check()
     fieldset(page, "What got in the way?").get_by_label("History not checked").check()
     fieldset(page, "Overall judgement").get_by_label("5 Very good", exact=True).check()
     page.get_by_label("Summary for the referrer and their manager").fill(
-        "A clear, prompt referral. Check earlier concerns before calling.")
+        "A clear, prompt referral. Check earlier concerns before calling."
+    )
     page.get_by_role("button", name="Submit the review and send the feedback").click()
 
     expect(page.get_by_role("alert")).to_contain_text(
-        f"Review of {referral.reference} submitted: the feedback has been sent.")
+        f"Review of {referral.reference} submitted: the feedback has been sent."
+    )
     expect(page.get_by_role("link", name=referral.reference)).to_have_count(0)  # reviewed
     feedback = ReferralFeedback.objects.get(referral=referral)
     assert feedback.scores[-1]["score"] == 5
@@ -94,9 +104,11 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     checked(page, browser_problems, scanned, "referral with feedback")
     feedback_card.get_by_role("button", name="Acknowledge the feedback").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        f"Practice hub feedback on {referral.reference} acknowledged.")
+        f"Practice hub feedback on {referral.reference} acknowledged."
+    )
     expect(page.locator(".govuk-summary-card").filter(has_text="Reviewed")).to_contain_text(
-        "Acknowledged")
+        "Acknowledged"
+    )
     expect(page.get_by_role("button", name="Acknowledge the feedback")).to_have_count(0)
     feedback.refresh_from_db()
     assert feedback.acknowledged_by_staff == social_worker
@@ -116,8 +128,9 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     sign_in(page, committee_member)
     nav(page, "Reports")
     expect(page.get_by_role("heading", level=1)).to_have_text("Performance reports")
-    expect(page.get_by_role("heading", name="Neglect and cumulative harm: how well do we "
-                                             "respond?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Neglect and cumulative harm: how well do we respond?")
+    ).to_be_visible()
     expect(page.get_by_role("img", name="Concerns received each month")).to_be_visible()
     checked(page, browser_problems, scanned, "reports")
     nav(page, "Practice audits")
@@ -144,5 +157,13 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     assert assignment.state == AuditAssignment.State.SUBMITTED
     browser_problems.assert_none()
 
-    assert scanned == {"queue", "review form", "referral with feedback", "team feedback",
-                       "reports", "audit list", "audit round", "audit record"}
+    assert scanned == {
+        "queue",
+        "review form",
+        "referral with feedback",
+        "team feedback",
+        "reports",
+        "audit list",
+        "audit round",
+        "audit record",
+    }

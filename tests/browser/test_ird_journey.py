@@ -60,12 +60,19 @@ def label(staff) -> str:
 
 
 def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
-    new_page, browser_problems, social_worker, team_manager, police, health,
-    health_participant, committee_member,
+    new_page,
+    browser_problems,
+    social_worker,
+    team_manager,
+    police,
+    health,
+    health_participant,
+    committee_member,
 ):
     ensure_ird_reference_data()
-    chair = StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police),
-                         job_title="Detective sergeant")
+    chair = StaffFactory(
+        role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police), job_title="Detective sergeant"
+    )
     social_worker.job_title = "Social worker"
     social_worker.save(update_fields=["job_title"])
     health_participant.job_title = "Child protection nurse"
@@ -80,7 +87,8 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     sign_in(recorder_page, team_manager)
     recorder_page.get_by_role("navigation", name="Menu").get_by_role("link", name="IRDs").click()
     expect(recorder_page.get_by_role("heading", level=1)).to_have_text(
-        "Inter-agency referral discussions")
+        "Inter-agency referral discussions"
+    )
     checked(recorder_page, browser_problems, scanned, "list")
     recorder_page.get_by_role("link", name=ird.reference).click()
     checked(recorder_page, browser_problems, scanned, "detail requested")
@@ -97,7 +105,8 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     recorder_page.get_by_label("PIN").fill("7319")
     recorder_page.get_by_role("button", name="Schedule and send invitations").click()
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "IRD scheduled")
+        "IRD scheduled"
+    )
     expect(recorder_page.locator("#teleconference")).to_have_count(0)  # not invited himself
     sign_out(recorder_page)
 
@@ -108,7 +117,8 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     checked(recorder_page, browser_problems, scanned, "detail scheduled")
     recorder_page.get_by_role("button", name="Start the IRD and open the record").click()
     expect(recorder_page.get_by_role("heading", level=1)).to_contain_text(
-        f"Record of {ird.reference}")
+        f"Record of {ird.reference}"
+    )
     checked(recorder_page, browser_problems, scanned, "record (recorder)")
 
     # In another browser context the chair opens the record to watch.
@@ -122,18 +132,20 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
 
     # The recorder types; it saves by itself and the chair sees the words appear.
     words = "Police: no previous contact. Nursery saw bruising on Monday."
-    recorder_page.get_by_label("Information shared by police").press_sequentially(
-        words, delay=10)
+    recorder_page.get_by_label("Information shared by police").press_sequentially(words, delay=10)
     expect(recorder_page.locator("#status-info_police")).to_contain_text(
-        "Last saved at", timeout=LIVE_WAIT_MS)
+        "Last saved at", timeout=LIVE_WAIT_MS
+    )
     expect(chair_page.locator('[data-section="info_police"]')).to_have_text(
-        words, timeout=LIVE_WAIT_MS)
+        words, timeout=LIVE_WAIT_MS
+    )
     # A box saves when it loses focus, too.
     recorder_page.get_by_label("Discussion", exact=True).fill("Agencies agree a joint response.")
     recorder_page.get_by_label("Analysis of risk and need").focus()
     expect(recorder_page.locator("#status-discussion")).to_contain_text("Last saved at")
     expect(chair_page.locator('[data-section="discussion"]')).to_have_text(
-        "Agencies agree a joint response.", timeout=LIVE_WAIT_MS)
+        "Agencies agree a joint response.", timeout=LIVE_WAIT_MS
+    )
     assert chair_page.evaluate("() => window.ircNotReloaded === true"), "the page reloaded"
 
     # The recorder records attendance, the lead professional and the decision.
@@ -144,19 +156,24 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
         joining.select_option(label=label(person))
         recorder_page.get_by_role("button", name="Record attendance").click()
         expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
-            "Attendance recorded")
+            "Attendance recorded"
+        )
     recorder_page.get_by_label("Lead professional").select_option(
-        label=social_worker.get_full_name())
+        label=social_worker.get_full_name()
+    )
     recorder_page.get_by_role("button", name="Name the lead professional").click()
     recorder_page.get_by_label("Decision", exact=True).select_option(
-        label="Child protection investigation (joint)")
+        label="Child protection investigation (joint)"
+    )
     recorder_page.get_by_label("Reasons", exact=True).fill("Injury and disclosure.")
     recorder_page.get_by_role("button", name="Record decision").click()
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Decision recorded")
+        "Decision recorded"
+    )
     checked(recorder_page, browser_problems, scanned, "record (recorder, filled)")
     expect(chair_page.locator("#ird-live")).to_contain_text(
-        "Child protection investigation (joint)", timeout=LIVE_WAIT_MS)
+        "Child protection investigation (joint)", timeout=LIVE_WAIT_MS
+    )
 
     # The chair concludes and signs off; the record locks.
     settle(chair_page)
@@ -166,7 +183,8 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     checked(chair_page, browser_problems, scanned, "record (chair, concluded)")
     chair_page.get_by_role("button", name="Sign off the record").click()
     expect(chair_page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Record signed off")
+        "Record signed off"
+    )
     expect(chair_page.locator("#ird-live")).to_contain_text("The record is read-only")
     checked(chair_page, browser_problems, scanned, "record (signed off)")
 
@@ -191,14 +209,17 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     checked(recorder_page, browser_problems, scanned, "detail (QA)")
     recorder_page.get_by_role("button", name="Review its quality").click()
     checked(recorder_page, browser_problems, scanned, "quality review")
-    for legend, grade in (("Timeliness", "5 Very good"),
-                          ("Attendance of the agencies that should have taken part", "6 Excellent"),
-                          ("Completeness of the record", "4 Good"),
-                          ("Rationale for the decisions", "5 Very good")):
+    for legend, grade in (
+        ("Timeliness", "5 Very good"),
+        ("Attendance of the agencies that should have taken part", "6 Excellent"),
+        ("Completeness of the record", "4 Good"),
+        ("Rationale for the decisions", "5 Very good"),
+    ):
         recorder_page.get_by_role("group", name=legend).get_by_label(grade).check()
     recorder_page.get_by_role("button", name="Record the review").click()
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Quality review recorded")
+        "Quality review recorded"
+    )
     assert QualityReview.objects.filter(ird=ird, reviewer=committee_member).exists()
     go(recorder_page, "/ird/procedures/")
     checked(recorder_page, browser_problems, scanned, "procedures")

@@ -74,11 +74,20 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
 ):
     # Arrange: a child already known, by CHI number, with one neglect concern three months ago.
     chi_number = valid_chi(KNOWN_DOB)
-    known = PersonFactory(first_name="Ava", last_name="Morrison", date_of_birth=KNOWN_DOB,
-                          chi_number=chi_number, postcode="IV30 1AB")
-    earlier = make_referral(team=social_worker.team, received_by=social_worker,
-                            children=[known], categories=("neglect",),
-                            received_at=timezone.now() - datetime.timedelta(days=90))
+    known = PersonFactory(
+        first_name="Ava",
+        last_name="Morrison",
+        date_of_birth=KNOWN_DOB,
+        chi_number=chi_number,
+        postcode="IV30 1AB",
+    )
+    earlier = make_referral(
+        team=social_worker.team,
+        received_by=social_worker,
+        children=[known],
+        categories=("neglect",),
+        received_at=timezone.now() - datetime.timedelta(days=90),
+    )
     scanned: set[str] = set()
 
     # The social worker signs in.
@@ -98,7 +107,7 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     page.get_by_label("Referrer's name").fill("PC Jamie Reid")
     page.get_by_label("What happened", exact=True).fill(
         "Ava and her brother were found at home alone at 11pm with no food in the house.\n"
-        "Ava said: \"Mum goes out and we wait.\""
+        'Ava said: "Mum goes out and we wait."'
     )
     fieldset(page, "Is any child at immediate risk?").get_by_label("No").check()
     fieldset(page, "Concern categories").get_by_label("Neglect", exact=True).check()
@@ -123,8 +132,7 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     # What was typed survives the round trip.
     expect(fieldset(page, "Child 1").get_by_label("CHI number")).to_have_value(chi_number)
     expect(page.get_by_label("Referrer's name")).to_have_value("PC Jamie Reid")
-    expect(fieldset(page, "Concern categories").get_by_label("Neglect", exact=True)) \
-        .to_be_checked()
+    expect(fieldset(page, "Concern categories").get_by_label("Neglect", exact=True)).to_be_checked()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
     browser_problems.assert_none()
 
@@ -163,7 +171,8 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     # Both children; the page gives no order (ReferralChild has none), so compare as a set.
     expect(children.get_by_role("link")).to_have_count(2)
     assert sorted(children.get_by_role("link").all_inner_texts()) == [
-        "Ava Morrison", "Leo Morrison"
+        "Ava Morrison",
+        "Leo Morrison",
     ]
     expect(children.get_by_role("link", name="Ava Morrison")).to_have_attribute(
         "href", f"/people/{known.pk}/"
@@ -185,8 +194,9 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     page.get_by_label("Reasons for the decision").fill(
         "Two young children left alone at night with no food: their needs are not being met."
     )
-    page.get_by_label("Analysis of risk").fill("No immediate risk: both children are now with "
-                                               "their grandmother.")
+    page.get_by_label("Analysis of risk").fill(
+        "No immediate risk: both children are now with their grandmother."
+    )
     page.get_by_label("Analysis of need").fill("Supervision, food and a routine at home.")
     page.get_by_label("Analysis of cumulative harm").fill(
         "Second neglect concern for Ava in three months: a pattern, not a single incident."
@@ -217,9 +227,7 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     page.get_by_label("Comment").fill("Agreed: allocate for assessment this week.")
     page.get_by_role("button", name="Submit review").click()
     expect(page.get_by_role("alert")).to_contain_text("Screening decision approved.")
-    expect(page.get_by_role("heading", level=1).locator(".govuk-tag").first).to_have_text(
-        "Decided"
-    )
+    expect(page.get_by_role("heading", level=1).locator(".govuk-tag").first).to_have_text("Decided")
     expect(page.locator(".govuk-summary-card")).to_contain_text(
         "Agreed: allocate for assessment this week."
     )
@@ -233,8 +241,8 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     expect(page.get_by_role("heading", level=1)).to_have_text("Ava Morrison")
     rows = page.locator("table.govuk-table tbody tr")
     events = [
-        (cells[1], cells[3]) for cells in
-        (row.locator("td").all_inner_texts() for row in rows.all())
+        (cells[1], cells[3])
+        for cells in (row.locator("td").all_inner_texts() for row in rows.all())
     ]
     assert events == [
         ("Concern received", earlier.reference),
@@ -252,14 +260,23 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     checked(page, browser_problems, scanned, "chronology")
     screenshot(page, "chronology")
 
-    assert scanned == {"login", "home", "intake step 1", "intake step 2", "referral detail",
-                       "screening form", "referral detail: manager's review", "chronology"}
+    assert scanned == {
+        "login",
+        "home",
+        "intake step 1",
+        "intake step 2",
+        "referral detail",
+        "screening form",
+        "referral detail: manager's review",
+        "chronology",
+    }
 
 
 def submit_empty_intake(page):
     page.goto("/referrals/new/")
-    with page.expect_response(lambda r: r.url.endswith("/referrals/new/")
-                              and r.request.method == "POST") as answer:
+    with page.expect_response(
+        lambda r: r.url.endswith("/referrals/new/") and r.request.method == "POST"
+    ) as answer:
         page.get_by_role("button", name="Continue: check for existing records").click()
     assert answer.value.status == 400
     summary = page.locator(".govuk-error-summary")
@@ -274,9 +291,16 @@ def test_intake_without_javascript_shows_field_errors(new_page, browser_problems
     summary = submit_empty_intake(page)
     links = summary.get_by_role("link")
     assert [link.get_attribute("href") for link in links.all()] == [
-        "#id_channel_0", "#id_source_agency", "#id_referrer_name", "#id_summary",
-        "#id_immediate_risk_0", "#id_categories_0", "#id_consent_sought_0",
-        "#id_sharing_basis_0", "#id_child-0-first_name", "#id_child-0-last_name",
+        "#id_channel_0",
+        "#id_source_agency",
+        "#id_referrer_name",
+        "#id_summary",
+        "#id_immediate_risk_0",
+        "#id_categories_0",
+        "#id_consent_sought_0",
+        "#id_sharing_basis_0",
+        "#id_child-0-first_name",
+        "#id_child-0-last_name",
         "#id_child-0-date_of_birth",
     ]
     expect(summary).to_contain_text("Choose at least one concern category.")
@@ -286,9 +310,7 @@ def test_intake_without_javascript_shows_field_errors(new_page, browser_problems
         target = page.locator(link.get_attribute("href"))
         expect(target).to_have_count(1)
         group = page.locator(".govuk-form-group--error").filter(has=target)
-        expect(group.locator(".govuk-error-message")).to_have_text(
-            f"Error: {link.inner_text()}"
-        )
+        expect(group.locator(".govuk-error-message")).to_have_text(f"Error: {link.inner_text()}")
     expect(page.locator("#id_child-0-first_name")).to_have_attribute(
         "class", re.compile(r"\bgovuk-input--error\b")
     )

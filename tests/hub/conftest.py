@@ -51,13 +51,19 @@ def all_scores(review: Review, score: int = 4, comment: str = "") -> dict:
     return {c.pk: services.Score(score, comment) for c in rubric.criteria.all()}
 
 
-def review_and_submit(review: Review, reviewer, *, score: int = 4, overall: int | None = None,
-                      factors=(), **kwargs) -> Review:
+def review_and_submit(
+    review: Review, reviewer, *, score: int = 4, overall: int | None = None, factors=(), **kwargs
+) -> Review:
     services.review_claim(review=review, reviewer=reviewer)
     review.refresh_from_db()
-    return services.review_submit(review=review, reviewer=reviewer,
-                                  scores=all_scores(review, score), overall=overall or score,
-                                  factor_ids=[f.pk for f in factors], **kwargs)
+    return services.review_submit(
+        review=review,
+        reviewer=reviewer,
+        scores=all_scores(review, score),
+        overall=overall or score,
+        factor_ids=[f.pk for f in factors],
+        **kwargs,
+    )
 
 
 def barrier(label: str, kind: str = Rubric.Kind.REFERRAL):
@@ -67,9 +73,15 @@ def barrier(label: str, kind: str = Rubric.Kind.REFERRAL):
 
 def approved_decision(referral, worker, manager, outcome="support"):
     decision = screening.screening_propose(
-        referral=referral, proposed_by=worker, outcome=outcome, reasons="Reasons.",
-        risk_analysis="Risk.", needs_analysis="Needs.", cumulative_harm_analysis="Considered.",
-        advice_given="Signposted." if outcome == "no_further_action" else "")
+        referral=referral,
+        proposed_by=worker,
+        outcome=outcome,
+        reasons="Reasons.",
+        risk_analysis="Risk.",
+        needs_analysis="Needs.",
+        cumulative_harm_analysis="Considered.",
+        advice_given="Signposted." if outcome == "no_further_action" else "",
+    )
     return screening.screening_approve(decision=decision, approved_by=manager)
 
 

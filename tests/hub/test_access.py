@@ -56,8 +56,15 @@ def other_social_worker(other_team):
     return StaffFactory(role=Role.SOCIAL_WORKER, team=other_team)
 
 
-def statuses(*, social_work: int, reviewers: int, committee: int, outsiders: int,
-             anonymous: int = 302, **by_role: int) -> dict[str, int]:
+def statuses(
+    *,
+    social_work: int,
+    reviewers: int,
+    committee: int,
+    outsiders: int,
+    anonymous: int = 302,
+    **by_role: int,
+) -> dict[str, int]:
     expected = {"anonymous": anonymous, "committee_member": committee}
     expected.update(dict.fromkeys(SOCIAL_WORK, social_work))
     expected.update(dict.fromkeys(REVIEWERS, reviewers))
@@ -95,15 +102,19 @@ def build_world(request, state: str) -> World:
         settings.auditors_per_record = 1
         settings.save()
         # The period after this one samples the children referred in this one.
-        nxt = sampling.months_before(sampling.audit_period_start(
-            timezone.localdate(), settings.audit_every_months), -settings.audit_every_months)
+        nxt = sampling.months_before(
+            sampling.audit_period_start(timezone.localdate(), settings.audit_every_months),
+            -settings.audit_every_months,
+        )
         opening = timezone.make_aware(datetime.combine(nxt, time(9)))
         world.audit_round, _ = services.audit_round_open(now=opening)
         world.assignment = AuditAssignment.objects.get(auditor=auditor)
         if state == "learned":
-            services.audit_summary_send(audit_round=world.audit_round,
-                                        sent_by=request.getfixturevalue("committee_member"),
-                                        summary="Record the child's words.")
+            services.audit_summary_send(
+                audit_round=world.audit_round,
+                sent_by=request.getfixturevalue("committee_member"),
+                summary="Record the child's words.",
+            )
     return world
 
 
@@ -165,78 +176,179 @@ def _review_state(world) -> str:
 
 
 CASES = [
-    Case("hub:queue", "GET", statuses(social_work=403, reviewers=200, committee=403,
-                                      outsiders=403)),
-    Case("hub:review", "GET", statuses(social_work=404, reviewers=200, committee=200,
-                                       outsiders=404),
-         kwargs=review_kwargs, record=_review_record, accepts=frozenset({"GET", "POST"})),
-    Case("hub:review", "GET", statuses(social_work=200, reviewers=200, committee=200,
-                                       outsiders=404),
-         state="submitted", kwargs=review_kwargs, record=_review_record,
-         accepts=frozenset({"GET", "POST"})),
-    Case("hub:review", "POST", statuses(social_work=404, reviewers=409, committee=403,
-                                        outsiders=404, hub_reviewer=302),
-         state="claimed", kwargs=review_kwargs, body=review_body, record=_review_record,
-         done=lambda world: _review_state(world) == Review.State.SUBMITTED,
-         accepts=frozenset({"GET", "POST"})),
-    Case("hub:review_claim", "POST", statuses(social_work=404, reviewers=302, committee=403,
-                                              outsiders=404),
-         kwargs=review_kwargs, record=_review_record, accepts=frozenset({"POST"}),
-         done=lambda world: ReviewClaim.objects.filter(review=world.review,
-                                                       state="active").exists()),
-    Case("hub:review_claim", "GET", statuses(social_work=405, reviewers=405, committee=405,
-                                             outsiders=405),
-         kwargs=review_kwargs, accepts=frozenset({"POST"})),
-    Case("hub:review_release", "POST", statuses(social_work=404, reviewers=409, committee=403,
-                                                outsiders=404, hub_reviewer=302),
-         state="claimed", kwargs=review_kwargs, record=_review_record,
-         accepts=frozenset({"POST"}),
-         done=lambda world: not ReviewClaim.objects.filter(state="active").exists()),
-    Case("hub:review_release", "GET", statuses(social_work=405, reviewers=405, committee=405,
-                                               outsiders=405),
-         state="claimed", kwargs=review_kwargs, accepts=frozenset({"POST"})),
-    Case("hub:team_feedback", "GET", statuses(social_work=200, reviewers=403, committee=403,
-                                              outsiders=403, sw_own=403, sw_other=403)),
-    Case("hub:reports", "GET", statuses(social_work=403, reviewers=403, committee=200,
-                                        outsiders=403, service_manager=200)),
-    Case("hub:report_csv", "GET", statuses(social_work=403, reviewers=403, committee=200,
-                                           outsiders=403, service_manager=200),
-         kwargs=lambda world: {"table": "concerns"}),
-    Case("hub:audit_list", "GET", statuses(social_work=403, reviewers=200, committee=200,
-                                           outsiders=403, police_participant=200),
-         state="audit"),
-    Case("hub:audit_open", "POST", statuses(social_work=403, reviewers=403, committee=302,
-                                            outsiders=403),
-         accepts=frozenset({"POST"}), done=lambda world: AuditRound.objects.exists()),
-    Case("hub:audit_open", "GET", statuses(social_work=405, reviewers=405, committee=405,
-                                           outsiders=405), accepts=frozenset({"POST"})),
-    Case("hub:audit_round", "GET", statuses(social_work=404, reviewers=200, committee=200,
-                                            outsiders=404),
-         state="audit", kwargs=round_kwargs, record=_round_record),
-    Case("hub:audit_round_csv", "GET", statuses(social_work=404, reviewers=200, committee=200,
-                                                outsiders=404),
-         state="audit", kwargs=round_kwargs, record=_round_record),
-    Case("hub:audit_summary", "POST", statuses(social_work=404, reviewers=403, committee=302,
-                                               outsiders=404),
-         state="audit", kwargs=round_kwargs, record=_round_record, accepts=frozenset({"POST"}),
-         body=lambda world: {"summary": "Children's views are recorded more often."},
-         done=lambda world: AuditRound.objects.get().summary_sent_at is not None),
-    Case("hub:audit_summary", "GET", statuses(social_work=405, reviewers=405, committee=405,
-                                              outsiders=405),
-         state="audit", kwargs=round_kwargs, accepts=frozenset({"POST"})),
-    Case("hub:audit_learning", "GET", statuses(social_work=200, reviewers=200, committee=200,
-                                               outsiders=404, police_participant=200),
-         state="learned", kwargs=round_kwargs, record=_round_record),
-    Case("hub:audit_assignment", "GET", statuses(social_work=404, reviewers=404, committee=404,
-                                                 outsiders=404, police_participant=200),
-         state="audit", kwargs=assignment_kwargs, record=_assignment_record,
-         accepts=frozenset({"GET", "POST"})),
-    Case("hub:audit_assignment", "POST", statuses(social_work=404, reviewers=404,
-                                                  committee=404, outsiders=404,
-                                                  police_participant=302),
-         state="audit", kwargs=assignment_kwargs, record=_assignment_record, body=grade_body,
-         accepts=frozenset({"GET", "POST"}),
-         done=lambda world: AuditGrade.objects.exists()),
+    Case(
+        "hub:queue", "GET", statuses(social_work=403, reviewers=200, committee=403, outsiders=403)
+    ),
+    Case(
+        "hub:review",
+        "GET",
+        statuses(social_work=404, reviewers=200, committee=200, outsiders=404),
+        kwargs=review_kwargs,
+        record=_review_record,
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    Case(
+        "hub:review",
+        "GET",
+        statuses(social_work=200, reviewers=200, committee=200, outsiders=404),
+        state="submitted",
+        kwargs=review_kwargs,
+        record=_review_record,
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    Case(
+        "hub:review",
+        "POST",
+        statuses(social_work=404, reviewers=409, committee=403, outsiders=404, hub_reviewer=302),
+        state="claimed",
+        kwargs=review_kwargs,
+        body=review_body,
+        record=_review_record,
+        done=lambda world: _review_state(world) == Review.State.SUBMITTED,
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    Case(
+        "hub:review_claim",
+        "POST",
+        statuses(social_work=404, reviewers=302, committee=403, outsiders=404),
+        kwargs=review_kwargs,
+        record=_review_record,
+        accepts=frozenset({"POST"}),
+        done=lambda world: ReviewClaim.objects.filter(review=world.review, state="active").exists(),
+    ),
+    Case(
+        "hub:review_claim",
+        "GET",
+        statuses(social_work=405, reviewers=405, committee=405, outsiders=405),
+        kwargs=review_kwargs,
+        accepts=frozenset({"POST"}),
+    ),
+    Case(
+        "hub:review_release",
+        "POST",
+        statuses(social_work=404, reviewers=409, committee=403, outsiders=404, hub_reviewer=302),
+        state="claimed",
+        kwargs=review_kwargs,
+        record=_review_record,
+        accepts=frozenset({"POST"}),
+        done=lambda world: not ReviewClaim.objects.filter(state="active").exists(),
+    ),
+    Case(
+        "hub:review_release",
+        "GET",
+        statuses(social_work=405, reviewers=405, committee=405, outsiders=405),
+        state="claimed",
+        kwargs=review_kwargs,
+        accepts=frozenset({"POST"}),
+    ),
+    Case(
+        "hub:team_feedback",
+        "GET",
+        statuses(
+            social_work=200, reviewers=403, committee=403, outsiders=403, sw_own=403, sw_other=403
+        ),
+    ),
+    Case(
+        "hub:reports",
+        "GET",
+        statuses(social_work=403, reviewers=403, committee=200, outsiders=403, service_manager=200),
+    ),
+    Case(
+        "hub:report_csv",
+        "GET",
+        statuses(social_work=403, reviewers=403, committee=200, outsiders=403, service_manager=200),
+        kwargs=lambda world: {"table": "concerns"},
+    ),
+    Case(
+        "hub:audit_list",
+        "GET",
+        statuses(
+            social_work=403, reviewers=200, committee=200, outsiders=403, police_participant=200
+        ),
+        state="audit",
+    ),
+    Case(
+        "hub:audit_open",
+        "POST",
+        statuses(social_work=403, reviewers=403, committee=302, outsiders=403),
+        accepts=frozenset({"POST"}),
+        done=lambda world: AuditRound.objects.exists(),
+    ),
+    Case(
+        "hub:audit_open",
+        "GET",
+        statuses(social_work=405, reviewers=405, committee=405, outsiders=405),
+        accepts=frozenset({"POST"}),
+    ),
+    Case(
+        "hub:audit_round",
+        "GET",
+        statuses(social_work=404, reviewers=200, committee=200, outsiders=404),
+        state="audit",
+        kwargs=round_kwargs,
+        record=_round_record,
+    ),
+    Case(
+        "hub:audit_round_csv",
+        "GET",
+        statuses(social_work=404, reviewers=200, committee=200, outsiders=404),
+        state="audit",
+        kwargs=round_kwargs,
+        record=_round_record,
+    ),
+    Case(
+        "hub:audit_summary",
+        "POST",
+        statuses(social_work=404, reviewers=403, committee=302, outsiders=404),
+        state="audit",
+        kwargs=round_kwargs,
+        record=_round_record,
+        accepts=frozenset({"POST"}),
+        body=lambda world: {"summary": "Children's views are recorded more often."},
+        done=lambda world: AuditRound.objects.get().summary_sent_at is not None,
+    ),
+    Case(
+        "hub:audit_summary",
+        "GET",
+        statuses(social_work=405, reviewers=405, committee=405, outsiders=405),
+        state="audit",
+        kwargs=round_kwargs,
+        accepts=frozenset({"POST"}),
+    ),
+    Case(
+        "hub:audit_learning",
+        "GET",
+        statuses(
+            social_work=200, reviewers=200, committee=200, outsiders=404, police_participant=200
+        ),
+        state="learned",
+        kwargs=round_kwargs,
+        record=_round_record,
+    ),
+    Case(
+        "hub:audit_assignment",
+        "GET",
+        statuses(
+            social_work=404, reviewers=404, committee=404, outsiders=404, police_participant=200
+        ),
+        state="audit",
+        kwargs=assignment_kwargs,
+        record=_assignment_record,
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    Case(
+        "hub:audit_assignment",
+        "POST",
+        statuses(
+            social_work=404, reviewers=404, committee=404, outsiders=404, police_participant=302
+        ),
+        state="audit",
+        kwargs=assignment_kwargs,
+        record=_assignment_record,
+        body=grade_body,
+        accepts=frozenset({"GET", "POST"}),
+        done=lambda world: AuditGrade.objects.exists(),
+    ),
 ]
 
 CELLS = [
@@ -249,12 +361,16 @@ REFUSALS = {403, 404, 405, 409}
 
 def snapshot() -> dict:
     return {
-        "reviews": sorted((str(pk), state) for pk, state
-                          in Review.objects.values_list("pk", "state")),
-        "claims": sorted((str(pk), state) for pk, state
-                         in ReviewClaim.objects.values_list("pk", "state")),
-        "rounds": sorted((str(pk), state, str(sent)) for pk, state, sent in
-                         AuditRound.objects.values_list("pk", "state", "summary_sent_at")),
+        "reviews": sorted(
+            (str(pk), state) for pk, state in Review.objects.values_list("pk", "state")
+        ),
+        "claims": sorted(
+            (str(pk), state) for pk, state in ReviewClaim.objects.values_list("pk", "state")
+        ),
+        "rounds": sorted(
+            (str(pk), state, str(sent))
+            for pk, state, sent in AuditRound.objects.values_list("pk", "state", "summary_sent_at")
+        ),
         "grades": AuditGrade.objects.count(),
         "feedback": ReferralFeedback.objects.count(),
     }
@@ -284,7 +400,8 @@ def test_every_hub_route_has_cases():
     for case in CASES:
         assert set(case.expected) == set(ROLES), case.name
         assert case.method in case.accepts or all(
-            status in {302, 405} for status in case.expected.values()), case.name
+            status in {302, 405} for status in case.expected.values()
+        ), case.name
     for name in hub_routes():
         methods = {case.method for case in CASES if case.name == name}
         assert "GET" in methods, name
@@ -316,7 +433,8 @@ def test_access(client, request, index, role, expected):
         object_type, object_id = case.record(world)
         denied = AuditEntry.objects.filter(id__gt=audit_mark, action="denied")
         assert [(row.object_type, row.object_id, row.actor_id) for row in denied] == [
-            (object_type, object_id, user.pk)]
+            (object_type, object_id, user.pk)
+        ]
     if case.method == "POST" and not refused and case.done is not None:
         assert case.done(world), "the permitted action did not happen"
 
@@ -324,25 +442,35 @@ def test_access(client, request, index, role, expected):
 @pytest.mark.parametrize("name", sorted({case.name for case in CASES}))
 def test_methods_a_route_does_not_accept_are_405(client, request, name):
     cases = [case for case in CASES if case.name == name]
-    case = next((c for c in cases if c.method == "GET" and any(
-        status == 200 for status in c.expected.values())), cases[0])
+    case = next(
+        (
+            c
+            for c in cases
+            if c.method == "GET" and any(status == 200 for status in c.expected.values())
+        ),
+        cases[0],
+    )
     world = build_world(request, case.state)
-    role = next((role for role, status in case.expected.items() if status == 200),
-                "committee_member")
+    role = next(
+        (role for role, status in case.expected.items() if status == 200), "committee_member"
+    )
     client.force_login(request.getfixturevalue(ROLE_FIXTURES[role]))
     url = case.url(world)
     before = snapshot()
 
-    answers = {method: getattr(client, method.lower())(url).status_code
-               for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-               if method not in case.accepts}
+    answers = {
+        method: getattr(client, method.lower())(url).status_code
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if method not in case.accepts
+    }
 
     assert answers == dict.fromkeys(answers, 405)
     assert snapshot() == before
 
 
 def test_a_social_worker_cannot_open_a_queued_review_and_it_looks_missing(
-        client, request, social_worker):
+    client, request, social_worker
+):
     world = build_world(request, "queued")
     client.force_login(social_worker)
     hidden = client.get(reverse("hub:review", args=[world.review.pk]))
@@ -357,7 +485,8 @@ def test_reading_a_review_is_audited_as_a_view_of_the_referral(client, request, 
     assert client.get(reverse("hub:review", args=[world.review.pk])).status_code == 200
     rows = list(AuditEntry.objects.filter(id__gt=mark))
     assert [(r.action, r.object_type, r.object_id) for r in rows] == [
-        ("view", "referral", str(world.review.referral_id))]
+        ("view", "referral", str(world.review.referral_id))
+    ]
 
 
 def test_hub_settings_are_one_row():

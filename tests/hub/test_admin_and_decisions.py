@@ -21,8 +21,9 @@ def test_administrators_draft_and_publish_rubric_versions(client, hub_settings, 
     assert client.get("/admin/hub/auditpanelmember/add/").status_code == 200
     assert client.get("/admin/hub/review/").status_code == 200
 
-    client.post("/admin/hub/rubric/", {"action": "draft_new_version",
-                                       "_selected_action": [rubric.pk]})
+    client.post(
+        "/admin/hub/rubric/", {"action": "draft_new_version", "_selected_action": [rubric.pk]}
+    )
     draft = Rubric.objects.get(kind="referral", version=2)
     assert draft.state == "draft" and draft.criteria.count() == rubric.criteria.count()
     client.post("/admin/hub/rubric/", {"action": "publish", "_selected_action": [draft.pk]})
@@ -43,7 +44,8 @@ def test_a_rubric_in_use_cannot_be_edited_in_the_admin(client, hub_settings, adm
 
 
 def test_the_decision_review_page_shows_the_decision_and_the_response(
-        client, referral, social_worker, team_manager, hub_reviewer):
+    client, referral, social_worker, team_manager, hub_reviewer
+):
     approved_decision(referral, social_worker, team_manager, "child_protection")
     review = decision_review(referral)
     client.force_login(hub_reviewer)

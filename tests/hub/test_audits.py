@@ -25,9 +25,11 @@ OPENING = datetime(2026, 3, 10, 9, 0, tzinfo=LONDON)  # in the March-April perio
 
 # --- The sample, as pure functions --------------------------------------------------------------
 
-POPULATION = ([(f"police-{n}", "police") for n in range(20)]
-              + [(f"health-{n}", "health") for n in range(8)]
-              + [(f"school-{n}", "education") for n in range(2)])
+POPULATION = (
+    [(f"police-{n}", "police") for n in range(20)]
+    + [(f"health-{n}", "health") for n in range(8)]
+    + [(f"school-{n}", "education") for n in range(2)]
+)
 
 
 def test_the_same_seed_gives_the_same_sample_whatever_the_order():
@@ -60,11 +62,16 @@ def test_a_sample_smaller_than_the_agencies_takes_one_from_some():
     assert len({key.split("-")[0] for key in picked}) == 2
 
 
-@pytest.mark.parametrize(("day", "months", "start"), [
-    (date(2026, 2, 15), 2, date(2026, 1, 1)), (date(2026, 3, 1), 2, date(2026, 3, 1)),
-    (date(2026, 12, 31), 2, date(2026, 11, 1)), (date(2026, 5, 20), 3, date(2026, 4, 1)),
-    (date(2026, 7, 4), 1, date(2026, 7, 1)),
-])
+@pytest.mark.parametrize(
+    ("day", "months", "start"),
+    [
+        (date(2026, 2, 15), 2, date(2026, 1, 1)),
+        (date(2026, 3, 1), 2, date(2026, 3, 1)),
+        (date(2026, 12, 31), 2, date(2026, 11, 1)),
+        (date(2026, 5, 20), 3, date(2026, 4, 1)),
+        (date(2026, 7, 4), 1, date(2026, 7, 1)),
+    ],
+)
 def test_audit_periods_start_every_few_months_from_january(day, months, start):
     assert sampling.audit_period_start(day, months) == start
 
@@ -98,14 +105,19 @@ def referred(hub_settings, social_worker, police, health, education):
     for number in range(9):
         source = [police, health, education][number % 3]
         received = datetime(2026, 1, 5, 10, tzinfo=LONDON) + timedelta(days=6 * number)
-        made.append(make_referral(team=social_worker.team, received_by=social_worker,
-                                  source_agency=source, received_at=received))
+        made.append(
+            make_referral(
+                team=social_worker.team,
+                received_by=social_worker,
+                source_agency=source,
+                received_at=received,
+            )
+        )
     make_referral(team=social_worker.team, received_at=datetime(2026, 3, 2, tzinfo=LONDON))
     return made
 
 
-def test_a_round_opens_with_a_stratified_sample_it_can_draw_again(hub_settings, referred,
-                                                                  panel):
+def test_a_round_opens_with_a_stratified_sample_it_can_draw_again(hub_settings, referred, panel):
     hub_settings.audit_sample_size = 6
     hub_settings.save()
 
@@ -118,11 +130,15 @@ def test_a_round_opens_with_a_stratified_sample_it_can_draw_again(hub_settings, 
     records = list(audit_round.records.select_related("referral", "source_agency"))
     assert len(records) == 6
     assert Counter(r.source_agency.code for r in records) == {
-        "police": 2, "health": 2, "education": 2}
+        "police": 2,
+        "health": 2,
+        "education": 2,
+    }
     assert {r.referral for r in records} <= set(referred)
     assert services.audit_sample_reproduces(audit_round)
-    again = services.audit_sample_draw(seed=2026, size=6, records_from=audit_round.records_from,
-                                       records_to=audit_round.records_to)
+    again = services.audit_sample_draw(
+        seed=2026, size=6, records_from=audit_round.records_from, records_to=audit_round.records_to
+    )
     assert [(r.person_id, r.referral_id) for r in records] == [(p, r) for p, r, _ in again]
 
 
@@ -142,8 +158,9 @@ def test_beat_opens_the_current_round_once(hub_settings):
     assert AuditRound.objects.count() == 1
 
 
-def test_auditors_are_assigned_with_deadlines_and_told(hub_settings, referred, panel,
-                                                       django_capture_on_commit_callbacks):
+def test_auditors_are_assigned_with_deadlines_and_told(
+    hub_settings, referred, panel, django_capture_on_commit_callbacks
+):
     hub_settings.audit_sample_size = 6
     hub_settings.auditors_per_record = 2
     hub_settings.save()
@@ -163,17 +180,16 @@ def test_auditors_are_assigned_with_deadlines_and_told(hub_settings, referred, p
         assert assignment.deadline.owner == assignment.auditor
         assert assignment.deadline.subject_type == "practice audit March 2026"
     assert audit_round.summary_deadline.timescale.kind == "audit_summary"
-    told = Notification.objects.filter(title="Practice audit March 2026: records for you to "
-                                             "grade")
+    told = Notification.objects.filter(title="Practice audit March 2026: records for you to grade")
     assert {n.recipient for n in told} == set(panel)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in panel)
 
 
-def test_without_a_panel_the_quality_staff_read(hub_settings, referred, hub_reviewer,
-                                                committee_member):
+def test_without_a_panel_the_quality_staff_read(
+    hub_settings, referred, hub_reviewer, committee_member
+):
     audit_round, _ = services.audit_round_open(now=OPENING)
-    assert {a.auditor for a in AuditAssignment.objects.all()} == {hub_reviewer,
-                                                                  committee_member}
+    assert {a.auditor for a in AuditAssignment.objects.all()} == {hub_reviewer, committee_member}
     assert audit_round.records.exists()
 
 
@@ -194,69 +210,96 @@ def audit_round(hub_settings, referred, panel):
 def test_an_auditor_grades_a_record(audit_round, police_auditor):
     assignment = AuditAssignment.objects.filter(auditor=police_auditor).first()
 
-    services.audit_assignment_submit(assignment=assignment, auditor=police_auditor,
-                                     grades=grades(audit_round, 5),
-                                     findings="Chronology up to date.",
-                                     learning_points="Record the child's words.")
+    services.audit_assignment_submit(
+        assignment=assignment,
+        auditor=police_auditor,
+        grades=grades(audit_round, 5),
+        findings="Chronology up to date.",
+        learning_points="Record the child's words.",
+    )
 
     assignment.refresh_from_db()
     assert assignment.state == AuditAssignment.State.SUBMITTED
     assert AuditGrade.objects.filter(assignment=assignment).count() == 8
     assert Deadline.objects.get(pk=assignment.deadline_id).state == Deadline.State.MET
     # Corrections until the round closes replace the grades.
-    services.audit_assignment_submit(assignment=assignment, auditor=police_auditor,
-                                     grades=grades(audit_round, 3), findings="Corrected.")
-    assert set(AuditGrade.objects.filter(assignment=assignment)
-               .values_list("score", flat=True)) == {3}
+    services.audit_assignment_submit(
+        assignment=assignment,
+        auditor=police_auditor,
+        grades=grades(audit_round, 3),
+        findings="Corrected.",
+    )
+    assert set(
+        AuditGrade.objects.filter(assignment=assignment).values_list("score", flat=True)
+    ) == {3}
 
 
-def test_only_the_assigned_auditor_grades_and_findings_are_needed(audit_round, police_auditor,
-                                                                  hub_reviewer):
+def test_only_the_assigned_auditor_grades_and_findings_are_needed(
+    audit_round, police_auditor, hub_reviewer
+):
     assignment = AuditAssignment.objects.filter(auditor=police_auditor).first()
     with pytest.raises(NotPermitted):
-        services.audit_assignment_submit(assignment=assignment, auditor=hub_reviewer,
-                                         grades=grades(audit_round), findings="x")
+        services.audit_assignment_submit(
+            assignment=assignment, auditor=hub_reviewer, grades=grades(audit_round), findings="x"
+        )
     with pytest.raises(AuditRefused):
-        services.audit_assignment_submit(assignment=assignment, auditor=police_auditor,
-                                         grades=grades(audit_round), findings=" ")
+        services.audit_assignment_submit(
+            assignment=assignment, auditor=police_auditor, grades=grades(audit_round), findings=" "
+        )
     assert not AuditGrade.objects.exists()
 
 
 def test_the_learning_summary_goes_to_the_teams_concerned_and_closes_the_round(
-        audit_round, police_auditor, committee_member, social_worker, team_manager,
-        other_team_manager, django_capture_on_commit_callbacks):
+    audit_round,
+    police_auditor,
+    committee_member,
+    social_worker,
+    team_manager,
+    other_team_manager,
+    django_capture_on_commit_callbacks,
+):
     graded = AuditAssignment.objects.filter(auditor=police_auditor).first()
-    services.audit_assignment_submit(assignment=graded, auditor=police_auditor,
-                                     grades=grades(audit_round), findings="Fine.")
+    services.audit_assignment_submit(
+        assignment=graded, auditor=police_auditor, grades=grades(audit_round), findings="Fine."
+    )
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.audit_summary_send(audit_round=audit_round, sent_by=committee_member,
-                                    summary="Chronologies improved; record children's views.")
+        services.audit_summary_send(
+            audit_round=audit_round,
+            sent_by=committee_member,
+            summary="Chronologies improved; record children's views.",
+        )
 
     audit_round.refresh_from_db()
     assert audit_round.state == AuditRound.State.CLOSED
-    told = {n.recipient for n in Notification.objects.filter(
-        title="Learning from Practice audit March 2026")}
+    told = {
+        n.recipient
+        for n in Notification.objects.filter(title="Learning from Practice audit March 2026")
+    }
     auditors = {a.auditor for a in AuditAssignment.objects.filter(record__round=audit_round)}
     assert told == {social_worker, team_manager} | auditors
     assert other_team_manager not in told
     assert len(mail.outbox) == len(told)
     ungraded = AuditAssignment.objects.exclude(pk=graded.pk)
-    assert set(Deadline.objects.filter(pk__in=ungraded.values("deadline_id"))
-               .values_list("state", flat=True)) == {Deadline.State.CANCELLED}
+    assert set(
+        Deadline.objects.filter(pk__in=ungraded.values("deadline_id")).values_list(
+            "state", flat=True
+        )
+    ) == {Deadline.State.CANCELLED}
     assert audit_round.summary_deadline.state == Deadline.State.MET
     with pytest.raises(AuditRefused):
-        services.audit_summary_send(audit_round=audit_round, sent_by=committee_member,
-                                    summary="Again")
+        services.audit_summary_send(
+            audit_round=audit_round, sent_by=committee_member, summary="Again"
+        )
     with pytest.raises(AuditRefused):
-        services.audit_assignment_submit(assignment=graded, auditor=police_auditor,
-                                         grades=grades(audit_round), findings="Late.")
+        services.audit_assignment_submit(
+            assignment=graded, auditor=police_auditor, grades=grades(audit_round), findings="Late."
+        )
 
 
 def test_only_the_committee_sends_the_summary_and_opens_rounds(audit_round, hub_reviewer):
     with pytest.raises(NotPermitted):
-        services.audit_summary_send(audit_round=audit_round, sent_by=hub_reviewer,
-                                    summary="x")
+        services.audit_summary_send(audit_round=audit_round, sent_by=hub_reviewer, summary="x")
     with pytest.raises(NotPermitted):
         services.audit_round_open(opened_by=hub_reviewer)

@@ -45,8 +45,7 @@ def test_the_queue_lists_reviews_with_a_claim_button(client, referral, hub_revie
     no_inline_styles_or_scripts(response)
 
 
-def test_claim_score_and_submit_through_the_pages(client, referral, hub_reviewer,
-                                                  social_worker):
+def test_claim_score_and_submit_through_the_pages(client, referral, hub_reviewer, social_worker):
     review = referral_review(referral)
     client.force_login(hub_reviewer)
 
@@ -102,10 +101,12 @@ def test_a_held_review_shows_who_holds_it(client, referral, hub_reviewer, other_
     assert f"{hub_reviewer.get_full_name()} is reviewing this until" in text(conflict)
 
 
-def test_the_referrer_sees_the_feedback_and_acknowledges_it(client, referral, hub_reviewer,
-                                                            social_worker):
-    review_and_submit(referral_review(referral), hub_reviewer, score=5,
-                      barriers_other="Interpreter not booked")
+def test_the_referrer_sees_the_feedback_and_acknowledges_it(
+    client, referral, hub_reviewer, social_worker
+):
+    review_and_submit(
+        referral_review(referral), hub_reviewer, score=5, barriers_other="Interpreter not booked"
+    )
     feedback = ReferralFeedback.objects.get()
     client.force_login(social_worker)
 
@@ -126,15 +127,15 @@ def test_the_referrer_sees_the_feedback_and_acknowledges_it(client, referral, hu
     assert f'action="{acknowledge}"' not in done.content.decode()
 
 
-def test_only_the_referrer_or_their_team_manager_acknowledges(client, referral, hub_reviewer,
-                                                              other_team_manager,
-                                                              team_manager):
+def test_only_the_referrer_or_their_team_manager_acknowledges(
+    client, referral, hub_reviewer, other_team_manager, team_manager
+):
     review_and_submit(referral_review(referral), hub_reviewer)
     feedback = ReferralFeedback.objects.get()
     acknowledge = f"/referrals/{referral.pk}/feedback/{feedback.pk}/acknowledge/"
 
     client.force_login(other_team_manager)
-    assert 'Acknowledge the feedback' not in text(client.get(f"/referrals/{referral.pk}/"))
+    assert "Acknowledge the feedback" not in text(client.get(f"/referrals/{referral.pk}/"))
     assert client.post(acknowledge).status_code == 403
     feedback.refresh_from_db()
     assert feedback.acknowledged_at is None
@@ -145,8 +146,7 @@ def test_only_the_referrer_or_their_team_manager_acknowledges(client, referral, 
     assert feedback.acknowledged_by_staff == team_manager
 
 
-def test_feedback_of_another_referral_is_not_found(client, referral, hub_reviewer,
-                                                   social_worker):
+def test_feedback_of_another_referral_is_not_found(client, referral, hub_reviewer, social_worker):
     review_and_submit(referral_review(referral), hub_reviewer)
     other = make_referral(team=social_worker.team, received_by=social_worker)
     feedback = ReferralFeedback.objects.get()
@@ -155,9 +155,15 @@ def test_feedback_of_another_referral_is_not_found(client, referral, hub_reviewe
     assert response.status_code == 404
 
 
-def test_navigation_shows_each_role_its_hub_pages(client, hub_settings, hub_reviewer,
-                                                  committee_member, team_manager,
-                                                  service_manager, social_worker):
+def test_navigation_shows_each_role_its_hub_pages(
+    client,
+    hub_settings,
+    hub_reviewer,
+    committee_member,
+    team_manager,
+    service_manager,
+    social_worker,
+):
     expected = {
         hub_reviewer: {"Review queue", "Practice audits"},
         committee_member: {"Practice audits", "Reports"},
@@ -167,10 +173,16 @@ def test_navigation_shows_each_role_its_hub_pages(client, hub_settings, hub_revi
     }
     for person, links in expected.items():
         client.force_login(person)
-        nav = re.search(r'<ul class="govuk-service-navigation__list".*?</ul>',
-                        client.get("/").content.decode(), re.S).group(0)
-        shown = {name for name in ("Review queue", "Practice audits", "Reports",
-                                   "Team feedback") if f">{name}<" in nav}
+        nav = re.search(
+            r'<ul class="govuk-service-navigation__list".*?</ul>',
+            client.get("/").content.decode(),
+            re.S,
+        ).group(0)
+        shown = {
+            name
+            for name in ("Review queue", "Practice audits", "Reports", "Team feedback")
+            if f">{name}<" in nav
+        }
         assert shown == links, person.role
 
 
@@ -185,8 +197,7 @@ def audit_round(hub_settings, social_worker, police_auditor):
     hub_settings.audit_sample_size = 2
     hub_settings.save()
     nxt = sampling.months_before(sampling.audit_period_start(timezone.localdate(), 2), -2)
-    return services.audit_round_open(
-        now=timezone.make_aware(datetime.combine(nxt, time(9))))[0]
+    return services.audit_round_open(now=timezone.make_aware(datetime.combine(nxt, time(9))))[0]
 
 
 def test_an_auditor_grades_through_the_page(client, audit_round, police_auditor):
@@ -209,13 +220,17 @@ def test_an_auditor_grades_through_the_page(client, audit_round, police_auditor)
     assert assignment.state == AuditAssignment.State.SUBMITTED
 
 
-def test_the_committee_collates_and_sends_the_learning(client, audit_round, committee_member,
-                                                       police_auditor, social_worker):
+def test_the_committee_collates_and_sends_the_learning(
+    client, audit_round, committee_member, police_auditor, social_worker
+):
     assignment = AuditAssignment.objects.filter(auditor=police_auditor).first()
     services.audit_assignment_submit(
-        assignment=assignment, auditor=police_auditor, findings="Thin analysis.",
+        assignment=assignment,
+        auditor=police_auditor,
+        findings="Thin analysis.",
         learning_points="Analyse, don't list.",
-        grades={c.pk: services.Score(2) for c in audit_round.rubric.criteria.all()})
+        grades={c.pk: services.Score(2) for c in audit_round.rubric.criteria.all()},
+    )
     client.force_login(committee_member)
 
     page = client.get(f"/hub/audits/{audit_round.pk}/")
@@ -228,10 +243,10 @@ def test_the_committee_collates_and_sends_the_learning(client, audit_round, comm
     assert grades.status_code == 200 and grades["Content-Type"].startswith("text/csv")
     assert len(grades.content.decode().strip().splitlines()) == 1 + 8
 
-    assert client.post(f"/hub/audits/{audit_round.pk}/summary/", {"summary": ""}
-                       ).status_code == 400
-    sent = client.post(f"/hub/audits/{audit_round.pk}/summary/",
-                       {"summary": "Analyse chronologies."})
+    assert client.post(f"/hub/audits/{audit_round.pk}/summary/", {"summary": ""}).status_code == 400
+    sent = client.post(
+        f"/hub/audits/{audit_round.pk}/summary/", {"summary": "Analyse chronologies."}
+    )
     assert sent.status_code == 302
     assert AuditRound.objects.get().state == AuditRound.State.CLOSED
 

@@ -20,11 +20,13 @@ from tests.hub.conftest import all_scores, referral_review, review_and_submit
 pytestmark = pytest.mark.django_db
 
 
-def test_a_received_referral_enters_the_queue_with_its_review_deadline(hub_settings, hub_team,
-                                                                       social_worker):
+def test_a_received_referral_enters_the_queue_with_its_review_deadline(
+    hub_settings, hub_team, social_worker
+):
     received = timezone.now() - timedelta(hours=3)
-    referral = make_referral(team=social_worker.team, received_by=social_worker,
-                             received_at=received)
+    referral = make_referral(
+        team=social_worker.team, received_by=social_worker, received_at=received
+    )
 
     review = referral_review(referral)
 
@@ -32,8 +34,10 @@ def test_a_received_referral_enters_the_queue_with_its_review_deadline(hub_setti
     assert review.entered_at == received
     deadline = review.deadline
     assert deadline.timescale.kind == "hub_review"
-    assert (deadline.subject_type, deadline.subject_id) == (f"referral {referral.reference}",
-                                                            str(review.pk))
+    assert (deadline.subject_type, deadline.subject_id) == (
+        f"referral {referral.reference}",
+        str(review.pk),
+    )
     assert deadline.starts_at == received
     assert deadline.due_at - received >= timedelta(days=5)  # five working days
     assert deadline.owner is None and deadline.team == hub_team
@@ -54,10 +58,8 @@ def test_the_queue_puts_immediate_risk_first_then_the_oldest(hub_settings, socia
     team = social_worker.team
     newest = make_referral(team=team, received_at=now - timedelta(hours=1))
     oldest = make_referral(team=team, received_at=now - timedelta(days=3))
-    risk_new = make_referral(team=team, received_at=now - timedelta(hours=2),
-                             immediate_risk=True)
-    risk_old = make_referral(team=team, received_at=now - timedelta(days=1),
-                             immediate_risk=True)
+    risk_new = make_referral(team=team, received_at=now - timedelta(hours=2), immediate_risk=True)
+    risk_old = make_referral(team=team, received_at=now - timedelta(days=1), immediate_risk=True)
     middle = make_referral(team=team, received_at=now - timedelta(days=2))
 
     order = [review.referral for review in selectors.review_queue(kind="referral", now=now)]
@@ -118,17 +120,20 @@ def test_an_expired_claim_is_free_to_others(referral, hub_reviewer, other_review
     assert review.deadline.owner == other_reviewer
     # And the first reviewer can no longer submit.
     with pytest.raises(ClaimConflict):
-        services.review_submit(review=review, reviewer=hub_reviewer,
-                               scores=all_scores(review), overall=4)
+        services.review_submit(
+            review=review, reviewer=hub_reviewer, scores=all_scores(review), overall=4
+        )
 
 
 def test_a_lapsed_claim_nobody_took_can_still_be_submitted(referral, hub_reviewer):
     review = referral_review(referral)
-    services.review_claim(review=review, reviewer=hub_reviewer,
-                          now=timezone.now() - timedelta(hours=5))
+    services.review_claim(
+        review=review, reviewer=hub_reviewer, now=timezone.now() - timedelta(hours=5)
+    )
     review.refresh_from_db()
-    services.review_submit(review=review, reviewer=hub_reviewer, scores=all_scores(review),
-                           overall=4)
+    services.review_submit(
+        review=review, reviewer=hub_reviewer, scores=all_scores(review), overall=4
+    )
     assert Review.objects.get().state == Review.State.SUBMITTED
 
 
@@ -151,7 +156,8 @@ def test_releasing_puts_it_back(referral, hub_reviewer, other_reviewer):
     review.refresh_from_db()
     assert review.deadline.owner is None
     assert services.review_claim(review=review, reviewer=other_reviewer).reviewer == (
-        other_reviewer)
+        other_reviewer
+    )
 
 
 def test_only_hub_reviewers_claim(referral, committee_member, social_worker):
@@ -172,30 +178,37 @@ def test_submitting_needs_the_claim(referral, hub_reviewer, other_reviewer):
     services.review_claim(review=review, reviewer=hub_reviewer)
     review.refresh_from_db()
     with pytest.raises(ClaimConflict):
-        services.review_submit(review=review, reviewer=other_reviewer,
-                               scores=all_scores(review), overall=4)
+        services.review_submit(
+            review=review, reviewer=other_reviewer, scores=all_scores(review), overall=4
+        )
     assert Review.objects.get().state == Review.State.QUEUED
 
 
-def test_the_database_allows_one_active_claim_per_review(referral, hub_reviewer,
-                                                         other_reviewer):
+def test_the_database_allows_one_active_claim_per_review(referral, hub_reviewer, other_reviewer):
     review = referral_review(referral)
     now = timezone.now()
-    ReviewClaim.objects.create(review=review, reviewer=hub_reviewer, claimed_at=now,
-                               expires_at=now + timedelta(hours=1))
+    ReviewClaim.objects.create(
+        review=review, reviewer=hub_reviewer, claimed_at=now, expires_at=now + timedelta(hours=1)
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReviewClaim.objects.create(review=review, reviewer=other_reviewer, claimed_at=now,
-                                   expires_at=now + timedelta(hours=1))
+        ReviewClaim.objects.create(
+            review=review,
+            reviewer=other_reviewer,
+            claimed_at=now,
+            expires_at=now + timedelta(hours=1),
+        )
     # Ended claims are history, as many as there were.
     ReviewClaim.objects.update(state=ReviewClaim.State.RELEASED)
-    ReviewClaim.objects.create(review=review, reviewer=other_reviewer, claimed_at=now,
-                               expires_at=now + timedelta(hours=1))
+    ReviewClaim.objects.create(
+        review=review, reviewer=other_reviewer, claimed_at=now, expires_at=now + timedelta(hours=1)
+    )
 
 
 def test_the_sweep_expires_lapsed_claims_and_frees_their_deadlines(referral, hub_reviewer):
     review = referral_review(referral)
-    services.review_claim(review=review, reviewer=hub_reviewer,
-                          now=timezone.now() - timedelta(hours=5))
+    services.review_claim(
+        review=review, reviewer=hub_reviewer, now=timezone.now() - timedelta(hours=5)
+    )
 
     assert tasks.expire_review_claims() == 1
     assert tasks.expire_review_claims() == 0
@@ -242,8 +255,9 @@ def race(count: int, work) -> list:
 def test_reviewers_claiming_at_once_get_one_claim(hub_settings, social_worker):
     referral = make_referral(team=social_worker.team, received_by=social_worker)
     review = referral_review(referral)
-    reviewers = [StaffFactory(role="hub_reviewer", team=None, agency=social_worker.agency)
-                 for _ in range(6)]
+    reviewers = [
+        StaffFactory(role="hub_reviewer", team=None, agency=social_worker.agency) for _ in range(6)
+    ]
 
     results = race(6, lambda n: services.review_claim(review=review, reviewer=reviewers[n]))
 
@@ -258,21 +272,24 @@ def test_reviewers_claiming_at_once_get_one_claim(hub_settings, social_worker):
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_and_a_submit_racing_never_both_win(hub_settings, social_worker):
-    first, second = (StaffFactory(role="hub_reviewer", team=None, agency=social_worker.agency)
-                     for _ in range(2))
+    first, second = (
+        StaffFactory(role="hub_reviewer", team=None, agency=social_worker.agency) for _ in range(2)
+    )
     for _ in range(5):
         referral = make_referral(team=social_worker.team, received_by=social_worker)
         review = referral_review(referral)
         # The first reviewer's claim has lapsed: they may still submit unless someone takes it.
-        services.review_claim(review=review, reviewer=first,
-                              now=timezone.now() - timedelta(hours=5))
+        services.review_claim(
+            review=review, reviewer=first, now=timezone.now() - timedelta(hours=5)
+        )
         review.refresh_from_db()
         scores = all_scores(review)
 
         def work(n, review=review, scores=scores):
             if n == 0:
-                return services.review_submit(review=review, reviewer=first, scores=scores,
-                                              overall=4)
+                return services.review_submit(
+                    review=review, reviewer=first, scores=scores, overall=4
+                )
             return services.review_claim(review=review, reviewer=second)
 
         results = race(2, work)

@@ -41,14 +41,17 @@ LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=LONDON)
 PERIOD = {"start": "2026-01-01", "end": "2026-02-28"}
 # The steps of the core and the hub; ird/ adds its own, which these tests leave to it.
-OURS = {"Screening decision recorded", "Screening decision approved by a manager",
-        "Child protection planning meeting held", "Practice hub quality review",
-        "Practice hub decision review"}
+OURS = {
+    "Screening decision recorded",
+    "Screening decision approved by a manager",
+    "Child protection planning meeting held",
+    "Practice hub quality review",
+    "Practice hub decision review",
+}
 
 
 def at(year, month, day, hour=10, minute=0):
-    return time_machine.travel(datetime(year, month, day, hour, minute, tzinfo=LONDON),
-                               tick=False)
+    return time_machine.travel(datetime(year, month, day, hour, minute, tzinfo=LONDON), tick=False)
 
 
 def moment(month, day, hour=10):
@@ -57,64 +60,110 @@ def moment(month, day, hour=10):
 
 def propose(referral, worker, outcome):
     return screening.screening_propose(
-        referral=referral, proposed_by=worker, outcome=outcome, reasons="Reasons.",
-        risk_analysis="Risk.", needs_analysis="Needs.", cumulative_harm_analysis="Pattern.")
+        referral=referral,
+        proposed_by=worker,
+        outcome=outcome,
+        reasons="Reasons.",
+        risk_analysis="Risk.",
+        needs_analysis="Needs.",
+        cumulative_harm_analysis="Pattern.",
+    )
 
 
 @pytest.fixture
-def world(hub_settings, social_worker, team_manager, other_team, hub_reviewer,
-          police, health, education):
+def world(
+    hub_settings, social_worker, team_manager, other_team, hub_reviewer, police, health, education
+):
     other_team.locality = "Forres"
     other_team.save()
     duty = social_worker.team
     with at(2026, 1, 5, 10):
-        r1 = make_referral(team=duty, received_by=social_worker, source_agency=police,
-                           categories=("neglect",), received_at=moment(1, 5))
+        r1 = make_referral(
+            team=duty,
+            received_by=social_worker,
+            source_agency=police,
+            categories=("neglect",),
+            received_at=moment(1, 5),
+        )
     with at(2026, 1, 5, 15):
         d1 = propose(r1, social_worker, "welfare_assessment")
     with at(2026, 1, 6, 9):
         screening.screening_approve(decision=d1, approved_by=team_manager)
     with at(2026, 1, 7, 11):
-        review_and_submit(referral_review(r1), hub_reviewer, score=4, factors=[
-            barrier("History not checked"), barrier("Agency referral form or template used")])
+        review_and_submit(
+            referral_review(r1),
+            hub_reviewer,
+            score=4,
+            factors=[
+                barrier("History not checked"),
+                barrier("Agency referral form or template used"),
+            ],
+        )
     with at(2026, 1, 8, 11):
         review_and_submit(decision_review(r1), hub_reviewer, score=5)
 
     child = r1.children.get()
     with at(2026, 1, 20, 10):
-        r2 = make_referral(team=duty, received_by=social_worker, source_agency=health,
-                           categories=("neglect", "domestic_abuse"), children=[child],
-                           received_at=moment(1, 20))
+        r2 = make_referral(
+            team=duty,
+            received_by=social_worker,
+            source_agency=health,
+            categories=("neglect", "domestic_abuse"),
+            children=[child],
+            received_at=moment(1, 20),
+        )
     with at(2026, 1, 23, 10):
         d2 = propose(r2, social_worker, "child_protection")
     with at(2026, 1, 23, 11):
         screening.screening_approve(decision=d2, approved_by=team_manager)
     with at(2026, 1, 26, 9):
-        progress.referral_progress(referral=r2, target=Referral.Status.IRD_SCHEDULED,
-                                   by=social_worker, summary="IRD scheduled.")
+        progress.referral_progress(
+            referral=r2,
+            target=Referral.Status.IRD_SCHEDULED,
+            by=social_worker,
+            summary="IRD scheduled.",
+        )
     with at(2026, 1, 30, 12):
-        review_and_submit(referral_review(r2), hub_reviewer, score=2, factors=[
-            barrier("History not checked"), barrier("Child not seen or spoken to")],
-            barriers_other="Interpreter not booked")
+        review_and_submit(
+            referral_review(r2),
+            hub_reviewer,
+            score=2,
+            factors=[barrier("History not checked"), barrier("Child not seen or spoken to")],
+            barriers_other="Interpreter not booked",
+        )
 
     with at(2026, 2, 3, 10):
-        r3 = make_referral(team=other_team, source_agency=education,
-                           categories=("physical_abuse",), immediate_risk=True,
-                           received_at=moment(2, 3))
+        r3 = make_referral(
+            team=other_team,
+            source_agency=education,
+            categories=("physical_abuse",),
+            immediate_risk=True,
+            received_at=moment(2, 3),
+        )
     with at(2026, 2, 10, 10):
-        r4 = make_referral(team=duty, received_by=social_worker, source_agency=police,
-                           categories=("neglect",), received_at=moment(2, 10))
+        r4 = make_referral(
+            team=duty,
+            received_by=social_worker,
+            source_agency=police,
+            categories=("neglect",),
+            received_at=moment(2, 10),
+        )
     with at(2026, 2, 10, 12):
         propose(r4, social_worker, "support")
     with at(2026, 3, 2, 10):
-        r5 = make_referral(team=duty, source_agency=police, categories=("emotional_abuse",),
-                           received_at=moment(3, 2))
+        r5 = make_referral(
+            team=duty,
+            source_agency=police,
+            categories=("emotional_abuse",),
+            received_at=moment(3, 2),
+        )
     return {"r1": r1, "r2": r2, "r3": r3, "r4": r4, "r5": r5}
 
 
 def report(**filters) -> reports.Report:
-    return reports.Report(reports.Filters(start=date(2026, 1, 1), end=date(2026, 2, 28),
-                                          **filters), NOW)
+    return reports.Report(
+        reports.Filters(start=date(2026, 1, 1), end=date(2026, 2, 28), **filters), NOW
+    )
 
 
 def rows(key: str, **filters) -> list[list]:
@@ -129,14 +178,17 @@ def test_concerns_by_month_locality_and_agency(world):
         ["February 2026", "Forres", "Moray Council Education", 1, 1],
     ]
     assert rows("categories") == [
-        ["January 2026", "Domestic abuse", 1], ["January 2026", "Neglect", 2],
-        ["February 2026", "Neglect", 1], ["February 2026", "Physical abuse", 1],
+        ["January 2026", "Domestic abuse", 1],
+        ["January 2026", "Neglect", 2],
+        ["February 2026", "Neglect", 1],
+        ["February 2026", "Physical abuse", 1],
     ]
 
 
 def test_filters_by_locality_and_agency(world, police):
     assert [r[:3] for r in rows("concerns", locality="Forres")] == [
-        ["February 2026", "Forres", "Moray Council Education"]]
+        ["February 2026", "Forres", "Moray Council Education"]
+    ]
     assert [r[0] for r in rows("concerns", agency=police)] == ["January 2026", "February 2026"]
 
 
@@ -162,8 +214,10 @@ def test_timeliness_of_each_step(world):
         ["Screening decision recorded", "February 2026", 2, 1, 0, 1, 0, 50.0],
     ]
     forres = {r[0]: r[2:7] for r in rows("timeliness", locality="Forres") if r[0] in OURS}
-    assert forres == {"Practice hub quality review": [1, 0, 0, 1, 0],
-                      "Screening decision recorded": [1, 0, 0, 1, 0]}
+    assert forres == {
+        "Practice hub quality review": [1, 0, 0, 1, 0],
+        "Screening decision recorded": [1, 0, 0, 1, 0],
+    }
 
 
 def test_outcomes_and_irds(world):
@@ -181,12 +235,13 @@ def test_decisions_taken_at_irds_come_through_the_core_hook(world, monkeypatch, 
 
     def decisions(referrals, since, until):
         asked.append((set(referrals.values_list("pk", flat=True)), since, until))
-        return [("joint_investigative_interview", "Joint investigative interview", 2),
-                ("no_further_action", "No further action", 1)]
+        return [
+            ("joint_investigative_interview", "Joint investigative interview", 2),
+            ("no_further_action", "No further action", 1),
+        ]
 
     monkeypatch.setattr(extensions, "_ird_decisions", [decisions])
-    assert rows("ird_decisions") == [["Joint investigative interview", 2],
-                                     ["No further action", 1]]
+    assert rows("ird_decisions") == [["Joint investigative interview", 2], ["No further action", 1]]
     scope, since, until = asked[-1]
     assert scope == {referral.pk for referral in world.values()}
     assert (since, until) == (report().filters.since, report().filters.until)
@@ -215,8 +270,7 @@ def test_most_frequent_barriers(world):
     assert rows("factors") == [
         ["Referral quality", "Barrier to quality", "History not checked", 2, 100.0],
         ["Referral quality", "Barrier to quality", "Child not seen or spoken to", 1, 50.0],
-        ["Referral quality", "Supported quality", "Agency referral form or template used", 1,
-         50.0],
+        ["Referral quality", "Supported quality", "Agency referral form or template used", 1, 50.0],
         ["Referral quality", "Barrier to quality", "Other (in the reviewer's words)", 1, 50.0],
     ]
 
@@ -298,32 +352,34 @@ def test_a_bad_period_is_a_form_error(client, world, committee_member):
     response = client.get("/hub/reports/", {"start": "2026-03-01", "end": "2026-01-01"})
     assert response.status_code == 400
     assert "The end of the period must be on or after its start." in response.content.decode()
-    assert client.get("/hub/reports/timeliness.csv",
-                      {"start": "x", "end": "2026-01-01"}).status_code == 400
+    assert (
+        client.get("/hub/reports/timeliness.csv", {"start": "x", "end": "2026-01-01"}).status_code
+        == 400
+    )
 
 
-def test_every_table_downloads_as_csv_and_the_export_is_audited(client, world,
-                                                                service_manager):
+def test_every_table_downloads_as_csv_and_the_export_is_audited(client, world, service_manager):
     client.force_login(service_manager)
     for key in reports.Report.TABLES:
         response = client.get(f"/hub/reports/{key}.csv", PERIOD)
         assert response.status_code == 200, key
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == (
-            f'attachment; filename="{key}-2026-01-01-to-2026-02-28.csv"')
+            f'attachment; filename="{key}-2026-01-01-to-2026-02-28.csv"'
+        )
         table = report().table(key)
         parsed = list(csv.reader(io.StringIO(response.content.decode())))
         assert parsed[0] == table.columns
         assert len(parsed) == len(table.rows) + 1
-    concerns = list(csv.reader(io.StringIO(
-        client.get("/hub/reports/concerns.csv", PERIOD).content.decode())))
+    concerns = list(
+        csv.reader(io.StringIO(client.get("/hub/reports/concerns.csv", PERIOD).content.decode()))
+    )
     assert concerns[1] == ["January 2026", "Elgin", "NHS Grampian", "1", "0"]
     exports = AuditEntry.objects.filter(action="export", object_type="report")
     assert exports.count() == len(reports.Report.TABLES) + 1
     row = exports.filter(object_id="timeliness").get()
     assert row.actor_id == service_manager.pk
-    assert row.detail == {"start": "2026-01-01", "end": "2026-02-28", "locality": "",
-                          "agency": ""}
+    assert row.detail == {"start": "2026-01-01", "end": "2026-02-28", "locality": "", "agency": ""}
 
 
 def test_an_unknown_table_is_404(client, world, committee_member):
@@ -331,16 +387,25 @@ def test_an_unknown_table_is_404(client, world, committee_member):
     assert client.get("/hub/reports/nothing.csv", PERIOD).status_code == 404
 
 
-@pytest.mark.parametrize(("value", "cell"), [
-    ("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+1", "'+1"), ("-2", "'-2"), ("@x", "'@x"),
-    ("Neglect", "Neglect"), (None, ""), (3.5, "3.5"),
-])
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@x", "'@x"),
+        ("Neglect", "Neglect"),
+        (None, ""),
+        (3.5, "3.5"),
+    ],
+)
 def test_csv_cells_cannot_run_as_formulas(value, cell):
     assert csv_cell(value) == cell
 
 
-def test_the_team_feedback_page_shows_the_managers_team(client, world, team_manager,
-                                                        other_team_manager):
+def test_the_team_feedback_page_shows_the_managers_team(
+    client, world, team_manager, other_team_manager
+):
     client.force_login(team_manager)
     page = client.get("/hub/team-feedback/").content.decode()
     assert world["r1"].reference in page and world["r2"].reference in page

@@ -14,8 +14,17 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict:
-    return {model.__name__: model.objects.count() for model in (
-        Review, ReferralFeedback, AuditRound, AuditAssignment, AuditPanelMember, Notification)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Review,
+            ReferralFeedback,
+            AuditRound,
+            AuditAssignment,
+            AuditPanelMember,
+            Notification,
+        )
+    }
 
 
 def test_the_hub_demo_loads_once():
@@ -33,11 +42,14 @@ def test_the_hub_demo_loads_once():
     assert past.state == AuditRound.State.CLOSED and past.learning_summary
     assert past.records.exists() and past.seed == 20260101
     assert current.state == AuditRound.State.OPEN
-    assert {a.auditor.agency.code for a in AuditAssignment.objects.filter(
-        record__round=past)} >= {"police", "health"}
+    assert {a.auditor.agency.code for a in AuditAssignment.objects.filter(record__round=past)} >= {
+        "police",
+        "health",
+    }
     # Replayed history was read long ago: nobody starts the demo with forty e-mails.
-    assert not Notification.objects.filter(title__startswith="Practice hub feedback",
-                                           read_at__isnull=True).exists()
+    assert not Notification.objects.filter(
+        title__startswith="Practice hub feedback", read_at__isnull=True
+    ).exists()
 
     before = counts()
     again = io.StringIO()

@@ -19,21 +19,26 @@ def _ird_reference_data(request, _database_baseline):
     """Decision codes and IRD timescales come from ird's data migration; a transactional
     test's clean-up empties them, so they are put back like referrals' own."""
     if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
-            request.fixturenames):
+        request.fixturenames
+    ):
         ensure_ird_reference_data()
 
 
 @pytest.fixture
 def education_participant(education):
-    return StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=education),
-                        job_title="Depute head teacher")
+    return StaffFactory(
+        role=Role.IRD_PARTICIPANT,
+        team=TeamFactory(agency=education),
+        job_title="Depute head teacher",
+    )
 
 
 @pytest.fixture
 def chair(police):
     """A police officer chairs (police, health or social work can convene: NG2021 3.18)."""
-    return StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police),
-                        job_title="Detective sergeant")
+    return StaffFactory(
+        role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police), job_title="Detective sergeant"
+    )
 
 
 @pytest.fixture
@@ -43,9 +48,14 @@ def recorder(social_worker):
 
 def approve_child_protection(referral, social_worker, team_manager):
     decision = screening.screening_propose(
-        referral=referral, proposed_by=social_worker, outcome="child_protection",
-        reasons="Bruising seen at nursery.", risk_analysis="High.", needs_analysis="Safety.",
-        cumulative_harm_analysis="Earlier concerns considered.")
+        referral=referral,
+        proposed_by=social_worker,
+        outcome="child_protection",
+        reasons="Bruising seen at nursery.",
+        risk_analysis="High.",
+        needs_analysis="Safety.",
+        cumulative_harm_analysis="Earlier concerns considered.",
+    )
     screening.screening_approve(decision=decision, approved_by=team_manager)
     referral.refresh_from_db()
     return decision
@@ -68,8 +78,13 @@ def plan(*, chair, recorder, participants, when=None, **teleconference):
     teleconference.setdefault("meeting_id", "481 516 2342")
     teleconference.setdefault("pin", "7319")
     return services.Schedule(
-        scheduled_for=when or timezone.now() + timedelta(days=1), duration_minutes=60,
-        chair=chair, recorder=recorder, participants=list(participants), **teleconference)
+        scheduled_for=when or timezone.now() + timedelta(days=1),
+        duration_minutes=60,
+        chair=chair,
+        recorder=recorder,
+        participants=list(participants),
+        **teleconference,
+    )
 
 
 @pytest.fixture
@@ -80,14 +95,17 @@ def participants(chair, recorder, health_participant, education_participant):
 @pytest.fixture
 def scheduled_ird(requested_ird, team_manager, chair, recorder, participants):
     return services.ird_schedule(
-        ird=requested_ird, by=team_manager,
-        plan=plan(chair=chair, recorder=recorder, participants=participants))
+        ird=requested_ird,
+        by=team_manager,
+        plan=plan(chair=chair, recorder=recorder, participants=participants),
+    )
 
 
 @pytest.fixture
 def started_ird(scheduled_ird, recorder):
-    return services.ird_start(ird=scheduled_ird, by=recorder,
-                              reason="Bruising seen at nursery; explanation inconsistent.")
+    return services.ird_start(
+        ird=scheduled_ird, by=recorder, reason="Bruising seen at nursery; explanation inconsistent."
+    )
 
 
 def complete_record(ird, *, recorder, lead, decision_code="child_protection_investigation"):
@@ -95,12 +113,21 @@ def complete_record(ird, *, recorder, lead, decision_code="child_protection_inve
     a decision, and every proposed child decided."""
     now = timezone.now()
     for agency in Agency.objects.filter(kind__in=["police", "health", "social_work"]):
-        services.attendance_add(ird=ird, by=recorder, agency=agency, name=f"From {agency}",
-                                role="Officer", joined_at=now - timedelta(minutes=30))
+        services.attendance_add(
+            ird=ird,
+            by=recorder,
+            agency=agency,
+            name=f"From {agency}",
+            role="Officer",
+            joined_at=now - timedelta(minutes=30),
+        )
     services.lead_professional_name(ird=ird, by=recorder, lead=lead)
-    services.decision_add(ird=ird, by=recorder,
-                          code=DecisionCode.objects.get(code=decision_code),
-                          rationale="Agreed by all agencies.")
+    services.decision_add(
+        ird=ird,
+        by=recorder,
+        code=DecisionCode.objects.get(code=decision_code),
+        rationale="Agreed by all agencies.",
+    )
     ird.refresh_from_db()
     return ird
 

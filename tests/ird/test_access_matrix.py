@@ -49,13 +49,25 @@ from tests.referrals.test_access_matrix import project_routes
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "chair", "recorder", "invited", "coordinator", "service_manager",
-         "committee", "police_not_invited", "sw_not_invited", "tm_other", "hub_reviewer",
-         "administrator")
+ROLES = (
+    "anonymous",
+    "chair",
+    "recorder",
+    "invited",
+    "coordinator",
+    "service_manager",
+    "committee",
+    "police_not_invited",
+    "sw_not_invited",
+    "tm_other",
+    "hub_reviewer",
+    "administrator",
+)
 INVITED = ("chair", "recorder", "invited")
 COORDINATORS = ("coordinator", "service_manager")
-READERS = tuple(role for role in ROLES if role not in {"anonymous", "hub_reviewer",
-                                                        "administrator"})
+READERS = tuple(
+    role for role in ROLES if role not in {"anonymous", "hub_reviewer", "administrator"}
+)
 
 
 def statuses(default: int = 404, anonymous: int = 302, **by_role: int) -> dict[str, int]:
@@ -94,8 +106,9 @@ def _users() -> dict:
     other = TeamFactory(agency=social_work, name="Children and families (Forres)")
 
     def participant(agency, title):
-        return StaffFactory(role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=agency),
-                            job_title=title)
+        return StaffFactory(
+            role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=agency), job_title=title
+        )
 
     return {
         "chair": participant(police, "Detective sergeant"),
@@ -103,15 +116,15 @@ def _users() -> dict:
         "invited": participant(health, "Child protection nurse"),
         "education": participant(education, "Depute head teacher"),
         "coordinator": StaffFactory(role=Role.TEAM_MANAGER, team=duty),
-        "service_manager": StaffFactory(role=Role.SERVICE_MANAGER, team=None,
-                                        agency=social_work),
+        "service_manager": StaffFactory(role=Role.SERVICE_MANAGER, team=None, agency=social_work),
         "committee": StaffFactory(role=Role.COMMITTEE, team=None, agency=social_work),
         "police_not_invited": participant(police, "Constable"),
         "sw_not_invited": StaffFactory(role=Role.SOCIAL_WORKER, team=other),
         "tm_other": StaffFactory(role=Role.TEAM_MANAGER, team=other),
         "hub_reviewer": StaffFactory(role=Role.HUB_REVIEWER, team=None, agency=social_work),
-        "administrator": StaffFactory(role=Role.ADMINISTRATOR, team=None, agency=social_work,
-                                      is_staff=True, is_superuser=True),
+        "administrator": StaffFactory(
+            role=Role.ADMINISTRATOR, team=None, agency=social_work, is_staff=True, is_superuser=True
+        ),
     }
 
 
@@ -119,28 +132,50 @@ def _ird_in_state(users: dict, state: str) -> tuple[Ird, IrdChild]:
     child = PersonFactory(first_name="Ava", last_name=f"Matrix{state}")
     sibling = PersonFactory(first_name="Leo", last_name=f"Matrix{state}")
     Relationship.objects.create(person=sibling, relative=child, kind=Relationship.Kind.SIBLING)
-    referral = make_referral(team=users["coordinator"].team, received_by=users["recorder"],
-                             children=[child])
+    referral = make_referral(
+        team=users["coordinator"].team, received_by=users["recorder"], children=[child]
+    )
     approve_child_protection(referral, users["recorder"], users["coordinator"])
     ird = Ird.objects.get(referral=referral)
     proposed = ird.children.get(person=sibling)
     if state == "requested":
         return ird, proposed
-    ird = services.ird_schedule(ird=ird, by=users["coordinator"], plan=plan(
-        chair=users["chair"], recorder=users["recorder"],
-        participants=[users["invited"], users["education"]]))
+    ird = services.ird_schedule(
+        ird=ird,
+        by=users["coordinator"],
+        plan=plan(
+            chair=users["chair"],
+            recorder=users["recorder"],
+            participants=[users["invited"], users["education"]],
+        ),
+    )
     if state == "scheduled":
         return ird, proposed
     recorder = users["recorder"]
     ird = services.ird_start(ird=ird, by=recorder, reason="Bruising seen at nursery.")
-    services.attendance_add(ird=ird, by=recorder, agency=users["invited"].agency,
-                            name="Nurse", role="Nurse", joined_at=timezone.now())
-    services.action_add(ird=ird, by=recorder, description="Paediatric examination.",
-                        owner_agency=users["invited"].agency, owner=users["invited"],
-                        due_date=timezone.localdate() + timedelta(days=2))
+    services.attendance_add(
+        ird=ird,
+        by=recorder,
+        agency=users["invited"].agency,
+        name="Nurse",
+        role="Nurse",
+        joined_at=timezone.now(),
+    )
+    services.action_add(
+        ird=ird,
+        by=recorder,
+        description="Paediatric examination.",
+        owner_agency=users["invited"].agency,
+        owner=users["invited"],
+        due_date=timezone.localdate() + timedelta(days=2),
+    )
     if state == "in_progress":
-        services.decision_add(ird=ird, by=recorder, code=DecisionCode.objects.get(
-            code="joint_investigative_interview"), rationale="Disclosure.")
+        services.decision_add(
+            ird=ird,
+            by=recorder,
+            code=DecisionCode.objects.get(code="joint_investigative_interview"),
+            rationale="Disclosure.",
+        )
         return ird, proposed
     services.child_decide(child=proposed, by=users["coordinator"], include=True)
     complete_record(ird, recorder=recorder, lead=recorder)
@@ -162,13 +197,21 @@ def world(django_db_setup, django_db_blocker):
             ird, sibling = _ird_in_state(users, state)
             irds[state], siblings[state] = ird.pk, sibling.pk
         procedure = services.procedure_start(
-            by=users["committee"], title="IRD procedure", version="1.0",
-            effective_from=timezone.localdate(), text="Convene, record, decide.")
+            by=users["committee"],
+            title="IRD procedure",
+            version="1.0",
+            effective_from=timezone.localdate(),
+            text="Convene, record, decide.",
+        )
         yield World(users=users, irds=irds, procedure_id=procedure.pk, sibling_child=siblings)
         transaction.set_rollback(True)
 
 
 # --- Routes ---------------------------------------------------------------------------------
+
+
+def _first_attendance(world, state):
+    return Attendance.objects.filter(ird_id=world.irds[state]).first()
 
 
 def local(moment) -> str:
@@ -198,11 +241,17 @@ class Route:
 
 def _schedule_body(world, state):
     ird, users = world.ird(state), world.users
-    return {"version": ird.version, "scheduled_for": local(timezone.now() + timedelta(days=2)),
-            "duration_minutes": "60", "chair": users["chair"].pk,
-            "recorder": users["recorder"].pk,
-            "participants": [users["invited"].pk, users["education"].pk],
-            "dial_in": "0800 000 1111", "meeting_id": "1", "pin": "2"}
+    return {
+        "version": ird.version,
+        "scheduled_for": local(timezone.now() + timedelta(days=2)),
+        "duration_minutes": "60",
+        "chair": users["chair"].pk,
+        "recorder": users["recorder"].pk,
+        "participants": [users["invited"].pk, users["education"].pk],
+        "dial_in": "0800 000 1111",
+        "meeting_id": "1",
+        "pin": "2",
+    }
 
 
 def _section_version(world, state):
@@ -210,192 +259,356 @@ def _section_version(world, state):
 
 
 MATRIX: dict[str, Route] = {
-    "ird:list": Route({(None, "GET"): statuses(200, hub_reviewer=403, administrator=403)},
-                      ird_record=False),
-    "ird:detail": Route({
-        ("scheduled", "GET"): statuses(**each(INVITED + COORDINATORS, 200)),
-        ("signed_off", "GET"): statuses(**each(INVITED + COORDINATORS + ("committee",), 200)),
-    }, kwargs=ird_args, audits_read=True),
-    "ird:schedule": Route({
-        ("requested", "GET"): statuses(**each(COORDINATORS, 200)),
-        ("requested", "POST"): statuses(**each(COORDINATORS, 302)),
-        ("scheduled", "GET"): statuses(**each(INVITED, 403), **each(COORDINATORS, 200)),
-    }, kwargs=ird_args, body=_schedule_body, audits_read=True,
-        done=lambda world, state: world.ird(state).status == Ird.Status.SCHEDULED),
-    "ird:cancel": Route({
-        ("scheduled", "GET"): statuses(405),
-        ("scheduled", "POST"): statuses(**each(INVITED, 403), **each(COORDINATORS, 302)),
-    }, kwargs=ird_args,
-        body=lambda world, state: {"cancel-version": world.ird(state).version,
-                                   "cancel-reason": "The family moved away."},
-        done=lambda world, state: world.ird(state).status == Ird.Status.CANCELLED),
-    "ird:child": Route({
-        ("scheduled", "GET"): statuses(405),
-        ("scheduled", "POST"): statuses(**each(INVITED, 403), **each(COORDINATORS, 302)),
-    }, kwargs=lambda world, state: {"ird_id": world.irds[state],
-                                    "child_id": world.sibling_child[state]},
+    "ird:list": Route(
+        {(None, "GET"): statuses(200, hub_reviewer=403, administrator=403)}, ird_record=False
+    ),
+    "ird:detail": Route(
+        {
+            ("scheduled", "GET"): statuses(**each(INVITED + COORDINATORS, 200)),
+            ("signed_off", "GET"): statuses(**each(INVITED + COORDINATORS + ("committee",), 200)),
+        },
+        kwargs=ird_args,
+        audits_read=True,
+    ),
+    "ird:schedule": Route(
+        {
+            ("requested", "GET"): statuses(**each(COORDINATORS, 200)),
+            ("requested", "POST"): statuses(**each(COORDINATORS, 302)),
+            ("scheduled", "GET"): statuses(**each(INVITED, 403), **each(COORDINATORS, 200)),
+        },
+        kwargs=ird_args,
+        body=_schedule_body,
+        audits_read=True,
+        done=lambda world, state: world.ird(state).status == Ird.Status.SCHEDULED,
+    ),
+    "ird:cancel": Route(
+        {
+            ("scheduled", "GET"): statuses(405),
+            ("scheduled", "POST"): statuses(**each(INVITED, 403), **each(COORDINATORS, 302)),
+        },
+        kwargs=ird_args,
+        body=lambda world, state: {
+            "cancel-version": world.ird(state).version,
+            "cancel-reason": "The family moved away.",
+        },
+        done=lambda world, state: world.ird(state).status == Ird.Status.CANCELLED,
+    ),
+    "ird:child": Route(
+        {
+            ("scheduled", "GET"): statuses(405),
+            ("scheduled", "POST"): statuses(**each(INVITED, 403), **each(COORDINATORS, 302)),
+        },
+        kwargs=lambda world, state: {
+            "ird_id": world.irds[state],
+            "child_id": world.sibling_child[state],
+        },
         body=lambda world, state: {
             f"child-{world.sibling_child[state]}-version": world.ird(state).version,
             f"child-{world.sibling_child[state]}-include": "no",
-            f"child-{world.sibling_child[state]}-reason": "Lives with the other parent."},
-        done=lambda world, state: IrdChild.objects.get(
-            pk=world.sibling_child[state]).included is False),
-    "ird:start": Route({
-        ("scheduled", "GET"): statuses(405),
-        ("scheduled", "POST"): statuses(chair=302, recorder=302, invited=403,
-                                        **each(COORDINATORS, 403)),
-    }, kwargs=ird_args,
-        body=lambda world, state: {"start-version": world.ird(state).version,
-                                   "start-reason": "Injury seen at nursery."},
-        done=lambda world, state: world.ird(state).status == Ird.Status.IN_PROGRESS),
-    "ird:calendar": Route({
-        ("scheduled", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
-    }, kwargs=ird_args),
-    "ird:record": Route({
-        ("in_progress", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
-        ("signed_off", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403),
-                                        committee=200),
-    }, kwargs=ird_args, audits_read=True),
-    "ird:live": Route({
-        ("in_progress", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
-    }, kwargs=ird_args, audits_read=True),
-    "ird:section": Route({
-        ("in_progress", "GET"): statuses(405),
-        ("in_progress", "POST"): statuses(recorder=302, chair=403, invited=403,
-                                          **each(COORDINATORS, 403)),
-        # After sign-off even the recorder is refused: the record is locked (409).
-        ("signed_off", "POST"): statuses(recorder=409, chair=403, invited=403,
-                                         **each(COORDINATORS, 403), committee=403),
-    }, kwargs=lambda world, state: {"ird_id": world.irds[state], "key": "discussion"},
-        body=lambda world, state: {"text": "Police shared the 2019 conviction.",
-                                   "version": _section_version(world, state)},
-        done=lambda world, state: world.ird(state).sections.get(
-            key="discussion").text.startswith("Police shared")),
+            f"child-{world.sibling_child[state]}-reason": "Lives with the other parent.",
+        },
+        done=lambda world, state: (
+            IrdChild.objects.get(pk=world.sibling_child[state]).included is False
+        ),
+    ),
+    "ird:start": Route(
+        {
+            ("scheduled", "GET"): statuses(405),
+            ("scheduled", "POST"): statuses(
+                chair=302, recorder=302, invited=403, **each(COORDINATORS, 403)
+            ),
+        },
+        kwargs=ird_args,
+        body=lambda world, state: {
+            "start-version": world.ird(state).version,
+            "start-reason": "Injury seen at nursery.",
+        },
+        done=lambda world, state: world.ird(state).status == Ird.Status.IN_PROGRESS,
+    ),
+    "ird:calendar": Route(
+        {
+            ("scheduled", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
+        },
+        kwargs=ird_args,
+    ),
+    "ird:record": Route(
+        {
+            ("in_progress", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
+            ("signed_off", "GET"): statuses(
+                **each(INVITED, 200), **each(COORDINATORS, 403), committee=200
+            ),
+        },
+        kwargs=ird_args,
+        audits_read=True,
+    ),
+    "ird:live": Route(
+        {
+            ("in_progress", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403)),
+        },
+        kwargs=ird_args,
+        audits_read=True,
+    ),
+    "ird:section": Route(
+        {
+            ("in_progress", "GET"): statuses(405),
+            ("in_progress", "POST"): statuses(
+                recorder=302, chair=403, invited=403, **each(COORDINATORS, 403)
+            ),
+            # After sign-off even the recorder is refused: the record is locked (409).
+            ("signed_off", "POST"): statuses(
+                recorder=409, chair=403, invited=403, **each(COORDINATORS, 403), committee=403
+            ),
+        },
+        kwargs=lambda world, state: {"ird_id": world.irds[state], "key": "discussion"},
+        body=lambda world, state: {
+            "text": "Police shared the 2019 conviction.",
+            "version": _section_version(world, state),
+        },
+        done=lambda world, state: (
+            world.ird(state).sections.get(key="discussion").text.startswith("Police shared")
+        ),
+    ),
 }
 
 RECORDER_ONLY = {
     ("in_progress", "GET"): statuses(405),
-    ("in_progress", "POST"): statuses(recorder=302, chair=403, invited=403,
-                                      **each(COORDINATORS, 403)),
+    ("in_progress", "POST"): statuses(
+        recorder=302, chair=403, invited=403, **each(COORDINATORS, 403)
+    ),
 }
-MATRIX.update({
-    "ird:attendance": Route(RECORDER_ONLY, kwargs=ird_args, body=lambda world, state: {
-        "attendance-person": world.users["chair"].pk,
-        "attendance-joined_at": local(timezone.now())},
-        done=lambda world, state: Attendance.objects.filter(
-            ird_id=world.irds[state], staff=world.users["chair"]).exists()),
-    "ird:attendance_left": Route(RECORDER_ONLY, kwargs=lambda world, state: {
-        "ird_id": world.irds[state],
-        "attendance_id": Attendance.objects.filter(ird_id=world.irds[state]).first().pk},
-        body=lambda world, state: {
-            f"left-{Attendance.objects.filter(ird_id=world.irds[state]).first().pk}-left_at":
-                local(timezone.now() + timedelta(minutes=1))},
-        done=lambda world, state: Attendance.objects.filter(
-            ird_id=world.irds[state], left_at__isnull=False).exists()),
-    "ird:absence": Route(RECORDER_ONLY, kwargs=ird_args, body=lambda world, state: {
-        "absence-agency_kind": "police", "absence-reason": "Officer called to an emergency."},
-        done=lambda world, state: world.ird(state).absence_reasons.exists()),
-    "ird:lead": Route(RECORDER_ONLY, kwargs=ird_args, body=lambda world, state: {
-        "lead-lead": world.users["recorder"].pk},
-        done=lambda world, state: world.ird(state).lead_professional_id is not None),
-    "ird:decision": Route(RECORDER_ONLY, kwargs=ird_args, body=lambda world, state: {
-        "decision-code": DecisionCode.objects.get(code="medical_examination").pk,
-        "decision-rationale": "Injury needs examining."},
-        done=lambda world, state: world.ird(state).decisions.filter(
-            code__code="medical_examination").exists()),
-    "ird:decision_remove": Route(RECORDER_ONLY, kwargs=lambda world, state: {
-        "ird_id": world.irds[state],
-        "decision_id": IrdDecision.objects.filter(ird_id=world.irds[state]).first().pk},
-        done=lambda world, state: not world.ird(state).decisions.exists()),
-    "ird:action_add": Route(RECORDER_ONLY, kwargs=ird_args, body=lambda world, state: {
-        "action-description": "School to share attendance records.",
-        "action-owner_agency": Agency.objects.get(kind="education").pk,
-        "action-due_date": (timezone.localdate() + timedelta(days=3)).isoformat()},
-        done=lambda world, state: world.ird(state).actions.filter(
-            owner_agency__kind="education").exists()),
-    "ird:conclude": Route({
-        ("in_progress", "GET"): statuses(405),
-        ("in_progress", "POST"): statuses(chair=302, recorder=302, invited=403,
-                                          **each(COORDINATORS, 403)),
-    }, kwargs=ird_args, body=lambda world, state: {"version": world.ird(state).version},
-        done=lambda world, state: world.ird(state).status == Ird.Status.CONCLUDED),
-    "ird:sign_off": Route({
-        ("concluded", "GET"): statuses(405),
-        ("concluded", "POST"): statuses(chair=302, recorder=403, invited=403,
-                                        **each(COORDINATORS, 403)),
-    }, kwargs=ird_args, body=lambda world, state: {"version": world.ird(state).version},
-        done=lambda world, state: world.ird(state).status == Ird.Status.SIGNED_OFF),
-    "ird:addendum": Route({
-        ("signed_off", "GET"): statuses(405),
-        ("signed_off", "POST"): statuses(**each(INVITED, 302), **each(COORDINATORS, 403),
-                                         committee=403),
-    }, kwargs=ird_args, body=lambda world, state: {
-        "addendum-reason": "Medical result came in.", "addendum-text": "No fracture."},
-        done=lambda world, state: Addendum.objects.filter(ird_id=world.irds[state]).exists()),
-    "ird:circulate": Route({
-        ("signed_off", "GET"): statuses(405),
-        ("signed_off", "POST"): statuses(chair=302, recorder=302, invited=403,
-                                         **each(COORDINATORS, 403), committee=403),
-    }, kwargs=ird_args, body=lambda world, state: {
-        "circulate-recipients": [world.users["invited"].pk]},
-        done=lambda world, state: Circulation.objects.filter(
-            ird_id=world.irds[state]).exists()),
-    "ird:print": Route({
-        ("signed_off", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403),
-                                        committee=200),
-    }, kwargs=ird_args, audits_read=True),
-    "ird:revisions": Route({
-        ("signed_off", "GET"): statuses(**each(INVITED, 200), **each(COORDINATORS, 403),
-                                        committee=200),
-    }, kwargs=ird_args, audits_read=True),
-    # The health action: health (invited) and the chair update it; social work may not.
-    "ird:action": Route({
-        ("signed_off", "GET"): statuses(invited=200, chair=200, recorder=403,
-                                        **each(COORDINATORS, 403), committee=403),
-        ("signed_off", "POST"): statuses(invited=302, chair=302, recorder=403,
-                                         **each(COORDINATORS, 403), committee=403),
-    }, kwargs=lambda world, state: {"ird_id": world.irds[state],
-                                    "action_id": _health_action(world, state).pk},
-        body=lambda world, state: {"version": _health_action(world, state).version,
-                                   "status": "done", "completion_note": "Examined."},
-        audits_read=True,
-        done=lambda world, state: _health_action(world, state).status == "done"),
-    "ird:follow_up": Route({
-        ("signed_off", "GET"): statuses(405),
-        ("signed_off", "POST"): statuses(chair=302, recorder=302, invited=403,
-                                         **each(COORDINATORS, 302), committee=403),
-    }, kwargs=lambda world, state: {
-        "ird_id": world.irds[state],
-        "item_id": FollowUpItem.objects.filter(ird_id=world.irds[state]).first().pk},
-        done=lambda world, state: FollowUpItem.objects.filter(
-            ird_id=world.irds[state], done_at__isnull=False).exists()),
-    "ird:quality": Route({
-        ("signed_off", "GET"): statuses(committee=200, **each(INVITED + COORDINATORS, 403)),
-        ("signed_off", "POST"): statuses(committee=302, **each(INVITED + COORDINATORS, 403)),
-    }, kwargs=ird_args, audits_read=True, body=lambda world, state: {
-        "timeliness": "5", "attendance": "4", "completeness": "5", "rationale": "4"},
-        done=lambda world, state: QualityReview.objects.filter(
-            ird_id=world.irds[state]).exists()),
-    # The procedure pages: read by everyone who takes part; changed by the committee only.
-    "ird:procedures": Route({
-        (None, "GET"): statuses(200, hub_reviewer=403, administrator=403),
-        (None, "POST"): statuses(403, committee=302),
-    }, ird_record=False, body=lambda world, state: {
-        "title": "IRD procedure", "version": "1.1",
-        "effective_from": timezone.localdate().isoformat(), "trial_months": "3",
-        "text": "Revised."},
-        done=lambda world, state: ProcedureVersion.objects.filter(version="1.1").exists()),
-    "ird:procedure_detail": Route({
-        (None, "GET"): statuses(200, hub_reviewer=403, administrator=403),
-    }, ird_record=False, kwargs=lambda world, state: {"procedure_id": world.procedure_id}),
-    "ird:procedure_review": Route({
-        (None, "GET"): statuses(405),
-        (None, "POST"): statuses(403, committee=302),
-    }, ird_record=False, kwargs=lambda world, state: {"procedure_id": world.procedure_id},
-        body=lambda world, state: {"review-outcome": "adopt",
-                                   "review-notes": "Worked well in the trial."},
-        done=lambda world, state: ProcedureReview.objects.exists()),
-})
+MATRIX.update(
+    {
+        "ird:attendance": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "attendance-person": world.users["chair"].pk,
+                "attendance-joined_at": local(timezone.now()),
+            },
+            done=lambda world, state: Attendance.objects.filter(
+                ird_id=world.irds[state], staff=world.users["chair"]
+            ).exists(),
+        ),
+        "ird:attendance_left": Route(
+            RECORDER_ONLY,
+            kwargs=lambda world, state: {
+                "ird_id": world.irds[state],
+                "attendance_id": Attendance.objects.filter(ird_id=world.irds[state]).first().pk,
+            },
+            body=lambda world, state: {
+                f"left-{_first_attendance(world, state).pk}-left_at": local(
+                    timezone.now() + timedelta(minutes=1)
+                )
+            },
+            done=lambda world, state: Attendance.objects.filter(
+                ird_id=world.irds[state], left_at__isnull=False
+            ).exists(),
+        ),
+        "ird:absence": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "absence-agency_kind": "police",
+                "absence-reason": "Officer called to an emergency.",
+            },
+            done=lambda world, state: world.ird(state).absence_reasons.exists(),
+        ),
+        "ird:lead": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {"lead-lead": world.users["recorder"].pk},
+            done=lambda world, state: world.ird(state).lead_professional_id is not None,
+        ),
+        "ird:decision": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "decision-code": DecisionCode.objects.get(code="medical_examination").pk,
+                "decision-rationale": "Injury needs examining.",
+            },
+            done=lambda world, state: (
+                world.ird(state).decisions.filter(code__code="medical_examination").exists()
+            ),
+        ),
+        "ird:decision_remove": Route(
+            RECORDER_ONLY,
+            kwargs=lambda world, state: {
+                "ird_id": world.irds[state],
+                "decision_id": IrdDecision.objects.filter(ird_id=world.irds[state]).first().pk,
+            },
+            done=lambda world, state: not world.ird(state).decisions.exists(),
+        ),
+        "ird:action_add": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "action-description": "School to share attendance records.",
+                "action-owner_agency": Agency.objects.get(kind="education").pk,
+                "action-due_date": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            },
+            done=lambda world, state: (
+                world.ird(state).actions.filter(owner_agency__kind="education").exists()
+            ),
+        ),
+        "ird:conclude": Route(
+            {
+                ("in_progress", "GET"): statuses(405),
+                ("in_progress", "POST"): statuses(
+                    chair=302, recorder=302, invited=403, **each(COORDINATORS, 403)
+                ),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {"version": world.ird(state).version},
+            done=lambda world, state: world.ird(state).status == Ird.Status.CONCLUDED,
+        ),
+        "ird:sign_off": Route(
+            {
+                ("concluded", "GET"): statuses(405),
+                ("concluded", "POST"): statuses(
+                    chair=302, recorder=403, invited=403, **each(COORDINATORS, 403)
+                ),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {"version": world.ird(state).version},
+            done=lambda world, state: world.ird(state).status == Ird.Status.SIGNED_OFF,
+        ),
+        "ird:addendum": Route(
+            {
+                ("signed_off", "GET"): statuses(405),
+                ("signed_off", "POST"): statuses(
+                    **each(INVITED, 302), **each(COORDINATORS, 403), committee=403
+                ),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "addendum-reason": "Medical result came in.",
+                "addendum-text": "No fracture.",
+            },
+            done=lambda world, state: Addendum.objects.filter(ird_id=world.irds[state]).exists(),
+        ),
+        "ird:circulate": Route(
+            {
+                ("signed_off", "GET"): statuses(405),
+                ("signed_off", "POST"): statuses(
+                    chair=302, recorder=302, invited=403, **each(COORDINATORS, 403), committee=403
+                ),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {"circulate-recipients": [world.users["invited"].pk]},
+            done=lambda world, state: Circulation.objects.filter(ird_id=world.irds[state]).exists(),
+        ),
+        "ird:print": Route(
+            {
+                ("signed_off", "GET"): statuses(
+                    **each(INVITED, 200), **each(COORDINATORS, 403), committee=200
+                ),
+            },
+            kwargs=ird_args,
+            audits_read=True,
+        ),
+        "ird:revisions": Route(
+            {
+                ("signed_off", "GET"): statuses(
+                    **each(INVITED, 200), **each(COORDINATORS, 403), committee=200
+                ),
+            },
+            kwargs=ird_args,
+            audits_read=True,
+        ),
+        # The health action: health (invited) and the chair update it; social work may not.
+        "ird:action": Route(
+            {
+                ("signed_off", "GET"): statuses(
+                    invited=200, chair=200, recorder=403, **each(COORDINATORS, 403), committee=403
+                ),
+                ("signed_off", "POST"): statuses(
+                    invited=302, chair=302, recorder=403, **each(COORDINATORS, 403), committee=403
+                ),
+            },
+            kwargs=lambda world, state: {
+                "ird_id": world.irds[state],
+                "action_id": _health_action(world, state).pk,
+            },
+            body=lambda world, state: {
+                "version": _health_action(world, state).version,
+                "status": "done",
+                "completion_note": "Examined.",
+            },
+            audits_read=True,
+            done=lambda world, state: _health_action(world, state).status == "done",
+        ),
+        "ird:follow_up": Route(
+            {
+                ("signed_off", "GET"): statuses(405),
+                ("signed_off", "POST"): statuses(
+                    chair=302, recorder=302, invited=403, **each(COORDINATORS, 302), committee=403
+                ),
+            },
+            kwargs=lambda world, state: {
+                "ird_id": world.irds[state],
+                "item_id": FollowUpItem.objects.filter(ird_id=world.irds[state]).first().pk,
+            },
+            done=lambda world, state: FollowUpItem.objects.filter(
+                ird_id=world.irds[state], done_at__isnull=False
+            ).exists(),
+        ),
+        "ird:quality": Route(
+            {
+                ("signed_off", "GET"): statuses(committee=200, **each(INVITED + COORDINATORS, 403)),
+                ("signed_off", "POST"): statuses(
+                    committee=302, **each(INVITED + COORDINATORS, 403)
+                ),
+            },
+            kwargs=ird_args,
+            audits_read=True,
+            body=lambda world, state: {
+                "timeliness": "5",
+                "attendance": "4",
+                "completeness": "5",
+                "rationale": "4",
+            },
+            done=lambda world, state: QualityReview.objects.filter(
+                ird_id=world.irds[state]
+            ).exists(),
+        ),
+        # The procedure pages: read by everyone who takes part; changed by the committee only.
+        "ird:procedures": Route(
+            {
+                (None, "GET"): statuses(200, hub_reviewer=403, administrator=403),
+                (None, "POST"): statuses(403, committee=302),
+            },
+            ird_record=False,
+            body=lambda world, state: {
+                "title": "IRD procedure",
+                "version": "1.1",
+                "effective_from": timezone.localdate().isoformat(),
+                "trial_months": "3",
+                "text": "Revised.",
+            },
+            done=lambda world, state: ProcedureVersion.objects.filter(version="1.1").exists(),
+        ),
+        "ird:procedure_detail": Route(
+            {
+                (None, "GET"): statuses(200, hub_reviewer=403, administrator=403),
+            },
+            ird_record=False,
+            kwargs=lambda world, state: {"procedure_id": world.procedure_id},
+        ),
+        "ird:procedure_review": Route(
+            {
+                (None, "GET"): statuses(405),
+                (None, "POST"): statuses(403, committee=302),
+            },
+            ird_record=False,
+            kwargs=lambda world, state: {"procedure_id": world.procedure_id},
+            body=lambda world, state: {
+                "review-outcome": "adopt",
+                "review-notes": "Worked well in the trial.",
+            },
+            done=lambda world, state: ProcedureReview.objects.exists(),
+        ),
+    }
+)
 
 CELLS = [
     pytest.param(name, state, method, role, status, id=f"{name}-{state}-{method}-{role}")
@@ -407,9 +620,12 @@ CELLS = [
 
 def snapshot() -> dict:
     return {
-        "irds": sorted((str(pk), status, version, record_version) for pk, status, version,
-                       record_version in Ird.objects.values_list(
-                           "pk", "status", "version", "record_version")),
+        "irds": sorted(
+            (str(pk), status, version, record_version)
+            for pk, status, version, record_version in Ird.objects.values_list(
+                "pk", "status", "version", "record_version"
+            )
+        ),
         "revisions": Revision.objects.count(),
         "actions": sorted(IrdAction.objects.values_list("status", "version")),
         "children": sorted(str(c) for c in IrdChild.objects.values_list("included", flat=True)),
@@ -457,8 +673,9 @@ def test_access(world, name, state, method, role, expected):
         response = client.post(url, route.body(world, state) if route.body else {})
 
     assert response.status_code == expected, response.content.decode()[:800]
-    rows = list(AuditEntry.objects.filter(id__gt=mark).values_list(
-        "action", "object_type", "object_id"))
+    rows = list(
+        AuditEntry.objects.filter(id__gt=mark).values_list("action", "object_type", "object_id")
+    )
     refused = expected in {403, 404, 405, 409} or (user is None and expected == 302)
     if refused or method == "GET":
         assert snapshot() == before, "a refused or GET request changed something"

@@ -41,24 +41,38 @@ def education_api(education, duty_team):
     return PartnerClient(token(education, "Moray schools"), address="10.0.0.3")
 
 
-def patch(api: PartnerClient, path: str, body, if_match: str | None = None,
-          content_type: str = "application/json"):
+def patch(
+    api: PartnerClient,
+    path: str,
+    body,
+    if_match: str | None = None,
+    content_type: str = "application/json",
+):
     headers = {} if if_match is None else {"If-Match": if_match}
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return api.http.generic("PATCH", path, raw, content_type=content_type,
-                            headers=api.headers(headers))
+    return api.http.generic(
+        "PATCH", path, raw, content_type=content_type, headers=api.headers(headers)
+    )
 
 
 @pytest.fixture
 def ird_with_actions(started_ird, recorder, chair, health_participant):
     """Police chair, health invited, education invited; one action each for police and health."""
     police_action = services.action_add(
-        ird=started_ird, by=recorder, description="Joint investigative interview.",
-        owner_agency=chair.agency, owner=chair,
-        due_date=timezone.localdate() + timedelta(days=5))
+        ird=started_ird,
+        by=recorder,
+        description="Joint investigative interview.",
+        owner_agency=chair.agency,
+        owner=chair,
+        due_date=timezone.localdate() + timedelta(days=5),
+    )
     health_action = services.action_add(
-        ird=started_ird, by=recorder, description="Paediatric examination.",
-        owner_agency=health_participant.agency, due_date=timezone.localdate())
+        ird=started_ird,
+        by=recorder,
+        description="Paediatric examination.",
+        owner_agency=health_participant.agency,
+        due_date=timezone.localdate(),
+    )
     return started_ird, police_action, health_action
 
 
@@ -70,7 +84,8 @@ def action_url(ird, action) -> str:
 
 
 def test_an_invited_agency_lists_its_irds_with_teleconference_and_its_own_actions(
-        ird_with_actions, police_api):
+    ird_with_actions, police_api
+):
     ird, police_action, health_action = ird_with_actions
 
     response = police_api.get(IRDS)
@@ -78,10 +93,17 @@ def test_an_invited_agency_lists_its_irds_with_teleconference_and_its_own_action
     assert response.status_code == 200
     [item] = response.json()["results"]
     assert item["id"] == str(ird.pk) and item["status"] == "in_progress"
-    assert item["teleconference"] == {"dial_in": ird.dial_in, "meeting_id": ird.meeting_id,
-                                      "pin": ird.pin}
+    assert item["teleconference"] == {
+        "dial_in": ird.dial_in,
+        "meeting_id": ird.meeting_id,
+        "pin": ird.pin,
+    }
     assert {a["code"] for a in item["participating_agencies"]} == {
-        "police", "health", "education", "social-work"}
+        "police",
+        "health",
+        "education",
+        "social-work",
+    }
     assert [a["id"] for a in item["actions"]] == [str(police_action.pk)]
     assert item["decisions"] == []  # not until the IRD has been held
     assert item["concern"] is None  # the police did not submit this referral
@@ -96,16 +118,17 @@ def test_decisions_show_once_the_ird_is_held(signed_ird, police_api):
 def test_an_agency_not_invited_sees_nothing(scheduled_ird, police, duty_team):
     other_force = PartnerClient(token(police, "British Transport Police"), address="10.0.0.9")
     assert other_force.get(IRDS).json()["results"]  # the same agency: police is invited
-    stranger = PartnerClient(token(scheduled_ird.referral.team.agency, "SW system"),
-                             address="10.0.0.8")
-    scheduled_ird.invitations.filter(agency__kind="social_work").update(
-        removed_at=timezone.now())
+    stranger = PartnerClient(
+        token(scheduled_ird.referral.team.agency, "SW system"), address="10.0.0.8"
+    )
+    scheduled_ird.invitations.filter(agency__kind="social_work").update(removed_at=timezone.now())
     assert stranger.get(IRDS).json()["results"] == []
     mark = AuditEntry.objects.order_by("-id").first().id
     response = stranger.get(f"{IRDS}{scheduled_ird.pk}/")
     assert response.status_code == 404 and response.json() == {"detail": "Not found."}
-    assert list(AuditEntry.objects.filter(id__gt=mark).values_list(
-        "action", "object_type", "object_id")) == [("denied", "ird", str(scheduled_ird.pk))]
+    assert list(
+        AuditEntry.objects.filter(id__gt=mark).values_list("action", "object_type", "object_id")
+    ) == [("denied", "ird", str(scheduled_ird.pk))]
 
 
 def test_a_request_not_yet_scheduled_is_not_shown(requested_ird, police_api):
@@ -116,8 +139,11 @@ def test_reads_are_audited_naming_the_client(scheduled_ird, health_api):
     mark = AuditEntry.objects.order_by("-id").first().id
     health_api.get(IRDS)
     health_api.get(f"{IRDS}{scheduled_ird.pk}/")
-    rows = list(AuditEntry.objects.filter(id__gt=mark).values_list(
-        "action", "object_id", "actor_label", "actor_agency"))
+    rows = list(
+        AuditEntry.objects.filter(id__gt=mark).values_list(
+            "action", "object_id", "actor_label", "actor_agency"
+        )
+    )
     assert rows == [("view", str(scheduled_ird.pk), "NHS Grampian child health", "health")] * 2
 
 
@@ -133,7 +159,8 @@ def test_the_owner_reads_its_action_with_an_etag(ird_with_actions, health_api):
 
 
 def test_another_agencys_action_is_403_to_the_invited_and_404_to_others(
-        ird_with_actions, police_api, health_api, police, duty_team):
+    ird_with_actions, police_api, health_api, police, duty_team
+):
     ird, police_action, health_action = ird_with_actions
     assert police_api.get(action_url(ird, health_action)).status_code == 403
     answer = patch(police_api, action_url(ird, health_action), {"status": "done"}, '"1"')
@@ -148,8 +175,12 @@ def test_another_agencys_action_is_403_to_the_invited_and_404_to_others(
 def test_a_patch_without_if_match_is_428(ird_with_actions, health_api):
     ird, _, action = ird_with_actions
     for if_match in (None, "*"):
-        response = patch(health_api, action_url(ird, action),
-                         {"status": "done", "completion_note": "Examined."}, if_match)
+        response = patch(
+            health_api,
+            action_url(ird, action),
+            {"status": "done", "completion_note": "Examined."},
+            if_match,
+        )
         assert response.status_code == 428
         assert "If-Match" in response.json()["detail"]
     assert IrdAction.objects.get(pk=action.pk).status == "open"
@@ -158,20 +189,29 @@ def test_a_patch_without_if_match_is_428(ird_with_actions, health_api):
 def test_a_stale_if_match_is_412_and_changes_nothing(ird_with_actions, health_api):
     ird, _, action = ird_with_actions
     for if_match in ('"99"', 'W/"1"', "1", '"x"'):
-        response = patch(health_api, action_url(ird, action),
-                         {"status": "done", "completion_note": "Examined."}, if_match)
+        response = patch(
+            health_api,
+            action_url(ird, action),
+            {"status": "done", "completion_note": "Examined."},
+            if_match,
+        )
         assert response.status_code == 412, if_match
         assert response["ETag"] == '"1"'
     assert IrdAction.objects.get(pk=action.pk).version == 1
 
 
-def test_a_patch_with_the_current_etag_updates_and_answers_the_new_one(ird_with_actions,
-                                                                       health_api):
+def test_a_patch_with_the_current_etag_updates_and_answers_the_new_one(
+    ird_with_actions, health_api
+):
     ird, _, action = ird_with_actions
     etag = health_api.get(action_url(ird, action))["ETag"]
 
-    response = patch(health_api, action_url(ird, action),
-                     {"status": "done", "completion_note": "Examined; no fracture."}, etag)
+    response = patch(
+        health_api,
+        action_url(ird, action),
+        {"status": "done", "completion_note": "Examined; no fracture."},
+        etag,
+    )
 
     assert response.status_code == 200
     assert response["ETag"] == '"2"'
@@ -189,32 +229,43 @@ def test_patch_bodies_are_validated(ird_with_actions, health_api):
     ird, _, action = ird_with_actions
     url = action_url(ird, action)
     cases = [
-        ({}, 400), ({"status": "finished"}, 400), ({"status": 1}, 400),
-        ({"completion_note": ["x"]}, 400), ({"status": "done"}, 400),  # done needs a note
+        ({}, 400),
+        ({"status": "finished"}, 400),
+        ({"status": 1}, 400),
+        ({"completion_note": ["x"]}, 400),
+        ({"status": "done"}, 400),  # done needs a note
     ]
     for body, expected in cases:
         response = patch(health_api, url, body, '"1"')
         assert response.status_code == expected, (body, response.json())
         assert response.json()["errors"]
-    assert patch(health_api, url, b"status=done", '"1"',
-                 content_type="application/x-www-form-urlencoded").status_code == 415
+    assert (
+        patch(
+            health_api, url, b"status=done", '"1"', content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 415
+    )
     assert IrdAction.objects.get(pk=action.pk).version == 1
 
 
 def test_a_finished_action_cannot_be_changed_again(ird_with_actions, health_api):
     ird, _, action = ird_with_actions
-    patch(health_api, action_url(ird, action), {"status": "cancelled",
-                                                "completion_note": "Not needed."}, '"1"')
+    patch(
+        health_api,
+        action_url(ird, action),
+        {"status": "cancelled", "completion_note": "Not needed."},
+        '"1"',
+    )
     response = patch(health_api, action_url(ird, action), {"status": "open"}, '"2"')
     assert response.status_code == 400
     assert "cannot be changed again" in response.json()["detail"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: SQLite serialises all writes")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises all writes"
+)
 @pytest.mark.django_db(transaction=True)
-def test_two_patches_with_the_same_if_match_give_one_200_and_one_412(ird_with_actions,
-                                                                    health):
+def test_two_patches_with_the_same_if_match_give_one_200_and_one_412(ird_with_actions, health):
     ird, _, action = ird_with_actions
     secret = token(health, "NHS Grampian child health")
     barrier = threading.Barrier(2)
@@ -224,8 +275,11 @@ def test_two_patches_with_the_same_if_match_give_one_200_and_one_412(ird_with_ac
         api = PartnerClient(secret, address="10.0.1.1")
         barrier.wait()
         try:
-            answers.append(patch(api, action_url(ird, action),
-                                 {"status": "done", "completion_note": note}, '"1"').status_code)
+            answers.append(
+                patch(
+                    api, action_url(ird, action), {"status": "done", "completion_note": note}, '"1"'
+                ).status_code
+            )
         finally:
             connection.close()
 
@@ -243,9 +297,9 @@ def test_two_patches_with_the_same_if_match_give_one_200_and_one_412(ird_with_ac
 # --- The concern's `ird` --------------------------------------------------------------------
 
 
-def test_the_concern_shows_the_ird_its_agency_takes_part_in(police_api, duty_worker_and_manager,
-                                                            chair, health_participant,
-                                                            education_participant):
+def test_the_concern_shows_the_ird_its_agency_takes_part_in(
+    police_api, duty_worker_and_manager, chair, health_participant, education_participant
+):
     worker, manager = duty_worker_and_manager
     concern = police_api.submit(concern_body()).json()
     referral = Referral.objects.get(pk=concern["id"])
@@ -254,22 +308,35 @@ def test_the_concern_shows_the_ird_its_agency_takes_part_in(police_api, duty_wor
     ird = Ird.objects.get(referral=referral)
     assert police_api.get(f"/api/v1/concerns/{referral.pk}/").json()["ird"] is None  # requested
 
-    ird = services.ird_schedule(ird=ird, by=manager, plan=plan(
-        chair=chair, recorder=worker, participants=[health_participant]))
+    ird = services.ird_schedule(
+        ird=ird,
+        by=manager,
+        plan=plan(chair=chair, recorder=worker, participants=[health_participant]),
+    )
     summary = police_api.get(f"/api/v1/concerns/{referral.pk}/").json()["ird"]
-    assert summary == {"id": str(ird.pk), "status": "scheduled",
-                       "scheduled_for": ird.scheduled_for.isoformat().replace("+00:00", "Z"),
-                       "held_at": None, "decisions": []}
+    assert summary == {
+        "id": str(ird.pk),
+        "status": "scheduled",
+        "scheduled_for": ird.scheduled_for.isoformat().replace("+00:00", "Z"),
+        "held_at": None,
+        "decisions": [],
+    }
 
     ird = services.ird_start(ird=ird, by=worker, reason="Police report.")
     complete_record(ird, recorder=worker, lead=worker)
-    services.decision_add(ird=ird, by=worker, rationale="Disclosure.",
-                          code=DecisionCode.objects.get(code="joint_investigative_interview"))
+    services.decision_add(
+        ird=ird,
+        by=worker,
+        rationale="Disclosure.",
+        code=DecisionCode.objects.get(code="joint_investigative_interview"),
+    )
     services.ird_conclude(ird=ird, by=worker)
     listed = police_api.get("/api/v1/concerns/").json()["results"][0]["ird"]
     assert listed["status"] == "concluded" and listed["held_at"] is not None
     assert {d["code"] for d in listed["decisions"]} == {
-        "child_protection_investigation", "joint_investigative_interview"}
+        "child_protection_investigation",
+        "joint_investigative_interview",
+    }
     assert police_api.get(f"{IRDS}{ird.pk}/").json()["concern"] == str(referral.pk)
 
 

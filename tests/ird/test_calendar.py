@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def calendar_parts(message) -> list:
-    return [part for part in message.message().walk()
-            if part.get_content_type() == "text/calendar"]
+    return [part for part in message.message().walk() if part.get_content_type() == "text/calendar"]
 
 
 def parse(ics: str):
@@ -35,22 +34,29 @@ def attendee_addresses(event) -> set[str]:
 
 
 @pytest.fixture
-def scheduled_and_sent(requested_ird, team_manager, chair, recorder, participants,
-                       django_capture_on_commit_callbacks):
+def scheduled_and_sent(
+    requested_ird, team_manager, chair, recorder, participants, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        ird = services.ird_schedule(ird=requested_ird, by=team_manager, plan=plan(
-            chair=chair, recorder=recorder, participants=participants))
+        ird = services.ird_schedule(
+            ird=requested_ird,
+            by=team_manager,
+            plan=plan(chair=chair, recorder=recorder, participants=participants),
+        )
     return ird
 
 
-def test_each_invited_person_gets_an_invitation_after_commit(requested_ird, team_manager,
-                                                             chair, recorder, participants,
-                                                             django_capture_on_commit_callbacks):
+def test_each_invited_person_gets_an_invitation_after_commit(
+    requested_ird, team_manager, chair, recorder, participants, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks() as callbacks:
-        services.ird_schedule(ird=requested_ird, by=team_manager, plan=plan(
-            chair=chair, recorder=recorder, participants=participants))
+        services.ird_schedule(
+            ird=requested_ird,
+            by=team_manager,
+            plan=plan(chair=chair, recorder=recorder, participants=participants),
+        )
         assert mail.outbox == []  # nothing leaves before the transaction commits
 
     for callback in callbacks:
@@ -60,8 +66,9 @@ def test_each_invited_person_gets_an_invitation_after_commit(requested_ird, team
     assert CalendarMessage.objects.filter(sent_at__isnull=True).count() == 0
 
 
-def test_the_invitation_is_a_valid_request_for_the_ird(scheduled_and_sent, participants,
-                                                       team_manager):
+def test_the_invitation_is_a_valid_request_for_the_ird(
+    scheduled_and_sent, participants, team_manager
+):
     ird = scheduled_and_sent
     message = next(m for m in mail.outbox if m.to == [participants[2].email])
     [part] = calendar_parts(message)
@@ -84,15 +91,18 @@ def test_the_invitation_is_a_valid_request_for_the_ird(scheduled_and_sent, parti
     assert ird.meeting_id in description
 
 
-def test_no_personal_details_leave_in_the_invitation(requested_ird, team_manager, chair,
-                                                     recorder, participants,
-                                                     django_capture_on_commit_callbacks):
+def test_no_personal_details_leave_in_the_invitation(
+    requested_ird, team_manager, chair, recorder, participants, django_capture_on_commit_callbacks
+):
     child = requested_ird.referral.children.get()
     Person.objects.filter(pk=child.pk).update(first_name="Zebedee", last_name="Quixote")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.ird_schedule(ird=requested_ird, by=team_manager, plan=plan(
-            chair=chair, recorder=recorder, participants=participants))
+        services.ird_schedule(
+            ird=requested_ird,
+            by=team_manager,
+            plan=plan(chair=chair, recorder=recorder, participants=participants),
+        )
 
     assert mail.outbox
     for message in mail.outbox:
@@ -104,21 +114,30 @@ def test_no_personal_details_leave_in_the_invitation(requested_ird, team_manager
 
 
 def test_rescheduling_updates_the_same_event_and_cancels_for_who_is_dropped(
-        scheduled_and_sent, team_manager, chair, recorder, participants,
-        django_capture_on_commit_callbacks):
+    scheduled_and_sent,
+    team_manager,
+    chair,
+    recorder,
+    participants,
+    django_capture_on_commit_callbacks,
+):
     ird = scheduled_and_sent
     dropped = participants[3]  # education
     later = timezone.now() + timedelta(days=2)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        ird = services.ird_schedule(ird=ird, by=team_manager, plan=plan(
-            chair=chair, recorder=recorder, participants=participants[:3], when=later))
+        ird = services.ird_schedule(
+            ird=ird,
+            by=team_manager,
+            plan=plan(chair=chair, recorder=recorder, participants=participants[:3], when=later),
+        )
 
     by_address = {m.to[0]: m for m in mail.outbox}
     assert set(by_address) == {p.email for p in participants}
-    updated = parse(calendar_parts(by_address[participants[2].email])[0]
-                    .get_payload(decode=True))[1]
+    updated = parse(calendar_parts(by_address[participants[2].email])[0].get_payload(decode=True))[
+        1
+    ]
     assert str(updated["uid"]) == calendar.event_uid(ird)
     assert updated["sequence"] == 1
     assert updated.decoded("dtstart") == later.astimezone(UTC).replace(second=0, microsecond=0)
@@ -133,13 +152,14 @@ def test_rescheduling_updates_the_same_event_and_cancels_for_who_is_dropped(
     assert str(cancelled["status"]) == "CANCELLED"
 
 
-def test_cancelling_the_ird_cancels_the_event_for_everyone(scheduled_and_sent, team_manager,
-                                                           participants,
-                                                           django_capture_on_commit_callbacks):
+def test_cancelling_the_ird_cancels_the_event_for_everyone(
+    scheduled_and_sent, team_manager, participants, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        ird = services.ird_cancel(ird=scheduled_and_sent, by=team_manager,
-                                  reason="Family moved away.")
+        ird = services.ird_cancel(
+            ird=scheduled_and_sent, by=team_manager, reason="Family moved away."
+        )
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in participants)
     for message in mail.outbox:
@@ -159,13 +179,16 @@ def test_a_message_is_sent_once_however_often_the_task_runs(scheduled_and_sent):
     assert mail.outbox == []  # it went out when the schedule committed
 
 
-def test_messages_the_broker_lost_are_sent_by_the_periodic_resend(requested_ird, team_manager,
-                                                                  chair, recorder,
-                                                                  participants):
+def test_messages_the_broker_lost_are_sent_by_the_periodic_resend(
+    requested_ird, team_manager, chair, recorder, participants
+):
     mail.outbox.clear()
     # No on-commit callbacks run here: as if the broker never got the tasks.
-    services.ird_schedule(ird=requested_ird, by=team_manager, plan=plan(
-        chair=chair, recorder=recorder, participants=participants))
+    services.ird_schedule(
+        ird=requested_ird,
+        by=team_manager,
+        plan=plan(chair=chair, recorder=recorder, participants=participants),
+    )
     assert mail.outbox == []
 
     assert services.calendar_resend_unsent(now=timezone.now()) == 0  # too early to tell

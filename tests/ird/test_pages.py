@@ -19,49 +19,72 @@ def local(moment) -> str:
 
 
 def schedule_body(ird, chair, recorder, participants, **changes) -> dict:
-    body = {"version": ird.version, "scheduled_for": local(timezone.now() + timedelta(days=1)),
-            "duration_minutes": "60", "chair": chair.pk, "recorder": recorder.pk,
-            "participants": [p.pk for p in participants], "dial_in": "0800 012 3456",
-            "meeting_id": "481 516", "pin": "7319"}
+    body = {
+        "version": ird.version,
+        "scheduled_for": local(timezone.now() + timedelta(days=1)),
+        "duration_minutes": "60",
+        "chair": chair.pk,
+        "recorder": recorder.pk,
+        "participants": [p.pk for p in participants],
+        "dial_in": "0800 012 3456",
+        "meeting_id": "481 516",
+        "pin": "7319",
+    }
     body.update(changes)
     return body
 
 
-def test_the_coordinator_schedules_through_the_form(client, requested_ird, team_manager, chair,
-                                                    recorder, participants):
+def test_the_coordinator_schedules_through_the_form(
+    client, requested_ird, team_manager, chair, recorder, participants
+):
     client.force_login(team_manager)
     form = client.get(reverse("ird:schedule", args=[requested_ird.pk]))
     assert form.status_code == 200 and "Schedule and send invitations" in form.content.decode()
 
-    response = client.post(reverse("ird:schedule", args=[requested_ird.pk]),
-                           schedule_body(requested_ird, chair, recorder, participants))
+    response = client.post(
+        reverse("ird:schedule", args=[requested_ird.pk]),
+        schedule_body(requested_ird, chair, recorder, participants),
+    )
 
     assert response.status_code == 302
     assert Ird.objects.get(pk=requested_ird.pk).status == Ird.Status.SCHEDULED
 
 
-def test_schedule_errors_are_shown_and_nothing_is_saved(client, requested_ird, team_manager,
-                                                        chair, recorder,
-                                                        education_participant):
+def test_schedule_errors_are_shown_and_nothing_is_saved(
+    client, requested_ird, team_manager, chair, recorder, education_participant
+):
     client.force_login(team_manager)
-    response = client.post(reverse("ird:schedule", args=[requested_ird.pk]), schedule_body(
-        requested_ird, chair, recorder, [education_participant], scheduled_for="tomorrow"))
+    response = client.post(
+        reverse("ird:schedule", args=[requested_ird.pk]),
+        schedule_body(
+            requested_ird, chair, recorder, [education_participant], scheduled_for="tomorrow"
+        ),
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Error:" in page and "Enter a real date and time" in page
 
-    response = client.post(reverse("ird:schedule", args=[requested_ird.pk]), schedule_body(
-        requested_ird, chair, recorder, [education_participant]))
+    response = client.post(
+        reverse("ird:schedule", args=[requested_ird.pk]),
+        schedule_body(requested_ird, chair, recorder, [education_participant]),
+    )
     assert response.status_code == 400
     assert "invite someone from health" in response.content.decode()
     assert Ird.objects.get(pk=requested_ird.pk).status == Ird.Status.REQUESTED
 
 
 def test_a_stale_schedule_form_shows_a_conflict_and_keeps_what_was_typed(
-        client, scheduled_ird, team_manager, chair, recorder, participants):
+    client, scheduled_ird, team_manager, chair, recorder, participants
+):
     client.force_login(team_manager)
-    body = schedule_body(scheduled_ird, chair, recorder, participants, dial_in="0800 999 0000",
-                         version=scheduled_ird.version - 1)
+    body = schedule_body(
+        scheduled_ird,
+        chair,
+        recorder,
+        participants,
+        dial_in="0800 999 0000",
+        version=scheduled_ird.version - 1,
+    )
     response = client.post(reverse("ird:schedule", args=[scheduled_ird.pk]), body)
     assert response.status_code == 409
     page = response.content.decode()
@@ -69,9 +92,9 @@ def test_a_stale_schedule_form_shows_a_conflict_and_keeps_what_was_typed(
     assert f'name="version" value="{scheduled_ird.version}"' in page
 
 
-def test_teleconference_details_are_shown_only_to_the_invited(client, scheduled_ird,
-                                                              health_participant, team_manager,
-                                                              service_manager):
+def test_teleconference_details_are_shown_only_to_the_invited(
+    client, scheduled_ird, health_participant, team_manager, service_manager
+):
     url = reverse("ird:detail", args=[scheduled_ird.pk])
     client.force_login(health_participant)
     invited = client.get(url).content.decode()
@@ -83,8 +106,9 @@ def test_teleconference_details_are_shown_only_to_the_invited(client, scheduled_
         assert scheduled_ird.pin not in page and scheduled_ird.dial_in not in page
 
 
-def test_the_committee_sees_signed_off_irds_but_no_teleconference(client, signed_ird,
-                                                                  committee_member):
+def test_the_committee_sees_signed_off_irds_but_no_teleconference(
+    client, signed_ird, committee_member
+):
     client.force_login(committee_member)
     page = client.get(reverse("ird:detail", args=[signed_ird.pk])).content.decode()
     assert signed_ird.dial_in not in page
@@ -97,8 +121,10 @@ def test_a_refused_sign_off_lists_what_is_missing(client, started_ird, recorder,
     record = client.get(reverse("ird:record", args=[started_ird.pk])).content.decode()
     assert "Before sign-off" in record and "Name the lead professional" in record
 
-    response = client.post(reverse("ird:sign_off", args=[started_ird.pk]),
-                           {"version": Ird.objects.get(pk=started_ird.pk).version})
+    response = client.post(
+        reverse("ird:sign_off", args=[started_ird.pk]),
+        {"version": Ird.objects.get(pk=started_ird.pk).version},
+    )
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -107,16 +133,21 @@ def test_a_refused_sign_off_lists_what_is_missing(client, started_ird, recorder,
     assert Ird.objects.get(pk=started_ird.pk).status == Ird.Status.CONCLUDED
 
 
-def test_the_recorder_records_attendance_decisions_and_actions(client, started_ird, recorder,
-                                                               chair):
+def test_the_recorder_records_attendance_decisions_and_actions(
+    client, started_ird, recorder, chair
+):
     client.force_login(recorder)
     record = reverse("ird:record", args=[started_ird.pk])
     posts = [
-        (reverse("ird:attendance", args=[started_ird.pk]),
-         {"attendance-person": chair.pk, "attendance-joined_at": local(timezone.now())}),
+        (
+            reverse("ird:attendance", args=[started_ird.pk]),
+            {"attendance-person": chair.pk, "attendance-joined_at": local(timezone.now())},
+        ),
         (reverse("ird:lead", args=[started_ird.pk]), {"lead-lead": recorder.pk}),
-        (reverse("ird:decision", args=[started_ird.pk]),
-         {"decision-code": "", "decision-rationale": ""}),
+        (
+            reverse("ird:decision", args=[started_ird.pk]),
+            {"decision-code": "", "decision-rationale": ""},
+        ),
     ]
     assert client.post(*posts[0]).status_code == 302
     assert client.post(*posts[1]).status_code == 302
@@ -131,14 +162,27 @@ def test_quality_review_by_the_qa_team(client, signed_ird, committee_member):
     client.force_login(committee_member)
     url = reverse("ird:quality", args=[signed_ird.pk])
     assert client.post(url, {"timeliness": "9"}).status_code == 400
-    response = client.post(url, {"timeliness": "5", "attendance": "6", "completeness": "4",
-                                 "rationale": "5", "rationale_comment": "Reasons clear."})
+    response = client.post(
+        url,
+        {
+            "timeliness": "5",
+            "attendance": "6",
+            "completeness": "4",
+            "rationale": "5",
+            "rationale_comment": "Reasons clear.",
+        },
+    )
     assert response.status_code == 302
     review = QualityReview.objects.get(ird=signed_ird)
     assert (review.timeliness, review.attendance, review.completeness, review.rationale) == (
-        5, 6, 4, 5)
-    again = client.post(url, {"timeliness": "5", "attendance": "6", "completeness": "4",
-                              "rationale": "5"})
+        5,
+        6,
+        4,
+        5,
+    )
+    again = client.post(
+        url, {"timeliness": "5", "attendance": "6", "completeness": "4", "rationale": "5"}
+    )
     assert again.status_code == 400 and "already reviewed" in again.content.decode()
     detail = client.get(reverse("ird:detail", args=[signed_ird.pk])).content.decode()
     assert "Reasons clear." in detail and "Review its quality" not in detail
@@ -146,10 +190,16 @@ def test_quality_review_by_the_qa_team(client, signed_ird, committee_member):
 
 def test_procedure_versions_and_their_review(client, committee_member, health_participant):
     client.force_login(committee_member)
-    response = client.post(reverse("ird:procedures"), {
-        "title": "Moray IRD procedure", "version": "2.0",
-        "effective_from": timezone.localdate().isoformat(), "trial_months": "3",
-        "text": "Convene by teleconference."})
+    response = client.post(
+        reverse("ird:procedures"),
+        {
+            "title": "Moray IRD procedure",
+            "version": "2.0",
+            "effective_from": timezone.localdate().isoformat(),
+            "trial_months": "3",
+            "text": "Convene by teleconference.",
+        },
+    )
     assert response.status_code == 302
     procedure = ProcedureVersion.objects.get(version="2.0")
 
@@ -158,19 +208,25 @@ def test_procedure_versions_and_their_review(client, committee_member, health_pa
     assert "Convene by teleconference." in page and "Record the review" not in page
 
     client.force_login(committee_member)
-    response = client.post(reverse("ird:procedure_review", args=[procedure.pk]), {
-        "review-outcome": "amend", "review-notes": "Add out-of-hours IRDs.",
-        "review-next_version": "2.1",
-        "review-next_effective_from": timezone.localdate().isoformat(),
-        "review-next_text": "Convene by teleconference; out of hours too."})
+    response = client.post(
+        reverse("ird:procedure_review", args=[procedure.pk]),
+        {
+            "review-outcome": "amend",
+            "review-notes": "Add out-of-hours IRDs.",
+            "review-next_version": "2.1",
+            "review-next_effective_from": timezone.localdate().isoformat(),
+            "review-next_text": "Convene by teleconference; out of hours too.",
+        },
+    )
     assert response.status_code == 302
     review = ProcedureReview.objects.get(procedure=procedure)
     assert review.next_version.version == "2.1"
     assert ProcedureVersion.objects.get(version="2.1").status == "trial"
 
 
-def test_the_lists_show_each_person_their_irds(client, signed_ird, health_participant,
-                                               committee_member):
+def test_the_lists_show_each_person_their_irds(
+    client, signed_ird, health_participant, committee_member
+):
     client.force_login(health_participant)
     page = client.get(reverse("ird:list")).content.decode()
     assert signed_ird.reference in page and "IRDs you are invited to" in page
@@ -179,8 +235,9 @@ def test_the_lists_show_each_person_their_irds(client, signed_ird, health_partic
     assert "Signed off: for quality review" in page and signed_ird.reference in page
 
 
-def test_the_coordinator_sees_requests_to_schedule(client, requested_ird, team_manager,
-                                                   other_team_manager):
+def test_the_coordinator_sees_requests_to_schedule(
+    client, requested_ird, team_manager, other_team_manager
+):
     client.force_login(team_manager)
     page = client.get(reverse("ird:list")).content.decode()
     assert "Requested: to schedule" in page and requested_ird.reference in page
@@ -188,8 +245,9 @@ def test_the_coordinator_sees_requests_to_schedule(client, requested_ird, team_m
     assert requested_ird.reference not in client.get(reverse("ird:list")).content.decode()
 
 
-def test_the_referral_page_links_its_ird_for_those_who_may_open_it(client, scheduled_ird,
-                                                                   recorder, hub_reviewer):
+def test_the_referral_page_links_its_ird_for_those_who_may_open_it(
+    client, scheduled_ird, recorder, hub_reviewer
+):
     url = reverse("referral_detail", args=[scheduled_ird.referral_id])
     client.force_login(recorder)
     page = client.get(url).content.decode()
@@ -200,29 +258,42 @@ def test_the_referral_page_links_its_ird_for_those_who_may_open_it(client, sched
     assert scheduled_ird.reference in page and f'href="/ird/{scheduled_ird.pk}/"' not in page
 
 
-@pytest.mark.parametrize(("fixture", "shown"), [
-    ("health_participant", True), ("social_worker", True), ("committee_member", True),
-    ("hub_reviewer", False), ("administrator", False)])
+@pytest.mark.parametrize(
+    ("fixture", "shown"),
+    [
+        ("health_participant", True),
+        ("social_worker", True),
+        ("committee_member", True),
+        ("hub_reviewer", False),
+        ("administrator", False),
+    ],
+)
 def test_the_menu_shows_irds_to_those_who_take_part(client, request, fixture, shown):
     client.force_login(request.getfixturevalue(fixture))
     page = client.get(reverse("notifications")).content.decode()
     assert (f'href="{reverse("ird:list")}"' in page) is shown
 
 
-def test_the_owning_agency_updates_its_action(client, started_ird, recorder,
-                                             health_participant):
-    action = services.action_add(ird=started_ird, by=recorder, description="Examine.",
-                                 owner_agency=Agency.objects.get(kind="health"),
-                                 due_date=timezone.localdate())
+def test_the_owning_agency_updates_its_action(client, started_ird, recorder, health_participant):
+    action = services.action_add(
+        ird=started_ird,
+        by=recorder,
+        description="Examine.",
+        owner_agency=Agency.objects.get(kind="health"),
+        due_date=timezone.localdate(),
+    )
     client.force_login(health_participant)
     url = reverse("ird:action", args=[started_ird.pk, action.pk])
     assert client.get(url).status_code == 200
-    stale = client.post(url, {"version": action.version - 1, "status": "done",
-                              "completion_note": "Examined."})
+    stale = client.post(
+        url, {"version": action.version - 1, "status": "done", "completion_note": "Examined."}
+    )
     assert stale.status_code == 409
-    response = client.post(url, {"version": action.version, "status": "done",
-                                 "completion_note": "Examined."})
+    response = client.post(
+        url, {"version": action.version, "status": "done", "completion_note": "Examined."}
+    )
     assert response.status_code == 302
     action.refresh_from_db()
-    assert action.status == "done" and action.completed_by_label == \
-        health_participant.get_full_name()
+    assert (
+        action.status == "done" and action.completed_by_label == health_participant.get_full_name()
+    )

@@ -33,38 +33,51 @@ def last_audit_id() -> int:
 
 
 def test_every_save_is_a_revision_with_author_and_time(started_ird, recorder):
-    first = services.section_save(ird=started_ird, key="discussion", text="Police shared.",
-                                  by=recorder, based_on=0)
-    second = services.section_save(ird=started_ird, key="discussion",
-                                   text="Police shared. Health shared.", by=recorder,
-                                   based_on=first.version)
+    first = services.section_save(
+        ird=started_ird, key="discussion", text="Police shared.", by=recorder, based_on=0
+    )
+    second = services.section_save(
+        ird=started_ird,
+        key="discussion",
+        text="Police shared. Health shared.",
+        by=recorder,
+        based_on=first.version,
+    )
 
-    revisions = list(Revision.objects.filter(ird=started_ird, key="discussion")
-                     .order_by("version"))
+    revisions = list(Revision.objects.filter(ird=started_ird, key="discussion").order_by("version"))
     assert [(r.version, r.text, r.author) for r in revisions] == [
-        (1, "Police shared.", recorder), (2, "Police shared. Health shared.", recorder)]
+        (1, "Police shared.", recorder),
+        (2, "Police shared. Health shared.", recorder),
+    ]
     assert all(r.saved_at is not None for r in revisions)
     assert second.version == 2 and second.updated_by == recorder
 
 
 def test_saving_the_same_text_again_adds_no_revision(started_ird, recorder):
-    section = services.section_save(ird=started_ird, key="next_steps", text="Visit today.",
-                                    by=recorder, based_on=0)
-    again = services.section_save(ird=started_ird, key="next_steps", text="Visit today.",
-                                  by=recorder, based_on=section.version)
+    section = services.section_save(
+        ird=started_ird, key="next_steps", text="Visit today.", by=recorder, based_on=0
+    )
+    again = services.section_save(
+        ird=started_ird,
+        key="next_steps",
+        text="Visit today.",
+        by=recorder,
+        based_on=section.version,
+    )
     assert again.version == section.version
     assert Revision.objects.filter(ird=started_ird, key="next_steps").count() == 1
 
 
-def test_a_save_based_on_an_old_version_is_refused_and_overwrites_nothing(started_ird,
-                                                                          recorder):
+def test_a_save_based_on_an_old_version_is_refused_and_overwrites_nothing(started_ird, recorder):
     # The recorder has the record open in two windows; both start from version 0.
-    services.section_save(ird=started_ird, key="discussion", text="Written in window A.",
-                          by=recorder, based_on=0)
+    services.section_save(
+        ird=started_ird, key="discussion", text="Written in window A.", by=recorder, based_on=0
+    )
 
     with pytest.raises(SectionConflict) as conflict:
-        services.section_save(ird=started_ird, key="discussion", text="Written in window B.",
-                              by=recorder, based_on=0)
+        services.section_save(
+            ird=started_ird, key="discussion", text="Written in window B.", by=recorder, based_on=0
+        )
 
     assert conflict.value.section.text == "Written in window A."
     assert "was not saved" in str(conflict.value)
@@ -76,24 +89,25 @@ def test_a_save_based_on_an_old_version_is_refused_and_overwrites_nothing(starte
 def test_the_autosave_answers_a_fragment_and_the_next_version(client, started_ird, recorder):
     client.force_login(recorder)
 
-    response = client.post(section_url(started_ird), {"text": "Typed live.", "version": 0},
-                           **HTMX)
+    response = client.post(section_url(started_ird), {"text": "Typed live.", "version": 0}, **HTMX)
 
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="status-discussion"' in page and "Last saved at" in page
-    assert re.search(r'<input type="hidden" name="version" value="1" id="version-discussion" '
-                     r'hx-swap-oob="true">', page)
+    assert re.search(
+        r'<input type="hidden" name="version" value="1" id="version-discussion" '
+        r'hx-swap-oob="true">',
+        page,
+    )
 
 
-def test_a_stale_autosave_gets_a_clear_message_with_the_other_text(client, started_ird,
-                                                                   recorder):
-    services.section_save(ird=started_ird, key="discussion", text="Their words.", by=recorder,
-                          based_on=0)
+def test_a_stale_autosave_gets_a_clear_message_with_the_other_text(client, started_ird, recorder):
+    services.section_save(
+        ird=started_ird, key="discussion", text="Their words.", by=recorder, based_on=0
+    )
     client.force_login(recorder)
 
-    response = client.post(section_url(started_ird), {"text": "My words.", "version": 0},
-                           **HTMX)
+    response = client.post(section_url(started_ird), {"text": "My words.", "version": 0}, **HTMX)
 
     assert response.status_code == 409
     page = response.content.decode()
@@ -105,19 +119,22 @@ def test_a_stale_autosave_gets_a_clear_message_with_the_other_text(client, start
     # Saving over theirs knowingly (based on their version) works; both stay in the revisions.
     over = client.post(section_url(started_ird), {"text": "My words.", "version": 1}, **HTMX)
     assert over.status_code == 200
-    assert list(Revision.objects.filter(ird=started_ird, key="discussion")
-                .order_by("version").values_list("text", flat=True)) == [
-        "Their words.", "My words."]
+    assert list(
+        Revision.objects.filter(ird=started_ird, key="discussion")
+        .order_by("version")
+        .values_list("text", flat=True)
+    ) == ["Their words.", "My words."]
 
 
-def test_without_javascript_a_conflict_shows_both_texts_on_the_page(client, started_ird,
-                                                                    recorder):
-    services.section_save(ird=started_ird, key="risk_and_need", text="Theirs.", by=recorder,
-                          based_on=0)
+def test_without_javascript_a_conflict_shows_both_texts_on_the_page(client, started_ird, recorder):
+    services.section_save(
+        ird=started_ird, key="risk_and_need", text="Theirs.", by=recorder, based_on=0
+    )
     client.force_login(recorder)
 
-    response = client.post(section_url(started_ird, "risk_and_need"),
-                           {"text": "Mine.", "version": 0})
+    response = client.post(
+        section_url(started_ird, "risk_and_need"), {"text": "Mine.", "version": 0}
+    )
 
     assert response.status_code == 409
     page = response.content.decode()
@@ -127,14 +144,14 @@ def test_without_javascript_a_conflict_shows_both_texts_on_the_page(client, star
 
 def test_a_save_without_javascript_goes_back_to_the_page(client, started_ird, recorder):
     client.force_login(recorder)
-    response = client.post(section_url(started_ird), {"text": "Saved by button.",
-                                                      "version": 0})
+    response = client.post(section_url(started_ird), {"text": "Saved by button.", "version": 0})
     assert response.status_code == 302
     assert response["Location"].endswith("#section-discussion")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite "
-                    "serialises writes")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writes"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_saves_at_once_from_the_same_version_one_wins(started_ird, recorder):
     barrier = threading.Barrier(2)
@@ -143,8 +160,9 @@ def test_two_saves_at_once_from_the_same_version_one_wins(started_ird, recorder)
     def save(text):
         try:
             barrier.wait()
-            services.section_save(ird=started_ird, key="discussion", text=text, by=recorder,
-                                  based_on=0)
+            services.section_save(
+                ird=started_ird, key="discussion", text=text, by=recorder, based_on=0
+            )
             outcomes.append("saved")
         except SectionConflict:
             outcomes.append("conflict")
@@ -164,8 +182,9 @@ def test_two_saves_at_once_from_the_same_version_one_wins(started_ird, recorder)
 # --- Watching -------------------------------------------------------------------------------
 
 
-def test_watchers_poll_and_get_nothing_until_the_record_changes(client, started_ird, recorder,
-                                                                health_participant):
+def test_watchers_poll_and_get_nothing_until_the_record_changes(
+    client, started_ird, recorder, health_participant
+):
     client.force_login(health_participant)
     page = client.get(reverse("ird:record", args=[started_ird.pk])).content.decode()
     version = Ird.objects.get(pk=started_ird.pk).record_version
@@ -178,16 +197,16 @@ def test_watchers_poll_and_get_nothing_until_the_record_changes(client, started_
     assert unchanged.status_code == 204 and unchanged.content == b""
     assert not AuditEntry.objects.filter(id__gt=mark).exists()
 
-    services.section_save(ird=started_ird, key="info_police", text="Conviction in 2019.",
-                          by=recorder, based_on=0)
+    services.section_save(
+        ird=started_ird, key="info_police", text="Conviction in 2019.", by=recorder, based_on=0
+    )
     mark = last_audit_id()
     changed = client.get(live, {"seen": version})
 
     assert changed.status_code == 200
     assert "Conviction in 2019." in changed.content.decode()
     assert f"seen={version + 1}" in changed.content.decode()
-    assert list(AuditEntry.objects.filter(id__gt=mark).values_list("action", flat=True)) == [
-        "view"]
+    assert list(AuditEntry.objects.filter(id__gt=mark).values_list("action", flat=True)) == ["view"]
 
 
 def test_the_recorder_gets_boxes_that_save_as_they_type(client, started_ird, recorder):
@@ -213,8 +232,9 @@ def test_the_signed_record_stops_polling_and_shows_no_boxes(client, signed_ird, 
 
 
 def test_after_sign_off_addenda_carry_author_time_and_reason(signed_ird, health_participant):
-    addendum = services.addendum_add(ird=signed_ird, by=health_participant,
-                                     reason="Medical result arrived.", text="No fracture.")
+    addendum = services.addendum_add(
+        ird=signed_ird, by=health_participant, reason="Medical result arrived.", text="No fracture."
+    )
     assert addendum.author == health_participant and addendum.created_at is not None
     assert signed_ird.revisions.filter(key="addendum", author=health_participant).exists()
     with pytest.raises(IrdRefused):
@@ -231,22 +251,25 @@ def test_no_addendum_from_outside_the_ird(signed_ird, team_manager):
         services.addendum_add(ird=signed_ird, by=team_manager, reason="r", text="t")
 
 
-def test_circulating_notifies_participants_and_logs_every_copy(signed_ird, recorder,
-                                                               health_participant,
-                                                               django_capture_on_commit_callbacks,
-                                                               team_manager):
+def test_circulating_notifies_participants_and_logs_every_copy(
+    signed_ird, recorder, health_participant, django_capture_on_commit_callbacks, team_manager
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_circulate(ird=signed_ird, by=recorder, recipients=[health_participant],
-                                  other_recipient="Named person, Elgin Academy",
-                                  other_method="secure_email")
+        services.record_circulate(
+            ird=signed_ird,
+            by=recorder,
+            recipients=[health_participant],
+            other_recipient="Named person, Elgin Academy",
+            other_method="secure_email",
+        )
 
-    log = list(Circulation.objects.filter(ird=signed_ird).values_list(
-        "recipient_label", "method"))
+    log = list(Circulation.objects.filter(ird=signed_ird).values_list("recipient_label", "method"))
     assert (str(health_participant), "application") in log
     assert ("Named person, Elgin Academy", "secure_email") in log
-    assert Notification.objects.filter(recipient=health_participant,
-                                       url=reverse("ird:print", args=[signed_ird.pk])).exists()
+    assert Notification.objects.filter(
+        recipient=health_participant, url=reverse("ird:print", args=[signed_ird.pk])
+    ).exists()
     assert [m.to for m in mail.outbox] == [[health_participant.email]]
     child = signed_ird.referral.children.get()
     assert child.last_name not in mail.outbox[0].body  # no personal details by e-mail
@@ -255,8 +278,9 @@ def test_circulating_notifies_participants_and_logs_every_copy(signed_ird, recor
 
 
 def test_the_printable_record_is_audited_as_an_export(client, signed_ird, health_participant):
-    services.addendum_add(ird=signed_ird, by=health_participant, reason="Result.",
-                          text="No fracture.")
+    services.addendum_add(
+        ird=signed_ird, by=health_participant, reason="Result.", text="No fracture."
+    )
     client.force_login(health_participant)
     mark = last_audit_id()
 
@@ -267,12 +291,14 @@ def test_the_printable_record_is_audited_as_an_export(client, signed_ird, health
     assert "No fracture." in page and "data-ird-print" in page
     assert "ird/ird.css" in page
     assert list(AuditEntry.objects.filter(id__gt=mark).values_list("action", flat=True)) == [
-        "export"]
+        "export"
+    ]
 
 
 def test_revision_history_lists_each_save(client, started_ird, recorder, chair):
-    services.section_save(ird=started_ird, key="discussion", text="First words.", by=recorder,
-                          based_on=0)
+    services.section_save(
+        ird=started_ird, key="discussion", text="First words.", by=recorder, based_on=0
+    )
     client.force_login(chair)
     page = client.get(reverse("ird:revisions", args=[started_ird.pk])).content.decode()
     assert "First words." in page and recorder.get_full_name() in page

@@ -63,8 +63,9 @@ def other_social_worker(other_team):
     return StaffFactory(role=Role.SOCIAL_WORKER, team=other_team)
 
 
-def statuses(*, social_work: int, quality: int, outsiders: int, anonymous: int = 302,
-             **by_role: int) -> dict[str, int]:
+def statuses(
+    *, social_work: int, quality: int, outsiders: int, anonymous: int = 302, **by_role: int
+) -> dict[str, int]:
     expected = {"anonymous": anonymous}
     expected.update(dict.fromkeys(SOCIAL_WORK, social_work))
     expected.update(dict.fromkeys(QUALITY, quality))
@@ -95,47 +96,79 @@ class World:
 def build_world(request, state: str) -> World:
     team = request.getfixturevalue("duty_team")
     social_worker = request.getfixturevalue("social_worker")
-    referral = make_referral(team=team, received_by=social_worker, adults=[intake.AdultIntake(
-        details=intake.PersonFields(first_name="Kim", last_name="Smith"))])
+    referral = make_referral(
+        team=team,
+        received_by=social_worker,
+        adults=[
+            intake.AdultIntake(details=intake.PersonFields(first_name="Kim", last_name="Smith"))
+        ],
+    )
     if state in {"proposed", "decided"}:
         decision = screening.screening_propose(
-            referral=referral, proposed_by=social_worker, outcome="support",
-            reasons="Support offered.", risk_analysis="Low.", needs_analysis="Food.",
+            referral=referral,
+            proposed_by=social_worker,
+            outcome="support",
+            reasons="Support offered.",
+            risk_analysis="Low.",
+            needs_analysis="Food.",
         )
         if state == "decided":
-            screening.screening_approve(decision=decision,
-                                        approved_by=request.getfixturevalue("team_manager"))
+            screening.screening_approve(
+                decision=decision, approved_by=request.getfixturevalue("team_manager")
+            )
     referral.refresh_from_db()
     child = referral.children.get()
     return World(
         referral=referral,
         child=child,
         adult=referral.adult_links.get().person,
-        duplicate=PersonFactory(first_name=child.first_name, last_name=child.last_name,
-                                date_of_birth=child.date_of_birth),
+        duplicate=PersonFactory(
+            first_name=child.first_name,
+            last_name=child.last_name,
+            date_of_birth=child.date_of_birth,
+        ),
     )
 
 
 def intake_confirm_body(world: World) -> dict:
     """A step-two submission with a genuinely signed payload, as a browser would send it."""
     step_one = {
-        "channel": "phone", "source_agency": str(world.referral.team.agency_id),
-        "referrer_name": "Anne Watt", "referrer_role": "", "referrer_phone": "",
-        "referrer_email": "", "occurred_at": "", "summary": "Seen hungry at school.",
-        "immediate_risk": "no", "categories": [str(category("neglect").pk)],
-        "consent_sought": "no", "consent_given": "",
-        "reason_consent_not_sought": "Would increase risk.", "sharing_basis": "safeguarding",
-        "child-TOTAL_FORMS": "1", "child-INITIAL_FORMS": "0", "child-MIN_NUM_FORMS": "0",
-        "child-MAX_NUM_FORMS": "1000", "child-0-first_name": "Noah",
-        "child-0-last_name": "Brown", "child-0-date_of_birth": "2019-02-03",
-        "child-0-sex": "unknown", "adult-TOTAL_FORMS": "0", "adult-INITIAL_FORMS": "0",
-        "adult-MIN_NUM_FORMS": "0", "adult-MAX_NUM_FORMS": "1000",
+        "channel": "phone",
+        "source_agency": str(world.referral.team.agency_id),
+        "referrer_name": "Anne Watt",
+        "referrer_role": "",
+        "referrer_phone": "",
+        "referrer_email": "",
+        "occurred_at": "",
+        "summary": "Seen hungry at school.",
+        "immediate_risk": "no",
+        "categories": [str(category("neglect").pk)],
+        "consent_sought": "no",
+        "consent_given": "",
+        "reason_consent_not_sought": "Would increase risk.",
+        "sharing_basis": "safeguarding",
+        "child-TOTAL_FORMS": "1",
+        "child-INITIAL_FORMS": "0",
+        "child-MIN_NUM_FORMS": "0",
+        "child-MAX_NUM_FORMS": "1000",
+        "child-0-first_name": "Noah",
+        "child-0-last_name": "Brown",
+        "child-0-date_of_birth": "2019-02-03",
+        "child-0-sex": "unknown",
+        "adult-TOTAL_FORMS": "0",
+        "adult-INITIAL_FORMS": "0",
+        "adult-MIN_NUM_FORMS": "0",
+        "adult-MAX_NUM_FORMS": "1000",
     }
-    payload = {key: value if isinstance(value, list) else [value]
-               for key, value in step_one.items()}
+    payload = {
+        key: value if isinstance(value, list) else [value] for key, value in step_one.items()
+    }
     payload["intake_token"] = [str(uuid.uuid4())]
-    return {"action": "confirm", "payload": signing.dumps(payload, salt=SIGNING_SALT),
-            "match-child-0": "new"}
+    return {
+        "action": "confirm",
+        "payload": signing.dumps(payload, salt=SIGNING_SALT),
+        "match-child-0": "new",
+    }
 
 
 # --- The matrix ---------------------------------------------------------------------------
@@ -160,8 +193,10 @@ def feedback_kwargs(world: World) -> dict:
 def hub_feedback_kwargs(world: World) -> dict:
     """The referral's practice hub feedback, given as hub/ gives it (through the core)."""
     feedback = world.referral.feedback.first() or feedback_give(
-        referral=world.referral, given_by=None,
-        scores=[{"criterion": "identifiers", "label": "Full identifiers", "score": 5}])
+        referral=world.referral,
+        given_by=None,
+        scores=[{"criterion": "identifiers", "label": "Full identifiers", "score": 5}],
+    )
     return {"referral_id": world.referral.pk, "feedback_id": feedback.pk}
 
 
@@ -198,92 +233,153 @@ def _referral(world):
 MATRIX: dict[str, Route] = {
     "home": Route({"GET": statuses(**EVERYONE_SIGNED_IN)}),
     "referral_new": Route(
-        {"GET": statuses(social_work=200, quality=403, outsiders=403),
-         "POST": statuses(social_work=302, quality=403, outsiders=403)},
+        {
+            "GET": statuses(social_work=200, quality=403, outsiders=403),
+            "POST": statuses(social_work=302, quality=403, outsiders=403),
+        },
         accepts=frozenset({"GET", "POST"}),
         body=intake_confirm_body,
         done=lambda world: Referral.objects.filter(intake_token__isnull=False).exists(),
     ),
     "referral_detail": Route(
         {"GET": statuses(social_work=200, quality=200, outsiders=404)},
-        record="referral", kwargs=referral_kwargs, audits_view=True,
+        record="referral",
+        kwargs=referral_kwargs,
+        audits_view=True,
     ),
     "screening_new": Route(
-        {"GET": statuses(social_work=200, quality=403, outsiders=404),
-         "POST": statuses(social_work=302, quality=403, outsiders=404)},
-        accepts=frozenset({"GET", "POST"}), record="referral", kwargs=referral_kwargs,
+        {
+            "GET": statuses(social_work=200, quality=403, outsiders=404),
+            "POST": statuses(social_work=302, quality=403, outsiders=404),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
         body=lambda world: {
-            "outcome": "support", "reasons": "Support from school nurse.",
-            "risk_analysis": "Low.", "needs_analysis": "Food.",
-            "cumulative_harm_analysis": "", "advice_given": "",
+            "outcome": "support",
+            "reasons": "Support from school nurse.",
+            "risk_analysis": "Low.",
+            "needs_analysis": "Food.",
+            "cumulative_harm_analysis": "",
+            "advice_given": "",
             "version": world.referral.version,
         },
         done=lambda world: ScreeningDecision.objects.filter(referral=world.referral).exists(),
     ),
     "screening_review": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=403, quality=403, outsiders=404,
-                          tm_own=302, service_manager=302)},
-        accepts=frozenset({"POST"}), record="referral", kwargs=referral_kwargs,
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(
+                social_work=403, quality=403, outsiders=404, tm_own=302, service_manager=302
+            ),
+        },
+        accepts=frozenset({"POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
         state="proposed",
-        body=lambda world: {"review-verdict": "approve", "review-comment": "Agreed.",
-                            "review-version": world.referral.version},
+        body=lambda world: {
+            "review-verdict": "approve",
+            "review-comment": "Agreed.",
+            "review-version": world.referral.version,
+        },
         done=lambda world: _referral(world).status == Referral.Status.DECIDED,
     ),
     "referral_close": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=302, quality=403, outsiders=404)},
-        accepts=frozenset({"POST"}), record="referral", kwargs=referral_kwargs,
+        {"GET": POST_ONLY, "POST": statuses(social_work=302, quality=403, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
         state="decided",
-        body=lambda world: {"close-reason": "Support in place.",
-                            "close-version": world.referral.version},
+        body=lambda world: {
+            "close-reason": "Support in place.",
+            "close-version": world.referral.version,
+        },
         done=lambda world: _referral(world).status == Referral.Status.CLOSED,
     ),
     "feedback_acknowledge": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=403, quality=403, outsiders=404, sw_own=302,
-                          tm_own=302)},
-        accepts=frozenset({"POST"}), record="referral", kwargs=hub_feedback_kwargs,
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=404, sw_own=302, tm_own=302),
+        },
+        accepts=frozenset({"POST"}),
+        record="referral",
+        kwargs=hub_feedback_kwargs,
         done=lambda world: ReferralFeedback.objects.filter(
-            referral=world.referral, acknowledged_at__isnull=False).exists(),
+            referral=world.referral, acknowledged_at__isnull=False
+        ).exists(),
     ),
     "person_detail": Route(
         {"GET": statuses(social_work=200, quality=200, outsiders=404)},
-        record="person", kwargs=person_kwargs, audits_view=True,
+        record="person",
+        kwargs=person_kwargs,
+        audits_view=True,
     ),
     "relationship_new": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=302, quality=403, outsiders=404)},
-        accepts=frozenset({"POST"}), record="person", kwargs=person_kwargs,
-        body=lambda world: {"relationship-relative": str(world.adult.pk),
-                            "relationship-kind": "parent"},
+        {"GET": POST_ONLY, "POST": statuses(social_work=302, quality=403, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        record="person",
+        kwargs=person_kwargs,
+        body=lambda world: {
+            "relationship-relative": str(world.adult.pk),
+            "relationship-kind": "parent",
+        },
         done=lambda world: Relationship.objects.filter(
-            person=world.child, relative=world.adult, kind="parent").exists(),
+            person=world.child, relative=world.adult, kind="parent"
+        ).exists(),
     ),
     "person_merge": Route(
-        {"GET": statuses(social_work=403, quality=403, outsiders=404,
-                         tm_own=200, tm_other=200, service_manager=200),
-         "POST": statuses(social_work=403, quality=403, outsiders=404,
-                          tm_own=302, tm_other=302, service_manager=302)},
-        accepts=frozenset({"GET", "POST"}), record="person", kwargs=person_kwargs,
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=404,
+                tm_own=200,
+                tm_other=200,
+                service_manager=200,
+            ),
+            "POST": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=404,
+                tm_own=302,
+                tm_other=302,
+                service_manager=302,
+            ),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="person",
+        kwargs=person_kwargs,
         body=lambda world: {"duplicate": str(world.duplicate.pk), "confirm": "on"},
-        done=lambda world: Person.objects.get(pk=world.duplicate.pk).merged_into_id
-        == world.child.pk,
+        done=lambda world: (
+            Person.objects.get(pk=world.duplicate.pk).merged_into_id == world.child.pk
+        ),
     ),
     "search": Route(
-        {"GET": statuses(social_work=200, quality=200, outsiders=403),
-         "POST": statuses(social_work=200, quality=200, outsiders=403)},
+        {
+            "GET": statuses(social_work=200, quality=200, outsiders=403),
+            "POST": statuses(social_work=200, quality=200, outsiders=403),
+        },
         accepts=frozenset({"GET", "POST"}),
         body=lambda world: {"query": "Smith", "date_of_birth": ""},
         done=lambda world: AuditEntry.objects.filter(action="search").exists(),
     ),
     "team_work": Route(
-        {"GET": statuses(social_work=403, quality=403, outsiders=403,
-                         tm_own=200, tm_other=200, service_manager=200)},
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                tm_own=200,
+                tm_other=200,
+                service_manager=200,
+            )
+        },
     ),
     "notifications": Route(
-        {"GET": statuses(**EVERYONE_SIGNED_IN),
-         "POST": statuses(social_work=302, quality=302, outsiders=302)},
+        {
+            "GET": statuses(**EVERYONE_SIGNED_IN),
+            "POST": statuses(social_work=302, quality=302, outsiders=302),
+        },
         accepts=frozenset({"GET", "POST"}),
     ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
@@ -291,50 +387,68 @@ MATRIX: dict[str, Route] = {
     # The partner API answers bearer tokens of API clients only: a staff session opens none of
     # it. (Token holders are a separate axis, for the API's own tests.)
     "partner_api:concerns": Route(
-        {"GET": API_ONLY, "POST": API_ONLY}, accepts=frozenset({"GET", "POST"}),
+        {"GET": API_ONLY, "POST": API_ONLY},
+        accepts=frozenset({"GET", "POST"}),
     ),
     "partner_api:concern_detail": Route({"GET": API_ONLY}, kwargs=concern_kwargs),
     "partner_api:concern_feedback": Route({"GET": API_ONLY}, kwargs=concern_kwargs),
     "partner_api:feedback_acknowledge": Route(
-        {"GET": API_ONLY, "POST": API_ONLY}, accepts=frozenset({"POST"}),
+        {"GET": API_ONLY, "POST": API_ONLY},
+        accepts=frozenset({"POST"}),
         kwargs=feedback_kwargs,
     ),
     "partner_api:categories": Route({"GET": API_ONLY}),
     "partner_api:events": Route({"GET": API_ONLY}),
     # The schema and its documentation page are also open to signed-in staff.
     "ird_api:irds": Route({"GET": API_ONLY}),
-    "ird_api:ird_detail": Route({"GET": API_ONLY},
-                                kwargs=lambda world: {"ird_id": uuid.uuid4()}),
-    "ird_api:ird_action": Route({"GET": API_ONLY}, kwargs=lambda world: {
-        "ird_id": uuid.uuid4(), "action_id": uuid.uuid4()}),
+    "ird_api:ird_detail": Route({"GET": API_ONLY}, kwargs=lambda world: {"ird_id": uuid.uuid4()}),
+    "ird_api:ird_action": Route(
+        {"GET": API_ONLY}, kwargs=lambda world: {"ird_id": uuid.uuid4(), "action_id": uuid.uuid4()}
+    ),
     "partner_api:schema": Route({"GET": statuses(anonymous=401, **EVERYONE_SIGNED_IN)}),
     "partner_api:docs": Route({"GET": statuses(anonymous=401, **EVERYONE_SIGNED_IN)}),
     # Anything else under /api/ is a JSON 404 for everyone.
     "^api/(?P<rest>.*)$": Route(
-        {"GET": NOT_FOUND, "POST": NOT_FOUND}, accepts=frozenset({"GET", "POST"}),
+        {"GET": NOT_FOUND, "POST": NOT_FOUND},
+        accepts=frozenset({"GET", "POST"}),
         path="/api/no-such-endpoint/",
     ),
     # IRD pages (ird/). Their full matrix, with real IRDs in every state and each relation
     # to them (invited, chair, recorder, coordinator), is tests/ird/test_access_matrix.py; here
     # every IRD route answers for an IRD nobody may see (an unknown id), the lists as they are.
-    "ird:list": Route({"GET": statuses(social_work=200, quality=200, outsiders=200,
-                                       hub_reviewer=403, administrator=403)}),
+    "ird:list": Route(
+        {
+            "GET": statuses(
+                social_work=200, quality=200, outsiders=200, hub_reviewer=403, administrator=403
+            )
+        }
+    ),
     "ird:procedures": Route(
-        {"GET": statuses(social_work=200, quality=200, outsiders=200, hub_reviewer=403,
-                         administrator=403),
-         "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=400)},
+        {
+            "GET": statuses(
+                social_work=200, quality=200, outsiders=200, hub_reviewer=403, administrator=403
+            ),
+            "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=400),
+        },
         accepts=frozenset({"GET", "POST"}),
     ),
     "ird:procedure_detail": Route(
-        {"GET": statuses(social_work=404, quality=404, outsiders=404, hub_reviewer=403,
-                         administrator=403)},
+        {
+            "GET": statuses(
+                social_work=404, quality=404, outsiders=404, hub_reviewer=403, administrator=403
+            )
+        },
         kwargs=lambda world: {"procedure_id": uuid.uuid4()},
     ),
     "ird:procedure_review": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=404, quality=404, outsiders=404, hub_reviewer=403,
-                          administrator=403)},
-        accepts=frozenset({"POST"}), kwargs=lambda world: {"procedure_id": uuid.uuid4()},
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(
+                social_work=404, quality=404, outsiders=404, hub_reviewer=403, administrator=403
+            ),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"procedure_id": uuid.uuid4()},
     ),
     "ird:detail": Route(
         {"GET": statuses(social_work=404, quality=404, outsiders=404)},
@@ -361,20 +475,26 @@ MATRIX: dict[str, Route] = {
         kwargs=lambda world: {"ird_id": uuid.uuid4()},
     ),
     "ird:schedule": Route(
-        {"GET": statuses(social_work=404, quality=404, outsiders=404),
-         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        {
+            "GET": statuses(social_work=404, quality=404, outsiders=404),
+            "POST": statuses(social_work=404, quality=404, outsiders=404),
+        },
         accepts=frozenset({"GET", "POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4()},
     ),
     "ird:quality": Route(
-        {"GET": statuses(social_work=404, quality=404, outsiders=404),
-         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        {
+            "GET": statuses(social_work=404, quality=404, outsiders=404),
+            "POST": statuses(social_work=404, quality=404, outsiders=404),
+        },
         accepts=frozenset({"GET", "POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4()},
     ),
     "ird:action": Route(
-        {"GET": statuses(social_work=404, quality=404, outsiders=404),
-         "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        {
+            "GET": statuses(social_work=404, quality=404, outsiders=404),
+            "POST": statuses(social_work=404, quality=404, outsiders=404),
+        },
         accepts=frozenset({"GET", "POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4(), "action_id": uuid.uuid4()},
     ),
@@ -461,46 +581,72 @@ MATRIX: dict[str, Route] = {
     # Practice hub pages (hub/). Their full matrix, with reviews queued, claimed and
     # submitted and audit rounds open and closed, is tests/hub/test_access.py; here every hub
     # route answers for a record nobody may see (an unknown id), the other pages as they are.
-    "hub:queue": Route({"GET": statuses(social_work=403, quality=403, outsiders=403,
-                                        hub_reviewer=200)}),
+    "hub:queue": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, hub_reviewer=200)}
+    ),
     "hub:review": Route(
-        {"GET": NOT_FOUND | {"anonymous": 302},
-         "POST": NOT_FOUND | {"anonymous": 302}},
-        accepts=frozenset({"GET", "POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+        {"GET": NOT_FOUND | {"anonymous": 302}, "POST": NOT_FOUND | {"anonymous": 302}},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"review_id": uuid.uuid4()},
     ),
     "hub:review_claim": Route(
         {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
-        accepts=frozenset({"POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"review_id": uuid.uuid4()},
     ),
     "hub:review_release": Route(
         {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
-        accepts=frozenset({"POST"}), kwargs=lambda world: {"review_id": uuid.uuid4()},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"review_id": uuid.uuid4()},
     ),
-    "hub:team_feedback": Route({"GET": statuses(social_work=200, quality=403, outsiders=403,
-                                                sw_own=403, sw_other=403)}),
-    "hub:reports": Route({"GET": statuses(social_work=403, quality=403, outsiders=403,
-                                          committee_member=200, service_manager=200)}),
+    "hub:team_feedback": Route(
+        {"GET": statuses(social_work=200, quality=403, outsiders=403, sw_own=403, sw_other=403)}
+    ),
+    "hub:reports": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                committee_member=200,
+                service_manager=200,
+            )
+        }
+    ),
     "hub:report_csv": Route(
-        {"GET": statuses(social_work=403, quality=403, outsiders=403, committee_member=200,
-                         service_manager=200)},
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                committee_member=200,
+                service_manager=200,
+            )
+        },
         kwargs=lambda world: {"table": "concerns"},
     ),
     "hub:audit_list": Route({"GET": statuses(social_work=403, quality=200, outsiders=403)}),
     "hub:audit_open": Route(
-        {"GET": POST_ONLY,
-         "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=302)},
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, committee_member=302),
+        },
         accepts=frozenset({"POST"}),
     ),
-    "hub:audit_round": Route({"GET": NOT_FOUND | {"anonymous": 302}},
-                             kwargs=lambda world: {"round_id": uuid.uuid4()}),
-    "hub:audit_round_csv": Route({"GET": NOT_FOUND | {"anonymous": 302}},
-                                 kwargs=lambda world: {"round_id": uuid.uuid4()}),
+    "hub:audit_round": Route(
+        {"GET": NOT_FOUND | {"anonymous": 302}}, kwargs=lambda world: {"round_id": uuid.uuid4()}
+    ),
+    "hub:audit_round_csv": Route(
+        {"GET": NOT_FOUND | {"anonymous": 302}}, kwargs=lambda world: {"round_id": uuid.uuid4()}
+    ),
     "hub:audit_summary": Route(
         {"GET": POST_ONLY, "POST": NOT_FOUND | {"anonymous": 302}},
-        accepts=frozenset({"POST"}), kwargs=lambda world: {"round_id": uuid.uuid4()},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"round_id": uuid.uuid4()},
     ),
-    "hub:audit_learning": Route({"GET": NOT_FOUND | {"anonymous": 302}},
-                                kwargs=lambda world: {"round_id": uuid.uuid4()}),
+    "hub:audit_learning": Route(
+        {"GET": NOT_FOUND | {"anonymous": 302}}, kwargs=lambda world: {"round_id": uuid.uuid4()}
+    ),
     "hub:audit_assignment": Route(
         {"GET": NOT_FOUND | {"anonymous": 302}, "POST": NOT_FOUND | {"anonymous": 302}},
         accepts=frozenset({"GET", "POST"}),
@@ -542,12 +688,17 @@ def project_routes() -> set[str]:
 
 def snapshot() -> dict:
     return {
-        "referrals": sorted((str(pk), status, version) for pk, status, version
-                            in Referral.objects.values_list("pk", "status", "version")),
-        "decisions": sorted((str(pk), state) for pk, state
-                            in ScreeningDecision.objects.values_list("pk", "state")),
-        "people": sorted((str(pk), str(merged)) for pk, merged
-                         in Person.objects.values_list("pk", "merged_into_id")),
+        "referrals": sorted(
+            (str(pk), status, version)
+            for pk, status, version in Referral.objects.values_list("pk", "status", "version")
+        ),
+        "decisions": sorted(
+            (str(pk), state) for pk, state in ScreeningDecision.objects.values_list("pk", "state")
+        ),
+        "people": sorted(
+            (str(pk), str(merged))
+            for pk, merged in Person.objects.values_list("pk", "merged_into_id")
+        ),
         "relationships": Relationship.objects.count(),
         "chronology": ChronologyEntry.objects.count(),
         "unread": Notification.objects.filter(read_at=None).count(),
@@ -603,8 +754,10 @@ def test_access(client, request, name, method, role, expected):
 
     assert response.status_code == expected, response.content.decode()[:500]
     refused = user is None and expected == 302 or expected in REFUSALS
-    audit = [(row.action, row.object_type, row.object_id, row.actor_id)
-             for row in AuditEntry.objects.filter(id__gt=audit_mark).order_by("id")]
+    audit = [
+        (row.action, row.object_type, row.object_id, row.actor_id)
+        for row in AuditEntry.objects.filter(id__gt=audit_mark).order_by("id")
+    ]
     if refused or method == "GET":
         assert snapshot() == before, "a refused or GET request changed something"
     if user is None and expected == 302:
@@ -621,10 +774,17 @@ def test_access(client, request, name, method, role, expected):
 
 # --- Methods no route should accept -------------------------------------------------------
 
+
 def _method_actor(route: Route) -> str | None:
     """Someone the route lets through, so that a 405 is about the method and nothing else."""
-    return next((role for role in ("sw_own", "tm_own")
-                 if route.expected["GET"][role] not in REFUSALS - {405}), None)
+    return next(
+        (
+            role
+            for role in ("sw_own", "tm_own")
+            if route.expected["GET"][role] not in REFUSALS - {405}
+        ),
+        None,
+    )
 
 
 def _method_cases():
@@ -642,9 +802,11 @@ def test_methods_a_route_does_not_accept_are_405(client, request, name):
     url = route.url(name, world)
     before = snapshot()
 
-    answers = {method: getattr(client, method.lower())(url).status_code
-               for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-               if method not in route.accepts}
+    answers = {
+        method: getattr(client, method.lower())(url).status_code
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if method not in route.accepts
+    }
 
     assert answers == dict.fromkeys(answers, 405)
     assert snapshot() == before
@@ -673,9 +835,10 @@ def test_logout_refuses_get_and_accepts_post(client, social_worker):
 
 
 def test_login_next_does_not_redirect_off_site(client, social_worker, password):
-    response = client.post(f"{reverse('login')}?next=https://evil.example/",
-                           {"username": social_worker.username, "password": password,
-                            "next": "https://evil.example/"})
+    response = client.post(
+        f"{reverse('login')}?next=https://evil.example/",
+        {"username": social_worker.username, "password": password, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 
@@ -688,8 +851,9 @@ def _main(response) -> str:
 
 
 @pytest.mark.parametrize("route_name", ["referral_detail", "person_detail"])
-def test_out_of_scope_and_missing_records_look_the_same(client, request, police_participant,
-                                                        route_name):
+def test_out_of_scope_and_missing_records_look_the_same(
+    client, request, police_participant, route_name
+):
     world = build_world(request, "received")
     route = MATRIX[route_name]
     client.force_login(police_participant)
@@ -751,12 +915,17 @@ def test_a_refused_action_on_a_readable_record_is_audited(client, request, hub_r
     client.force_login(hub_reviewer)
     audit_mark = last_audit_id()
 
-    response = client.post(f"/referrals/{world.referral.pk}/screening/", {
-        "outcome": "support", "reasons": "x", "risk_analysis": "x", "needs_analysis": "x",
-        "version": world.referral.version,
-    })
+    response = client.post(
+        f"/referrals/{world.referral.pk}/screening/",
+        {
+            "outcome": "support",
+            "reasons": "x",
+            "risk_analysis": "x",
+            "needs_analysis": "x",
+            "version": world.referral.version,
+        },
+    )
 
     assert response.status_code == 403
     rows = AuditEntry.objects.filter(id__gt=audit_mark)
-    assert [(row.action, row.object_id) for row in rows] == [
-        ("denied", str(world.referral.pk))]
+    assert [(row.action, row.object_id) for row in rows] == [("denied", str(world.referral.pk))]

@@ -20,8 +20,12 @@ Level = Deadline.Level
 def hourly(db):
     """A timescale in hours so that moments are easy to reason about."""
     return Timescale.objects.create(
-        kind="test_hourly", label="Test step", amount=10, unit="hours",
-        warning_before=timedelta(hours=2), escalate_to_manager_after=timedelta(hours=4),
+        kind="test_hourly",
+        label="Test step",
+        amount=10,
+        unit="hours",
+        warning_before=timedelta(hours=2),
+        escalate_to_manager_after=timedelta(hours=4),
         escalate_to_service_manager_after=timedelta(hours=8),
     )
 
@@ -31,9 +35,15 @@ def deadline(hourly, social_worker, team_manager, service_manager):
     social_worker.team.service_manager = service_manager
     social_worker.team.save()
     start = timezone.now() - timedelta(days=30)
-    return deadlines.deadline_open(kind="test_hourly", subject_type="test", subject_id="1",
-                                   url="/somewhere/", starts_at=start, owner=social_worker,
-                                   team=social_worker.team)
+    return deadlines.deadline_open(
+        kind="test_hourly",
+        subject_type="test",
+        subject_id="1",
+        url="/somewhere/",
+        starts_at=start,
+        owner=social_worker,
+        team=social_worker.team,
+    )
 
 
 def recipients(level):
@@ -47,8 +57,9 @@ def test_opening_computes_warning_due_and_next_action(deadline):
     assert deadline.state == Deadline.State.OPEN
 
 
-def test_each_level_fires_once_at_its_moment(deadline, social_worker, team_manager,
-                                             service_manager):
+def test_each_level_fires_once_at_its_moment(
+    deadline, social_worker, team_manager, service_manager
+):
     start = deadline.starts_at
     assert deadlines.sweep(now=start + timedelta(hours=7)) == []
 
@@ -117,7 +128,11 @@ def test_nobody_to_tell_goes_up_the_chain(hourly, duty_team, service_manager):
     duty_team.service_manager = service_manager
     duty_team.save()
     deadline = deadlines.deadline_open(
-        kind="test_hourly", subject_type="test", subject_id="2", url="/", team=duty_team,
+        kind="test_hourly",
+        subject_type="test",
+        subject_id="2",
+        url="/",
+        team=duty_team,
         starts_at=timezone.now() - timedelta(days=1),
     )
     deadlines.sweep(now=deadline.starts_at + timedelta(hours=11))
@@ -131,8 +146,12 @@ def test_referral_steps_open_and_close_deadlines(social_worker, team_manager):
     assert screening_deadline.owner == social_worker
 
     decision = screening.screening_propose(
-        referral=referral, proposed_by=social_worker, outcome="child_protection",
-        reasons="r", risk_analysis="r", needs_analysis="n",
+        referral=referral,
+        proposed_by=social_worker,
+        outcome="child_protection",
+        reasons="r",
+        risk_analysis="r",
+        needs_analysis="n",
     )
     by_kind = {d.timescale.kind: d for d in Deadline.objects.filter(referral=referral)}
     assert by_kind["screening"].state == Deadline.State.MET
@@ -148,8 +167,12 @@ def test_referral_steps_open_and_close_deadlines(social_worker, team_manager):
 def test_returned_decision_reopens_screening_for_the_proposer(social_worker, team_manager):
     referral = make_referral(team=social_worker.team, received_by=social_worker)
     decision = screening.screening_propose(
-        referral=referral, proposed_by=social_worker, outcome="support", reasons="r",
-        risk_analysis="r", needs_analysis="n",
+        referral=referral,
+        proposed_by=social_worker,
+        outcome="support",
+        reasons="r",
+        risk_analysis="r",
+        needs_analysis="n",
     )
     screening.screening_return(decision=decision, returned_by=team_manager, comment="More")
     live = Deadline.objects.filter(referral=referral, state=Deadline.State.OPEN)
@@ -159,8 +182,12 @@ def test_returned_decision_reopens_screening_for_the_proposer(social_worker, tea
 def test_closing_a_referral_cancels_its_deadlines(social_worker, team_manager):
     referral = make_referral(team=social_worker.team, received_by=social_worker)
     decision = screening.screening_propose(
-        referral=referral, proposed_by=social_worker, outcome="child_protection", reasons="r",
-        risk_analysis="r", needs_analysis="n",
+        referral=referral,
+        proposed_by=social_worker,
+        outcome="child_protection",
+        reasons="r",
+        risk_analysis="r",
+        needs_analysis="n",
     )
     screening.screening_approve(decision=decision, approved_by=team_manager)
     screening.referral_close(referral=referral, closed_by=social_worker, reason="Done")
@@ -168,8 +195,11 @@ def test_closing_a_referral_cancels_its_deadlines(social_worker, team_manager):
 
 
 def test_team_work_page_lists_overdue_work_for_managers(client, social_worker, team_manager):
-    referral = make_referral(team=social_worker.team, received_by=social_worker,
-                             received_at=timezone.now() - timedelta(days=10))
+    referral = make_referral(
+        team=social_worker.team,
+        received_by=social_worker,
+        received_at=timezone.now() - timedelta(days=10),
+    )
     client.force_login(team_manager)
     page = client.get("/team/work/")
     assert page.status_code == 200
@@ -178,13 +208,20 @@ def test_team_work_page_lists_overdue_work_for_managers(client, social_worker, t
     assert client.get("/team/work/").status_code == 403
 
 
-def test_sweep_cost_follows_due_rows_not_open_rows(hourly, social_worker,
-                                                  django_assert_max_num_queries):
+def test_sweep_cost_follows_due_rows_not_open_rows(
+    hourly, social_worker, django_assert_max_num_queries
+):
     future = timezone.now() + timedelta(days=30)
     for number in range(50):
-        deadlines.deadline_open(kind="test_hourly", subject_type="test",
-                                subject_id=str(number), url="/", starts_at=future,
-                                owner=social_worker, team=social_worker.team)
+        deadlines.deadline_open(
+            kind="test_hourly",
+            subject_type="test",
+            subject_id=str(number),
+            url="/",
+            starts_at=future,
+            owner=social_worker,
+            team=social_worker.team,
+        )
     # One batch query, one each for unsent alert and notification e-mail: never one per row.
     with django_assert_max_num_queries(5):
         assert deadlines.sweep() == []

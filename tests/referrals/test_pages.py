@@ -61,9 +61,17 @@ def with_bad_check_digit(number: str) -> str:
 
 def child_row(**overrides) -> dict:
     row = {
-        "first_name": "Ava", "last_name": "Smith", "date_of_birth": AVA_DOB.isoformat(),
-        "expected_date_of_delivery": "", "chi_number": "", "sex": "unknown",
-        "address_line1": "", "address_line2": "", "town": "", "postcode": "", "school": "",
+        "first_name": "Ava",
+        "last_name": "Smith",
+        "date_of_birth": AVA_DOB.isoformat(),
+        "expected_date_of_delivery": "",
+        "chi_number": "",
+        "sex": "unknown",
+        "address_line1": "",
+        "address_line2": "",
+        "town": "",
+        "postcode": "",
+        "school": "",
     }
     row.update(overrides)
     return {key: value for key, value in row.items() if value is not None}
@@ -76,8 +84,12 @@ def adult_row(**overrides) -> dict:
 
 
 def formset(prefix: str, rows: list[dict]) -> dict:
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for index, row in enumerate(rows):
         data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
     return data
@@ -126,8 +138,14 @@ def screening_data(referral, **overrides) -> dict:
 
 
 def propose(referral, by, **overrides):
-    fields = {"outcome": "support", "reasons": "Support offered.", "risk_analysis": "Low.",
-              "needs_analysis": "Food.", "cumulative_harm_analysis": "", "advice_given": ""}
+    fields = {
+        "outcome": "support",
+        "reasons": "Support offered.",
+        "risk_analysis": "Low.",
+        "needs_analysis": "Food.",
+        "cumulative_harm_analysis": "",
+        "advice_given": "",
+    }
     fields.update(overrides)
     return screening.screening_propose(referral=referral, proposed_by=by, **fields)
 
@@ -155,8 +173,9 @@ def tm_client(client, team_manager):
 def test_home_lists_awaiting_screening_with_immediate_risk_first(sw_client, duty_team):
     now = timezone.now()
     newer = make_referral(team=duty_team, received_at=now - datetime.timedelta(hours=1))
-    risky = make_referral(team=duty_team, received_at=now - datetime.timedelta(minutes=5),
-                          immediate_risk=True)
+    risky = make_referral(
+        team=duty_team, received_at=now - datetime.timedelta(minutes=5), immediate_risk=True
+    )
     oldest = make_referral(team=duty_team, received_at=now - datetime.timedelta(hours=5))
 
     response = sw_client.get("/")
@@ -199,8 +218,9 @@ def test_home_lists_cumulative_harm_flags(tm_client, duty_team):
     assert child.full_name in page
 
 
-def test_home_queues_are_the_manager_s_own_team(client, other_team_manager, service_manager,
-                                                duty_team):
+def test_home_queues_are_the_manager_s_own_team(
+    client, other_team_manager, service_manager, duty_team
+):
     theirs = make_referral(team=duty_team)
 
     client.force_login(other_team_manager)
@@ -233,8 +253,9 @@ def test_intake_form_starts_with_one_child(sw_client):
 
 
 def test_intake_step_one_invalid_shows_errors_in_the_summary(sw_client, social_work):
-    data = intake_data(social_work, referrer_name="", summary="   ",
-                       children=[child_row(first_name="")])
+    data = intake_data(
+        social_work, referrer_name="", summary="   ", children=[child_row(first_name="")]
+    )
 
     response = sw_client.post("/referrals/new/", data)
 
@@ -249,21 +270,48 @@ def test_intake_step_one_invalid_shows_errors_in_the_summary(sw_client, social_w
     assert counts() == (0, 0, 0)
 
 
-@pytest.mark.parametrize(("child", "field", "message"), [
-    (child_row(chi_number=with_bad_check_digit(chi_for(AVA_DOB))), "chi_number",
-     "This CHI number's check digit is wrong: check it for a typing error."),
-    (child_row(chi_number=chi_for(AVA_DOB + datetime.timedelta(days=1))), "chi_number",
-     "The CHI number does not match the date of birth: its first six digits should be 010516, "
-     "the date of birth 1 May 2016 as DDMMYY."),
-    (child_row(chi_number="12345"), "chi_number",
-     "A CHI number is 10 digits, for example 0101011237."),
-    (child_row(date_of_birth=(timezone.localdate() + datetime.timedelta(days=2)).isoformat()),
-     "date_of_birth", "The date of birth cannot be in the future."),
-    (child_row(date_of_birth="", unborn="on"), "expected_date_of_delivery",
-     "Enter the expected date of delivery for an unborn baby."),
-    (child_row(date_of_birth=""), "date_of_birth", "Enter the child's date of birth."),
-], ids=["chi-check-digit", "chi-vs-date-of-birth", "chi-format", "born-in-future",
-        "unborn-without-edd", "no-date-of-birth"])
+@pytest.mark.parametrize(
+    ("child", "field", "message"),
+    [
+        (
+            child_row(chi_number=with_bad_check_digit(chi_for(AVA_DOB))),
+            "chi_number",
+            "This CHI number's check digit is wrong: check it for a typing error.",
+        ),
+        (
+            child_row(chi_number=chi_for(AVA_DOB + datetime.timedelta(days=1))),
+            "chi_number",
+            "The CHI number does not match the date of birth: its first six digits should be "
+            "010516, the date of birth 1 May 2016 as DDMMYY.",
+        ),
+        (
+            child_row(chi_number="12345"),
+            "chi_number",
+            "A CHI number is 10 digits, for example 0101011237.",
+        ),
+        (
+            child_row(
+                date_of_birth=(timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+            ),
+            "date_of_birth",
+            "The date of birth cannot be in the future.",
+        ),
+        (
+            child_row(date_of_birth="", unborn="on"),
+            "expected_date_of_delivery",
+            "Enter the expected date of delivery for an unborn baby.",
+        ),
+        (child_row(date_of_birth=""), "date_of_birth", "Enter the child's date of birth."),
+    ],
+    ids=[
+        "chi-check-digit",
+        "chi-vs-date-of-birth",
+        "chi-format",
+        "born-in-future",
+        "unborn-without-edd",
+        "no-date-of-birth",
+    ],
+)
 def test_intake_rejects_bad_child_details(sw_client, social_work, child, field, message):
     response = sw_client.post("/referrals/new/", intake_data(social_work, children=[child]))
 
@@ -274,8 +322,9 @@ def test_intake_rejects_bad_child_details(sw_client, social_work, child, field, 
 
 
 def test_intake_consent_sought_needs_an_answer(sw_client, social_work):
-    data = intake_data(social_work, consent_sought="yes", consent_given="",
-                       reason_consent_not_sought="")
+    data = intake_data(
+        social_work, consent_sought="yes", consent_given="", reason_consent_not_sought=""
+    )
 
     response = sw_client.post("/referrals/new/", data)
 
@@ -302,13 +351,22 @@ def test_intake_rejects_a_concern_in_the_future(sw_client, social_work):
     assert "The time it happened cannot be in the future." in error_summary(response)
 
 
-@pytest.mark.parametrize(("action", "kind", "expected"), [
-    ("add_child", "children", 2), ("add_adult", "adults", 1),
-])
-def test_intake_add_person_redraws_with_one_more_section(sw_client, social_work, action, kind,
-                                                        expected):
-    data = intake_data(social_work, action=action, referrer_name="Rhona Ferguson",
-                       children=[child_row(first_name="Morag", postcode="IV30 1AB")])
+@pytest.mark.parametrize(
+    ("action", "kind", "expected"),
+    [
+        ("add_child", "children", 2),
+        ("add_adult", "adults", 1),
+    ],
+)
+def test_intake_add_person_redraws_with_one_more_section(
+    sw_client, social_work, action, kind, expected
+):
+    data = intake_data(
+        social_work,
+        action=action,
+        referrer_name="Rhona Ferguson",
+        children=[child_row(first_name="Morag", postcode="IV30 1AB")],
+    )
 
     response = sw_client.post("/referrals/new/", data)
 
@@ -328,15 +386,23 @@ def test_intake_add_person_redraws_with_one_more_section(sw_client, social_work,
 
 @pytest.fixture
 def known_child():
-    return PersonFactory(first_name="Ava", last_name="Smith", date_of_birth=AVA_DOB,
-                         chi_number=chi_for(AVA_DOB), postcode="IV30 1AB")
+    return PersonFactory(
+        first_name="Ava",
+        last_name="Smith",
+        date_of_birth=AVA_DOB,
+        chi_number=chi_for(AVA_DOB),
+        postcode="IV30 1AB",
+    )
 
 
 def two_children(agency, known_child):
-    return intake_data(agency, children=[
-        child_row(chi_number=known_child.chi_number),
-        child_row(first_name="Noah", last_name="Brown", date_of_birth="2019-02-03"),
-    ])
+    return intake_data(
+        agency,
+        children=[
+            child_row(chi_number=known_child.chi_number),
+            child_row(first_name="Noah", last_name="Brown", date_of_birth="2019-02-03"),
+        ],
+    )
 
 
 def step_two(client, data):
@@ -345,8 +411,9 @@ def step_two(client, data):
     return response
 
 
-def test_intake_step_two_shows_candidates_with_score_and_reasons(sw_client, social_work,
-                                                                 duty_team, known_child):
+def test_intake_step_two_shows_candidates_with_score_and_reasons(
+    sw_client, social_work, duty_team, known_child
+):
     make_referral(team=duty_team, children=[known_child])
 
     response = step_two(sw_client, two_children(social_work, known_child))
@@ -371,22 +438,29 @@ def test_intake_step_two_without_a_choice_is_refused(sw_client, social_work, kno
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
     before = counts()
 
-    response = sw_client.post("/referrals/new/", {"action": "confirm", "payload": payload,
-                                                  "match-child-1": "new"})
+    response = sw_client.post(
+        "/referrals/new/", {"action": "confirm", "payload": payload, "match-child-1": "new"}
+    )
 
     assert response.status_code == 400
     assert "Choose the record for Ava Smith, or a new record." in error_summary(response)
     assert counts() == before
 
 
-def test_intake_links_the_chosen_record_and_creates_the_other(sw_client, social_work,
-                                                              known_child, social_worker):
+def test_intake_links_the_chosen_record_and_creates_the_other(
+    sw_client, social_work, known_child, social_worker
+):
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
 
-    response = sw_client.post("/referrals/new/", {
-        "action": "confirm", "payload": payload,
-        "match-child-0": str(known_child.pk), "match-child-1": "new",
-    })
+    response = sw_client.post(
+        "/referrals/new/",
+        {
+            "action": "confirm",
+            "payload": payload,
+            "match-child-0": str(known_child.pk),
+            "match-child-1": "new",
+        },
+    )
 
     referral = Referral.objects.get()
     assert response.status_code == 302
@@ -408,8 +482,10 @@ def test_intake_saves_adults_with_their_relationship(sw_client, social_work):
     data = intake_data(social_work, adults=[adult_row(relationship="parent")])
     payload = step_two(sw_client, data).context["payload"]
 
-    sw_client.post("/referrals/new/", {"action": "confirm", "payload": payload,
-                                       "match-child-0": "new", "match-adult-0": "new"})
+    sw_client.post(
+        "/referrals/new/",
+        {"action": "confirm", "payload": payload, "match-child-0": "new", "match-adult-0": "new"},
+    )
 
     referral = Referral.objects.get()
     adult = referral.adult_links.get()
@@ -419,36 +495,50 @@ def test_intake_saves_adults_with_their_relationship(sw_client, social_work):
 
 
 def test_intake_refuses_a_record_that_was_not_offered(sw_client, social_work, known_child):
-    stranger = PersonFactory(first_name="Zed", last_name="Quinn",
-                             date_of_birth=datetime.date(1990, 1, 1))
+    stranger = PersonFactory(
+        first_name="Zed", last_name="Quinn", date_of_birth=datetime.date(1990, 1, 1)
+    )
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
     before = counts()
 
-    response = sw_client.post("/referrals/new/", {
-        "action": "confirm", "payload": payload,
-        "match-child-0": str(stranger.pk), "match-child-1": "new",
-    })
+    response = sw_client.post(
+        "/referrals/new/",
+        {
+            "action": "confirm",
+            "payload": payload,
+            "match-child-0": str(stranger.pk),
+            "match-child-1": "new",
+        },
+    )
 
     assert response.status_code == 400
     assert "Choose the record for Ava Smith" in error_summary(response)
     assert counts() == before
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda payload: payload[:10] + ("A" if payload[10] != "A" else "B") + payload[11:],
-    lambda payload: payload[:-3],
-    lambda payload: "",
-    lambda payload: "not-a-signed-payload",
-], ids=["changed", "truncated", "empty", "garbage"])
-def test_intake_forged_payload_goes_back_to_the_start(sw_client, social_work, known_child,
-                                                      tamper):
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda payload: payload[:10] + ("A" if payload[10] != "A" else "B") + payload[11:],
+        lambda payload: payload[:-3],
+        lambda payload: "",
+        lambda payload: "not-a-signed-payload",
+    ],
+    ids=["changed", "truncated", "empty", "garbage"],
+)
+def test_intake_forged_payload_goes_back_to_the_start(sw_client, social_work, known_child, tamper):
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
     before = counts()
 
-    response = sw_client.post("/referrals/new/", {
-        "action": "confirm", "payload": tamper(payload),
-        "match-child-0": "new", "match-child-1": "new",
-    })
+    response = sw_client.post(
+        "/referrals/new/",
+        {
+            "action": "confirm",
+            "payload": tamper(payload),
+            "match-child-0": "new",
+            "match-child-1": "new",
+        },
+    )
 
     assert response.status_code == 302
     assert response["Location"] == "/referrals/new/"
@@ -459,8 +549,12 @@ def test_intake_forged_payload_goes_back_to_the_start(sw_client, social_work, kn
 
 def test_intake_submitted_twice_records_one_referral(sw_client, social_work, known_child):
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
-    confirm = {"action": "confirm", "payload": payload,
-               "match-child-0": str(known_child.pk), "match-child-1": "new"}
+    confirm = {
+        "action": "confirm",
+        "payload": payload,
+        "match-child-0": str(known_child.pk),
+        "match-child-1": "new",
+    }
 
     first = sw_client.post("/referrals/new/", confirm)
     second = sw_client.post("/referrals/new/", confirm)
@@ -483,14 +577,20 @@ def test_intake_edit_goes_back_to_step_one_with_the_values(sw_client, social_wor
 
 
 def test_intake_new_record_for_a_known_chi_number_is_refused_not_a_server_error(
-        sw_client, social_work, known_child):
+    sw_client, social_work, known_child
+):
     payload = step_two(sw_client, two_children(social_work, known_child)).context["payload"]
     sw_client.raise_request_exception = False
 
-    response = sw_client.post("/referrals/new/", {
-        "action": "confirm", "payload": payload,
-        "match-child-0": "new", "match-child-1": "new",
-    })
+    response = sw_client.post(
+        "/referrals/new/",
+        {
+            "action": "confirm",
+            "payload": payload,
+            "match-child-0": "new",
+            "match-child-1": "new",
+        },
+    )
 
     assert response.status_code == 400
     assert "CHI" in error_summary(response)
@@ -498,23 +598,35 @@ def test_intake_new_record_for_a_known_chi_number_is_refused_not_a_server_error(
 
 
 def test_intake_same_record_chosen_for_two_children_is_refused_not_a_server_error(
-        sw_client, social_work):
-    ava = PersonFactory(first_name="Ava", last_name="Smith", date_of_birth=AVA_DOB,
-                        postcode="IV30 1AB")
-    isla = PersonFactory(first_name="Isla", last_name="Smith", date_of_birth=AVA_DOB,
-                         postcode="IV30 1AB")
-    data = intake_data(social_work, children=[
-        child_row(postcode="IV30 1AB"), child_row(first_name="Isla", postcode="IV30 1AB"),
-    ])
+    sw_client, social_work
+):
+    ava = PersonFactory(
+        first_name="Ava", last_name="Smith", date_of_birth=AVA_DOB, postcode="IV30 1AB"
+    )
+    isla = PersonFactory(
+        first_name="Isla", last_name="Smith", date_of_birth=AVA_DOB, postcode="IV30 1AB"
+    )
+    data = intake_data(
+        social_work,
+        children=[
+            child_row(postcode="IV30 1AB"),
+            child_row(first_name="Isla", postcode="IV30 1AB"),
+        ],
+    )
     response = step_two(sw_client, data)
     offered = [{c.person.pk for c in p["candidates"]} for p in response.context["people"]]
     assert ava.pk in offered[0] and ava.pk in offered[1]  # twins: each may be the other
     sw_client.raise_request_exception = False
 
-    response = sw_client.post("/referrals/new/", {
-        "action": "confirm", "payload": response.context["payload"],
-        "match-child-0": str(ava.pk), "match-child-1": str(ava.pk),
-    })
+    response = sw_client.post(
+        "/referrals/new/",
+        {
+            "action": "confirm",
+            "payload": response.context["payload"],
+            "match-child-0": str(ava.pk),
+            "match-child-1": str(ava.pk),
+        },
+    )
 
     assert response.status_code == 400
     assert Referral.objects.count() == 0
@@ -545,8 +657,9 @@ def test_screening_requires_reasons_and_analyses(sw_client, referral):
     assert not ScreeningDecision.objects.exists()
 
 
-def test_screening_records_the_decision_and_asks_for_approval(sw_client, referral,
-                                                              social_worker, team_manager):
+def test_screening_records_the_decision_and_asks_for_approval(
+    sw_client, referral, social_worker, team_manager
+):
     response = sw_client.post(screening_url(referral), screening_data(referral))
 
     assert response.status_code == 302
@@ -557,8 +670,9 @@ def test_screening_records_the_decision_and_asks_for_approval(sw_client, referra
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SCREENING
     assert referral.version == 2
-    assert Notification.objects.filter(recipient=team_manager,
-                                       kind=Notification.Kind.APPROVAL_NEEDED).exists()
+    assert Notification.objects.filter(
+        recipient=team_manager, kind=Notification.Kind.APPROVAL_NEEDED
+    ).exists()
 
 
 def test_screening_requires_cumulative_harm_analysis_while_flagged(sw_client, duty_team):
@@ -576,19 +690,25 @@ def test_screening_requires_cumulative_harm_analysis_while_flagged(sw_client, du
     assert "record your analysis of the cumulative harm" in error_summary(response)
     assert not ScreeningDecision.objects.exists()
 
-    accepted = sw_client.post(screening_url(third), screening_data(
-        third, cumulative_harm_analysis="Three concerns of neglect in a month: a pattern."))
+    accepted = sw_client.post(
+        screening_url(third),
+        screening_data(
+            third, cumulative_harm_analysis="Three concerns of neglect in a month: a pattern."
+        ),
+    )
     assert accepted.status_code == 302
     assert ScreeningDecision.objects.get().cumulative_harm_analysis.startswith("Three")
 
 
 def test_no_further_action_requires_advice(sw_client, referral):
-    response = sw_client.post(screening_url(referral),
-                              screening_data(referral, outcome="no_further_action"))
+    response = sw_client.post(
+        screening_url(referral), screening_data(referral, outcome="no_further_action")
+    )
 
     assert response.status_code == 400
-    assert "Record the advice or signposting given with no further action." in \
-        error_summary(response)
+    assert "Record the advice or signposting given with no further action." in error_summary(
+        response
+    )
     assert not ScreeningDecision.objects.exists()
 
 
@@ -597,8 +717,9 @@ def test_screening_on_a_stale_form_is_a_conflict_that_keeps_the_text(sw_client, 
     Referral.objects.filter(pk=referral.pk).update(version=F("version") + 1)  # someone else
     typed = "Reasons typed over twenty minutes & not to be lost."
 
-    response = sw_client.post(screening_url(referral),
-                              screening_data(referral, version=opened_at, reasons=typed))
+    response = sw_client.post(
+        screening_url(referral), screening_data(referral, version=opened_at, reasons=typed)
+    )
 
     assert response.status_code == 409
     page = text(response)
@@ -625,10 +746,14 @@ def test_screening_a_proposed_referral_again_is_refused(sw_client, referral, soc
 
 def review(client, referral, verdict, comment=""):
     referral.refresh_from_db()
-    return client.post(f"/referrals/{referral.pk}/screening/review/", {
-        "review-verdict": verdict, "review-comment": comment,
-        "review-version": referral.version,
-    })
+    return client.post(
+        f"/referrals/{referral.pk}/screening/review/",
+        {
+            "review-verdict": verdict,
+            "review-comment": comment,
+            "review-version": referral.version,
+        },
+    )
 
 
 def state(referral):
@@ -648,12 +773,14 @@ def test_team_manager_approves_the_decision(tm_client, referral, social_worker, 
     assert decision.reviewed_by == team_manager
     referral.refresh_from_db()
     assert referral.status == Referral.Status.DECIDED
-    assert Notification.objects.filter(recipient=social_worker,
-                                       kind=Notification.Kind.DECISION_APPROVED).exists()
+    assert Notification.objects.filter(
+        recipient=social_worker, kind=Notification.Kind.DECISION_APPROVED
+    ).exists()
 
 
-def test_the_review_form_shows_only_to_someone_who_may_approve(client, referral, team_manager,
-                                                              social_worker, service_manager):
+def test_the_review_form_shows_only_to_someone_who_may_approve(
+    client, referral, team_manager, social_worker, service_manager
+):
     propose(referral, team_manager)
     url = f"/referrals/{referral.pk}/"
     for user, shown in ((team_manager, False), (social_worker, False), (service_manager, True)):
@@ -669,8 +796,9 @@ def test_the_proposer_cannot_approve_their_own_decision(tm_client, referral, tea
 
     assert response.status_code in {400, 403}
     if response.status_code == 400:
-        assert "approved by someone other than the person who proposed it" in \
-            error_summary(response)
+        assert "approved by someone other than the person who proposed it" in error_summary(
+            response
+        )
     assert state(referral) == before
 
 
@@ -693,11 +821,13 @@ def test_a_returned_decision_goes_back_to_the_social_worker(tm_client, referral,
     assert response.status_code == 302
     status, _, decision_state = state(referral)
     assert (status, decision_state) == (Referral.Status.SCREENING, "returned")
-    assert Notification.objects.filter(recipient=social_worker,
-                                       kind=Notification.Kind.DECISION_RETURNED).exists()
+    assert Notification.objects.filter(
+        recipient=social_worker, kind=Notification.Kind.DECISION_RETURNED
+    ).exists()
     tm_client.force_login(social_worker)
-    assert "Record screening decision" in tm_client.get(f"/referrals/{referral.pk}/").content \
-        .decode()
+    assert (
+        "Record screening decision" in tm_client.get(f"/referrals/{referral.pk}/").content.decode()
+    )
 
 
 def test_a_review_on_a_stale_page_changes_nothing(tm_client, referral, social_worker):
@@ -707,9 +837,14 @@ def test_a_review_on_a_stale_page_changes_nothing(tm_client, referral, social_wo
     Referral.objects.filter(pk=referral.pk).update(version=F("version") + 1)
     before = state(referral)
 
-    response = tm_client.post(f"/referrals/{referral.pk}/screening/review/", {
-        "review-verdict": "approve", "review-comment": "", "review-version": stale,
-    })
+    response = tm_client.post(
+        f"/referrals/{referral.pk}/screening/review/",
+        {
+            "review-verdict": "approve",
+            "review-comment": "",
+            "review-version": stale,
+        },
+    )
 
     assert response.status_code in {400, 409}
     assert "changed by someone else" in text(response)
@@ -718,13 +853,14 @@ def test_a_review_on_a_stale_page_changes_nothing(tm_client, referral, social_wo
 
 def close(client, referral, reason):
     referral.refresh_from_db()
-    return client.post(f"/referrals/{referral.pk}/close/",
-                       {"close-reason": reason, "close-version": referral.version})
+    return client.post(
+        f"/referrals/{referral.pk}/close/",
+        {"close-reason": reason, "close-version": referral.version},
+    )
 
 
 def test_close_a_decided_referral(client, referral, social_worker, team_manager):
-    screening.screening_approve(decision=propose(referral, social_worker),
-                                approved_by=team_manager)
+    screening.screening_approve(decision=propose(referral, social_worker), approved_by=team_manager)
     client.force_login(social_worker)
     assert "Close the referral" in client.get(f"/referrals/{referral.pk}/").content.decode()
 
@@ -739,8 +875,7 @@ def test_close_a_decided_referral(client, referral, social_worker, team_manager)
 
 
 def test_close_needs_a_reason(client, referral, social_worker, team_manager):
-    screening.screening_approve(decision=propose(referral, social_worker),
-                                approved_by=team_manager)
+    screening.screening_approve(decision=propose(referral, social_worker), approved_by=team_manager)
     client.force_login(social_worker)
 
     response = close(client, referral, "")
@@ -778,10 +913,12 @@ def test_person_page_shows_the_chronology_in_time_order(sw_client, duty_team):
     now = timezone.now()
     recent = make_referral(team=duty_team, received_at=now - datetime.timedelta(days=10))
     child = recent.children.get()
-    oldest = make_referral(team=duty_team, children=[child],
-                           received_at=now - datetime.timedelta(days=300))
-    middle = make_referral(team=duty_team, children=[child],
-                           received_at=now - datetime.timedelta(days=100))
+    oldest = make_referral(
+        team=duty_team, children=[child], received_at=now - datetime.timedelta(days=300)
+    )
+    middle = make_referral(
+        team=duty_team, children=[child], received_at=now - datetime.timedelta(days=100)
+    )
 
     response = sw_client.get(f"/people/{child.pk}/")
 
@@ -794,17 +931,23 @@ def test_person_page_shows_the_chronology_in_time_order(sw_client, duty_team):
     assert positions == sorted(positions)
 
 
-def test_person_page_queries_do_not_grow_with_the_chronology(client, social_worker, referral,
-                                                             django_assert_max_num_queries):
+def test_person_page_queries_do_not_grow_with_the_chronology(
+    client, social_worker, referral, django_assert_max_num_queries
+):
     child = referral.children.get()
     client.force_login(social_worker)
     url = f"/people/{child.pk}/"
 
     def add_entries(n):
         for _ in range(n):
-            chronology.chronology_add(people=[child], kind=ChronologyEntry.Kind.NOTE,
-                                      summary="Home visit.", referral=referral,
-                                      recorded_by=social_worker, occurred_at=timezone.now())
+            chronology.chronology_add(
+                people=[child],
+                kind=ChronologyEntry.Kind.NOTE,
+                summary="Home visit.",
+                referral=referral,
+                recorded_by=social_worker,
+                occurred_at=timezone.now(),
+            )
 
     add_entries(2)  # with the concern itself: 3 entries
     assert ChronologyEntry.objects.filter(person=child).count() == 3
@@ -908,8 +1051,7 @@ def test_search_never_puts_the_query_in_the_url(sw_client):
 
 
 def notify(user, title="Something to look at"):
-    return Notification.objects.create(recipient=user, kind=Notification.Kind.GENERAL,
-                                       title=title)
+    return Notification.objects.create(recipient=user, kind=Notification.Kind.GENERAL, title=title)
 
 
 def test_notifications_page_lists_only_mine(sw_client, social_worker, team_manager):
@@ -934,8 +1076,7 @@ def test_mark_one_notification_as_read(sw_client, social_worker):
     assert first.read_at is not None and second.read_at is None
 
 
-def test_mark_all_notifications_as_read_leaves_others_alone(sw_client, social_worker,
-                                                            team_manager):
+def test_mark_all_notifications_as_read_leaves_others_alone(sw_client, social_worker, team_manager):
     notify(social_worker), notify(social_worker)
     theirs = notify(team_manager)
 
@@ -991,8 +1132,9 @@ def test_merge_moves_referrals_and_is_audited(tm_client, duplicate_pair, team_ma
     keep, duplicate = duplicate_pair
     their_referral = duplicate.referral_links.get().referral
 
-    response = tm_client.post(f"/people/{keep.pk}/merge/",
-                              {"duplicate": str(duplicate.pk), "confirm": "on"})
+    response = tm_client.post(
+        f"/people/{keep.pk}/merge/", {"duplicate": str(duplicate.pk), "confirm": "on"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == f"/people/{keep.pk}/"
@@ -1002,7 +1144,9 @@ def test_merge_moves_referrals_and_is_audited(tm_client, duplicate_pair, team_ma
     assert not duplicate.referral_links.exists()
     merges = AuditEntry.objects.filter(action="merge")
     assert {(row.object_id, row.actor_id) for row in merges} == {
-        (str(keep.pk), team_manager.pk), (str(duplicate.pk), team_manager.pk)}
+        (str(keep.pk), team_manager.pk),
+        (str(duplicate.pk), team_manager.pk),
+    }
 
 
 def test_merge_needs_confirmation(tm_client, duplicate_pair):
@@ -1018,11 +1162,13 @@ def test_merge_needs_confirmation(tm_client, duplicate_pair):
 
 def test_merge_refuses_a_record_that_was_not_offered(tm_client, duplicate_pair):
     keep, _ = duplicate_pair
-    stranger = PersonFactory(first_name="Zed", last_name="Quinn",
-                             date_of_birth=datetime.date(1990, 1, 1))
+    stranger = PersonFactory(
+        first_name="Zed", last_name="Quinn", date_of_birth=datetime.date(1990, 1, 1)
+    )
 
-    response = tm_client.post(f"/people/{keep.pk}/merge/",
-                              {"duplicate": str(stranger.pk), "confirm": "on"})
+    response = tm_client.post(
+        f"/people/{keep.pk}/merge/", {"duplicate": str(stranger.pk), "confirm": "on"}
+    )
 
     assert response.status_code == 400
     assert "Choose one of the possible duplicates listed." in error_summary(response)
@@ -1034,8 +1180,9 @@ def test_social_worker_cannot_merge(sw_client, duplicate_pair):
     keep, duplicate = duplicate_pair
 
     assert sw_client.get(f"/people/{keep.pk}/merge/").status_code == 403
-    response = sw_client.post(f"/people/{keep.pk}/merge/",
-                              {"duplicate": str(duplicate.pk), "confirm": "on"})
+    response = sw_client.post(
+        f"/people/{keep.pk}/merge/", {"duplicate": str(duplicate.pk), "confirm": "on"}
+    )
 
     assert response.status_code == 403
     duplicate.refresh_from_db()

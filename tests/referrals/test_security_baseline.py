@@ -110,8 +110,10 @@ def test_login_with_csrf_token_is_accepted(social_worker, password):
     client = Client(enforce_csrf_checks=True)
     client.get("/login/")
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    response = client.post("/login/", {"username": social_worker.username, "password": password,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/login/",
+        {"username": social_worker.username, "password": password, "csrfmiddlewaretoken": token},
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(social_worker.pk)
 
@@ -188,7 +190,8 @@ def test_an_idle_session_expires_on_the_server(social_worker):
     assert session.expire_date <= timezone.now() + datetime.timedelta(minutes=30, seconds=5)
     # ...so a session untouched for longer than that is gone.
     Session.objects.filter(pk=session.pk).update(
-        expire_date=timezone.now() - datetime.timedelta(seconds=1))
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
 
     response = client.get("/")
 
@@ -271,14 +274,19 @@ def test_inactive_account_cannot_sign_in(password):
 
 
 def _production_env(**overrides) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
-                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.production",
-        "SECRET_KEY": "x9!Qv" * 12 + "abcd",  # 64 characters, not the demo key
-        "ALLOWED_HOSTS": "example.org",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.production",
+            "SECRET_KEY": "x9!Qv" * 12 + "abcd",  # 64 characters, not the demo key
+            "ALLOWED_HOSTS": "example.org",
+        }
+    )
     env.update(overrides)
     return env
 
@@ -286,8 +294,12 @@ def _production_env(**overrides) -> dict:
 def test_production_settings_pass_check_deploy():
     result = subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR, env=_production_env(), capture_output=True, text=True,
-        timeout=120, check=False,
+        cwd=settings.BASE_DIR,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -301,15 +313,20 @@ def import_production_settings():
     sys.modules.pop("config.production", None)
 
 
-@pytest.mark.parametrize("secret_key", [
-    None,
-    "",
-    "too-short",
-    "demo-only-insecure-key-change-me-0123456789abcdef",
-    "demo-only-insecure-key-change-me-0123456789abcdef-padded-to-64ch",
-], ids=["missing", "empty", "short", "demo", "demo-padded"])
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        None,
+        "",
+        "too-short",
+        "demo-only-insecure-key-change-me-0123456789abcdef",
+        "demo-only-insecure-key-change-me-0123456789abcdef-padded-to-64ch",
+    ],
+    ids=["missing", "empty", "short", "demo", "demo-padded"],
+)
 def test_production_settings_refuse_a_missing_or_demo_secret_key(
-        monkeypatch, import_production_settings, secret_key):
+    monkeypatch, import_production_settings, secret_key
+):
     if secret_key is None:
         monkeypatch.delenv("SECRET_KEY", raising=False)
     else:
@@ -319,8 +336,7 @@ def test_production_settings_refuse_a_missing_or_demo_secret_key(
         import_production_settings()
 
 
-def test_production_settings_harden_cookies_and_transport(monkeypatch,
-                                                          import_production_settings):
+def test_production_settings_harden_cookies_and_transport(monkeypatch, import_production_settings):
     monkeypatch.setenv("SECRET_KEY", _production_env()["SECRET_KEY"])
 
     production = import_production_settings()
@@ -346,8 +362,15 @@ def test_server_error_shows_no_traceback():
     assert response.status_code == 500
     body = response.content.decode()
     assert "Sorry, there is a problem with the service" in body
-    for leak in (LEAK_MARKER, "Traceback", "RuntimeError", "SELECT", "referrals_person",
-                 'File "', settings.SECRET_KEY):
+    for leak in (
+        LEAK_MARKER,
+        "Traceback",
+        "RuntimeError",
+        "SELECT",
+        "referrals_person",
+        'File "',
+        settings.SECRET_KEY,
+    ):
         assert leak not in body
     assert_security_headers(response)
 

@@ -32,8 +32,10 @@ def database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return (f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
+    return (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 @pytest.fixture
@@ -46,17 +48,39 @@ def start_worker(queue):
     workers = []
 
     def start() -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": database_url(),
-               "DJANGO_SETTINGS_MODULE": "config.test_settings",
-               "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-               # Real queueing inside the worker too: the e-mail tasks the sweep queues go
-               # through the broker to this test's own queue.
-               "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_TASK_DEFAULT_QUEUE": queue}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            # Real queueing inside the worker too: the e-mail tasks the sweep queues go
+            # through the broker to this test's own queue.
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        }
         worker = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
-             "-c", "1", "--pool", "prefork", "--loglevel", "WARNING", "--without-heartbeat",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "1",
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         workers.append(worker)
         return worker
@@ -77,18 +101,29 @@ def start_worker(queue):
 def overdue(social_worker, team_manager):
     """Deadlines whose due and manager-escalation moments have both passed."""
     timescale = Timescale.objects.create(
-        kind="worker_test", label="Worker test", amount=1, unit="hours",
-        warning_before=timedelta(0), escalate_to_manager_after=timedelta(hours=1),
+        kind="worker_test",
+        label="Worker test",
+        amount=1,
+        unit="hours",
+        warning_before=timedelta(0),
+        escalate_to_manager_after=timedelta(hours=1),
         escalate_to_service_manager_after=timedelta(days=30),
     )
 
     def make(count: int) -> None:
         start = timezone.now() - timedelta(hours=3)
         Deadline.objects.bulk_create(
-            Deadline(timescale=timescale, subject_type="test", subject_id=str(n), url="/",
-                     owner=social_worker, team=social_worker.team, starts_at=start,
-                     due_at=start + timedelta(hours=1),
-                     next_action_at=start + timedelta(hours=1))
+            Deadline(
+                timescale=timescale,
+                subject_type="test",
+                subject_id=str(n),
+                url="/",
+                owner=social_worker,
+                team=social_worker.team,
+                starts_at=start,
+                due_at=start + timedelta(hours=1),
+                next_action_at=start + timedelta(hours=1),
+            )
             for n in range(count)
         )
 
@@ -111,9 +146,13 @@ def wait_for(condition, timeout: float) -> bool:
 def all_done(expected_alerts: int):
     def check() -> bool:
         alerts = DeadlineAlert.objects.count()
-        return alerts >= expected_alerts and not Deadline.objects.filter(
-            state__in=deadlines.LIVE_STATES, next_action_at__lte=timezone.now()
-        ).exists()
+        return (
+            alerts >= expected_alerts
+            and not Deadline.objects.filter(
+                state__in=deadlines.LIVE_STATES, next_action_at__lte=timezone.now()
+            ).exists()
+        )
+
     return check
 
 

@@ -84,11 +84,13 @@ class Command(BaseCommand):
         reviewed = self._reviews(reviewer)
         decisions = self._decision_reviews(reviewer)
         rounds = self._audit_rounds(settings, committee)
-        self.stdout.write(self.style.SUCCESS(
-            f"Practice hub demo ready: {reviewed} referral reviews and {decisions} decision "
-            f"reviews completed now, {Review.objects.filter(state='queued').count()} in the "
-            f"queue; {rounds} audit round(s) opened."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Practice hub demo ready: {reviewed} referral reviews and {decisions} decision "
+                f"reviews completed now, {Review.objects.filter(state='queued').count()} in the "
+                f"queue; {rounds} audit round(s) opened."
+            )
+        )
 
     def _demo_referrals(self, count: int) -> list[tuple[int, Referral]]:
         found = []
@@ -105,44 +107,60 @@ class Command(BaseCommand):
         supports = list(rubric.factors.filter(kind="support"))
         barriers = list(rubric.factors.filter(kind="barrier"))
         for number, referral in self._demo_referrals(REVIEWED_REFERRALS):
-            review = Review.objects.filter(referral=referral, kind=Review.Kind.REFERRAL,
-                                           state=Review.State.QUEUED).first()
+            review = Review.objects.filter(
+                referral=referral, kind=Review.Kind.REFERRAL, state=Review.State.QUEUED
+            ).first()
             if review is None:
                 continue
             rng = random.Random(f"review-{number}")
             # Quality improves through the year, unevenly.
             level = min(6, max(1, round(2 + number / 14 + rng.choice([-1, 0, 0, 1]))))
-            when = referral.received_at + timedelta(days=rng.choice([1, 2, 3, 4, 9]),
-                                                    hours=rng.randint(1, 6))
+            when = referral.received_at + timedelta(
+                days=rng.choice([1, 2, 3, 4, 9]), hours=rng.randint(1, 6)
+            )
             with transaction.atomic(), at(when):
                 services.review_claim(review=review, reviewer=reviewer, now=when)
                 review.refresh_from_db()
-                scores = {c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0, 1]))))
-                          for c in review.rubric.criteria.all()}
+                scores = {
+                    c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0, 1]))))
+                    for c in review.rubric.criteria.all()
+                }
                 factors = rng.sample(supports, k=rng.randint(0, 2)) + rng.sample(
-                    barriers, k=rng.randint(0, 3 if level < 4 else 1))
+                    barriers, k=rng.randint(0, 3 if level < 4 else 1)
+                )
                 services.review_submit(
-                    review=review, reviewer=reviewer, scores=scores, overall=level, now=when,
+                    review=review,
+                    reviewer=reviewer,
+                    scores=scores,
+                    overall=level,
+                    now=when,
                     factor_ids=[f.pk for f in factors],
                     overall_comment="Thank you for this referral. "
-                    + ("It gives a clear picture of the concern." if level >= 4 else
-                       "Say more about what the child said and what has happened before."),
+                    + (
+                        "It gives a clear picture of the concern."
+                        if level >= 4
+                        else "Say more about what the child said and what has happened before."
+                    ),
                 )
-                _quietly(Notification.objects.filter(referral=referral,
-                                                     title__startswith="Practice hub"), when)
+                _quietly(
+                    Notification.objects.filter(
+                        referral=referral, title__startswith="Practice hub"
+                    ),
+                    when,
+                )
             if number < 30 and referral.received_by_id:
                 later = when + timedelta(days=1)
                 with at(later):
-                    feedback_acknowledge(feedback=referral.feedback.get(),
-                                         by=referral.received_by)
+                    feedback_acknowledge(feedback=referral.feedback.get(), by=referral.received_by)
             done += 1
         return done
 
     def _decision_reviews(self, reviewer) -> int:
         done = 0
         for number, referral in self._demo_referrals(36):
-            review = Review.objects.filter(referral=referral, kind=Review.Kind.DECISION,
-                                           state=Review.State.QUEUED).first()
+            review = Review.objects.filter(
+                referral=referral, kind=Review.Kind.DECISION, state=Review.State.QUEUED
+            ).first()
             if review is None:
                 continue
             rng = random.Random(f"decision-{number}")
@@ -152,12 +170,21 @@ class Command(BaseCommand):
                 services.review_claim(review=review, reviewer=reviewer, now=when)
                 review.refresh_from_db()
                 services.review_submit(
-                    review=review, reviewer=reviewer, overall=level, now=when,
-                    scores={c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0]))))
-                            for c in review.rubric.criteria.all()},
+                    review=review,
+                    reviewer=reviewer,
+                    overall=level,
+                    now=when,
+                    scores={
+                        c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0]))))
+                        for c in review.rubric.criteria.all()
+                    },
                 )
-                _quietly(Notification.objects.filter(referral=referral,
-                                                     title__startswith="Practice hub"), when)
+                _quietly(
+                    Notification.objects.filter(
+                        referral=referral, title__startswith="Practice hub"
+                    ),
+                    when,
+                )
             done += 1
         return done
 
@@ -178,12 +205,14 @@ class Command(BaseCommand):
     def _past_round(self, period_start, committee) -> None:
         start = timezone.make_aware(datetime.combine(period_start, time(9)))
         with at(start):
-            audit_round, _ = services.audit_round_open(now=start, opened_by=committee,
-                                                       seed=20260101)
+            audit_round, _ = services.audit_round_open(
+                now=start, opened_by=committee, seed=20260101
+            )
         rng = random.Random("past-audit")
         criteria = list(audit_round.rubric.criteria.all())
         assignments = AuditAssignment.objects.filter(record__round=audit_round).select_related(
-            "auditor")
+            "auditor"
+        )
         for number, assignment in enumerate(assignments):
             if number % 7 == 6:
                 continue  # not every auditor finished in time
@@ -191,13 +220,19 @@ class Command(BaseCommand):
             level = rng.choice([2, 3, 3, 4, 4, 5])
             with at(when):
                 services.audit_assignment_submit(
-                    assignment=assignment, auditor=assignment.auditor, now=when,
-                    grades={c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0, 1]))))
-                            for c in criteria},
-                    findings=rng.choice(FINDINGS), learning_points=rng.choice(LEARNING),
+                    assignment=assignment,
+                    auditor=assignment.auditor,
+                    now=when,
+                    grades={
+                        c.pk: services.Score(min(6, max(1, level + rng.choice([-1, 0, 1]))))
+                        for c in criteria
+                    },
+                    findings=rng.choice(FINDINGS),
+                    learning_points=rng.choice(LEARNING),
                 )
         sent = start + timedelta(days=30)
         with at(sent):
-            services.audit_summary_send(audit_round=audit_round, sent_by=committee,
-                                        summary=SUMMARY, now=sent)
+            services.audit_summary_send(
+                audit_round=audit_round, sent_by=committee, summary=SUMMARY, now=sent
+            )
         _quietly(Notification.objects.filter(title__contains=str(audit_round)), sent)

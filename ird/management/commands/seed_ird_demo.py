@@ -41,8 +41,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ensure_ird_reference_data()
-        users = {user.username: user for user in Staff.objects.filter(username__in=[
-            "sw.duty", "tm.duty", "ird.police", "ird.health", "ird.education", "cpc.qa"])}
+        users = {
+            user.username: user
+            for user in Staff.objects.filter(
+                username__in=[
+                    "sw.duty",
+                    "tm.duty",
+                    "ird.police",
+                    "ird.health",
+                    "ird.education",
+                    "cpc.qa",
+                ]
+            )
+        }
         if len(users) < 6:
             raise CommandError("Run seed_demo first: the demo users are missing.")
         referrals = list(
@@ -64,10 +75,15 @@ class Command(BaseCommand):
 
     def _participants(self, users):
         return services.Schedule(
-            scheduled_for=timezone.now(), duration_minutes=60, chair=users["tm.duty"],
+            scheduled_for=timezone.now(),
+            duration_minutes=60,
+            chair=users["tm.duty"],
             recorder=users["sw.duty"],
             participants=[users["ird.police"], users["ird.health"], users["ird.education"]],
-            dial_in="0800 012 3456", meeting_id="481 516 2342", pin="7319")
+            dial_in="0800 012 3456",
+            meeting_id="481 516 2342",
+            pin="7319",
+        )
 
     @transaction.atomic
     def _scheduled(self, referral, users) -> str:
@@ -99,9 +115,11 @@ class Command(BaseCommand):
             ird = services.ird_schedule(ird=ird, by=coordinator, plan=plan)
         with _at(start):
             ird = services.ird_start(
-                ird=ird, by=recorder,
+                ird=ird,
+                by=recorder,
                 reason="Child protection concern approved: injury to a child seen at nursery, "
-                       "explanation inconsistent.")
+                "explanation inconsistent.",
+            )
         with _at(start + timedelta(minutes=40)):
             self._record(ird, users, start)
             ird = services.ird_conclude(ird=ird, by=recorder)
@@ -110,9 +128,12 @@ class Command(BaseCommand):
             for item in list(ird.follow_up.order_by("code"))[:4]:
                 services.follow_up_done(item=item, by=recorder, note="Done on the day.")
             services.record_circulate(
-                ird=ird, by=recorder,
+                ird=ird,
+                by=recorder,
                 recipients=[invitation.staff for invitation in ird.invitations.all()],
-                other_recipient="Named person, Elgin Academy", other_method="secure_email")
+                other_recipient="Named person, Elgin Academy",
+                other_method="secure_email",
+            )
         return f"  {ird.reference}: held and signed off."
 
     def _record(self, ird, users, start) -> None:
@@ -121,45 +142,78 @@ class Command(BaseCommand):
         for username in ("tm.duty", "sw.duty", "ird.police", "ird.health", "ird.education"):
             person = users[username]
             services.attendance_add(
-                ird=ird, by=recorder, staff=person, name=person.get_full_name(),
-                agency=person.agency, role=person.job_title or person.get_role_display(),
-                joined_at=start, left_at=start + timedelta(minutes=35))
+                ird=ird,
+                by=recorder,
+                staff=person,
+                name=person.get_full_name(),
+                agency=person.agency,
+                role=person.job_title or person.get_role_display(),
+                joined_at=start,
+                left_at=start + timedelta(minutes=35),
+            )
         texts = {
             "info_police": "No previous police contact with the household. Mother's partner "
-                           "has a 2019 conviction for assault.",
+            "has a 2019 conviction for assault.",
             "info_health": "Health visitor last saw the child six weeks ago; growth normal. "
-                           "Two missed appointments since.",
+            "Two missed appointments since.",
             "info_social_work": "One previous referral (neglect), closed with support.",
             "info_education": "Nursery reports bruising to the upper arm on Monday and the "
-                              "child saying 'he grabbed me'.",
+            "child saying 'he grabbed me'.",
             "discussion": "Agencies agreed the account and the injury need a joint response.",
             "risk_and_need": "Risk of physical harm from the mother's partner; the child "
-                             "needs a medical examination and a safe place tonight.",
+            "needs a medical examination and a safe place tonight.",
             "decision_reasons": "The child's disclosure and the injury meet the threshold for "
-                                "a joint investigation.",
+            "a joint investigation.",
             "next_steps": "Social work and police visit today; review at a further IRD if the "
-                          "medical findings change the picture.",
+            "medical findings change the picture.",
         }
         for section in ird.sections.all():
             if section.key in texts:
-                services.section_save(ird=ird, key=section.key, text=texts[section.key],
-                                      by=recorder, based_on=section.version)
+                services.section_save(
+                    ird=ird,
+                    key=section.key,
+                    text=texts[section.key],
+                    by=recorder,
+                    based_on=section.version,
+                )
         services.lead_professional_name(ird=ird, by=recorder, lead=users["sw.duty"])
-        for code in ("child_protection_investigation", "joint_investigative_interview",
-                     "medical_examination"):
-            services.decision_add(ird=ird, by=recorder, code=DecisionCode.objects.get(code=code),
-                                  rationale="Agreed by police, health and social work.")
+        for code in (
+            "child_protection_investigation",
+            "joint_investigative_interview",
+            "medical_examination",
+        ):
+            services.decision_add(
+                ird=ird,
+                by=recorder,
+                code=DecisionCode.objects.get(code=code),
+                rationale="Agreed by police, health and social work.",
+            )
         today = timezone.localdate()
-        services.action_add(ird=ird, by=recorder, description="Joint investigative interview "
-                            "planned and held.", owner_agency=agencies[Agency.Kind.POLICE],
-                            owner=users["ird.police"], due_date=today + timedelta(days=7))
-        services.action_add(ird=ird, by=recorder, description="Arrange the paediatric medical "
-                            "examination.", owner_agency=agencies[Agency.Kind.HEALTH],
-                            owner=users["ird.health"], due_date=today + timedelta(days=1))
-        services.action_add(ird=ird, by=recorder, description="Convene the child protection "
-                            "planning meeting.", owner_agency=agencies[Agency.Kind.SOCIAL_WORK],
-                            owner=users["sw.duty"], due_date=today + timedelta(days=21),
-                            holds_cppm=True)
+        services.action_add(
+            ird=ird,
+            by=recorder,
+            description="Joint investigative interview planned and held.",
+            owner_agency=agencies[Agency.Kind.POLICE],
+            owner=users["ird.police"],
+            due_date=today + timedelta(days=7),
+        )
+        services.action_add(
+            ird=ird,
+            by=recorder,
+            description="Arrange the paediatric medical examination.",
+            owner_agency=agencies[Agency.Kind.HEALTH],
+            owner=users["ird.health"],
+            due_date=today + timedelta(days=1),
+        )
+        services.action_add(
+            ird=ird,
+            by=recorder,
+            description="Convene the child protection planning meeting.",
+            owner_agency=agencies[Agency.Kind.SOCIAL_WORK],
+            owner=users["sw.duty"],
+            due_date=today + timedelta(days=21),
+            holds_cppm=True,
+        )
         for child in ird.children.exclude(source=IrdChild.Source.REFERRAL):
             if child.included is None:
                 services.child_decide(child=child, by=users["tm.duty"], include=True)
@@ -170,8 +224,15 @@ class Command(BaseCommand):
             return ""
         effective = timezone.localdate() - timedelta(days=85)
         procedure = services.procedure_start(
-            by=committee_member, title="Moray inter-agency referral discussion procedure",
-            version=PROCEDURE_VERSION, effective_from=effective, text=PROCEDURE_TEXT,
-            document_reference="CPC/IRD/2.0", trial_months=3)
-        return (f"  IRD procedure version {procedure.version}: in trial until "
-                f"{procedure.trial_ends_on:%d %b %Y}.")
+            by=committee_member,
+            title="Moray inter-agency referral discussion procedure",
+            version=PROCEDURE_VERSION,
+            effective_from=effective,
+            text=PROCEDURE_TEXT,
+            document_reference="CPC/IRD/2.0",
+            trial_months=3,
+        )
+        return (
+            f"  IRD procedure version {procedure.version}: in trial until "
+            f"{procedure.trial_ends_on:%d %b %Y}."
+        )

@@ -39,43 +39,110 @@ TEAMS = [
 # username, first, last, role, agency code, team, is_staff
 USERS = [
     ("sw.duty", "Morag", "Grant", Role.SOCIAL_WORKER, "social-work", "Duty and intake team"),
-    ("sw.forres", "Callum", "Reid", Role.SOCIAL_WORKER, "social-work",
-     "Children and families team (Forres)"),
+    (
+        "sw.forres",
+        "Callum",
+        "Reid",
+        Role.SOCIAL_WORKER,
+        "social-work",
+        "Children and families team (Forres)",
+    ),
     ("tm.duty", "Fiona", "Stewart", Role.TEAM_MANAGER, "social-work", "Duty and intake team"),
-    ("tm.forres", "Euan", "Munro", Role.TEAM_MANAGER, "social-work",
-     "Children and families team (Forres)"),
+    (
+        "tm.forres",
+        "Euan",
+        "Munro",
+        Role.TEAM_MANAGER,
+        "social-work",
+        "Children and families team (Forres)",
+    ),
     ("sm.children", "Alison", "Cameron", Role.SERVICE_MANAGER, "social-work", None),
     ("hub.reviewer", "Iona", "MacLeod", Role.HUB_REVIEWER, "social-work", "Practice hub"),
     ("ird.police", "Gordon", "Fraser", Role.IRD_PARTICIPANT, "police", "Public protection unit"),
-    ("ird.health", "Kirsty", "Ross", Role.IRD_PARTICIPANT, "health",
-     "Child protection health team"),
+    (
+        "ird.health",
+        "Kirsty",
+        "Ross",
+        Role.IRD_PARTICIPANT,
+        "health",
+        "Child protection health team",
+    ),
     ("ird.education", "Lorna", "Duncan", Role.IRD_PARTICIPANT, "education", "Elgin schools"),
     ("cpc.qa", "Douglas", "Murray", Role.COMMITTEE, "social-work", None),
     ("admin", "Site", "Administrator", Role.ADMINISTRATOR, "social-work", None),
 ]
 
-SURNAMES = ["Smith", "Mackenzie", "Robertson", "Thomson", "Anderson", "Paterson", "Ross",
-            "Campbell", "Wilson", "Duncan", "Innes", "Gordon", "Sutherland", "Hay", "Milne",
-            "Watt", "Forbes", "Davidson"]
-FIRST_NAMES = ["Ava", "Isla", "Olivia", "Freya", "Emily", "Sophie", "Jack", "Noah", "Leo",
-               "Harris", "Lewis", "Finlay", "Rory", "Ellie", "Millie", "Callum", "Archie",
-               "Eilidh", "Lucy", "Oscar"]
+SURNAMES = [
+    "Smith",
+    "Mackenzie",
+    "Robertson",
+    "Thomson",
+    "Anderson",
+    "Paterson",
+    "Ross",
+    "Campbell",
+    "Wilson",
+    "Duncan",
+    "Innes",
+    "Gordon",
+    "Sutherland",
+    "Hay",
+    "Milne",
+    "Watt",
+    "Forbes",
+    "Davidson",
+]
+FIRST_NAMES = [
+    "Ava",
+    "Isla",
+    "Olivia",
+    "Freya",
+    "Emily",
+    "Sophie",
+    "Jack",
+    "Noah",
+    "Leo",
+    "Harris",
+    "Lewis",
+    "Finlay",
+    "Rory",
+    "Ellie",
+    "Millie",
+    "Callum",
+    "Archie",
+    "Eilidh",
+    "Lucy",
+    "Oscar",
+]
 ADULT_NAMES = ["Karen", "Lisa", "Gemma", "Steven", "Craig", "Mark", "Nicola", "Scott"]
-STREETS = ["High Street", "Moss Street", "South Road", "Pinefield Crescent", "Reidhaven Street",
-           "Victoria Crescent", "Tolbooth Street", "Seafield Road"]
-TOWNS = [("Elgin", "IV30"), ("Forres", "IV36"), ("Buckie", "AB56"), ("Keith", "AB55"),
-         ("Lossiemouth", "IV31")]
+STREETS = [
+    "High Street",
+    "Moss Street",
+    "South Road",
+    "Pinefield Crescent",
+    "Reidhaven Street",
+    "Victoria Crescent",
+    "Tolbooth Street",
+    "Seafield Road",
+]
+TOWNS = [
+    ("Elgin", "IV30"),
+    ("Forres", "IV36"),
+    ("Buckie", "AB56"),
+    ("Keith", "AB55"),
+    ("Lossiemouth", "IV31"),
+]
 STORIES = {
     "neglect": "Child arrived at school hungry and in the same clothes all week; "
-               "home conditions reported as poor by the health visitor.",
+    "home conditions reported as poor by the health visitor.",
     "domestic_abuse": "Police attended a domestic incident at the family home overnight; "
-                      "the children were present.",
+    "the children were present.",
     "parental_substance_misuse": "Parent found under the influence while sole carer; "
-                                 "neighbour raised concern.",
+    "neighbour raised concern.",
     "parental_mental_health": "Parent disclosed low mood and thoughts of self-harm at GP "
-                              "appointment; young children at home.",
+    "appointment; young children at home.",
     "emotional_abuse": "Teacher reports child is frightened to go home and is repeatedly "
-                       "belittled by a carer at pick-up.",
+    "belittled by a carer at pick-up.",
     "physical_abuse": "Bruising to the upper arm seen at nursery; explanation inconsistent.",
     "non_engaging_family": "Family missed three health appointments and refused home visits.",
 }
@@ -100,10 +167,12 @@ class Command(BaseCommand):
             teams = self._teams(agencies)
             users = self._users(agencies, teams)
         created = self._referrals(agencies, teams, users)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(users)} users, {created} new referrals "
-            f"({Referral.objects.count()} in all)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(users)} users, {created} new referrals "
+                f"({Referral.objects.count()} in all)."
+            )
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, agency, _team in USERS:
             self.stdout.write(f"  {username:<14} {Role(role).label} ({agency})")
@@ -120,7 +189,8 @@ class Command(BaseCommand):
         teams = {}
         for code, name, locality, partner in TEAMS:
             teams[name] = Team.objects.get_or_create(
-                agency=agencies[code], name=name,
+                agency=agencies[code],
+                name=name,
                 defaults={"locality": locality, "receives_partner_concerns": partner},
             )[0]
         return teams
@@ -131,8 +201,12 @@ class Command(BaseCommand):
             user = Staff.objects.filter(username=username).first()
             if user is None:
                 user = Staff(
-                    username=username, first_name=first, last_name=last, role=role,
-                    agency=agencies[agency], team=teams.get(team),
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    role=role,
+                    agency=agencies[agency],
+                    team=teams.get(team),
                     email=f"{username}@example.org",
                     is_staff=role == Role.ADMINISTRATOR,
                     is_superuser=role == Role.ADMINISTRATOR,
@@ -154,26 +228,48 @@ class Command(BaseCommand):
         for index in range(18):
             surname = SURNAMES[index]
             town, district = TOWNS[index % len(TOWNS)]
-            postcode = f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
-                       f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            postcode = (
+                f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            )
             address = (f"{rng.randint(1, 80)} {rng.choice(STREETS)}", town, postcode)
             children = []
             for _ in range(rng.choice([1, 1, 2, 2, 3])):
                 born = today - timedelta(days=rng.randint(200, 16 * 365))
                 first = rng.choice(FIRST_NAMES)
-                female = first in {"Ava", "Isla", "Olivia", "Freya", "Emily", "Sophie", "Ellie",
-                                   "Millie", "Eilidh", "Lucy"}
-                children.append({
-                    "first_name": first, "last_name": surname, "date_of_birth": born,
-                    "chi_number": demo_chi(rng, born, female) if rng.random() < 0.8 else "",
-                    "sex": Person.Sex.FEMALE if female else Person.Sex.MALE,
-                    "address_line1": address[0], "town": address[1], "postcode": address[2],
-                })
+                female = first in {
+                    "Ava",
+                    "Isla",
+                    "Olivia",
+                    "Freya",
+                    "Emily",
+                    "Sophie",
+                    "Ellie",
+                    "Millie",
+                    "Eilidh",
+                    "Lucy",
+                }
+                children.append(
+                    {
+                        "first_name": first,
+                        "last_name": surname,
+                        "date_of_birth": born,
+                        "chi_number": demo_chi(rng, born, female) if rng.random() < 0.8 else "",
+                        "sex": Person.Sex.FEMALE if female else Person.Sex.MALE,
+                        "address_line1": address[0],
+                        "town": address[1],
+                        "postcode": address[2],
+                    }
+                )
             families.append({"children": children, "adult": (rng.choice(ADULT_NAMES), surname)})
 
         created = 0
-        sources = [agencies["police"], agencies["health"], agencies["education"],
-                   agencies["social-work"]]
+        sources = [
+            agencies["police"],
+            agencies["health"],
+            agencies["education"],
+            agencies["social-work"],
+        ]
         for number in range(50):
             token = uuid.uuid5(TOKEN_NAMESPACE, f"demo-referral-{number}")
             if Referral.objects.filter(intake_token=token).exists():
@@ -189,37 +285,57 @@ class Command(BaseCommand):
             )
             source = sources[number % len(sources)]
             self._one_referral(
-                number=number, token=token, family=family, codes=codes, categories=categories,
-                received_at=received_at, source=source, teams=teams, users=users,
+                number=number,
+                token=token,
+                family=family,
+                codes=codes,
+                categories=categories,
+                received_at=received_at,
+                source=source,
+                teams=teams,
+                users=users,
             )
             created += 1
         return created
 
-    def _one_referral(self, *, number, token, family, codes, categories, received_at, source,
-                      teams, users):
-        team = teams["Duty and intake team"] if number % 2 else teams[
-            "Children and families team (Forres)"]
+    def _one_referral(
+        self, *, number, token, family, codes, categories, received_at, source, teams, users
+    ):
+        team = (
+            teams["Duty and intake team"]
+            if number % 2
+            else teams["Children and families team (Forres)"]
+        )
         worker = users["sw.duty"] if number % 2 else users["sw.forres"]
         manager = users["tm.duty"] if number % 2 else users["tm.forres"]
         children = []
         for child in family["children"]:
             existing = Person.objects.filter(
-                first_name=child["first_name"], last_name=child["last_name"],
-                date_of_birth=child["date_of_birth"], merged_into__isnull=True,
+                first_name=child["first_name"],
+                last_name=child["last_name"],
+                date_of_birth=child["date_of_birth"],
+                merged_into__isnull=True,
             ).first()
-            children.append(intake.ChildIntake(
-                details=intake.PersonFields(**child), existing=existing,
-                match_score=100 if existing else None,
-            ))
+            children.append(
+                intake.ChildIntake(
+                    details=intake.PersonFields(**child),
+                    existing=existing,
+                    match_score=100 if existing else None,
+                )
+            )
         first, last = family["adult"]
-        adult = Person.objects.filter(first_name=first, last_name=last,
-                                      date_of_birth__isnull=True).first()
+        adult = Person.objects.filter(
+            first_name=first, last_name=last, date_of_birth__isnull=True
+        ).first()
         concern = intake.Concern(
             channel=Referral.Channel.PHONE if source.code != "police" else Referral.Channel.EMAIL,
             source_agency=source,
-            referrer_name={"police": "PC Jamie Innes", "health": "Health visitor Anne Watt",
-                           "education": "Mrs Elaine Hay, depute head",
-                           "social-work": "Out of hours social worker"}[source.code],
+            referrer_name={
+                "police": "PC Jamie Innes",
+                "health": "Health visitor Anne Watt",
+                "education": "Mrs Elaine Hay, depute head",
+                "social-work": "Out of hours social worker",
+            }[source.code],
             summary=" ".join(STORIES[code] for code in codes),
             immediate_risk=number % 7 == 0,
             categories=[categories[code] for code in codes],
@@ -229,9 +345,13 @@ class Command(BaseCommand):
             occurred_at=received_at - timedelta(hours=6),
             intake_token=token,
             children=children,
-            adults=[intake.AdultIntake(details=intake.PersonFields(first_name=first,
-                                                                   last_name=last),
-                                       relationship="parent", existing=adult)],
+            adults=[
+                intake.AdultIntake(
+                    details=intake.PersonFields(first_name=first, last_name=last),
+                    relationship="parent",
+                    existing=adult,
+                )
+            ],
         )
         # Replay history: each step happens at its own time in the past, not at load time.
         with mock.patch("django.utils.timezone.now", return_value=received_at):
@@ -239,29 +359,33 @@ class Command(BaseCommand):
         if number >= 46:
             return  # the newest referrals await screening
         decided_at = received_at + timedelta(hours=20)
-        outcome = [
-            "no_further_action", "support", "welfare_assessment", "child_protection"
-        ][number % 4]
+        outcome = ["no_further_action", "support", "welfare_assessment", "child_protection"][
+            number % 4
+        ]
         with mock.patch("django.utils.timezone.now", return_value=decided_at):
             decision = screening.screening_propose(
-                referral=referral, proposed_by=worker, outcome=outcome,
+                referral=referral,
+                proposed_by=worker,
+                outcome=outcome,
                 reasons="Information gathered from partner agencies and previous records.",
                 risk_analysis="Risk judged against the National Risk Framework.",
                 needs_analysis="Needs considered against the wellbeing indicators (SHANARRI).",
                 cumulative_harm_analysis="The pattern of concerns has been considered; "
-                                         "see chronology.",
+                "see chronology.",
                 advice_given="Family signposted to the family support service."
-                if outcome == "no_further_action" else "",
+                if outcome == "no_further_action"
+                else "",
             )
         if number >= 42:
             return  # these await a manager's approval
-        with mock.patch("django.utils.timezone.now",
-                        return_value=decided_at + timedelta(hours=3)):
-            screening.screening_approve(decision=decision, approved_by=manager,
-                                        comment="Agreed.")
+        with mock.patch("django.utils.timezone.now", return_value=decided_at + timedelta(hours=3)):
+            screening.screening_approve(decision=decision, approved_by=manager, comment="Agreed.")
         if number < 30 and outcome != "child_protection":
-            with mock.patch("django.utils.timezone.now",
-                            return_value=decided_at + timedelta(days=10)):
-                screening.referral_close(referral=referral, closed_by=worker,
-                                         reason="Support in place; no further social work role.")
-
+            with mock.patch(
+                "django.utils.timezone.now", return_value=decided_at + timedelta(days=10)
+            ):
+                screening.referral_close(
+                    referral=referral,
+                    closed_by=worker,
+                    reason="Support in place; no further social work role.",
+                )

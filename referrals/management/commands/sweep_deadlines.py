@@ -1,8 +1,8 @@
 """Run the deadline sweep now, or as if at a later time to show timescales in a demo.
 
-    manage.py sweep_deadlines                 # what beat does every minute
-    manage.py sweep_deadlines --as-of +26h    # time travel: act as if 26 hours from now
-    manage.py sweep_deadlines --as-of 2026-12-01T09:00+00:00
+manage.py sweep_deadlines                 # what beat does every minute
+manage.py sweep_deadlines --as-of +26h    # time travel: act as if 26 hours from now
+manage.py sweep_deadlines --as-of 2026-12-01T09:00+00:00
 """
 
 import re
@@ -42,5 +42,6 @@ class Command(BaseCommand):
         if now < timezone.now() - timedelta(minutes=1):
             raise CommandError("--as-of cannot go back in time.")
         created = deadlines.sweep(now=now)
-        self.stdout.write(f"Sweep as of {timezone.localtime(now):%d %b %Y %H:%M}: "
-                          f"{len(created)} new alerts.")
+        self.stdout.write(
+            f"Sweep as of {timezone.localtime(now):%d %b %Y %H:%M}: {len(created)} new alerts."
+        )

@@ -24,11 +24,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="The partner system's name.")
         parser.add_argument("--agency", help="The agency's code, e.g. police or health.")
-        parser.add_argument("--revoke", action="store_true",
-                            help="Revoke every token the client holds.")
-        parser.add_argument("--webhook-url", default="",
-                            help="HTTPS address for event notifications (a signing secret is "
-                                 "generated and printed once).")
+        parser.add_argument(
+            "--revoke", action="store_true", help="Revoke every token the client holds."
+        )
+        parser.add_argument(
+            "--webhook-url",
+            default="",
+            help="HTTPS address for event notifications (a signing secret is "
+            "generated and printed once).",
+        )
         parser.add_argument("--days", type=int, default=90, help="Token lifetime in days.")
 
     def handle(self, *args, name, agency, revoke, webhook_url, days, **options):
@@ -49,11 +53,14 @@ class Command(BaseCommand):
             client = services.client_create(name=name, agency=agency_obj, webhook_url=webhook_url)
             self.stdout.write(f"Created API client {client.name!r} for {agency_obj.name}.")
         elif client.agency_id != agency_obj.pk:
-            raise CommandError(f"{name!r} belongs to agency {client.agency.code!r}, "
-                               f"not {agency!r}.")
+            raise CommandError(
+                f"{name!r} belongs to agency {client.agency.code!r}, not {agency!r}."
+            )
         else:
-            self.stdout.write(f"API client {client.name!r} exists: issuing another token for "
-                              "rotation. Revoke the old one once the partner has switched.")
+            self.stdout.write(
+                f"API client {client.name!r} exists: issuing another token for "
+                "rotation. Revoke the old one once the partner has switched."
+            )
         if webhook_url and not client.webhook_secret:
             if client.webhook_url != webhook_url:
                 client.webhook_url = webhook_url
@@ -64,8 +71,10 @@ class Command(BaseCommand):
             token, raw = services.token_issue(client=client, lifetime=timedelta(days=days))
         except TokenRefused as refused:
             raise CommandError(str(refused)) from None
-        self.stdout.write(f"Token expires {token.expires_at:%Y-%m-%d %H:%M %Z}. It is shown once "
-                          "and cannot be recovered: store it now. The token:")
+        self.stdout.write(
+            f"Token expires {token.expires_at:%Y-%m-%d %H:%M %Z}. It is shown once "
+            "and cannot be recovered: store it now. The token:"
+        )
         self.stdout.write(raw)
 
     def _revoke(self, name: str) -> None:

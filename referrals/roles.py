@@ -1,0 +1,32 @@
+"""Which Django permissions each role holds, in one table.
+
+Views check `user.has_perm("referrals.<codename>")`, never role strings; the role a person has
+grants the permissions below, and an administrator may grant more through groups in the admin.
+"""
+
+from django.contrib.auth.backends import ModelBackend
+
+from referrals.models import Role
+
+GOVERNANCE = frozenset(
+    {
+        "referrals.view_access_report",
+        "referrals.review_break_glass",
+        "referrals.manage_retention",
+        "referrals.manage_subject_access",
+    }
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.INFORMATION_GOVERNANCE: GOVERNANCE,
+}
+
+
+class RolePermissionBackend(ModelBackend):
+    """Django's model backend, plus the permissions of the person's role."""
+
+    def get_group_permissions(self, user_obj, obj=None):
+        granted = super().get_group_permissions(user_obj, obj)
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return granted
+        return granted | ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), frozenset())
