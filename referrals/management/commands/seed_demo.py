@@ -69,6 +69,8 @@ USERS = [
     ),
     ("ird.education", "Lorna", "Duncan", Role.IRD_PARTICIPANT, "education", "Elgin schools"),
     ("cpc.qa", "Douglas", "Murray", Role.COMMITTEE, "social-work", None),
+    ("audit.officer", "Kirsty", "Paterson", Role.AUDITOR, "social-work", None),
+    ("ig.officer", "Euan", "Robertson", Role.INFORMATION_GOVERNANCE, "social-work", None),
     ("admin", "Site", "Administrator", Role.ADMINISTRATOR, "social-work", None),
 ]
 
