@@ -6,8 +6,8 @@ class HubConfig(AppConfig):
     verbose_name = "Practice hub"
 
     def ready(self) -> None:
-        from hub import receivers
-        from referrals import events
+        from hub import hooks, receivers
+        from referrals import events, extensions
 
         events.referral_received.connect(
             receivers.referral_received, dispatch_uid="hub.referral_received"
@@ -15,3 +15,4 @@ class HubConfig(AppConfig):
         events.screening_approved.connect(
             receivers.screening_approved, dispatch_uid="hub.screening_approved"
         )
+        extensions.register_home_sections(hooks.home_sections)

@@ -41,7 +41,7 @@ def month_of(field: str) -> TruncMonth:
     return TruncMonth(field, output_field=DateField())
 
 
-def _live_claim(now: datetime) -> QuerySet[ReviewClaim]:
+def live_claim(now: datetime) -> QuerySet[ReviewClaim]:
     return ReviewClaim.objects.filter(
         review=OuterRef("pk"), state=ReviewClaim.State.ACTIVE, expires_at__gt=now
     )
@@ -50,7 +50,7 @@ def _live_claim(now: datetime) -> QuerySet[ReviewClaim]:
 def review_queue(*, kind: str, now: datetime) -> QuerySet[Review]:
     """Reviews awaiting a reviewer, in the order to work them: immediate risk first, then the
     longest waiting. Each row says who holds it, if anyone, and until when."""
-    claims = _live_claim(now)
+    claims = live_claim(now)
     return (
         Review.objects.filter(kind=kind, state=Review.State.QUEUED)
         .select_related("referral__team", "referral__source_agency", "deadline", "decision")

@@ -1,16 +1,21 @@
 """What ird/ adds to the core's pages and partner API answers (registered in IrdConfig.ready
 through referrals.extensions)."""
 
-from django.db.models import Count
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from ird import access
-from ird.models import Ird, IrdDecision
-from referrals.extensions import RelatedRecord
+from ird.models import Ird, IrdAction, IrdDecision, ProcedureVersion
+from referrals.extensions import HomeItem, HomeSection, RelatedRecord
+from referrals.models import Role
 
 HEADING = "Inter-agency referral discussion"
 HELD = frozenset({Ird.Status.CONCLUDED, Ird.Status.SIGNED_OFF})
+HOME_LIMIT = 20
+PROCEDURE_NOTICE_DAYS = 14  # the committee sees a trial ending two weeks ahead
 
 
 def _detail(ird: Ird) -> str:
@@ -83,3 +88,148 @@ def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
         .order_by("-count", "code__label")
     )
     return [(row["code__code"], row["code__label"], row["count"]) for row in rows]
+
+
+def _when(ird: Ird) -> str:
+    start = timezone.localtime(ird.scheduled_for)
+    chair = ird.chair.get_full_name() if ird.chair else "no chair yet"
+    return f"{start:%a %d %b %H:%M}, {ird.duration_minutes} minutes; chair {chair}"
+
+
+def home_sections(user, now) -> list[HomeSection]:
+    """What IRDs owe this person: the discussions they are invited to today and this week, the
+    actions they (or their agency, at an IRD they attend) owe, IRDs to schedule for a coordinator,
+    and for the committee the signed-off records to review and procedure trials ending."""
+    if not access.takes_part(user):
+        return []
+    sections: list[HomeSection] = []
+    today = timezone.localdate(now)
+    week_end = timezone.make_aware(datetime.combine(today + timedelta(days=8), time.min))
+    day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    day_start = timezone.make_aware(datetime.combine(today, time.min))
+    invited = access.invited_ird_ids(user)
+    coming = list(
+        Ird.objects.filter(
+            pk__in=invited,
+            status__in=[Ird.Status.SCHEDULED, Ird.Status.IN_PROGRESS],
+            scheduled_for__gte=day_start,
+            scheduled_for__lt=week_end,
+        )
+        .select_related("chair")
+        .order_by("scheduled_for")[:HOME_LIMIT]
+    )
+
+    def item(ird: Ird) -> HomeItem:
+        return HomeItem(
+            title=f"{ird.reference} ({ird.get_status_display().lower()})",
+            detail=_when(ird),
+            url=reverse("ird:detail", args=[ird.pk]),
+        )
+
+    sections.append(
+        HomeSection(
+            heading="IRDs today",
+            items=tuple(item(ird) for ird in coming if ird.scheduled_for < day_end),
+            empty="No IRD you are invited to takes place today.",
+            more_url=reverse("ird:list"),
+            more_label="All your IRDs",
+            order=20,
+        )
+    )
+    sections.append(
+        HomeSection(
+            heading="IRDs this week",
+            items=tuple(item(ird) for ird in coming if ird.scheduled_for >= day_end),
+            empty="No IRD you are invited to takes place in the next 7 days.",
+            order=21,
+        )
+    )
+    owed = list(
+        IrdAction.objects.filter(status=IrdAction.Status.OPEN)
+        .filter(
+            Q(owner=user)
+            | Q(owner__isnull=True, owner_agency_id=user.agency_id, ird_id__in=invited)
+        )
+        .select_related("ird")
+        .order_by("due_date", "created_at")[:HOME_LIMIT]
+    )
+    sections.append(
+        HomeSection(
+            heading="IRD actions you owe",
+            items=tuple(
+                HomeItem(
+                    title=f"{action.description[:80]} ({action.ird.reference})",
+                    detail=f"Due {action.due_date:%d %b %Y}"
+                    + ("" if action.owner_id else f", owed by {user.agency}"),
+                    url=reverse("ird:detail", args=[action.ird_id]),
+                    overdue=action.due_date < today,
+                )
+                for action in owed
+            ),
+            empty="You owe no open IRD actions.",
+            order=10 if any(action.due_date < today for action in owed) else 22,
+        )
+    )
+    if access.is_coordinator(user):
+        to_schedule = Ird.objects.filter(status=Ird.Status.REQUESTED)
+        if user.role != Role.SERVICE_MANAGER:
+            to_schedule = to_schedule.filter(referral__team_id=user.team_id)
+        sections.append(
+            HomeSection(
+                heading="IRDs to schedule",
+                items=tuple(
+                    HomeItem(
+                        title=ird.reference,
+                        detail=f"Requested {timezone.localtime(ird.requested_at):%d %b %Y %H:%M}",
+                        url=reverse("ird:schedule", args=[ird.pk]),
+                    )
+                    for ird in to_schedule.order_by("requested_at")[:HOME_LIMIT]
+                ),
+                empty="No IRD waits to be scheduled.",
+                order=15,
+            )
+        )
+    if access.is_quality_staff(user):
+        for_review = (
+            Ird.objects.filter(status=Ird.Status.SIGNED_OFF)
+            .exclude(quality_reviews__reviewer=user)
+            .order_by("-signed_off_at")[:HOME_LIMIT]
+        )
+        sections.append(
+            HomeSection(
+                heading="IRD records to review",
+                items=tuple(
+                    HomeItem(
+                        title=ird.reference,
+                        detail=f"Signed off {timezone.localtime(ird.signed_off_at):%d %b %Y}",
+                        url=reverse("ird:quality", args=[ird.pk]),
+                    )
+                    for ird in for_review
+                ),
+                empty="Every signed-off IRD record has your quality review.",
+                order=30,
+            )
+        )
+        ending = ProcedureVersion.objects.filter(
+            status=ProcedureVersion.Status.TRIAL,
+            trial_ends_on__lte=today + timedelta(days=PROCEDURE_NOTICE_DAYS),
+        ).order_by("trial_ends_on")
+        sections.append(
+            HomeSection(
+                heading="IRD procedure reviews due",
+                items=tuple(
+                    HomeItem(
+                        title=str(procedure),
+                        detail=f"Trial ends {procedure.trial_ends_on:%d %b %Y}",
+                        url=reverse("ird:procedure_review", args=[procedure.pk]),
+                        overdue=procedure.trial_ends_on < today,
+                    )
+                    for procedure in ending[:HOME_LIMIT]
+                ),
+                empty=f"No IRD procedure trial ends in the next {PROCEDURE_NOTICE_DAYS} days.",
+                more_url=reverse("ird:procedures"),
+                more_label="All IRD procedures",
+                order=31,
+            )
+        )
+    return sections

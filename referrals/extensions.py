@@ -11,6 +11,8 @@ concern_ird      (referral, agency_id) -> dict | None: the partner API concern's
 ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the decisions taken at
                  IRDs about `referrals` signed off in [since, until), counted in the database
                  (ird/ registers it; the committee's reports in hub/ show it).
+home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
+                 their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
 
 from collections.abc import Callable
@@ -70,3 +72,40 @@ def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
     for function in _ird_decisions:
         found.extend(function(referrals, since, until))
     return found
+
+
+@dataclass(frozen=True)
+class HomeItem:
+    title: str  # "IRD-2026-000003"
+    detail: str = ""  # "Today 10:00, teleconference"
+    url: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A block of someone's home page: the work their role owes, newest or most urgent first."""
+
+    heading: str  # "IRDs today"
+    items: tuple[HomeItem, ...]
+    empty: str  # what the block says when there is nothing to do
+    more_url: str = ""  # the full list, where there is one
+    more_label: str = ""
+    order: int = 50  # lower comes first; overdue work uses 10
+
+
+_home_sections: list[Callable] = []
+
+
+def register_home_sections(function: Callable) -> None:
+    """`function(user, now) -> list[HomeSection]`: the work this user owes in an app, in a fixed
+    number of queries whatever the rows."""
+    if function not in _home_sections:
+        _home_sections.append(function)
+
+
+def home_sections(user, now) -> list[HomeSection]:
+    found: list[HomeSection] = []
+    for function in _home_sections:
+        found.extend(function(user, now))
+    return sorted(found, key=lambda section: section.order)

@@ -175,3 +175,13 @@ def team_work(user, *, now, soon) -> TeamWork:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def steps_owed(user, *, now, horizon) -> list[Deadline]:
+    """The open steps this person owns that are overdue or fall due before `horizon`, most
+    urgent first: whatever their role, the first thing their home page shows."""
+    return list(
+        Deadline.objects.filter(owner=user, state__in=["open", "breached"], due_at__lte=horizon)
+        .select_related("timescale", "owner", "team", "referral")
+        .order_by("due_at")[:LIST_LIMIT]
+    )

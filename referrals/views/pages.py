@@ -30,7 +30,15 @@ from referrals.services import screening
 @login_required
 @require_safe
 def home(request):
-    context = {"can_intake": access.can_intake(request.user)}
+    """Each role's own work: the steps they owe, then what the apps add for them (IRDs today,
+    reviews to claim, audits to grade...), then a social worker's referral queues."""
+    now = timezone.now()
+    context = {
+        "can_intake": access.can_intake(request.user),
+        "now": now,
+        "steps_owed": selectors.steps_owed(request.user, now=now, horizon=now + timedelta(days=7)),
+        "sections": extensions.home_sections(request.user, now),
+    }
     if access.is_social_work_staff(request.user):
         context["lists"] = selectors.home_lists(request.user)
     return render(request, "referrals/home.html", context)

@@ -1,0 +1,86 @@
+"""What hub/ adds to the core's pages (registered in HubConfig.ready through
+referrals.extensions)."""
+
+from django.db.models import Exists
+from django.urls import reverse
+from django.utils import timezone
+
+from hub import access, selectors
+from hub.models import AuditAssignment, Review
+from referrals.extensions import HomeItem, HomeSection
+
+HOME_LIMIT = 20
+
+
+def _due(deadline, now) -> tuple[str, bool]:
+    if deadline is None:
+        return "", False
+    return f"Due {timezone.localtime(deadline.due_at):%d %b %Y %H:%M}", deadline.due_at <= now
+
+
+def home_sections(user, now) -> list[HomeSection]:
+    """A reviewer's queue to claim and the claims they hold; an auditor's records to grade."""
+    sections: list[HomeSection] = []
+    if access.is_reviewer(user):
+        unclaimed = (
+            Review.objects.filter(state=Review.State.QUEUED)
+            .exclude(Exists(selectors.live_claim(now)))
+            .select_related("referral", "deadline")
+            .order_by("-referral__immediate_risk", "entered_at", "pk")[:HOME_LIMIT]
+        )
+        held = selectors.claims_held_by(user)
+        sections.append(_reviews("Reviews you hold", [c.review for c in held], now, order=12))
+        sections.append(_reviews("Reviews to claim", list(unclaimed), now, order=13))
+    assignments = list(
+        AuditAssignment.objects.filter(auditor=user, state=AuditAssignment.State.ASSIGNED)
+        .select_related("record__round", "record__referral", "deadline")
+        .order_by("deadline__due_at", "record__position")[:HOME_LIMIT]
+    )
+    if assignments or access.can_see_audit_work(user):
+        items = []
+        for assignment in assignments:
+            due, overdue = _due(assignment.deadline, now)
+            record = assignment.record
+            items.append(
+                HomeItem(
+                    title=f"{record.referral.reference} in the audit of "
+                    f"{record.round.period_start:%B %Y}",
+                    detail=due,
+                    url=reverse("hub:audit_assignment", args=[assignment.pk]),
+                    overdue=overdue,
+                )
+            )
+        sections.append(
+            HomeSection(
+                heading="Audit records to grade",
+                items=tuple(items),
+                empty="You have no audit records to grade.",
+                more_url=reverse("hub:audit_list"),
+                more_label="Practice audits",
+                order=10 if any(item.overdue for item in items) else 25,
+            )
+        )
+    return sections
+
+
+def _reviews(heading: str, reviews: list[Review], now, *, order: int) -> HomeSection:
+    items = []
+    for review in reviews:
+        due, overdue = _due(review.deadline, now)
+        risk = "Immediate risk. " if review.referral.immediate_risk else ""
+        items.append(
+            HomeItem(
+                title=f"{review.referral.reference}: {review.get_kind_display().lower()}",
+                detail=f"{risk}{due}".strip(),
+                url=reverse("hub:review", args=[review.pk]),
+                overdue=overdue,
+            )
+        )
+    return HomeSection(
+        heading=heading,
+        items=tuple(items),
+        empty="None." if heading.startswith("Reviews you") else "The queue is empty.",
+        more_url=reverse("hub:queue"),
+        more_label="The review queue",
+        order=10 if any(item.overdue for item in items) else order,
+    )
