@@ -233,3 +233,21 @@ def home_sections(user, now) -> list[HomeSection]:
             )
         )
     return sections
+
+
+def referral_summaries(referral_ids) -> dict:
+    """Each referral's IRDs in one line: reference, where it stands and, once held, its
+    decisions. Two queries whatever the number of referrals."""
+    found: dict = {}
+    irds = (
+        Ird.objects.filter(referral_id__in=referral_ids)
+        .prefetch_related("decisions__code")
+        .order_by("requested_at")
+    )
+    for ird in irds:
+        line = f"{ird.reference}: {_detail(ird)}"
+        decisions = [decision.code.label for decision in ird.decisions.all()]
+        if ird.status in HELD and decisions:
+            line += f"; decided {', '.join(decisions).lower()}"
+        found.setdefault(ird.referral_id, []).append(line)
+    return found

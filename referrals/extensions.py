@@ -11,6 +11,9 @@ concern_ird      (referral, agency_id) -> dict | None: the partner API concern's
 ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the decisions taken at
                  IRDs about `referrals` signed off in [since, until), counted in the database
                  (ird/ registers it; the committee's reports in hub/ show it).
+referral_summaries (referral_ids) -> {referral_id: [str]}: what other apps hold about each of a
+                 batch of referrals, in one line each (ird/ adds its IRDs and their decisions);
+                 the history of involvement at intake shows it.
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
@@ -109,3 +112,22 @@ def home_sections(user, now) -> list[HomeSection]:
     for function in _home_sections:
         found.extend(function(user, now))
     return sorted(found, key=lambda section: section.order)
+
+
+_referral_summaries: list[Callable] = []
+
+
+def register_referral_summaries(function: Callable) -> None:
+    """`function(referral_ids) -> dict[referral_id, list[str]]`: one line per record an app keeps
+    about each referral ("IRD-2026-000003, signed off 3 May 2026: child protection
+    investigation"), for a whole batch of referrals in a fixed number of queries."""
+    if function not in _referral_summaries:
+        _referral_summaries.append(function)
+
+
+def referral_summaries(referral_ids) -> dict:
+    found: dict = {}
+    for function in _referral_summaries:
+        for referral_id, lines in function(referral_ids).items():
+            found.setdefault(referral_id, []).extend(lines)
+    return found

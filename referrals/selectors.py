@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from referrals import chi, name_matching
+from referrals import chi, extensions, name_matching
 from referrals.models import (
     CumulativeHarmFlag,
     Deadline,
@@ -185,3 +185,67 @@ def steps_owed(user, *, now, horizon) -> list[Deadline]:
         .select_related("timescale", "owner", "team", "referral")
         .order_by("due_at")[:LIST_LIMIT]
     )
+
+
+@dataclass(frozen=True)
+class EarlierReferral:
+    referral: Referral
+    categories: list[str]
+    decision: ScreeningDecision | None  # the newest, whatever its state
+    records: list[str]  # what other apps hold about it (its IRDs), one line each
+
+
+@dataclass(frozen=True)
+class Involvement:
+    """What a social worker needs to see of a person's past before choosing their record."""
+
+    referrals: list[EarlierReferral]
+    open_flags: list[CumulativeHarmFlag]
+
+
+INVOLVEMENT_LIMIT = 10  # earlier referrals shown per person; the chronology has the rest
+
+
+def involvement_of(person_ids) -> dict:
+    """Each person's earlier referrals (newest first: categories, screening decision, IRDs) and
+    open cumulative harm flags, for all of them at once in a fixed number of queries."""
+    links = (
+        ReferralChild.objects.filter(person_id__in=person_ids)
+        .select_related("referral")
+        .prefetch_related(
+            "referral__categories",
+            Prefetch(
+                "referral__screening_decisions",
+                queryset=ScreeningDecision.objects.order_by("-proposed_at"),
+            ),
+        )
+        .order_by("-referral__received_at")
+    )
+    by_person: dict = {person_id: [] for person_id in person_ids}
+    for link in links:
+        shown = by_person.setdefault(link.person_id, [])
+        if len(shown) < INVOLVEMENT_LIMIT:
+            shown.append(link.referral)
+    records = extensions.referral_summaries(
+        [referral.pk for shown in by_person.values() for referral in shown]
+    )
+    flags: dict = {}
+    for flag in CumulativeHarmFlag.objects.filter(
+        person_id__in=person_ids, status=CumulativeHarmFlag.Status.OPEN
+    ).select_related("rule"):
+        flags.setdefault(flag.person_id, []).append(flag)
+    return {
+        person_id: Involvement(
+            referrals=[
+                EarlierReferral(
+                    referral=referral,
+                    categories=[category.label for category in referral.categories.all()],
+                    decision=next(iter(referral.screening_decisions.all()), None),
+                    records=records.get(referral.pk, []),
+                )
+                for referral in shown
+            ],
+            open_flags=flags.get(person_id, []),
+        )
+        for person_id, shown in by_person.items()
+    }

@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from referrals import access, matching, name_matching
+from referrals import access, matching, name_matching, selectors
 from referrals.forms import AdultFormSet, ChildFormSet, ConcernForm
 from referrals.models import Referral, Team
 from referrals.services import intake
@@ -125,9 +125,16 @@ def referral_new(request):
 def _render_confirm(request, people, signed, choices=None, errors=None, status=200):
     """Step two. `people` comes from _people_to_confirm: matching runs once per request."""
     choices, errors = choices or {}, errors or {}
+    # Each candidate's history of involvement, for every candidate at once.
+    involvement = selectors.involvement_of(
+        {candidate.person.pk for person in people for candidate in person["candidates"]}
+    )
     for person in people:
         person["error"] = errors.get(person["field"], "")
         person["choice"] = choices.get(person["field"], "")
+        person["histories"] = [
+            (candidate, involvement[candidate.person.pk]) for candidate in person["candidates"]
+        ]
     return render(
         request,
         "referrals/intake_confirm.html",
