@@ -6,8 +6,10 @@
   so that they can schedule, reschedule or cancel it; its record only if they are invited.
 - The child protection committee / QA team sees signed-off IRDs (for quality review).
 - Everyone else: 404, exactly as if the IRD did not exist.
-- Only the recorder edits the record; only the chair signs it off; after sign-off nobody edits
-  it (addenda by the invited are the only change).
+- The recorder edits the whole record while it is open; each other invited participant edits
+  their own agency's "information shared by" section at the same time (police write what police
+  share). Only the chair signs it off; after sign-off nobody edits it (addenda by the invited are
+  the only change).
 """
 
 from dataclasses import dataclass
@@ -16,15 +18,23 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ird.models import Invitation, Ird, IrdAction
+from ird.models import Invitation, Ird, IrdAction, RecordSection
 from referrals import audit
 from referrals.access import MANAGER_ROLES, SOCIAL_WORK_ROLES, is_social_work_staff
-from referrals.models import Role
+from referrals.models import Agency, Role
 
 Status = Ird.Status
 RECORDING = frozenset({Status.IN_PROGRESS, Status.CONCLUDED})
 SCHEDULABLE = frozenset({Status.REQUESTED, Status.SCHEDULED})
 TAKES_PART_ROLES = SOCIAL_WORK_ROLES | {Role.IRD_PARTICIPANT}
+# The section of the record each agency's participants write themselves.
+AGENCY_SECTION = {
+    Agency.Kind.POLICE: RecordSection.Key.INFO_POLICE,
+    Agency.Kind.HEALTH: RecordSection.Key.INFO_HEALTH,
+    Agency.Kind.SOCIAL_WORK: RecordSection.Key.INFO_SOCIAL_WORK,
+    Agency.Kind.EDUCATION: RecordSection.Key.INFO_EDUCATION,
+    Agency.Kind.OTHER: RecordSection.Key.INFO_OTHER,
+}
 
 
 def _signed_in(user) -> bool:
@@ -142,6 +152,18 @@ class Viewer:
     @property
     def can_record(self) -> bool:
         return self.is_recorder and self.status in RECORDING
+
+    @property
+    def writable_sections(self) -> frozenset[str]:
+        """The sections of the record this person may write now: all of them for the recorder,
+        their own agency's "information shared by" for anyone else invited."""
+        if not self.invited or self.status not in RECORDING:
+            return frozenset()
+        if self.is_recorder:
+            return frozenset(RecordSection.Key.values)
+        agency = getattr(self.user, "agency", None)
+        own = AGENCY_SECTION.get(agency.kind) if agency is not None else None
+        return frozenset({own}) if own else frozenset()
 
     @property
     def can_conclude(self) -> bool:

@@ -70,6 +70,21 @@ def sections_in_order(ird: Ird) -> list[RecordSection]:
     return sorted(ird.sections.all(), key=lambda section: order.get(section.key, 99))
 
 
+def record_parts(ird: Ird) -> dict:
+    """The record as everyone invited reads it (ird_page's prefetches): the context of
+    templates/ird/_record_body.html, for the page, the print view and the live stream."""
+    return {
+        "ird": ird,
+        "sections": sections_in_order(ird),
+        "attendance": list(ird.attendance.all()),
+        "absences": list(ird.absence_reasons.all()),
+        "decisions": list(ird.decisions.all()),
+        "actions": list(ird.actions.all()),
+        "children": [child for child in ird.children.all() if child.included],
+        "addenda": list(ird.addenda.all()),
+    }
+
+
 @dataclass
 class IrdLists:
     to_schedule: list[Ird]

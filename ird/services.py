@@ -565,20 +565,38 @@ def child_decide(
 # --- The meeting and its live record --------------------------------------------------------
 
 
-def _recording(ird: Ird, by) -> None:
-    """Only the recorder changes the record, only while it is open."""
+def _writing(ird: Ird, by, key: str) -> None:
+    """The recorder writes any section; each other participant their own agency's."""
+    viewer = access.viewer(by, ird)
+    if viewer.is_recorder or not viewer.invited:
+        _recording(ird, by)
+        return
+    _record_open(ird)
+    if key not in viewer.writable_sections:
+        raise NotPermitted(
+            "You write your own agency's information in the record; the recorder writes the rest."
+        )
+
+
+def _record_open(ird: Ird) -> None:
     if ird.status == Status.SIGNED_OFF:
         raise RecordLocked(
             f"The record of {ird.reference} has been signed off: add an addendum instead."
         )
-    viewer = access.viewer(by, ird)
-    if not viewer.is_recorder:
-        raise NotPermitted("Only the recorder edits the IRD record.")
     if ird.status not in access.RECORDING:
         raise IrdRefused(
             f"{ird.reference} is {ird.get_status_display().lower()}: the record "
             "opens when the IRD starts."
         )
+
+
+def _recording(ird: Ird, by) -> None:
+    """Only the recorder changes the record, only while it is open."""
+    if ird.status == Status.SIGNED_OFF:
+        _record_open(ird)
+    if not access.viewer(by, ird).is_recorder:
+        raise NotPermitted("Only the recorder edits the IRD record.")
+    _record_open(ird)
 
 
 @transaction.atomic
@@ -620,14 +638,15 @@ def ird_start(
 
 @transaction.atomic
 def section_save(*, ird: Ird, key: str, text: str, by, based_on: int) -> RecordSection:
-    """Save one section as the recorder types. `based_on` is the version their text started
-    from: if someone saved since, the save is refused (SectionConflict carries their text) and
-    nothing is overwritten. The UPDATE itself is conditional on the version, so two saves can
-    never both win."""
+    """Save one section as its writer types: the recorder any section, another participant
+    their own agency's "information shared by" (access.Viewer.writable_sections). `based_on` is
+    the version their text started from: if someone saved since, the save is refused
+    (SectionConflict carries their text) and nothing is overwritten. The UPDATE itself is
+    conditional on the version, so two saves can never both win."""
     ird = _lock(ird)  # waits for a sign-off under way, which then refuses this save
-    _recording(ird, by)
     if key not in RecordSection.Key.values:
         raise IrdRefused("There is no such section in the record.")
+    _writing(ird, by, key)
     section = RecordSection.objects.select_related("updated_by").get(ird=ird, key=key)
     if section.version == based_on and section.text == text:
         return section  # nothing new (the field lost focus just after an autosave)

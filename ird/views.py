@@ -5,13 +5,14 @@ row; the live fragment writes one only when it returns something new."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.db import connection
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ird import access, calendar, forms, selectors, services
+from ird import access, calendar, forms, live, selectors, services
 from ird.errors import RecordLocked, SectionConflict, SignOffRefused
 from ird.models import (
     Attendance,
@@ -333,15 +334,8 @@ def ird_calendar(request, ird_id):
 
 def _record_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dict:
     context = {
-        "ird": ird,
+        **selectors.record_parts(ird),
         "viewer": viewer,
-        "sections": selectors.sections_in_order(ird),
-        "attendance": list(ird.attendance.all()),
-        "absences": list(ird.absence_reasons.all()),
-        "decisions": list(ird.decisions.all()),
-        "actions": list(ird.actions.all()),
-        "children": [child for child in ird.children.all() if child.included],
-        "addenda": list(ird.addenda.all()),
         "problems": services.sign_off_problems(ird)
         if viewer.is_chair and ird.status in access.RECORDING
         else [],
@@ -398,19 +392,19 @@ def _record_with_errors(request, ird_id, status: int = 400, **forms_in):
 @login_required
 @require_safe
 def record_live(request, ird_id):
-    """What watchers poll every few seconds: 204 while nothing changed (no data, no audit), the
-    record as it now is otherwise."""
+    """The record pushed to everyone invited as it changes (server-sent events, ird/live.py).
+    Opening the stream is one audited read; the browser reopens it every minute or so, which
+    checks access again. `Last-Event-ID` (or `seen`) is the record version the browser has."""
     ird, viewer = _load(request, ird_id, full=False)
     _can_see_record(viewer)
-    try:
-        seen = int(request.GET.get("seen", "-1"))
-    except ValueError:
-        seen = -1
-    if seen == ird.record_version:
-        return HttpResponse(status=204)
-    ird, viewer = _load(request, ird_id)
     _audit_view(request, ird, "live")
-    return render(request, "ird/_live.html", _record_context(request, ird, viewer))
+    seen = request.headers.get("Last-Event-ID") or request.GET.get("seen", "")
+    seen = int(seen) if seen.isascii() and seen.isdigit() else None
+    if not connection.in_atomic_block:
+        connection.close()  # the stream holds a thread, not a database connection
+    response = StreamingHttpResponse(live.stream(ird.pk, seen), content_type="text/event-stream")
+    response["X-Accel-Buffering"] = "no"  # a proxy must pass each event on at once
+    return response
 
 
 @login_required
@@ -421,8 +415,8 @@ def section_save(request, ird_id, key):
     ird, viewer = _load(request, ird_id, full=False)
     if key not in RecordSection.Key.values:
         raise Http404("No such section.")
-    if not viewer.is_recorder:
-        _refuse("Only the recorder edits the IRD record.")
+    if not (viewer.is_recorder or key in viewer.writable_sections):
+        _refuse("You write your own agency's information in the record; the recorder the rest.")
     form = forms.SectionForm(request.POST)
     if not form.is_valid():
         message = "; ".join(error for errors in form.errors.values() for error in errors)

@@ -40,3 +40,57 @@ document.addEventListener('click', (event) => {
     window.print()
   }
 })
+
+// The live record: the server pushes the record each time someone saves (server-sent events,
+// ird/live.py). Watchers get the read-only record redrawn; an editor's boxes follow other
+// people's saves unless they have typed something of their own, which is never overwritten
+// (their next save is refused with both texts shown, as for any conflict).
+const liveRecord = document.querySelector('[data-ird-events]')
+if (liveRecord && 'EventSource' in window) {
+  const source = new EventSource(liveRecord.getAttribute('data-ird-events'))
+  source.addEventListener('record', (event) => {
+    const record = JSON.parse(event.data)
+    const body = document.getElementById('ird-live-body')
+    if (body) {
+      body.innerHTML = record.body // rendered and escaped by the server's templates
+    }
+    const status = document.querySelector('.ird-live__status')
+    if (status) {
+      status.textContent = `${record.status_label}.`
+    }
+    for (const [key, section] of Object.entries(record.sections)) {
+      followSection(key, section)
+    }
+    liveRecord.setAttribute('data-ird-version', record.version)
+  })
+  source.addEventListener('end', () => source.close())
+}
+
+function followSection (key, section) {
+  const box = document.getElementById(`text-${key}`)
+  const version = document.getElementById(`version-${key}`)
+  if (!box || !version || section.version <= Number(version.value)) {
+    return
+  }
+  const saved = box.dataset.saved ?? box.defaultValue
+  if (box.value === saved) {
+    box.value = section.text
+    box.dataset.saved = section.text
+    version.value = section.version
+    return
+  }
+  const status = document.getElementById(`status-${key}`)
+  if (status) {
+    status.className = 'govuk-body-s ird-status'
+    status.setAttribute('role', 'status')
+    status.textContent = `${section.by} saved a newer version at ${section.at}. Your next save shows both texts.`
+  }
+}
+
+// What a box last saved, so that the live record knows whether its writer has typed since.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const box = event.detail.elt
+  if (box && box.classList && box.classList.contains('ird-textarea') && event.detail.successful) {
+    box.dataset.saved = box.value
+  }
+})

@@ -96,6 +96,10 @@ class BrowserProblems:
         self.problems.append(f"console error: {message.text} ({location.get('url', '')})")
 
     def _request_failed(self, request):
+        # A live stream (the IRD record's server-sent events) stays open until the page goes:
+        # leaving the page aborts it, which is how it ends, not a failure.
+        if request.resource_type == "eventsource" and "ERR_ABORTED" in (request.failure or ""):
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _response(self, response):
