@@ -40,6 +40,7 @@ test: $(VENV)/.dev chromium
 ## Benchmarks: timings of the sweep, matching and chronology at scale (printed, not asserted).
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+	$(PY) bench/live_record.py
 
 ## Browser tests drive Debian's chromium (never a downloaded browser).
 chromium:
