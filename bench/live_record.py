@@ -237,7 +237,8 @@ def _save_repeatedly(port: int, ird_id, session: str, saves: int) -> dict[int, f
         cookie += f"; csrftoken={csrf_cookie}"
     saved_at: dict[int, float] = {}
     for number in range(saves):
-        body = urlencode({"csrfmiddlewaretoken": token, "text": f"Save {number}", "version": number})
+        fields = {"csrfmiddlewaretoken": token, "text": f"Save {number}", "version": number}
+        body = urlencode(fields)
         _request(
             port,
             "POST",
@@ -285,7 +286,8 @@ def _report(options, latencies, expected, idle_none, idle_watched) -> None:
     print(f"  save-to-seen max                   {ordered[-1]:8.1f} ms")
     per_watcher = (idle_watched - idle_none) / options.watchers * 1000
     print(f"  web CPU, nobody watching           {idle_none * 1000:8.1f} ms per second")
-    print(f"  web CPU, {options.watchers} watching, idle        {idle_watched * 1000:8.1f} ms per second")
+    watching = f"{options.watchers} watching, idle"
+    print(f"  web CPU, {watching:<26}{idle_watched * 1000:8.1f} ms per second")
     print(f"  server cost per idle watcher       {per_watcher:8.2f} ms CPU per second")
 
 
