@@ -6,8 +6,10 @@ from django.utils import timezone
 
 from ird import selectors
 from ird.models import (
+    Attendance,
     Circulation,
     Grade,
+    Ird,
     IrdAction,
     ProcedureReview,
 )
@@ -147,6 +149,12 @@ class AttendanceForm(forms.Form):
         empty_label="Choose an agency",
     )
     role = forms.CharField(label="Role", max_length=120, required=False)
+    seniority = forms.ChoiceField(
+        label="Seniority",
+        choices=[("", "Choose their seniority"), *Attendance.Seniority.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose practitioner, first-line or senior manager."},
+    )
     joined_at = forms.DateTimeField(
         label="Joined",
         widget=DateTimeInput(),
@@ -196,6 +204,29 @@ class AbsenceForm(forms.Form):
         "Record why the agency did not take part.",
         max_length=2000,
         rows=2,
+    )
+
+
+class RecordDetailsForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="How was the IRD held?",
+        choices=Ird.Mode.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how the IRD was held.",
+            "invalid_choice": "Choose how the IRD was held.",
+        },
+    )
+    chronology_considered = forms.BooleanField(
+        label="The integrated chronology was considered at this IRD",
+        required=False,
+    )
+
+
+class SignOffForm(VersionForm):
+    confirm = forms.BooleanField(
+        label="I confirm this record is accurate and complete",
+        required=False,
     )
 
 

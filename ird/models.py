@@ -59,6 +59,11 @@ class Ird(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Mode(models.TextChoices):
+        TELECONFERENCE = "teleconference", "Teleconference"
+        VIDEO = "video", "Video call"
+        IN_PERSON = "in_person", "In person"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=24, unique=True, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
@@ -93,6 +98,12 @@ class Ird(models.Model):
     meeting_id = models.CharField("meeting ID", max_length=40, blank=True)
     pin = models.CharField("PIN", max_length=20, blank=True)
     reason = models.TextField("why the IRD started", max_length=4000, blank=True)
+    mode = models.CharField("how the IRD was held", max_length=20, choices=Mode.choices, blank=True)
+    # The recorder confirms the integrated chronology was before the IRD (NG2021 3.27).
+    chronology_considered_at = models.DateTimeField(null=True, blank=True)
+    chronology_considered_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
     lead_professional = models.ForeignKey(
@@ -230,6 +241,12 @@ class RecordSection(models.Model):
         INFO_SOCIAL_WORK = "info_social_work", "Information shared by social work"
         INFO_EDUCATION = "info_education", "Information shared by education"
         INFO_OTHER = "info_other", "Information shared by other agencies"
+        PARENTAL_RESPONSIBILITY = (
+            "parental_responsibility",
+            "Adults with parental responsibility",
+        )
+        CHILD_VIEWS = "child_views", "The child's views"
+        PARENTS_VIEWS = "parents_views", "The parents' views"
         DISCUSSION = "discussion", "Discussion"
         RISK_AND_NEED = "risk_and_need", "Analysis of risk and need"
         DECISION_REASONS = "decision_reasons", "Reasons for the decisions"
@@ -271,6 +288,11 @@ class Revision(models.Model):
 
 
 class Attendance(models.Model):
+    class Seniority(models.TextChoices):
+        PRACTITIONER = "practitioner", "Practitioner"
+        FIRST_LINE_MANAGER = "first_line_manager", "First-line manager"
+        SENIOR_MANAGER = "senior_manager", "Senior manager"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="attendance")
     staff = models.ForeignKey(
@@ -279,6 +301,7 @@ class Attendance(models.Model):
     name = models.CharField(max_length=200)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=120, blank=True)
+    seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
     joined_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")

@@ -71,6 +71,11 @@ MUST_TAKE_PART = (Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WOR
 ACTION_DUE_TIME = time(17, 0)  # close of business on the due date, council time
 REVIEW_DUE_TIME = time(9, 0)
 RESEND_AFTER = timedelta(minutes=5)
+REQUIRED_SECTIONS = {
+    RecordSection.Key.RISK_AND_NEED: "Write the analysis of risk and need.",
+    RecordSection.Key.DECISION_REASONS: "Write the reasons for the decisions.",
+}
+CONFIRM_SIGN_OFF = "Confirm that the record is accurate and complete before signing it off."
 FOLLOW_UP_ALWAYS = [code for code in FollowUpItem.Code.values if code != FollowUpItem.Code.MEDICAL]
 
 
@@ -681,9 +686,12 @@ def attendance_add(
     joined_at: datetime,
     left_at: datetime | None = None,
     staff: Staff | None = None,
+    seniority: str = "",
 ) -> Attendance:
     ird = _lock(ird)
     _recording(ird, by)
+    if seniority and seniority not in Attendance.Seniority.values:
+        raise IrdRefused("Choose the seniority: practitioner, first-line or senior manager.")
     if left_at is not None and left_at < joined_at:
         raise IrdRefused("The time someone left cannot be before the time they joined.")
     now = timezone.now()
@@ -693,17 +701,21 @@ def attendance_add(
         name=name,
         agency=agency,
         role=role,
+        seniority=seniority,
         joined_at=joined_at,
         left_at=left_at,
         recorded_by=by,
         recorded_at=now,
+    )
+    described = ", ".join(
+        part for part in (agency.name, role, attendance.get_seniority_display()) if part
     )
     _record_changed(
         ird,
         key="attendance",
         by=by,
         now=now,
-        text=f"Attendance: {name} ({agency.name}{', ' + role if role else ''}) "
+        text=f"Attendance: {name} ({described}) "
         f"joined {local_text(joined_at)}"
         + (f", left {local_text(left_at)}" if left_at else "")
         + ".",
@@ -760,6 +772,38 @@ def absence_reason_record(*, ird: Ird, by, agency_kind: str, reason: str) -> Abs
     )
     audit.record(actor=by, action=audit.Action.CHANGE, subject=ird, detail={"absence": agency_kind})
     return absence
+
+
+@transaction.atomic
+def record_details_save(*, ird: Ird, by, mode: str, chronology_considered: bool) -> Ird:
+    """How the IRD was held, and the recorder's confirmation that the integrated chronology was
+    before it. Unticking the confirmation withdraws it."""
+    ird = _lock(ird)
+    _recording(ird, by)
+    if mode and mode not in Ird.Mode.values:
+        raise IrdRefused("Choose how the IRD was held: teleconference, video call or in person.")
+    now = timezone.now()
+    ird.mode = mode
+    if chronology_considered and ird.chronology_considered_at is None:
+        ird.chronology_considered_at, ird.chronology_considered_by = now, by
+    elif not chronology_considered:
+        ird.chronology_considered_at = ird.chronology_considered_by = None
+    _save(ird, "mode", "chronology_considered_at", "chronology_considered_by", record=False)
+    _record_changed(
+        ird,
+        key="details",
+        by=by,
+        now=now,
+        text=f"Held by {ird.get_mode_display().lower() or '(not recorded)'}. Integrated "
+        f"chronology considered: {'yes' if chronology_considered else 'not confirmed'}.",
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=ird,
+        detail={"mode": mode, "chronology_considered": chronology_considered},
+    )
+    return ird
 
 
 @transaction.atomic
@@ -991,20 +1035,32 @@ def action_update(
 
 def sign_off_problems(ird: Ird) -> list[str]:
     """What stops the chair signing off (empty: nothing). Guidance: police, health and social
-    work take part (NG2021 3.18), and the lead professional is named before closure (3.40)."""
+    work take part (NG2021 3.18) - a reason for an absence explains it but does not make the
+    IRD complete; the record holds the analysis of risk and need and the reasons for the
+    decisions; the lead professional is named before closure (3.40)."""
     problems = []
     present = {attendance.agency.kind for attendance in ird.attendance.select_related("agency")}
-    excused = set(ird.absence_reasons.values_list("agency_kind", flat=True))
     for kind in MUST_TAKE_PART:
-        if kind not in present and kind not in excused:
+        if kind not in present:
             problems.append(
-                f"No one from {Agency.Kind(kind).label.lower()} is recorded as "
-                "attending: record their attendance, or why they did not take part."
+                f"No one from {Agency.Kind(kind).label.lower()} is recorded as attending: "
+                "police, health and social work must take part in an IRD."
             )
+    if not ird.mode:
+        problems.append("Record how the IRD was held (teleconference, video call or in person).")
+    if ird.chronology_considered_at is None:
+        problems.append("Confirm the integrated chronology was considered.")
     if ird.lead_professional_id is None:
         problems.append("Name the lead professional.")
     if not ird.decisions.exists():
         problems.append("Record at least one decision, with its reasons.")
+    written = {
+        key: bool(text.strip())
+        for key, text in ird.sections.filter(key__in=REQUIRED_SECTIONS).values_list("key", "text")
+    }
+    for key, problem in REQUIRED_SECTIONS.items():
+        if not written.get(key):
+            problems.append(problem)
     if ird.children.filter(included__isnull=True).exists():
         problems.append(
             "Decide whether each proposed brother, sister or other child is "
@@ -1069,7 +1125,11 @@ def _ensure_follow_up(ird: Ird, now: datetime) -> None:
 
 
 @transaction.atomic
-def ird_sign_off(*, ird: Ird, by, expected_version: int | None = None) -> Ird:
+def ird_sign_off(
+    *, ird: Ird, by, confirmed: bool = False, expected_version: int | None = None
+) -> Ird:
+    """The chair signs the record off, confirming it is accurate and complete (`confirmed`:
+    the box on the page); from then on it changes only by addenda."""
     ird = _lock(ird, expected_version)
     if not access.viewer(by, ird).is_chair:
         raise NotPermitted("Only the chair signs the IRD record off.")
@@ -1078,6 +1138,8 @@ def ird_sign_off(*, ird: Ird, by, expected_version: int | None = None) -> Ird:
     if ird.status != Status.CONCLUDED:
         raise IrdRefused("Conclude the IRD before signing its record off.")
     problems = sign_off_problems(ird)
+    if not problems and not confirmed:
+        problems = [CONFIRM_SIGN_OFF]
     if problems:
         raise SignOffRefused(problems)
     now = timezone.now()

@@ -27,6 +27,7 @@ urlpatterns = [
         name="attendance_left",
     ),
     path("<uuid:ird_id>/record/absence/", views.absence_record, name="absence"),
+    path("<uuid:ird_id>/record/details/", views.record_details, name="details"),
     path("<uuid:ird_id>/record/lead-professional/", views.lead_professional, name="lead"),
     path("<uuid:ird_id>/record/decisions/", views.decision_add, name="decision"),
     path(

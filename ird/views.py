@@ -340,6 +340,7 @@ def _record_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
         if viewer.is_chair and ird.status in access.RECORDING
         else [],
         "version_form": forms.VersionForm(initial={"version": ird.version}),
+        "sign_off_form": forms.SignOffForm(initial={"version": ird.version}),
     }
     if viewer.can_record:
         invited = _invited_staff(ird)
@@ -347,6 +348,13 @@ def _record_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
             {
                 "attendance_form": forms.AttendanceForm(prefix="attendance", invited=invited),
                 "absence_form": forms.AbsenceForm(prefix="absence"),
+                "details_form": forms.RecordDetailsForm(
+                    prefix="details",
+                    initial={
+                        "mode": ird.mode,
+                        "chronology_considered": ird.chronology_considered_at is not None,
+                    },
+                ),
                 "lead_form": forms.LeadProfessionalForm(
                     prefix="lead", initial={"lead": ird.lead_professional_id}
                 ),
@@ -514,6 +522,7 @@ def attendance_add(request, ird_id):
             name=person.get_full_name() if person else data["name"],
             agency=person.agency if person else data["agency"],
             role=data["role"] or (person.job_title if person else ""),
+            seniority=data["seniority"],
             joined_at=data["joined_at"],
             left_at=data["left_at"],
         )
@@ -564,6 +573,25 @@ def absence_record(request, ird_id):
         success="Reason for absence recorded.",
         call=lambda ird, data: services.absence_reason_record(
             ird=ird, by=request.user, agency_kind=data["agency_kind"], reason=data["reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def record_details(request, ird_id):
+    return _record_form_view(
+        request,
+        ird_id,
+        form_class=forms.RecordDetailsForm,
+        prefix="details",
+        anchor="details",
+        success="How the IRD was held recorded.",
+        call=lambda ird, data: services.record_details_save(
+            ird=ird,
+            by=request.user,
+            mode=data["mode"],
+            chronology_considered=data["chronology_considered"],
         ),
     )
 
@@ -641,16 +669,18 @@ def action_add(request, ird_id):
     )
 
 
-def _lifecycle_post(request, ird_id, *, allowed, refusal: str, call, success: str):
+def _lifecycle_post(
+    request, ird_id, *, allowed, refusal: str, call, success: str, form_class=forms.VersionForm
+):
     ird, viewer = _load(request, ird_id, full=False)
     if not allowed(viewer):
         _refuse(refusal)
-    form = forms.VersionForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, "The form was incomplete: try again.")
         return redirect("ird:record", ird_id=ird.pk)
     try:
-        call(ird, form.cleaned_data["version"])
+        call(ird, form.cleaned_data)
     except SignOffRefused as refusal_error:
         ird, viewer = _load(request, ird_id)
         context = _record_context(request, ird, viewer)
@@ -673,8 +703,8 @@ def ird_conclude(request, ird_id):
         ird_id,
         allowed=lambda viewer: viewer.is_chair or viewer.is_recorder,
         refusal="Only the chair or the recorder concludes the IRD.",
-        call=lambda ird, version: services.ird_conclude(
-            ird=ird, by=request.user, expected_version=version
+        call=lambda ird, data: services.ird_conclude(
+            ird=ird, by=request.user, expected_version=data["version"]
         ),
         success="IRD concluded. The recorder completes the record; the chair signs it off.",
     )
@@ -688,8 +718,9 @@ def ird_sign_off(request, ird_id):
         ird_id,
         allowed=lambda viewer: viewer.is_chair,
         refusal="Only the chair signs the IRD record off.",
-        call=lambda ird, version: services.ird_sign_off(
-            ird=ird, by=request.user, expected_version=version
+        form_class=forms.SignOffForm,
+        call=lambda ird, data: services.ird_sign_off(
+            ird=ird, by=request.user, confirmed=data["confirm"], expected_version=data["version"]
         ),
         success="Record signed off. It can now change only by addenda.",
     )

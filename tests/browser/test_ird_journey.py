@@ -182,6 +182,20 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Decision recorded"
     )
+    # Sign-off needs the analysis, the reasons, how it was held and the chronology considered.
+    for key, box, text in (
+        ("risk_and_need", "Analysis of risk and need", "Unexplained injury; account changes."),
+        ("decision_reasons", "Reasons for the decisions", "Disclosure and injury."),
+    ):
+        recorder_page.get_by_label(box, exact=True).fill(text)
+        recorder_page.get_by_label("Next steps").focus()
+        expect(recorder_page.locator(f"#status-{key}")).to_contain_text("Last saved at")
+    recorder_page.get_by_label("Video call").check()
+    recorder_page.get_by_label("The integrated chronology was considered at this IRD").check()
+    recorder_page.get_by_role("button", name="Save how it was held").click()
+    expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "How the IRD was held recorded"
+    )
     checked(recorder_page, browser_problems, scanned, "record (recorder, filled)")
     expect(chair_page.locator("#ird-live")).to_contain_text(
         "Child protection investigation (joint)", timeout=LIVE_WAIT_MS
@@ -193,6 +207,7 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     chair_page.get_by_role("button", name="The discussion has ended: conclude the IRD").click()
     expect(chair_page.get_by_role("button", name="Sign off the record")).to_be_visible()
     checked(chair_page, browser_problems, scanned, "record (chair, concluded)")
+    chair_page.get_by_label("I confirm this record is accurate and complete").check()
     chair_page.get_by_role("button", name="Sign off the record").click()
     expect(chair_page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Record signed off"

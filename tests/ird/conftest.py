@@ -108,26 +108,56 @@ def started_ird(scheduled_ird, recorder):
     )
 
 
-def complete_record(ird, *, recorder, lead, decision_code="child_protection_investigation"):
-    """What sign-off needs: police, health and social work attendance, the lead professional,
-    a decision, and every proposed child decided."""
+def complete_record(
+    ird,
+    *,
+    recorder,
+    lead,
+    decision_code="child_protection_investigation",
+    skip=(),
+    skip_kinds=(),
+):
+    """What sign-off needs: police, health and social work attendance, how it was held, the
+    chronology considered, the lead professional, a decision, the analysis of risk and need and
+    the reasons for the decisions. `skip` leaves out any of lead, decision, risk_and_need,
+    decision_reasons, mode, chronology; `skip_kinds` leaves out agencies' attendance."""
     now = timezone.now()
     for agency in Agency.objects.filter(kind__in=["police", "health", "social_work"]):
+        if agency.kind in skip_kinds:
+            continue
         services.attendance_add(
             ird=ird,
             by=recorder,
             agency=agency,
             name=f"From {agency}",
             role="Officer",
+            seniority="practitioner",
             joined_at=now - timedelta(minutes=30),
         )
-    services.lead_professional_name(ird=ird, by=recorder, lead=lead)
-    services.decision_add(
+    services.record_details_save(
         ird=ird,
         by=recorder,
-        code=DecisionCode.objects.get(code=decision_code),
-        rationale="Agreed by all agencies.",
+        mode="" if "mode" in skip else "teleconference",
+        chronology_considered="chronology" not in skip,
     )
+    if "lead" not in skip:
+        services.lead_professional_name(ird=ird, by=recorder, lead=lead)
+    if "decision" not in skip:
+        services.decision_add(
+            ird=ird,
+            by=recorder,
+            code=DecisionCode.objects.get(code=decision_code),
+            rationale="Agreed by all agencies.",
+        )
+    for key, text in (
+        ("risk_and_need", "Unexplained bruising; a parent's account changes."),
+        ("decision_reasons", "Police and social work to interview jointly."),
+    ):
+        if key not in skip:
+            section = ird.sections.get(key=key)
+            services.section_save(
+                ird=ird, key=key, text=text, by=recorder, based_on=section.version
+            )
     ird.refresh_from_db()
     return ird
 
@@ -140,4 +170,4 @@ def concluded_ird(started_ird, recorder, social_worker):
 
 @pytest.fixture
 def signed_ird(concluded_ird, chair):
-    return services.ird_sign_off(ird=concluded_ird, by=chair)
+    return services.ird_sign_off(ird=concluded_ird, by=chair, confirmed=True)

@@ -182,7 +182,7 @@ def _ird_in_state(users: dict, state: str) -> tuple[Ird, IrdChild]:
     ird = services.ird_conclude(ird=ird, by=recorder)
     if state == "concluded":
         return ird, proposed
-    return services.ird_sign_off(ird=ird, by=users["chair"]), proposed
+    return services.ird_sign_off(ird=ird, by=users["chair"], confirmed=True), proposed
 
 
 @pytest.fixture(scope="module")
@@ -413,6 +413,15 @@ MATRIX.update(
             },
             done=lambda world, state: world.ird(state).absence_reasons.exists(),
         ),
+        "ird:details": Route(
+            RECORDER_ONLY,
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "details-mode": "video",
+                "details-chronology_considered": "on",
+            },
+            done=lambda world, state: world.ird(state).mode == "video",
+        ),
         "ird:lead": Route(
             RECORDER_ONLY,
             kwargs=ird_args,
@@ -469,7 +478,7 @@ MATRIX.update(
                 ),
             },
             kwargs=ird_args,
-            body=lambda world, state: {"version": world.ird(state).version},
+            body=lambda world, state: {"version": world.ird(state).version, "confirm": "on"},
             done=lambda world, state: world.ird(state).status == Ird.Status.SIGNED_OFF,
         ),
         "ird:addendum": Route(

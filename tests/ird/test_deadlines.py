@@ -144,7 +144,9 @@ def test_a_decision_that_no_cppm_is_needed_cancels_its_deadline(
     complete_record(
         started_ird, recorder=recorder, lead=social_worker, decision_code="cppm_not_needed"
     )
-    ird = services.ird_sign_off(ird=services.ird_conclude(ird=started_ird, by=recorder), by=chair)
+    ird = services.ird_sign_off(
+        ird=services.ird_conclude(ird=started_ird, by=recorder), by=chair, confirmed=True
+    )
     assert deadline("cppm", referral=ird.referral).state == Deadline.State.CANCELLED
 
 
@@ -158,7 +160,9 @@ def test_a_cppm_to_be_held_keeps_its_deadline_even_beside_single_agency_work(
         rationale="Health follow-up.",
         code=DecisionCode.objects.get(code="single_agency_response"),
     )
-    ird = services.ird_sign_off(ird=services.ird_conclude(ird=started_ird, by=recorder), by=chair)
+    ird = services.ird_sign_off(
+        ird=services.ird_conclude(ird=started_ird, by=recorder), by=chair, confirmed=True
+    )
     assert deadline("cppm", referral=ird.referral).state == Deadline.State.OPEN
 
 

@@ -19,6 +19,7 @@ from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Agency, Referral, ScreeningDecision, Staff
 from referrals.working_days import LONDON
 
+SENIORITY = {"tm.duty": "first_line_manager"}
 PROCEDURE_VERSION = "2.0"
 PROCEDURE_TEXT = """\
 1. Convening. Police, health or social work convene an IRD as soon as reasonably practicable \
@@ -124,7 +125,7 @@ class Command(BaseCommand):
             self._record(ird, users, start)
             ird = services.ird_conclude(ird=ird, by=recorder)
         with _at(start + timedelta(hours=2)):
-            ird = services.ird_sign_off(ird=ird, by=chair)
+            ird = services.ird_sign_off(ird=ird, by=chair, confirmed=True)
             for item in list(ird.follow_up.order_by("code"))[:4]:
                 services.follow_up_done(item=item, by=recorder, note="Done on the day.")
             services.record_circulate(
@@ -148,6 +149,7 @@ class Command(BaseCommand):
                 name=person.get_full_name(),
                 agency=person.agency,
                 role=person.job_title or person.get_role_display(),
+                seniority=SENIORITY.get(username, "practitioner"),
                 joined_at=start,
                 left_at=start + timedelta(minutes=35),
             )
@@ -159,6 +161,12 @@ class Command(BaseCommand):
             "info_social_work": "One previous referral (neglect), closed with support.",
             "info_education": "Nursery reports bruising to the upper arm on Monday and the "
             "child saying 'he grabbed me'.",
+            "parental_responsibility": "Mother (lives with the child). Father (lives in "
+            "Aberdeen, has contact at weekends).",
+            "child_views": "At nursery the child said 'he grabbed me' and that they did not "
+            "want to go home tonight.",
+            "parents_views": "Mother says the bruise came from a fall in the park; not yet "
+            "seen by the father.",
             "discussion": "Agencies agreed the account and the injury need a joint response.",
             "risk_and_need": "Risk of physical harm from the mother's partner; the child "
             "needs a medical examination and a safe place tonight.",
@@ -176,6 +184,9 @@ class Command(BaseCommand):
                     by=recorder,
                     based_on=section.version,
                 )
+        services.record_details_save(
+            ird=ird, by=recorder, mode="teleconference", chronology_considered=True
+        )
         services.lead_professional_name(ird=ird, by=recorder, lead=users["sw.duty"])
         for code in (
             "child_protection_investigation",
