@@ -172,7 +172,7 @@ def test_the_docs_page_renders_in_a_browser_without_csp_violations(
     staff = StaffFactory(team=None, agency=social_work)
     session = SessionStore()
     session[SESSION_KEY] = str(staff.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    session["_auth_user_backend"] = "referrals.roles.RolePermissionBackend"
     session["_auth_user_hash"] = staff.get_session_auth_hash()
     session.create()
     problems = []
