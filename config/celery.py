@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "task": "referrals.api.tasks.redeliver_pending_webhooks",
         "schedule": 300.0,
     },
+    # Practice hub feedback e-mailed to external referrers whose task never reached the broker.
+    "resend-referrer-feedback-email": {
+        "task": "referrals.tasks.resend_unsent_referrer_email",
+        "schedule": 300.0,
+    },
     # IRDs: calendar invitations whose task never reached the broker are sent (once each).
     "resend-ird-calendar-messages": {
         "task": "ird.tasks.resend_unsent_calendar_messages",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals import chi
 from referrals.models import Agency, ConcernCategory, Person, Referral, Relationship
 from referrals.models import ScreeningDecision as Decision
+from referrals.referrers import referrer_problems
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 MAX_CHILDREN = 20
@@ -72,11 +73,21 @@ class ConcernForm(forms.Form):
     referrer_name = forms.CharField(
         label="Referrer's name",
         max_length=200,
-        error_messages={"required": "Enter the referrer's name."},
+        required=False,  # referrers.referrer_problems: optional for the public, none if anonymous
+        help_text="Optional for a member of the public, the family or the child.",
     )
     referrer_role = forms.CharField(label="Referrer's role", max_length=200, required=False)
     referrer_phone = forms.CharField(label="Referrer's phone", max_length=40, required=False)
-    referrer_email = forms.EmailField(label="Referrer's e-mail", required=False)
+    referrer_email = forms.EmailField(
+        label="Referrer's e-mail",
+        required=False,
+        help_text="The practice hub's feedback on the referral is sent here.",
+    )
+    referrer_manager_email = forms.EmailField(
+        label="Referrer's manager's e-mail",
+        required=False,
+        help_text="For a referrer from another agency: their manager receives the feedback too.",
+    )
     occurred_at = forms.DateTimeField(
         label="When did it happen?",
         required=False,
@@ -134,6 +145,15 @@ class ConcernForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("source_agency") is not None:
+            for name, message in referrer_problems(
+                data["source_agency"],
+                name=data.get("referrer_name", ""),
+                phone=data.get("referrer_phone", ""),
+                email=data.get("referrer_email", ""),
+                manager_email=data.get("referrer_manager_email", ""),
+            ).items():
+                self.add_error(name, message)
         if data.get("consent_sought") is True and not data.get("consent_given"):
             self.add_error("consent_given", "Say whether consent was given.")
         if data.get("consent_sought") is False and not data.get("reason_consent_not_sought"):

@@ -96,3 +96,20 @@ def ensure_timescales(timescale_model) -> None:
                 "escalate_to_service_manager_after": timedelta(hours=service_manager),
             },
         )
+
+
+# Sources of concerns with no agency behind them: anyone may ring the council about a child.
+COMMUNITY_SOURCES = [
+    # code, name, anonymous
+    ("public", "A member of the public", False),
+    ("family", "The child's family or carers", False),
+    ("child-or-young-person", "The child or young person", False),
+    ("anonymous", "Anonymous", True),
+]
+
+
+def ensure_community_sources(agency_model) -> None:
+    for code, name, anonymous in COMMUNITY_SOURCES:
+        agency_model.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": "community", "anonymous": anonymous}
+        )

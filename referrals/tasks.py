@@ -5,6 +5,7 @@ import smtplib
 from celery import shared_task
 
 from referrals import deadlines, notifications
+from referrals.services import feedback
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -34,3 +35,20 @@ def send_deadline_alert_email(alert_id: int) -> None:
 )
 def send_notification_email(notification_id: str) -> None:
     notifications.notification_email(notification_id=notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=10,
+)
+def send_referrer_feedback_email(feedback_id: str) -> None:
+    feedback.referrer_email(feedback_id=feedback_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def resend_unsent_referrer_email() -> int:
+    return feedback.resend_unsent_referrer_email()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import intake, ops, pages
+from referrals.views import intake, ops, pages, referrer
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("search/", pages.search, name="search"),
     path("team/work/", pages.team_work, name="team_work"),
     path("notifications/", pages.notification_list, name="notifications"),
+    path("feedback/<str:token>/", referrer.referrer_feedback, name="referrer_feedback"),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
 ]

@@ -2,8 +2,12 @@ import pytest
 from django.db import connection
 
 from referrals import audit_guard
-from referrals.models import ConcernCategory, CumulativeHarmRule, Role, Timescale
-from referrals.reference_data import ensure_reference_data, ensure_timescales
+from referrals.models import Agency, ConcernCategory, CumulativeHarmRule, Role, Timescale
+from referrals.reference_data import (
+    ensure_community_sources,
+    ensure_reference_data,
+    ensure_timescales,
+)
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, StaffFactory, TeamFactory
 
 
@@ -29,6 +33,7 @@ def _database_baseline(request):
     audit_guard.restore(connection)
     ensure_reference_data(ConcernCategory, CumulativeHarmRule)
     ensure_timescales(Timescale)
+    ensure_community_sources(Agency)
     yield
     if transactional:
         audit_guard.suspend(connection)

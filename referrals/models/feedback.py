@@ -34,6 +34,9 @@ class ReferralFeedback(models.Model):
     acknowledged_by_staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # An external referrer (and their manager) is e-mailed once, with a link to read and
+    # acknowledge the feedback without an account.
+    referrer_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-given_at", "-id"]

@@ -13,10 +13,16 @@ class Agency(models.Model):
         HEALTH = "health", "Health"
         EDUCATION = "education", "Education"
         OTHER = "other", "Other"
+        # A member of the public, the child's family or the child: no agency stands behind them.
+        COMMUNITY = "community", "Public, family or child"
 
     code = models.SlugField(max_length=40, unique=True, help_text="Used by partner systems.")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    anonymous = models.BooleanField(
+        default=False,
+        help_text="Concerns from this source name nobody: no referrer's name or contact details.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -61,6 +61,11 @@ class Referral(models.Model):
     referrer_role = models.CharField(max_length=200, blank=True)
     referrer_phone = models.CharField(max_length=40, blank=True)
     referrer_email = models.EmailField(blank=True)
+    referrer_manager_email = models.EmailField(
+        "referrer's manager's e-mail",
+        blank=True,
+        help_text="The practice hub's feedback goes to the referrer and to their manager.",
+    )
     occurred_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     summary = models.TextField(max_length=20000)

@@ -1,8 +1,17 @@
 """Practice hub feedback reaching the referrer: given (by hub/, through this function) and
 acknowledged (by a member of staff, or by the partner system that submitted the concern)."""
 
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from referrals import audit, notifications
 from referrals.api import webhooks
@@ -10,8 +19,13 @@ from referrals.errors import DomainError
 from referrals.models import Notification, Referral, ReferralFeedback, Staff
 from referrals.models.feedback import SCORE_MAX, SCORE_MIN
 
+logger = logging.getLogger(__name__)
+
 MAX_ITEMS = 50
 MAX_ITEM_LENGTH = 500
+LINK_SALT = "referrals.feedback.referrer-link"
+LINK_MAX_AGE = timedelta(days=90)  # the link in the e-mail works this long
+RESEND_AFTER = timedelta(minutes=10)  # an e-mail whose task never reached the broker
 
 
 class FeedbackRefused(DomainError):
@@ -88,7 +102,108 @@ def feedback_give(
         email=True,
     )
     webhooks.concern_event(referral, webhooks.FEEDBACK_GIVEN, feedback=feedback)
+    if referrer_addresses(referral):
+        transaction.on_commit(partial(queue_referrer_email, feedback.pk), robust=True)
     return feedback
+
+
+# --- The external referrer, by e-mail -------------------------------------------------------
+
+
+def referrer_addresses(referral: Referral) -> list[str]:
+    """Who outside the system hears of the feedback: the referrer and their manager, as given
+    at intake. A partner system hears by webhook instead; staff by notification."""
+    if referral.channel == Referral.Channel.PARTNER_SYSTEM:
+        return []
+    return [
+        address
+        for address in dict.fromkeys([referral.referrer_email, referral.referrer_manager_email])
+        if address
+    ]
+
+
+def referrer_link(feedback: ReferralFeedback) -> str:
+    token = signing.dumps(str(feedback.pk), salt=LINK_SALT)
+    return reverse("referrer_feedback", args=[token])
+
+
+def feedback_for_link(token: str) -> ReferralFeedback | None:
+    """The feedback a link in an e-mail names, or None when it is forged or too old."""
+    try:
+        feedback_id = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return ReferralFeedback.objects.select_related("referral").filter(pk=feedback_id).first()
+
+
+def queue_referrer_email(feedback_id) -> None:
+    from referrals import tasks  # noqa: PLC0415 - tasks import this module
+
+    try:
+        tasks.send_referrer_feedback_email.delay(str(feedback_id))
+    except KombuError:
+        # Broker down: resend_unsent_referrer_email (beat) queues it again.
+        logger.warning("broker unavailable; feedback %s e-mail will be retried", feedback_id)
+
+
+@transaction.atomic
+def referrer_email(*, feedback_id) -> None:
+    """E-mail the referrer and their manager once (a redelivered task finds it sent). The
+    e-mail names the referral by reference and date only: the feedback is behind the link."""
+    feedback = (
+        ReferralFeedback.objects.select_for_update(of=("self",))
+        .select_related("referral")
+        .filter(pk=feedback_id)
+        .first()
+    )
+    if feedback is None or feedback.referrer_emailed_at is not None:
+        return
+    referral = feedback.referral
+    addresses = referrer_addresses(referral)
+    if addresses:
+        yours = (
+            f" (your reference {referral.external_reference})"
+            if referral.external_reference
+            else ""
+        )
+        send_mail(
+            subject=f"Feedback on your referral {referral.reference}",
+            message=(
+                f"The practice hub has reviewed the quality of the referral you made on "
+                f"{timezone.localtime(referral.received_at):%d %B %Y}, {referral.reference}"
+                f"{yours}.\n\nRead the feedback and acknowledge it here (the link works for "
+                f"{LINK_MAX_AGE.days} days):\n{settings.SITE_URL.rstrip('/')}"
+                f"{referrer_link(feedback)}\n"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=addresses,
+        )
+    feedback.referrer_emailed_at = timezone.now()
+    feedback.save(update_fields=["referrer_emailed_at"])
+    audit.record(
+        actor=None,
+        action=audit.Action.CHANGE,
+        subject=feedback,
+        detail={"referral": str(referral.pk), "emailed_to_referrer": len(addresses)},
+    )
+
+
+def resend_unsent_referrer_email(now=None) -> int:
+    """Queue again the e-mails whose task never reached the broker."""
+    now = now or timezone.now()
+    unsent = (
+        ReferralFeedback.objects.filter(
+            referrer_emailed_at__isnull=True, given_at__lte=now - RESEND_AFTER
+        )
+        .exclude(referral__channel=Referral.Channel.PARTNER_SYSTEM)
+        .exclude(referral__referrer_email="", referral__referrer_manager_email="")
+        .values_list("pk", flat=True)[:200]
+    )
+    count = 0
+    for feedback_id in unsent:
+        queue_referrer_email(feedback_id)
+        count += 1
+    return count
 
 
 @transaction.atomic

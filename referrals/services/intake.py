@@ -73,6 +73,7 @@ class Concern:
     referrer_role: str = ""
     referrer_phone: str = ""
     referrer_email: str = ""
+    referrer_manager_email: str = ""
     consent_sought: bool = False
     consent_given: bool | None = None
     reason_consent_not_sought: str = ""
@@ -110,6 +111,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
         referrer_role=concern.referrer_role,
         referrer_phone=concern.referrer_phone,
         referrer_email=concern.referrer_email,
+        referrer_manager_email=concern.referrer_manager_email,
         occurred_at=concern.occurred_at,
         received_at=received_at,
         summary=concern.summary,

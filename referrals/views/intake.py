@@ -239,6 +239,7 @@ def _concern(user, concern_form, people, chosen, token) -> intake.Concern:
         referrer_role=data["referrer_role"],
         referrer_phone=data["referrer_phone"],
         referrer_email=data["referrer_email"],
+        referrer_manager_email=data["referrer_manager_email"],
         occurred_at=data["occurred_at"],
         summary=data["summary"],
         immediate_risk=data["immediate_risk"],

@@ -382,6 +382,13 @@ MATRIX: dict[str, Route] = {
         },
         accepts=frozenset({"GET", "POST"}),
     ),
+    # The practice hub feedback link e-mailed to an external referrer: its signed token is the
+    # key, whoever holds it (tests/referrals/test_referrer_feedback.py); a forged one is 404.
+    "referrer_feedback": Route(
+        {"GET": NOT_FOUND, "POST": NOT_FOUND},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"token": "forged"},
+    ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     "readyz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     # The partner API answers bearer tokens of API clients only: a staff session opens none of
@@ -517,6 +524,11 @@ MATRIX: dict[str, Route] = {
         {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4(), "key": "discussion"},
+    ),
+    "ird:details": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
     ),
     "ird:attendance": Route(
         {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},

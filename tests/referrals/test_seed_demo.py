@@ -96,7 +96,7 @@ def test_a_user_for_every_role_who_can_sign_in(seeded):
     assert not Staff.objects.exclude(role=Role.ADMINISTRATOR).filter(is_staff=True).exists()
 
 
-def test_one_agency_of_each_kind(seeded):
+def test_one_agency_of_each_kind_and_the_community_sources(seeded):
     agencies = dict(Agency.objects.values_list("code", "kind"))
 
     assert agencies == {
@@ -104,7 +104,14 @@ def test_one_agency_of_each_kind(seeded):
         "police": Agency.Kind.POLICE,
         "health": Agency.Kind.HEALTH,
         "education": Agency.Kind.EDUCATION,
+        "public": Agency.Kind.COMMUNITY,
+        "family": Agency.Kind.COMMUNITY,
+        "child-or-young-person": Agency.Kind.COMMUNITY,
+        "anonymous": Agency.Kind.COMMUNITY,
     }
+    assert list(Agency.objects.filter(anonymous=True).values_list("code", flat=True)) == [
+        "anonymous"
+    ]
 
 
 def test_teams_have_managers_and_one_takes_partner_concerns(seeded):
