@@ -16,3 +16,4 @@ class HubConfig(AppConfig):
             receivers.screening_approved, dispatch_uid="hub.screening_approved"
         )
         extensions.register_home_sections(hooks.home_sections)
+        extensions.register_navigation(hooks.navigation)

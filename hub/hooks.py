@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from hub import access, selectors
 from hub.models import AuditAssignment, Review
-from referrals.extensions import HomeItem, HomeSection
+from referrals.extensions import HomeItem, HomeSection, NavigationEntry
 
 HOME_LIMIT = 20
 
@@ -84,3 +84,22 @@ def _reviews(heading: str, reviews: list[Review], now, *, order: int) -> HomeSec
         more_label="The review queue",
         order=10 if any(item.overdue for item in items) else order,
     )
+
+
+def navigation(user) -> list[NavigationEntry]:
+    """The hub's links, by the hub's own rules: a police member of the audit panel sees
+    Practice audits as a committee member does."""
+    entries = []
+    if access.is_reviewer(user):
+        entries.append(
+            NavigationEntry("Review queue", reverse("hub:queue"), 50, ("/hub/reviews/",))
+        )
+    if access.can_see_audit_work(user):
+        audits = reverse("hub:audit_list")
+        entries.append(NavigationEntry("Practice audits", audits, 60, (audits,)))
+    if access.can_read_reports(user):
+        reports = reverse("hub:reports")
+        entries.append(NavigationEntry("Reports", reports, 70, (reports,)))
+    if access.can_see_team_feedback(user):
+        entries.append(NavigationEntry("Team feedback", reverse("hub:team_feedback"), 80))
+    return entries

@@ -19,3 +19,4 @@ class IrdConfig(AppConfig):
         extensions.register_ird_decisions(hooks.ird_decisions)
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_referral_summaries(hooks.referral_summaries)
+        extensions.register_navigation(hooks.navigation)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ird import access
 from ird.models import Ird, IrdAction, IrdDecision, ProcedureVersion
-from referrals.extensions import HomeItem, HomeSection, RelatedRecord
+from referrals.extensions import HomeItem, HomeSection, NavigationEntry, RelatedRecord
 from referrals.models import Role
 
 HEADING = "Inter-agency referral discussion"
@@ -251,3 +251,10 @@ def referral_summaries(referral_ids) -> dict:
             line += f"; decided {', '.join(decisions).lower()}"
         found.setdefault(ird.referral_id, []).append(line)
     return found
+
+
+def navigation(user) -> list[NavigationEntry]:
+    if not (access.takes_part(user) or access.is_coordinator(user)):
+        return []
+    irds = reverse("ird:list")
+    return [NavigationEntry("IRDs", irds, 40, (irds,))]

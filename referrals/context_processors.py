@@ -1,26 +1,33 @@
-from referrals import access, selectors
-from referrals.models import Role
+from django.urls import reverse
+
+from referrals import access, extensions, selectors
+from referrals.extensions import NavigationEntry
 
 
 def navigation(request) -> dict:
-    """What the header shows: unread notifications and the links this person's role uses."""
+    """What the header shows: unread notifications and the menu of this person's role. The
+    core's own links are decided here; hub/ and ird/ add theirs through the extension registry,
+    each by its own access rules."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    entries = [NavigationEntry("Home", reverse("home"), 10)]
+    if access.can_intake(user):
+        entries.append(NavigationEntry("New referral", reverse("referral_new"), 20))
+    if access.can_read_case_records(user):
+        entries.append(NavigationEntry("Search", reverse("search"), 30))
+    if access.is_social_work_staff(user) and user.role in access.MANAGER_ROLES:
+        entries.append(NavigationEntry("Team work", reverse("team_work"), 45))
+    entries.extend(extensions.navigation(user))
+    path = request.path
     return {
         "unread_notification_count": selectors.unread_count(user),
-        "nav_can_intake": access.can_intake(user),
-        "nav_can_search": access.can_read_case_records(user),
-        "nav_is_manager": access.is_social_work_staff(user) and user.role in access.MANAGER_ROLES,
-        # The practice hub (hub/): reviewers work its queue; the committee (QA) runs its
-        # audits and, with service managers, reads its reports; managers see team feedback.
-        "nav_hub_queue": user.role == Role.HUB_REVIEWER,
-        "nav_hub_audits": user.role in access.QUALITY_ROLES,
-        "nav_hub_reports": user.role == Role.COMMITTEE
-        or (access.is_social_work_staff(user) and user.role == Role.SERVICE_MANAGER),
-        "nav_team_feedback": access.is_social_work_staff(user)
-        and user.role in access.MANAGER_ROLES,
-        # IRDs (ird/): those who take part in them, schedule them or review their quality.
-        "nav_irds": access.is_social_work_staff(user)
-        or user.role in {"ird_participant", "committee"},
+        "navigation": [
+            {
+                "entry": entry,
+                "current": path == entry.url,
+                "within": path != entry.url and any(path.startswith(s) for s in entry.section),
+            }
+            for entry in sorted(entries, key=lambda entry: entry.order)
+        ],
     }

@@ -14,6 +14,8 @@ ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the de
 referral_summaries (referral_ids) -> {referral_id: [str]}: what other apps hold about each of a
                  batch of referrals, in one line each (ird/ adds its IRDs and their decisions);
                  the history of involvement at intake shows it.
+navigation       (user) -> list[NavigationEntry]: the menu links an app offers this user, by
+                 its own access rules (hub/ its queue, audits, reports, team feedback; ird/ IRDs).
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
@@ -130,4 +132,32 @@ def referral_summaries(referral_ids) -> dict:
     for function in _referral_summaries:
         for referral_id, lines in function(referral_ids).items():
             found.setdefault(referral_id, []).extend(lines)
+    return found
+
+
+@dataclass(frozen=True)
+class NavigationEntry:
+    """A link in the header's menu. It is shown as current on `url` itself and on any page
+    under one of `section` (for example every review under /hub/reviews/)."""
+
+    label: str
+    url: str
+    order: int  # the core's links use 10-40 and 90; apps fit theirs between
+    section: tuple[str, ...] = ()
+
+
+_navigation: list[Callable] = []
+
+
+def register_navigation(function: Callable) -> None:
+    """`function(user) -> list[NavigationEntry]`: the links an app offers this user, decided
+    by the app's own access rules (the core never guesses them)."""
+    if function not in _navigation:
+        _navigation.append(function)
+
+
+def navigation(user) -> list[NavigationEntry]:
+    found: list[NavigationEntry] = []
+    for function in _navigation:
+        found.extend(function(user))
     return found

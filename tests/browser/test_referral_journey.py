@@ -292,8 +292,7 @@ def test_intake_without_javascript_shows_field_errors(new_page, browser_problems
     links = summary.get_by_role("link")
     assert [link.get_attribute("href") for link in links.all()] == [
         "#id_channel_0",
-        "#id_source_agency",
-        "#id_referrer_name",
+        "#id_source_agency",  # the referrer's name is asked for once an agency is chosen
         "#id_summary",
         "#id_immediate_risk_0",
         "#id_categories_0",

@@ -63,3 +63,13 @@ def test_a_police_auditor_sees_the_records_to_grade(client, audit_round, police_
         f"/hub/audits/records/{assignment.pk}/" for assignment in mine
     )
     assert mine.exists()
+
+
+def test_a_police_member_of_the_audit_panel_has_the_practice_audits_link(client, police_auditor):
+    client.force_login(police_auditor)
+
+    page = client.get("/").content.decode()
+    menu = page[page.index('<nav aria-label="Menu"') : page.index("</nav>")]
+
+    assert 'href="/hub/audits/"' in menu  # the hub says who sees audits, not the core's guess
+    assert client.get("/hub/audits/").status_code == 200
