@@ -62,11 +62,11 @@ def _build(watchers: int):
 
     django.setup()
     from django.core.management import call_command
-    from django.test import Client
 
     from ird import services
     from ird.models import Ird
     from referrals.models import Role
+    from tests.conftest import SignedInClient
     from tests.factories import AgencyFactory, StaffFactory, TeamFactory, make_referral
     from tests.ird.conftest import approve_child_protection, plan
 
@@ -93,7 +93,7 @@ def _build(watchers: int):
     ird = services.ird_start(ird=ird, by=recorder, reason="Benchmark of the live record.")
 
     def session(user) -> str:
-        client = Client()
+        client = SignedInClient()  # both factors, as a person who entered their code
         client.force_login(user)
         return client.cookies["sessionid"].value
 

@@ -15,6 +15,7 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("demo-only"):
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of 50 or more characters.")
 
 DEBUG = False
+DEMO_FEATURES = False  # no known authenticator keys, no demo_code
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_HSTS_SECONDS = 31536000

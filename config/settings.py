@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by the application, never from a CDN
@@ -62,7 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "referrals.middleware.SessionLifetimeMiddleware",
+    "referrals.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -131,6 +136,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Every staff session needs a second factor (referrals/second_factor.py). The issuer names this
+# service in people's authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Child welfare referrals")
+# Demo conveniences (known authenticator keys for the demo users, `manage.py demo_code`);
+# config.production turns them off.
+DEMO_FEATURES = env_bool("DEMO_FEATURES", True)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
+from referrals.views import sign_in
+
+# The admin is for verified sessions only (the second factor), as every other page.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Child welfare referrals: administration"
 admin.site.site_title = "Child welfare referrals"
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/verify/", sign_in.verify, name="mfa_verify"),
+    path("mfa/enrol/", sign_in.enrol, name="mfa_enrol"),
     path("admin/", admin.site.urls),
     path("", include("ird.api")),  # /api/v1/irds/: before the partner API's catch-all 404
     path("", include("referrals.api.urls")),  # /api/v1/ (partner API), /api/schema/, /api/docs/

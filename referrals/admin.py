@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from referrals import second_factor
 from referrals.models import (
     Agency,
     AuditEntry,
@@ -52,6 +53,17 @@ class StaffAdmin(UserAdmin):
             {"fields": ["first_name", "last_name", "email", "role", "agency", "team"]},
         ),
     )
+    actions = ["reset_second_factor"]
+
+    @admin.action(description="Reset their second factor (a lost phone): they enrol again")
+    def reset_second_factor(self, request, queryset):
+        for staff in queryset:
+            second_factor.reset(user=staff, by=request.user)
+        self.message_user(
+            request,
+            f"Second factor reset for {queryset.count()} people; their sessions have ended and "
+            "each enrols an authenticator app at their next sign-in.",
+        )
 
 
 @admin.register(ConcernCategory)

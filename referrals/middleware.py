@@ -2,11 +2,15 @@
 
 import time
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from referrals import audit
 from referrals.request_context import RequestContext, current
@@ -99,3 +103,31 @@ class DeniedAccessAuditMiddleware:
             detail={"method": request.method},
         )
         return None
+
+
+class SecondFactorMiddleware:
+    """No page, API session or admin page before the second factor: a signed-in person whose
+    session is not yet verified (django-otp's OTPMiddleware, before this) is sent to enter
+    their code, or to enrol an app on a first sign-in. API calls with a session get 403 JSON;
+    partner systems' token calls are not sessions and are not concerned."""
+
+    OPEN = ("/login/", "/logout/", "/mfa/", "/healthz", "/readyz", "/feedback/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith((*self.OPEN, settings.STATIC_URL))
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "Sign in with your second factor first."}, status=403
+                )
+            return redirect(
+                f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}"
+            )
+        return self.get_response(request)

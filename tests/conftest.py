@@ -1,7 +1,9 @@
 import pytest
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from referrals import audit_guard
+from referrals import audit_guard, second_factor
 from referrals.models import Agency, ConcernCategory, CumulativeHarmRule, Role, Timescale
 from referrals.reference_data import (
     ensure_community_sources,
@@ -121,3 +123,31 @@ def administrator(social_work):
     return StaffFactory(
         role=Role.ADMINISTRATOR, team=None, agency=social_work, is_staff=True, is_superuser=True
     )
+
+
+# --- Signing in: password and second factor -------------------------------------------------
+
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key
+
+
+def verify_session(client, user) -> None:
+    """Finish a sign-in as the second step would: a confirmed authenticator, and the session
+    marked verified by it (django-otp)."""
+    device = second_factor.enrol_with_key(user, TEST_TOTP_KEY)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class SignedInClient(Client):
+    """The test client, whose force_login is a whole sign-in (both factors). A test of what an
+    unverified session meets uses Client itself."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        verify_session(self, user)
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()

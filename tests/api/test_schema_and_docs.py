@@ -165,8 +165,11 @@ def test_the_docs_page_renders_in_a_browser_without_csp_violations(
     from django.conf import settings
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
     from playwright.sync_api import sync_playwright
 
+    from referrals import second_factor
+    from tests.conftest import TEST_TOTP_KEY
     from tests.factories import StaffFactory
 
     staff = StaffFactory(team=None, agency=social_work)
@@ -174,6 +177,9 @@ def test_the_docs_page_renders_in_a_browser_without_csp_violations(
     session[SESSION_KEY] = str(staff.pk)
     session["_auth_user_backend"] = "referrals.roles.RolePermissionBackend"
     session["_auth_user_hash"] = staff.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = second_factor.enrol_with_key(
+        staff, TEST_TOTP_KEY
+    ).persistent_id
     session.create()
     problems = []
     with sync_playwright() as playwright:

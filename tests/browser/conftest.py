@@ -179,3 +179,28 @@ def axe_scan(page) -> list[dict]:
         f"({page.title()}):\n" + "\n".join(lines)
     )
     return violations
+
+
+# --- Signing in: password, then the authenticator's code ------------------------------------
+
+
+def with_authenticator(user) -> None:
+    """The user has enrolled their app (the test suite's known key): sign-in asks for a code."""
+    from referrals import second_factor  # noqa: PLC0415 - Django must be ready
+    from tests.conftest import TEST_TOTP_KEY  # noqa: PLC0415
+
+    second_factor.enrol_with_key(user, TEST_TOTP_KEY)
+
+
+def enter_code(page, user) -> None:
+    """The second step, as a person with the app would: type the current code, computed from
+    the user's key. Signing the same person in twice within one 30-second step, a test marks
+    the step unused first (replay refusal has its own tests)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
+
+    from referrals import second_factor  # noqa: PLC0415
+
+    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    page.get_by_label("Code").fill(second_factor.current_code(device))
+    page.get_by_role("button", name="Continue").click()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from ird.models import Ird, QualityReview
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Role
-from tests.browser.conftest import axe_scan
+from tests.browser.conftest import axe_scan, enter_code, with_authenticator
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, TeamFactory, make_referral
 from tests.ird.conftest import approve_child_protection
 
@@ -24,10 +24,12 @@ LIVE_WAIT_MS = 15_000  # pushed within a second; generous for a loaded CI machin
 
 
 def sign_in(page, user) -> None:
+    with_authenticator(user)
     go(page, "/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, user)
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
     settle(page)
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from referrals.chi import chi_mod11_check_digit
 from referrals.models import Person, Referral
-from tests.browser.conftest import axe_scan
+from tests.browser.conftest import axe_scan, enter_code, with_authenticator
 from tests.factories import DEFAULT_PASSWORD, PersonFactory, make_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,11 +49,14 @@ def checked(page, browser_problems, scanned: set[str], name: str) -> None:
 
 
 def sign_in(page, user) -> None:
+    with_authenticator(user)
     page.goto("/login/")
     expect(page).to_have_title("Sign in – Child welfare referrals")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    enter_code(page, user)
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
     expect(page.locator(".app-header__user-name")).to_have_text(user.get_full_name())
 

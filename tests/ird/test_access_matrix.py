@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +42,7 @@ from referrals.models import (
     Timescale,
 )
 from referrals.reference_data import ensure_reference_data, ensure_timescales
+from tests.conftest import SignedInClient
 from tests.factories import AgencyFactory, PersonFactory, StaffFactory, TeamFactory, make_referral
 from tests.ird.conftest import approve_child_protection, complete_record, plan
 from tests.referrals.test_access_matrix import project_routes
@@ -670,7 +670,7 @@ def test_every_row_names_every_role():
 def test_access(world, name, state, method, role, expected):
     route = MATRIX[name]
     url = reverse(name, kwargs=route.kwargs(world, state) if route.kwargs else None)
-    client = Client()
+    client = SignedInClient()
     user = None if role == "anonymous" else world.users[role]
     if user is not None:
         client.force_login(user)
@@ -702,7 +702,7 @@ def test_access(world, name, state, method, role, expected):
 
 
 def test_an_unknown_ird_is_404_for_everyone_and_writes_no_denied_row(world):
-    client = Client()
+    client = SignedInClient()
     client.force_login(world.users["service_manager"])
     mark = last_audit_id()
     assert client.get(reverse("ird:detail", args=[uuid.uuid4()])).status_code == 404
@@ -710,7 +710,7 @@ def test_an_unknown_ird_is_404_for_everyone_and_writes_no_denied_row(world):
 
 
 def test_hidden_and_missing_irds_look_the_same(world):
-    client = Client()
+    client = SignedInClient()
     client.force_login(world.users["police_not_invited"])
     hidden = client.get(reverse("ird:detail", args=[world.irds["scheduled"]]))
     missing = client.get(reverse("ird:detail", args=[uuid.uuid4()]))

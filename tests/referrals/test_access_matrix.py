@@ -33,6 +33,7 @@ from referrals.models import (
 from referrals.services import intake, screening
 from referrals.services.feedback import feedback_give
 from referrals.views.intake import SIGNING_SALT
+from tests.conftest import SignedInClient
 from tests.factories import PersonFactory, StaffFactory, category, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -389,6 +390,21 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"GET", "POST"}),
         kwargs=lambda world: {"token": "forged"},
     ),
+    # The second step of signing in: a verified session has nothing to do there but go on.
+    "mfa_verify": Route(
+        {
+            "GET": statuses(social_work=302, quality=302, outsiders=302),
+            "POST": statuses(social_work=302, quality=302, outsiders=302),
+        },
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    "mfa_enrol": Route(
+        {
+            "GET": statuses(social_work=302, quality=302, outsiders=302),
+            "POST": statuses(social_work=302, quality=302, outsiders=302),
+        },
+        accepts=frozenset({"GET", "POST"}),
+    ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     "readyz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     # The partner API answers bearer tokens of API clients only: a staff session opens none of
@@ -729,6 +745,32 @@ def sign_in(client, request, role):
     return user
 
 
+# --- The second factor: an unverified session reaches nothing ----------------------------
+
+OPEN_BEFORE_SECOND_FACTOR = {"healthz", "readyz", "referrer_feedback", "mfa_verify", "mfa_enrol"}
+
+
+@pytest.mark.parametrize("name", sorted(set(MATRIX) - OPEN_BEFORE_SECOND_FACTOR))
+def test_a_session_without_its_second_factor_reaches_nothing(request, name):
+    """Password only (no code yet): every page sends to the code, every API call is refused,
+    whatever the role would otherwise see."""
+    route = MATRIX[name]
+    world = build_world(request, route.state)
+    client = Client()  # not SignedInClient: the password step alone
+    client.force_login(request.getfixturevalue("service_manager"))
+    url = route.url(name, world)
+    before = snapshot()
+
+    for method in sorted(route.accepts):
+        response = client.get(url) if method == "GET" else client.post(url, route.body(world))
+        if url.startswith("/api/"):
+            assert response.status_code in {401, 403}, (method, response.status_code)
+        else:
+            assert response.status_code == 302, (method, response.status_code)
+            assert response["Location"].startswith("/mfa/verify/?next="), response["Location"]
+    assert snapshot() == before
+
+
 # --- Coverage of the matrix itself --------------------------------------------------------
 
 
@@ -908,7 +950,7 @@ def test_denied_row_records_who_where_and_when(client, request, health_participa
 def test_an_inactive_account_reaches_nothing(request):
     world = build_world(request, "received")
     staff = StaffFactory(role=Role.SOCIAL_WORKER, team=request.getfixturevalue("duty_team"))
-    client = Client()
+    client = SignedInClient()
     client.force_login(staff)
     staff.is_active = False
     staff.save(update_fields=["is_active"])

@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 
 from referrals.models import Referral
+from tests.conftest import SignedInClient
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def assert_security_headers(response):
 
 
 def signed_in(user) -> Client:
-    client = Client()
+    client = SignedInClient()
     client.force_login(user)
     return client
 
@@ -99,7 +100,7 @@ def test_each_response_gets_its_own_request_id(client):
 
 
 def test_login_without_csrf_token_is_refused(social_worker, password):
-    client = Client(enforce_csrf_checks=True)
+    client = SignedInClient(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": social_worker.username, "password": password})
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
@@ -107,7 +108,7 @@ def test_login_without_csrf_token_is_refused(social_worker, password):
 
 def test_login_with_csrf_token_is_accepted(social_worker, password):
     """The control for the test above: the refusal is CSRF, not something else."""
-    client = Client(enforce_csrf_checks=True)
+    client = SignedInClient(enforce_csrf_checks=True)
     client.get("/login/")
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     response = client.post(
@@ -119,7 +120,7 @@ def test_login_with_csrf_token_is_accepted(social_worker, password):
 
 
 def test_intake_form_without_csrf_token_is_refused(social_worker):
-    client = Client(enforce_csrf_checks=True)
+    client = SignedInClient(enforce_csrf_checks=True)
     client.force_login(social_worker)
     response = client.post("/referrals/new/", {"action": "continue", "referrer_name": "Anne"})
     assert response.status_code == 403
@@ -127,7 +128,7 @@ def test_intake_form_without_csrf_token_is_refused(social_worker):
 
 
 def test_logout_without_csrf_token_is_refused(social_worker):
-    client = Client(enforce_csrf_checks=True)
+    client = SignedInClient(enforce_csrf_checks=True)
     client.force_login(social_worker)
     assert client.post("/logout/").status_code == 403
     assert client.get("/").status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from referrals import second_factor
 from referrals.management.commands.seed_demo import DEMO_PASSWORD
 from referrals.models import (
     Agency,
@@ -90,6 +91,7 @@ def test_a_user_for_every_role_who_can_sign_in(seeded):
         users = Staff.objects.filter(role=role, is_active=True)
         assert users.exists(), role
         assert all(user.check_password(DEMO_PASSWORD) for user in users)
+        assert all(second_factor.is_enrolled(user) for user in users)  # demo_code prints it
         assert all(user.agency_id is not None for user in users)
     admin = Staff.objects.get(role=Role.ADMINISTRATOR)
     assert admin.is_staff and admin.is_superuser

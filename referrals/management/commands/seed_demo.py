@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from referrals import chi
+from referrals import chi, second_factor
 from referrals.models import Agency, ConcernCategory, Person, Referral, Role, Staff, Team
 from referrals.services import intake, screening
 
@@ -178,6 +178,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, agency, _team in USERS:
             self.stdout.write(f"  {username:<14} {Role(role).label} ({agency})")
+        self.stdout.write(
+            "Then the code of their authenticator: `.venv/bin/python manage.py demo_code USERNAME`"
+            " prints it, or add the key of `manage.py demo_code USERNAME --key` to an app."
+        )
         call_command("seed_ird_demo", stdout=self.stdout)  # ird/: demo IRDs and procedure
         call_command("seed_hub_demo", stdout=self.stdout)  # hub/: reviews, feedback, audits
 
@@ -215,6 +219,9 @@ class Command(BaseCommand):
                 )
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            if not second_factor.is_enrolled(user):
+                # A known authenticator key: `manage.py demo_code USERNAME` prints the code.
+                second_factor.enrol_demo(user)
             users[username] = user
         manager = users["sm.children"]
         Team.objects.filter(agency=agencies["social-work"], service_manager__isnull=True).update(
