@@ -69,6 +69,7 @@ NAME_KEY_MAX_LENGTH = 40
 """:func:`name_key` never returns more characters than this (the database column's length)."""
 
 CHI_SAME = 100
+CHI_SAME_NAME_DIFFERS = 90  # strong enough to be confirmed by a person, never linked alone
 CHI_DIFFERENT_CAP = 20
 NON_CHI_CAP = 99
 
@@ -577,9 +578,15 @@ def score_match(query: PersonDetails, candidate: PersonDetails) -> MatchScore:
     )
     both_valid = is_valid_chi(query_chi) and is_valid_chi(candidate_chi)
     if both_valid and query_chi == candidate_chi:
-        # The other reasons stay: a CHI match with a different name or date
-        # of birth is worth a second look at the records.
-        return MatchScore(score=CHI_SAME, reasons=("Same CHI number", *reasons), certain=True)
+        # Certain only when the names agree too: a CHI number with another name (a typing
+        # error, or someone probing for a child's record) is a match for a person to confirm.
+        if factors[0] is not None and factors[1] is not None:
+            return MatchScore(score=CHI_SAME, reasons=("Same CHI number", *reasons), certain=True)
+        return MatchScore(
+            score=CHI_SAME_NAME_DIFFERS,
+            reasons=("Same CHI number, but the name differs", *reasons),
+            certain=False,
+        )
 
     score = max(0, min(points, NON_CHI_CAP))
     if both_valid:

@@ -73,18 +73,17 @@ def concern_data(referral: Referral) -> dict:
     hold about the children), with the council's reference, status and decision."""
     submission = referral.partner_submission
     submitted = submission.submitted
-    links = {str(link.pk): link for link in referral.child_links.all()}
-    children = []
-    for index, child in enumerate(submitted["children"]):
-        link_id = (
-            submission.child_link_ids[index] if index < len(submission.child_link_ids) else None
-        )
-        link = links.get(link_id)
-        person_id = None
-        if link is not None:
-            # A record merged into another answers with the record it now lives on.
-            person_id = link.person.merged_into_id or link.person_id
-        children.append({"id": person_id, **child})
+    # Each child is known by its place in this concern: the council's person records (and
+    # whether a child was matched to one) are never shown to a partner.
+    children = [
+        {
+            "id": submission.child_link_ids[index]
+            if index < len(submission.child_link_ids)
+            else None,
+            **child,
+        }
+        for index, child in enumerate(submitted["children"])
+    ]
     approved = getattr(referral, "approved_decisions", None)
     if approved is None:
         approved = list(

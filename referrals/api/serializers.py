@@ -307,7 +307,10 @@ class ReferrerOut(serializers.Serializer):
 
 
 class ChildOut(serializers.Serializer):
-    id = serializers.UUIDField(help_text="The child's person record in the council's system.")
+    id = serializers.UUIDField(
+        help_text="This child's place in the concern, stable for the concern's life. It is not "
+        "the council's record of the child, which partners never see."
+    )
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)

@@ -1,6 +1,7 @@
 """Every write the partner API causes: clients and their tokens (for administrators), and
 concerns submitted by partner systems (recorded through intake.referral_receive)."""
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -165,21 +166,30 @@ def child_match(child: dict) -> intake.ChildIntake:
     details = _person_fields(child)
     if details.unborn:
         return intake.ChildIntake(details=details)
+    wanted = name_matching.PersonDetails(
+        first_name=details.first_name,
+        last_name=details.last_name,
+        date_of_birth=details.date_of_birth,
+        postcode=details.postcode,
+        chi_number=details.chi_number,
+    )
     if details.chi_number:
         existing = Person.objects.filter(
             chi_number=details.chi_number, merged_into__isnull=True
         ).first()
         if existing is not None:
-            return intake.ChildIntake(details=details, existing=existing, match_score=100)
-    candidates = matching.candidates_for(
-        name_matching.PersonDetails(
-            first_name=details.first_name,
-            last_name=details.last_name,
-            date_of_birth=details.date_of_birth,
-            postcode=details.postcode,
-            chi_number=details.chi_number,
-        )
-    )
+            # The same CHI number links only when the name agrees (name_matching.score_match):
+            # otherwise a person confirms it, and the concern waits on a new record.
+            result = name_matching.score_match(wanted, existing.as_match_details())
+            if result.certain:
+                return intake.ChildIntake(details=details, existing=existing, match_score=100)
+            return intake.ChildIntake(
+                # One record per CHI number: the new record waits without it.
+                details=dataclasses.replace(details, chi_number=""),
+                match_score=result.score,
+                to_confirm=existing,
+            )
+    candidates = matching.candidates_for(wanted)
     strong = [c for c in candidates if not c.certain and c.score >= TO_CONFIRM_SCORE]
     if strong:
         return intake.ChildIntake(

@@ -40,7 +40,7 @@ def test_creates_the_concern_as_a_referral_from_the_partner(police_api, police_c
     assert concern["status"] == "received"
     for name in ("received_at", "created_at", "updated_at"):
         assert concern[name].endswith("Z") or "+" in concern[name]
-    assert concern["children"][0]["id"] == str(referral.child_links.get().person_id)
+    assert concern["children"][0]["id"] == str(referral.child_links.get().pk)
     assert concern["children"][0]["chi_number"] == "1503181014"
     assert concern["decision"] is None and concern["ird"] is None
     assert concern["feedback_count"] == 0
@@ -92,7 +92,10 @@ def test_children_keep_their_order_and_ids(police_api):
     children = response.json()["children"]
     assert [c["first_name"] for c in children] == ["Ada", "Ben", "Baby", "Cal"]
     for item in children:
-        assert Person.objects.get(pk=item["id"]).first_name == item["first_name"]
+        # Each child's id is its place in this concern, never the council's person record.
+        link = ReferralChild.objects.get(pk=item["id"])
+        assert link.person.first_name == item["first_name"]
+        assert not Person.objects.filter(pk=item["id"]).exists()
     assert children[2]["unborn"] is True and children[2]["date_of_birth"] is None
 
 
@@ -107,9 +110,41 @@ def test_a_child_with_a_known_chi_number_links_to_that_record(police_api):
     response = police_api.submit()
 
     assert response.status_code == 201
-    assert response.json()["children"][0]["id"] == str(known.pk)
     link = ReferralChild.objects.get()
     assert link.person == known and link.match == ReferralChild.Match.MATCHED
+    assert response.json()["children"][0]["id"] == str(link.pk)  # not the person's id
+
+
+def test_a_known_chi_number_with_another_name_is_a_match_to_confirm_not_a_link(police_api):
+    known = PersonFactory(
+        first_name="Ava",
+        last_name="Smith",
+        chi_number="1503181014",
+        date_of_birth=datetime.date(2018, 3, 15),
+    )
+    body = concern_body(
+        children=[
+            child(
+                first_name="Probe",
+                last_name="Name",
+                date_of_birth="2018-03-15",
+                chi_number="1503181014",
+            )
+        ]
+    )
+
+    response = police_api.submit(body)
+
+    assert response.status_code == 201
+    link = ReferralChild.objects.get()
+    assert link.person != known, "a CHI number with another name never links by itself"
+    assert link.match == ReferralChild.Match.TO_CONFIRM and link.proposed_match == known
+    assert str(known.pk) not in response.content.decode()
+    assert not known.chronology.exists()  # nothing landed in her chronology
+    # The new record waits without the CHI number until a social worker decides: one record
+    # per CHI number; the partner still reads back what it sent.
+    assert link.person.chi_number == ""
+    assert response.json()["children"][0]["chi_number"] == "1503181014"
 
 
 def test_a_strong_uncertain_match_is_left_to_confirm_with_a_new_record(police_api):
@@ -128,7 +163,8 @@ def test_a_strong_uncertain_match_is_left_to_confirm_with_a_new_record(police_ap
     assert link.person != likely, "uncertain matches are never linked automatically"
     assert link.match == ReferralChild.Match.TO_CONFIRM
     assert link.proposed_match == likely and link.match_score >= 75
-    assert response.json()["children"][0]["id"] == str(link.person_id)
+    assert response.json()["children"][0]["id"] == str(link.pk)
+    assert str(likely.pk) not in response.content.decode()
 
 
 def test_a_partner_reads_back_what_it_sent_not_the_councils_record(police_api):

@@ -30,7 +30,7 @@ def _found(details: PersonDetails, person):
     return next((c for c in candidates_for(details) if c.person.pk == person.pk), None)
 
 
-def test_same_chi_is_certain_whatever_the_name(duty_team):
+def test_same_chi_with_another_name_is_a_strong_match_to_confirm_not_a_certainty(duty_team):
     person = PersonFactory(first_name="Ava", last_name="Smith", chi_number=_chi(DOB))
 
     candidates = candidates_for(
@@ -38,16 +38,29 @@ def test_same_chi_is_certain_whatever_the_name(duty_team):
     )
 
     assert candidates[0].person == person
-    assert candidates[0].certain
-    assert candidates[0].score == 100
-    assert "Same CHI number" in candidates[0].reasons
+    assert not candidates[0].certain
+    assert candidates[0].score == 90
+    assert "Same CHI number, but the name differs" in candidates[0].reasons
+
+
+def test_same_chi_and_an_agreeing_name_is_certain(duty_team):
+    person = PersonFactory(first_name="Ava", last_name="Smith", chi_number=_chi(DOB))
+
+    [candidate] = candidates_for(
+        PersonDetails(first_name="Eva", last_name="Smyth", chi_number=_chi(DOB))
+    )
+
+    assert candidate.person == person and candidate.certain and candidate.score == 100
 
 
 def test_chi_typed_with_spaces_still_matches():
     person = PersonFactory(chi_number=_chi(DOB))
     typed = f"{_chi(DOB)[:6]} {_chi(DOB)[6:]}"
 
-    candidate = _found(PersonDetails(first_name="X", last_name="Y", chi_number=typed), person)
+    candidate = _found(
+        PersonDetails(first_name=person.first_name, last_name=person.last_name, chi_number=typed),
+        person,
+    )
 
     assert candidate is not None
     assert candidate.certain

@@ -346,11 +346,16 @@ def test_same_chi_is_certain():
     assert score.reasons[0] == "Same CHI number"
 
 
-def test_same_chi_is_certain_even_if_first_names_differ():
+def test_same_chi_with_another_first_name_is_for_a_person_to_confirm():
     score = score_match(person(first="Ava", chi=VALID_CHI), person(first="Rory", chi=VALID_CHI))
-    assert score.certain
-    assert score.score == 100
-    assert not any("first name" in reason.lower() for reason in score.reasons)
+    assert not score.certain
+    assert score.score == 90
+    assert score.reasons[0] == "Same CHI number, but the name differs"
+
+
+def test_same_chi_and_the_same_names_is_certain():
+    score = score_match(person(first="Ava", chi=VALID_CHI), person(first="Ava", chi=VALID_CHI))
+    assert score.certain and score.score == 100
 
 
 def test_chi_on_one_side_only_is_ignored():
