@@ -129,7 +129,7 @@ class Viewer:
 
     @property
     def can_see_teleconference(self) -> bool:
-        return self.invited and self.status not in {Status.CANCELLED, Status.SIGNED_OFF}
+        return self.invited and teleconference_open(self.ird)
 
     @property
     def can_see_record(self) -> bool:
@@ -204,6 +204,12 @@ class Viewer:
             or self.is_chair
             or action.owner_agency_id == self.user.agency_id
         )
+
+
+def teleconference_open(ird: Ird) -> bool:
+    """The dial-in and PIN are shown (to the invited: page and partner API alike) until the IRD
+    is cancelled or its record signed off."""
+    return ird.status not in {Status.CANCELLED, Status.SIGNED_OFF}
 
 
 def viewer(user, ird: Ird) -> Viewer:

@@ -113,7 +113,10 @@ class PartnerIrdOut(serializers.Serializer):
     held_at = serializers.DateTimeField(
         allow_null=True, help_text="When it started, once it was held."
     )
-    teleconference = TeleconferenceOut()
+    teleconference = TeleconferenceOut(
+        allow_null=True,
+        help_text="Null once the IRD is cancelled or its record signed off, as on the page.",
+    )
     participating_agencies = IrdAgencyOut(many=True)
     decisions = IrdDecisionRecordOut(
         many=True, help_text="Once the IRD is concluded; empty before."
@@ -179,7 +182,9 @@ def ird_data(ird: Ird, agency_id) -> dict:
         "scheduled_for": ird.scheduled_for,
         "duration_minutes": ird.duration_minutes,
         "held_at": ird.started_at if ird.status in HELD else None,
-        "teleconference": {"dial_in": ird.dial_in, "meeting_id": ird.meeting_id, "pin": ird.pin},
+        "teleconference": {"dial_in": ird.dial_in, "meeting_id": ird.meeting_id, "pin": ird.pin}
+        if access.teleconference_open(ird)
+        else None,
         "participating_agencies": [
             {"code": agency.code, "name": agency.name, "kind": agency.kind}
             for agency in sorted(agencies.values(), key=lambda agency: agency.name)

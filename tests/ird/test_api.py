@@ -115,6 +115,15 @@ def test_decisions_show_once_the_ird_is_held(signed_ird, police_api):
     assert item["held_at"] is not None and item["status"] == "signed_off"
 
 
+def test_the_teleconference_details_go_once_the_record_is_signed_off(signed_ird, police_api):
+    # As on the page: the dial-in and PIN of a finished IRD are no one's business any more.
+    response = police_api.get(f"{IRDS}{signed_ird.pk}/")
+
+    assert response.status_code == 200
+    assert response.json()["teleconference"] is None
+    assert signed_ird.pin not in response.content.decode()
+
+
 def test_an_agency_not_invited_sees_nothing(scheduled_ird, police, duty_team):
     other_force = PartnerClient(token(police, "British Transport Police"), address="10.0.0.9")
     assert other_force.get(IRDS).json()["results"]  # the same agency: police is invited
