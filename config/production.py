@@ -15,6 +15,14 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("demo-only"):
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of 50 or more characters.")
 
 DEBUG = False
+
+# Behind a proxy every caller would share its address unless we know how many proxies to look
+# past: lockouts and rate limits would then count everyone together. No default in production.
+if not os.environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
+    raise ImproperlyConfigured(
+        "Set TRUSTED_PROXY_COUNT to the number of proxies in front of the application "
+        "(0 when clients connect to it directly)."
+    )
 DEMO_FEATURES = False  # no known authenticator keys, no demo_code
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405

@@ -2,8 +2,8 @@
 
 Tokens are looked up by their (non-secret) prefix and compared by SHA-256 hash in constant
 time; expired and revoked tokens fail. Every failed attempt counts against the caller's address,
-and an address over its limit is answered 429 before any token work is done (pitfall 11: the
-login lockout does not cover tokens)."""
+and a failed attempt from an address over its limit is answered 429 (pitfall 11: the login
+lockout does not cover tokens); a valid token is always accepted."""
 
 import re
 
@@ -26,11 +26,6 @@ class BearerTokenAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None  # NotAuthenticated: 401 with WWW-Authenticate
-        wait = throttling.auth_failures_exceeded(request)
-        if wait is not None:
-            raise exceptions.Throttled(
-                wait=wait, detail="Too many failed token attempts from this address."
-            )
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             self._fail(request, "Send the token as: Authorization: Bearer <token>.")
@@ -52,6 +47,14 @@ class BearerTokenAuthentication(BaseAuthentication):
         return token.client, token
 
     def _fail(self, request, message: str):
+        """A bad token counts against its address; over the limit the answer is 429. A good
+        token is never refused for others' failures: behind a proxy, partners may share an
+        address with whoever is guessing."""
+        wait = throttling.auth_failures_exceeded(request)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many failed token attempts from this address."
+            )
         throttling.auth_failure_record(request)
         raise exceptions.AuthenticationFailed(message)
 

@@ -129,8 +129,8 @@ def test_use_is_recorded_at_most_once_a_minute(police_client, duty_team):
     assert token.last_used_at == first_use
 
 
-def test_failed_token_attempts_from_one_address_are_throttled_before_any_token_work(
-    settings, police_client, duty_team, django_assert_max_num_queries
+def test_failed_token_attempts_from_one_address_are_throttled_but_a_valid_token_never_is(
+    settings, police_client, duty_team
 ):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -145,15 +145,14 @@ def test_failed_token_attempts_from_one_address_are_throttled_before_any_token_w
         assert guesser.get(CONCERNS).status_code == 401
 
     blocked = guesser.get(CONCERNS)
-    # Even the right token is refused from that address until the window ends.
-    valid_from_there = PartnerClient(raw, address="203.0.113.9")
-    with django_assert_max_num_queries(1):  # the cache read, no token lookup
-        still_blocked = valid_from_there.get(CONCERNS)
+    # Behind a proxy every partner may share one address: a guesser there must not lock out
+    # the partners whose tokens are good.
+    valid_from_there = PartnerClient(raw, address="203.0.113.9").get(CONCERNS)
 
-    for response in (blocked, still_blocked):
-        assert response.status_code == 429
-        assert 1 <= int(response["Retry-After"]) <= 60
-        assert response.json()["detail"]
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked["Retry-After"]) <= 60
+    assert blocked.json()["detail"]
+    assert valid_from_there.status_code == 200
     assert PartnerClient(raw, address="198.51.100.1").get(CONCERNS).status_code == 200
 
 

@@ -286,6 +286,7 @@ def _production_env(**overrides) -> dict:
             "DJANGO_SETTINGS_MODULE": "config.production",
             "SECRET_KEY": "x9!Qv" * 12 + "abcd",  # 64 characters, not the demo key
             "ALLOWED_HOSTS": "example.org",
+            "TRUSTED_PROXY_COUNT": "1",
         }
     )
     env.update(overrides)
@@ -306,9 +307,10 @@ def test_production_settings_pass_check_deploy():
 
 
 @pytest.fixture
-def import_production_settings():
+def import_production_settings(monkeypatch):
     """Imports config.production afresh (it reads the environment when imported) and leaves
-    no copy behind for other tests."""
+    no copy behind for other tests. One proxy in front, unless a test says otherwise."""
+    monkeypatch.setenv("TRUSTED_PROXY_COUNT", "1")
     sys.modules.pop("config.production", None)
     yield lambda: importlib.import_module("config.production")
     sys.modules.pop("config.production", None)
@@ -334,6 +336,18 @@ def test_production_settings_refuse_a_missing_or_demo_secret_key(
         monkeypatch.setenv("SECRET_KEY", secret_key)
 
     with pytest.raises(ImproperlyConfigured):
+        import_production_settings()
+
+
+def test_production_refuses_to_start_without_the_trusted_proxy_count(
+    monkeypatch, import_production_settings
+):
+    # Unset, every caller behind the proxy would share the proxy's address (one client's failed
+    # tokens or sign-ins would count against everyone): production must be told.
+    monkeypatch.setenv("SECRET_KEY", _production_env()["SECRET_KEY"])
+    monkeypatch.delenv("TRUSTED_PROXY_COUNT", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT"):
         import_production_settings()
 
 
