@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from referrals import second_factor
+from referrals import audit, second_factor
 from referrals.models import (
     Agency,
     AuditEntry,
@@ -53,7 +53,33 @@ class StaffAdmin(UserAdmin):
             {"fields": ["first_name", "last_name", "email", "role", "agency", "team"]},
         ),
     )
-    actions = ["reset_second_factor"]
+    actions = ["disable_accounts", "reset_second_factor"]
+
+    def save_model(self, request, obj, form, change):
+        """Creating and changing staff accounts is audited: which fields, never their values."""
+        super().save_model(request, obj, form, change)
+        fields = sorted(
+            name for name in form.changed_data if name not in {"password1", "password2"}
+        )
+        audit.record(
+            actor=request.user,
+            action=audit.Action.CHANGE if change else audit.Action.CREATE,
+            subject=obj,
+            detail={"fields": fields, "disabled": not obj.is_active} if change else {},
+        )
+
+    @admin.action(description="Disable their accounts (their sessions end at once)")
+    def disable_accounts(self, request, queryset):
+        for staff in queryset.filter(is_active=True):
+            staff.is_active = False
+            staff.save(update_fields=["is_active"])
+            audit.record(
+                actor=request.user,
+                action=audit.Action.CHANGE,
+                subject=staff,
+                detail={"fields": ["is_active"], "disabled": True},
+            )
+        self.message_user(request, "Accounts disabled; their sessions have ended.")
 
     @admin.action(description="Reset their second factor (a lost phone): they enrol again")
     def reset_second_factor(self, request, queryset):

@@ -15,3 +15,12 @@ def end_sessions(user) -> int:
     ]
     Session.objects.filter(pk__in=ended).delete()
     return len(ended)
+
+
+def end_on_disable(sender, instance, **kwargs) -> None:
+    """pre_save of Staff: an active account being disabled has its sessions ended with it (in
+    the same transaction: should the change fail, signing in again is all it costs)."""
+    if instance._state.adding or instance.is_active:
+        return
+    if sender.objects.filter(pk=instance.pk, is_active=True).exists():
+        end_sessions(instance)
