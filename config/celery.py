@@ -25,6 +25,8 @@ app.conf.beat_schedule = {
         "task": "referrals.api.tasks.redeliver_pending_webhooks",
         "schedule": 300.0,
     },
+    # The audit chain's head, daily, to a file and to the information governance officers.
+    "export-audit-head": {"task": "referrals.tasks.export_audit_head", "schedule": 86400.0},
     # Practice hub feedback e-mailed to external referrers whose task never reached the broker.
     "resend-referrer-feedback-email": {
         "task": "referrals.tasks.resend_unsent_referrer_email",

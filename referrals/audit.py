@@ -1,12 +1,14 @@
 """Writing the audit log. Called inside the same transaction as the change it records."""
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from referrals import audit_chain
 from referrals.models import AuditEntry
 from referrals.request_context import current_request
 
 Action = AuditEntry.Action
+_IP = AuditEntry._meta.get_field("ip_address")
 
 
 def record(
@@ -27,22 +29,30 @@ def record(
     principal = actor if getattr(actor, "is_authenticated", False) else None
     # A partner system's API client (referrals.api) signs in too, but is no staff account.
     staff = None if getattr(principal, "is_api_client", False) else principal
-    return AuditEntry.objects.create(
-        at=timezone.now(),
-        actor=staff,
-        actor_label=_actor_label(actor),
-        actor_role=getattr(principal, "role", "") or "",
-        actor_agency=(
+    values = {
+        "at": timezone.now(),
+        "actor_id": staff.pk if staff is not None else None,
+        "actor_label": _actor_label(actor)[:200],
+        "actor_role": getattr(principal, "role", "") or "",
+        "actor_agency": (
             principal.agency.code if principal is not None and principal.agency_id else ""
         ),
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail or {},
-        request_id=context.request_id if context else "",
-        ip_address=context.ip_address if context else None,
-        route=context.route if context else "",
-    )
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "detail": detail or {},
+        "request_id": context.request_id if context else "",
+        "ip_address": _IP.to_python(context.ip_address) if context else None,
+        "route": context.route if context else "",
+    }
+    # Its place in the hash chain (referrals/audit_chain.py), taken and closed in one
+    # transaction with the row: the caller's, or a short one of its own.
+    with transaction.atomic():
+        seq, previous = audit_chain.take_place()
+        values["seq"] = seq
+        entry = AuditEntry.objects.create(**values, row_hash=audit_chain.row_hash(previous, values))
+        audit_chain.close_place(seq, entry.row_hash)
+    return entry
 
 
 def _actor_label(actor) -> str:

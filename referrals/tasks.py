@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from referrals import deadlines, notifications
+from referrals import audit_chain, deadlines, notifications
 from referrals.services import feedback
 
 
@@ -52,3 +52,8 @@ def send_referrer_feedback_email(feedback_id: str) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def resend_unsent_referrer_email() -> int:
     return feedback.resend_unsent_referrer_email()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def export_audit_head() -> None:
+    audit_chain.export_head()

@@ -1,4 +1,4 @@
-from referrals.models.audit import AuditEntry
+from referrals.models.audit import AuditChainHead, AuditEntry
 from referrals.models.chronology import (
     ChronologyEntry,
     CumulativeHarmFlag,
@@ -20,6 +20,7 @@ from referrals.models.referral import (
 
 __all__ = [
     "Agency",
+    "AuditChainHead",
     "AuditEntry",
     "ChronologyEntry",
     "ClosureDay",

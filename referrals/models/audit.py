@@ -38,6 +38,10 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     route = models.CharField(max_length=200, blank=True)
+    # The hash chain (referrals/audit_chain.py): the row's place, and the hash of the chain up
+    # to and including it.
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -56,3 +60,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+
+class AuditChainHead(models.Model):
+    """One row: the last place taken in the audit chain and its hash. Writers lock it to take
+    their place in turn; verification never trusts it, it walks the chain itself."""
+
+    seq = models.BigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.seq}"

@@ -1,0 +1,46 @@
+"""Check the audit log's hash chain from its first row to its last (referrals/audit_chain.py)."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from referrals import audit_chain
+
+
+class Command(BaseCommand):
+    help = "Walk the audit log's hash chain and name the first row that breaks it."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--head",
+            action="append",
+            default=[],
+            metavar="SEQ:HASH",
+            help="An exported daily head to compare with (may be given more than once).",
+        )
+
+    def handle(self, *args, head, **options):
+        terminal = sys.stdout.isatty()
+
+        def progress(count: int) -> None:
+            end = "\r" if terminal else "\n"
+            self.stdout.write(f"  {count:,} rows checked", ending=end)
+            self.stdout.flush()
+
+        verdict = audit_chain.verify(progress=progress)
+        if terminal:
+            self.stdout.write("")
+        if not verdict.intact:
+            raise CommandError(f"The audit chain is broken: {verdict.problem}.")
+        for exported in head:
+            seq, _, expected = exported.partition(":")
+            if not seq.isdigit() or audit_chain.head_at(int(seq)) != expected:
+                raise CommandError(
+                    f"The audit chain does not match the head exported at {seq}: it was rewritten."
+                )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"The audit chain holds: {verdict.rows:,} rows, head {verdict.head_seq} "
+                f"{verdict.head_hash}."
+            )
+        )
