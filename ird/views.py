@@ -324,6 +324,7 @@ def ird_calendar(request, ird_id):
     ics = calendar.invitation_ics(
         ird=ird, method=method, attendees=list(_invited_staff(ird)), stamp=timezone.now()
     )
+    _audit_view(request, ird, "calendar", audit.Action.EXPORT)  # it names the children
     response = HttpResponse(ics, content_type=f"text/calendar; method={method}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ird.reference}.ics"'
     return response

@@ -40,7 +40,22 @@ def home(request):
         "sections": extensions.home_sections(request.user, now),
     }
     if access.is_social_work_staff(request.user):
-        context["lists"] = selectors.home_lists(request.user)
+        lists = context["lists"] = selectors.home_lists(request.user)
+        # The queues name children: one read naming every referral and child shown.
+        shown = {
+            r.pk
+            for rows in (lists.mine, lists.awaiting_screening, lists.awaiting_approval)
+            for r in rows
+        }
+        audit.record(
+            actor=request.user,
+            action=audit.Action.VIEW,
+            object_type="home",
+            detail={
+                "referrals": sorted(str(pk) for pk in shown),
+                "people": sorted({str(flag.person_id) for flag in lists.harm_flags}),
+            },
+        )
     return render(request, "referrals/home.html", context)
 
 
@@ -131,6 +146,10 @@ def screening_new(request, referral_id):
             messages.success(request, "Screening decision recorded and sent for approval.")
             return redirect("referral_detail", referral_id=referral.pk)
     status = 409 if conflict else 400 if form.errors else 200
+    # The form shows the referral and its flags: a read like the referral page's.
+    audit.record(
+        actor=request.user, action=audit.Action.VIEW, subject=referral, detail={"page": "screening"}
+    )
     return render(
         request,
         "referrals/screening_form.html",
@@ -305,6 +324,13 @@ def person_merge(request, person_id):
             else:
                 messages.success(request, "Records merged.")
                 return redirect("person_detail", person_id=person.pk)
+    # The page shows this person and each possible duplicate: one read naming them all.
+    audit.record(
+        actor=request.user,
+        action=audit.Action.VIEW,
+        subject=person,
+        detail={"page": "merge", "shown": [str(c.person.pk) for c in candidates]},
+    )
     return render(
         request,
         "referrals/person_merge.html",
