@@ -14,6 +14,7 @@ from hub.models import (
     ReviewClaim,
     Rubric,
 )
+from referrals.admin_base import ChildDataAdmin
 from referrals.errors import DomainError
 
 
@@ -107,17 +108,6 @@ class AuditPanelMemberAdmin(admin.ModelAdmin):
         return obj.staff.agency
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ClaimInline(admin.TabularInline):
     model = ReviewClaim
     extra = 0
@@ -130,7 +120,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(ChildDataAdmin):
     list_display = ["referral", "kind", "state", "entered_at", "submitted_by", "overall"]
     list_filter = ["kind", "state"]
     search_fields = ["referral__reference"]
@@ -138,5 +128,5 @@ class ReviewAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditRound)
-class AuditRoundAdmin(ReadOnlyAdmin):
+class AuditRoundAdmin(ChildDataAdmin):
     list_display = ["__str__", "state", "opened_at", "seed", "sample_size", "summary_sent_at"]

@@ -15,6 +15,7 @@ from ird.models import (
     ProcedureVersion,
     QualityReview,
 )
+from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin
 
 
 @admin.register(DecisionCode)
@@ -22,17 +23,6 @@ class DecisionCodeAdmin(admin.ModelAdmin):
     list_display = ["label", "code", "cppm", "medical_examination", "active", "display_order"]
     list_editable = ["active", "display_order"]
     list_filter = ["active", "cppm"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InvitationInline(admin.TabularInline):
@@ -58,7 +48,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(Ird)
-class IrdAdmin(ReadOnlyAdmin):
+class IrdAdmin(ChildDataAdmin):
     list_display = ["reference", "status", "scheduled_for", "chair", "recorder", "signed_off_at"]
     list_filter = ["status"]
     search_fields = ["reference"]
@@ -89,7 +79,7 @@ class IrdAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IrdAction)
-class IrdActionAdmin(ReadOnlyAdmin):
+class IrdActionAdmin(ChildDataAdmin):
     list_display = ["ird", "owner_agency", "owner", "due_date", "status", "version"]
     list_filter = ["status", "owner_agency"]
     fields = [
@@ -106,14 +96,14 @@ class IrdActionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CalendarMessage)
-class CalendarMessageAdmin(ReadOnlyAdmin):
+class CalendarMessageAdmin(ChildDataAdmin):
     list_display = ["ird", "recipient", "method", "sequence", "created_at", "sent_at"]
     list_filter = ["method"]
     fields = ["ird", "recipient", "method", "sequence", "created_at", "sent_at", "ics"]
 
 
 @admin.register(QualityReview)
-class QualityReviewAdmin(ReadOnlyAdmin):
+class QualityReviewAdmin(ChildDataAdmin):
     list_display = [
         "ird",
         "reviewer",

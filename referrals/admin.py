@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from referrals import audit, second_factor
+from referrals.admin_base import ChildDataAdmin, ReadOnlyInline
 from referrals.models import (
     Agency,
     AuditEntry,
@@ -110,7 +111,7 @@ class CumulativeHarmRuleAdmin(admin.ModelAdmin):
     ]
 
 
-class RelationshipInline(admin.TabularInline):
+class RelationshipInline(ReadOnlyInline, admin.TabularInline):
     model = Relationship
     fk_name = "person"
     autocomplete_fields = ["relative"]
@@ -118,7 +119,7 @@ class RelationshipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ChildDataAdmin):
     list_display = ["last_name", "first_name", "date_of_birth", "postcode", "merged_into"]
     search_fields = ["last_name", "first_name", "chi_number"]
     list_filter = ["unborn", "sex"]
@@ -126,27 +127,27 @@ class PersonAdmin(admin.ModelAdmin):
     inlines = [RelationshipInline]
 
 
-class ReferralChildInline(admin.TabularInline):
+class ReferralChildInline(ReadOnlyInline, admin.TabularInline):
     model = ReferralChild
     fk_name = "referral"
     autocomplete_fields = ["person", "proposed_match"]
     extra = 0
 
 
-class ReferralAdultInline(admin.TabularInline):
+class ReferralAdultInline(ReadOnlyInline, admin.TabularInline):
     model = ReferralAdult
     autocomplete_fields = ["person"]
     extra = 0
 
 
-class ScreeningDecisionInline(admin.StackedInline):
+class ScreeningDecisionInline(ReadOnlyInline, admin.StackedInline):
     model = ScreeningDecision
     extra = 0
     readonly_fields = ["proposed_by", "proposed_at", "reviewed_by", "reviewed_at", "state"]
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ChildDataAdmin):
     list_display = ["reference", "status", "team", "source_agency", "received_at", "immediate_risk"]
     list_filter = ["status", "team", "source_agency", "immediate_risk", "categories"]
     search_fields = ["reference", "external_reference"]
@@ -157,7 +158,7 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChronologyEntry)
-class ChronologyEntryAdmin(admin.ModelAdmin):
+class ChronologyEntryAdmin(ChildDataAdmin):
     list_display = ["person", "occurred_at", "kind", "referral"]
     list_filter = ["kind"]
     autocomplete_fields = ["person"]
@@ -165,14 +166,14 @@ class ChronologyEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CumulativeHarmFlag)
-class CumulativeHarmFlagAdmin(admin.ModelAdmin):
+class CumulativeHarmFlagAdmin(ChildDataAdmin):
     list_display = ["person", "rule", "raised_at", "concern_count", "status"]
     list_filter = ["status", "rule"]
     raw_id_fields = ["person", "triggered_by", "addressed_by"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ChildDataAdmin):
     list_display = ["recipient", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["recipient", "referral", "person"]

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 
+from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin
 from referrals.api import services
 from referrals.api.errors import TokenRefused
 from referrals.api.models import (
@@ -16,17 +17,6 @@ from referrals.api.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -114,7 +104,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
+class IdempotencyKeyAdmin(ChildDataAdmin):
     list_display = ["client", "key", "state", "response_status", "created_at", "completed_at"]
     list_filter = ["state", "client"]
     search_fields = ["key"]
@@ -122,7 +112,7 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SubmittedConcern)
-class SubmittedConcernAdmin(ReadOnlyAdmin):
+class SubmittedConcernAdmin(ChildDataAdmin):
     list_display = ["external_reference", "client", "referral", "created_at"]
     list_filter = ["client"]
     search_fields = ["external_reference"]
