@@ -20,3 +20,4 @@ class IrdConfig(AppConfig):
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_referral_summaries(hooks.referral_summaries)
         extensions.register_navigation(hooks.navigation)
+        extensions.register_records_about(hooks.records_about)

@@ -258,3 +258,10 @@ def navigation(user) -> list[NavigationEntry]:
         return []
     irds = reverse("ird:list")
     return [NavigationEntry("IRDs", irds, 40, (irds,))]
+
+
+def records_about(referral_ids) -> list[tuple[str, str]]:
+    return [
+        ("ird", str(pk))
+        for pk in Ird.objects.filter(referral_id__in=referral_ids).values_list("pk", flat=True)
+    ]

@@ -16,6 +16,8 @@ referral_summaries (referral_ids) -> {referral_id: [str]}: what other apps hold 
                  the history of involvement at intake shows it.
 navigation       (user) -> list[NavigationEntry]: the menu links an app offers this user, by
                  its own access rules (hub/ its queue, audits, reports, team feedback; ird/ IRDs).
+records_about    (referral_ids) -> [(object_type, object_id)]: the audit log's names for an
+                 app's records about these referrals (ird/ its IRDs), for "who saw this child".
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
@@ -160,4 +162,22 @@ def navigation(user) -> list[NavigationEntry]:
     found: list[NavigationEntry] = []
     for function in _navigation:
         found.extend(function(user))
+    return found
+
+
+_records_about: list[Callable] = []
+
+
+def register_records_about(function: Callable) -> None:
+    """`function(referral_ids) -> list[(object_type, object_id)]`: the audit log's names for
+    the records an app keeps about these referrals (ird/ its IRDs), so that "who saw this child"
+    finds every read of them."""
+    if function not in _records_about:
+        _records_about.append(function)
+
+
+def records_about(referral_ids) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for function in _records_about:
+        found.extend(function(referral_ids))
     return found

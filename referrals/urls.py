@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import intake, ops, pages, referrer
+from referrals.views import governance, intake, ops, pages, referrer
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -25,6 +25,12 @@ urlpatterns = [
     path("team/work/", pages.team_work, name="team_work"),
     path("notifications/", pages.notification_list, name="notifications"),
     path("feedback/<str:token>/", referrer.referrer_feedback, name="referrer_feedback"),
+    path("governance/access/", governance.access_report_find, name="access_report_find"),
+    path(
+        "governance/access/<uuid:person_id>/",
+        governance.person_access_report,
+        name="person_access_report",
+    ),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
 ]

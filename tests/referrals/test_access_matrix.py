@@ -405,6 +405,19 @@ MATRIX: dict[str, Route] = {
         },
         accepts=frozenset({"GET", "POST"}),
     ),
+    # Information governance only (tests/referrals/test_access_report.py); of the matrix's
+    # roles only the administrator (a superuser) holds view_access_report.
+    "access_report_find": Route(
+        {
+            "GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200),
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=400),
+        },
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    "person_access_report": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200)},
+        kwargs=lambda world: {"person_id": world.child.pk},
+    ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     "readyz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     # The partner API answers bearer tokens of API clients only: a staff session opens none of

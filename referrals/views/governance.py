@@ -1,0 +1,79 @@
+"""Information governance pages: who saw a child's records. For those holding the
+view_access_report permission (referrals/roles.py); reading the report is itself audited."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from referrals import audit, chi, governance
+from referrals.models import Person, Referral
+
+PAGE_SIZE = 100
+
+
+class FindForm(forms.Form):
+    record = forms.CharField(
+        label="CHI number or referral reference",
+        max_length=30,
+        help_text="For example 1503181014 or CW-2026-000123.",
+        error_messages={"required": "Enter a CHI number or a referral reference."},
+    )
+
+
+def _allowed(user) -> None:
+    if not user.has_perm("referrals.view_access_report"):
+        raise PermissionDenied("Access reports are for information governance.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def access_report_find(request):
+    """POST, so CHI numbers never appear in URLs or server logs."""
+    _allowed(request.user)
+    form = FindForm(request.POST if request.method == "POST" else None)
+    people = None
+    if request.method == "POST" and form.is_valid():
+        wanted = form.cleaned_data["record"].strip()
+        number = chi.normalise_chi(wanted)
+        person = (
+            Person.objects.filter(chi_number=number, merged_into__isnull=True).first()
+            if number.isdigit() and len(number) == 10
+            else None
+        )
+        if person is not None:
+            return redirect("person_access_report", person_id=person.pk)
+        referral = Referral.objects.filter(reference__iexact=wanted).first()
+        if referral is not None:
+            people = list(referral.children.all())
+            if len(people) == 1:
+                return redirect("person_access_report", person_id=people[0].pk)
+        else:
+            form.add_error(
+                "record", "No child has that CHI number, and no referral that reference."
+            )
+    return render(
+        request,
+        "referrals/access_report_find.html",
+        {"form": form, "people": people},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def person_access_report(request, person_id):
+    _allowed(request.user)
+    person = get_object_or_404(Person, pk=person_id)
+    page = Paginator(governance.who_saw(person).select_related("actor"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit.record(
+        actor=request.user,
+        action=audit.Action.VIEW,
+        subject=person,
+        detail={"page": "access_report"},
+    )
+    return render(request, "referrals/access_report.html", {"person": person, "page": page})
