@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "referrals.middleware.NoStoreMiddleware",
     "referrals.middleware.DeniedAccessAuditMiddleware",
+    "referrals.middleware.BreakGlassMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -315,3 +316,5 @@ LOGGING = {
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")
 REFERRAL_REFERENCE_PREFIX = os.environ.get("REFERRAL_REFERENCE_PREFIX", "CW")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# How long a break-glass access to a restricted record lasts (referrals/restrictions.py).
+BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "30"))

@@ -6,6 +6,8 @@
   so that they can schedule, reschedule or cancel it; its record only if they are invited.
 - The child protection committee / QA team sees signed-off IRDs (for quality review).
 - Everyone else: 404, exactly as if the IRD did not exist.
+- An IRD about a restricted child (referrals/restrictions.py): the invited see it; anyone else
+  who could needs clearance or breaks the glass.
 - The recorder edits the whole record while it is open; each other invited participant edits
   their own agency's "information shared by" section at the same time (police write what police
   share). Only the chair signs it off; after sign-off nobody edits it (addenda by the invited are
@@ -19,9 +21,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ird.models import Invitation, Ird, IrdAction, RecordSection
-from referrals import audit
+from referrals import audit, restrictions
 from referrals.access import MANAGER_ROLES, SOCIAL_WORK_ROLES, is_social_work_staff
-from referrals.models import Agency, Role
+from referrals.models import Agency, ReferralChild, Role
 
 Status = Ird.Status
 RECORDING = frozenset({Status.IN_PROGRESS, Status.CONCLUDED})
@@ -87,16 +89,23 @@ def irds_visible_to(user) -> QuerySet[Ird]:
 
 
 def access_ird(user, ird_id: UUID, queryset: QuerySet | None = None) -> Ird:
-    """`queryset`, if given, must already be narrowed by `irds_visible_to(user)`."""
+    """`queryset`, if given, must already be narrowed by `irds_visible_to(user)`. An IRD about
+    a restricted child needs the core's clearance, as the child's record does."""
     visible = queryset if queryset is not None else irds_visible_to(user)
     try:
-        return visible.get(pk=ird_id)
+        ird = visible.get(pk=ird_id)
     except Ird.DoesNotExist:
         if Ird.objects.filter(pk=ird_id).exists():
             audit.record(
                 actor=user, action=audit.Action.DENIED, object_type="ird", object_id=str(ird_id)
             )
         raise Http404("No IRD found.") from None
+    # Those invited to the IRD were chosen for it: the invitation is their clearance. Anyone
+    # else (a coordinator, the committee) needs the core's, as for the child's record.
+    if not invited_ird_ids(user).filter(ird_id=ird.pk).exists():
+        children = ReferralChild.objects.filter(referral_id=ird.referral_id)
+        restrictions.require_clearance(user, children.values_list("person_id", flat=True))
+    return ird
 
 
 @dataclass(frozen=True)

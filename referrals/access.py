@@ -11,8 +11,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from referrals import audit
-from referrals.models import Person, Referral, Role
+from referrals import audit, restrictions
+from referrals.models import Person, Referral, ReferralChild, Role
 
 SOCIAL_WORK_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
 QUALITY_ROLES = frozenset({Role.HUB_REVIEWER, Role.COMMITTEE})
@@ -81,12 +81,26 @@ def _get_or_404(queryset: QuerySet, model, user, pk: UUID):
 
 
 def access_referral(user, referral_id: UUID, queryset: QuerySet | None = None) -> Referral:
-    """`queryset`, if given, must already be narrowed by `referrals_visible_to(user)`."""
+    """`queryset`, if given, must already be narrowed by `referrals_visible_to(user)`. A
+    referral about a restricted child needs clearance (restrictions.BreakGlassRequired)."""
     visible = queryset if queryset is not None else referrals_visible_to(user)
-    return _get_or_404(visible, Referral, user, referral_id)
+    referral = _get_or_404(visible, Referral, user, referral_id)
+    restrictions.require_clearance(
+        user, ReferralChild.objects.filter(referral=referral).values_list("person_id", flat=True)
+    )
+    return referral
+
+
+def person_in_scope(user, person_id: UUID) -> Person:
+    """The person if this user's role reaches them, restricted or not (for the break-glass page
+    itself); out of scope is 404, audited, as everywhere."""
+    return _get_or_404(people_visible_to(user), Person, user, person_id)
 
 
 def access_person(user, person_id: UUID, queryset: QuerySet | None = None) -> Person:
-    """`queryset`, if given, must already be narrowed by `people_visible_to(user)`."""
+    """`queryset`, if given, must already be narrowed by `people_visible_to(user)`; a
+    restricted person needs clearance (restrictions.BreakGlassRequired)."""
     visible = queryset if queryset is not None else people_visible_to(user)
-    return _get_or_404(visible, Person, user, person_id)
+    person = _get_or_404(visible, Person, user, person_id)
+    restrictions.require_clearance(user, [person.pk])
+    return person

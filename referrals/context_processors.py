@@ -18,6 +18,8 @@ def navigation(request) -> dict:
         entries.append(NavigationEntry("Search", reverse("search"), 30))
     if access.is_social_work_staff(user) and user.role in access.MANAGER_ROLES:
         entries.append(NavigationEntry("Team work", reverse("team_work"), 45))
+    if user.has_perm("referrals.review_break_glass"):
+        entries.append(NavigationEntry("Break-glass", reverse("break_glass_report"), 86))
     if user.has_perm("referrals.view_access_report"):
         entries.append(NavigationEntry("Access reports", reverse("access_report_find"), 85))
     entries.extend(extensions.navigation(user))

@@ -131,3 +131,23 @@ class SecondFactorMiddleware:
                 f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}"
             )
         return self.get_response(request)
+
+
+class BreakGlassMiddleware:
+    """A restricted record (referrals/restrictions.py) opens only after the break-glass page:
+    the access check raises BreakGlassRequired wherever the record is loaded, and this turns it
+    into a visit to that page, coming back afterwards."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from referrals.restrictions import BreakGlassRequired  # noqa: PLC0415 - models ready
+
+        if not isinstance(exception, BreakGlassRequired):
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('break_glass', args=[exception.person_id])}?{query}")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from referrals import chi, extensions, name_matching
+from referrals import chi, extensions, name_matching, restrictions
 from referrals.models import (
     CumulativeHarmFlag,
     Deadline,
@@ -50,8 +50,15 @@ def home_lists(user) -> HomeLists:
     awaiting_approval = open_referrals.filter(
         team_filter, screening_decisions__state=ScreeningDecision.State.PROPOSED
     )
-    flags = CumulativeHarmFlag.objects.filter(status=CumulativeHarmFlag.Status.OPEN).select_related(
-        "person", "rule", "triggered_by"
+    # Restricted children this user may not see stay off their lists (restrictions.py).
+    hidden = restrictions.hidden_people(user)
+    mine = mine.exclude(child_links__person_id__in=hidden)
+    awaiting_screening = awaiting_screening.exclude(child_links__person_id__in=hidden)
+    awaiting_approval = awaiting_approval.exclude(child_links__person_id__in=hidden)
+    flags = (
+        CumulativeHarmFlag.objects.filter(status=CumulativeHarmFlag.Status.OPEN)
+        .exclude(person_id__in=hidden)
+        .select_related("person", "rule", "triggered_by")
     )
     if team_filter:
         flags = flags.filter(triggered_by__team_id=user.team_id)
@@ -89,7 +96,7 @@ def referral_detail(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 
 
 def person_page(people: QuerySet[Person]) -> QuerySet[Person]:
-    return people.select_related("merged_into").prefetch_related(
+    return people.select_related("merged_into", "restriction").prefetch_related(
         Prefetch("relationships", queryset=Relationship.objects.select_related("relative")),
         Prefetch("relative_of", queryset=Relationship.objects.select_related("person")),
         Prefetch("harm_flags", queryset=CumulativeHarmFlag.objects.select_related("rule")),
@@ -122,6 +129,21 @@ REFERENCE_PATTERN = re.compile(r"^[A-Za-z]{1,6}-\d{4}-\d{1,6}$")
 class SearchResults:
     referrals: list[Referral]
     people: list[Person]
+    withheld: list[Person] = ()  # restricted records that match: shown without any detail
+
+
+def withhold_restricted(results: "SearchResults", hidden: set) -> "SearchResults":
+    """Restricted people this user may not see are listed without name or details (opening
+    one leads to the break-glass page); referrals about them are left out."""
+    return SearchResults(
+        referrals=[
+            referral
+            for referral in results.referrals
+            if not any(link.person_id in hidden for link in referral.child_links.all())
+        ],
+        people=[person for person in results.people if person.pk not in hidden],
+        withheld=[person for person in results.people if person.pk in hidden],
+    )
 
 
 def search(

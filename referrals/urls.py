@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import governance, intake, ops, pages, referrer
+from referrals.views import governance, intake, ops, pages, referrer, restricted
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -25,6 +25,18 @@ urlpatterns = [
     path("team/work/", pages.team_work, name="team_work"),
     path("notifications/", pages.notification_list, name="notifications"),
     path("feedback/<str:token>/", referrer.referrer_feedback, name="referrer_feedback"),
+    path("people/<uuid:person_id>/break-glass/", restricted.break_glass, name="break_glass"),
+    path(
+        "people/<uuid:person_id>/restriction/",
+        restricted.person_restriction,
+        name="person_restriction",
+    ),
+    path("governance/break-glass/", restricted.break_glass_report, name="break_glass_report"),
+    path(
+        "governance/break-glass/<uuid:entry_id>/review/",
+        restricted.break_glass_review,
+        name="break_glass_review",
+    ),
     path("governance/access/", governance.access_report_find, name="access_report_find"),
     path(
         "governance/access/<uuid:person_id>/",

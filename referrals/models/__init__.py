@@ -17,11 +17,13 @@ from referrals.models.referral import (
     ReferralChild,
     ScreeningDecision,
 )
+from referrals.models.restriction import BreakGlass, Restriction
 
 __all__ = [
     "Agency",
     "AuditChainHead",
     "AuditEntry",
+    "BreakGlass",
     "ChronologyEntry",
     "ClosureDay",
     "ConcernCategory",
@@ -37,6 +39,7 @@ __all__ = [
     "ReferralChild",
     "ReferralFeedback",
     "Relationship",
+    "Restriction",
     "Role",
     "ScreeningDecision",
     "Staff",

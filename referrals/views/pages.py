@@ -11,7 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from referrals import access, audit, chronology, cumulative_harm, extensions, matching, selectors
+from referrals import (
+    access,
+    audit,
+    chronology,
+    cumulative_harm,
+    extensions,
+    matching,
+    restrictions,
+    selectors,
+)
 from referrals.errors import DomainError, EditConflict
 from referrals.forms import (
     CloseForm,
@@ -358,6 +367,8 @@ def search(request):
             query=form.cleaned_data["query"],
             date_of_birth=form.cleaned_data["date_of_birth"],
         )
+        hidden = set(restrictions.hidden_people(request.user).values_list("person_id", flat=True))
+        results = selectors.withhold_restricted(results, hidden)
         audit.record(
             actor=request.user,
             action=audit.Action.SEARCH,

@@ -405,6 +405,51 @@ MATRIX: dict[str, Route] = {
         },
         accepts=frozenset({"GET", "POST"}),
     ),
+    # Restricted records (tests/referrals/test_restricted_records.py). The world's child is not
+    # restricted: the break-glass page sends those in scope straight on.
+    "break_glass": Route(
+        {
+            "GET": statuses(social_work=302, quality=302, outsiders=404),
+            "POST": statuses(social_work=302, quality=302, outsiders=404),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="person",
+        kwargs=lambda world: {"person_id": world.child.pk},
+    ),
+    "person_restriction": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=404,
+                tm_own=200,
+                tm_other=200,
+                service_manager=200,
+            ),
+            "POST": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=404,
+                tm_own=400,
+                tm_other=400,
+                service_manager=400,
+            ),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="person",
+        kwargs=lambda world: {"person_id": world.child.pk},
+    ),
+    "break_glass_report": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200)},
+    ),
+    "break_glass_review": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"entry_id": uuid.uuid4()},
+    ),
     # Information governance only (tests/referrals/test_access_report.py); of the matrix's
     # roles only the administrator (a superuser) holds view_access_report.
     "access_report_find": Route(
