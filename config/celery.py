@@ -27,6 +27,9 @@ app.conf.beat_schedule = {
     },
     # The audit chain's head, daily, to a file and to the information governance officers.
     "export-audit-head": {"task": "referrals.tasks.export_audit_head", "schedule": 86400.0},
+    # Records past their retention period, listed to the information governance officers every
+    # 30 days (a fixed interval, as above); disposal waits for a manager's approval.
+    "list-disposal-due": {"task": "referrals.tasks.list_disposal_due", "schedule": 30 * 86400.0},
     # Practice hub feedback e-mailed to external referrers whose task never reached the broker.
     "resend-referrer-feedback-email": {
         "task": "referrals.tasks.resend_unsent_referrer_email",

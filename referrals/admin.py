@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -13,17 +14,20 @@ from referrals.models import (
     CumulativeHarmRule,
     Deadline,
     DeadlineAlert,
+    LegalHold,
     Notification,
     Person,
     Referral,
     ReferralAdult,
     ReferralChild,
     Relationship,
+    RetentionClass,
     ScreeningDecision,
     Staff,
     Team,
     Timescale,
 )
+from referrals.services import retention
 
 
 @admin.register(Agency)
@@ -252,3 +256,83 @@ class DeadlineAdmin(admin.ModelAdmin):
     readonly_fields = ["next_action_at", "breached_at", "completed_at", "level"]
     inlines = [DeadlineAlertInline]
     date_hierarchy = "due_at"
+
+
+@admin.register(RetentionClass)
+class RetentionClassAdmin(admin.ModelAdmin):
+    """Periods change with the council's retention schedule; each change is audited."""
+
+    list_display = ["record_type", "period_years", "trigger", "disposal", "source", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a record type without a class would be kept for ever, silently
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action=AuditEntry.Action.CHANGE if change else AuditEntry.Action.CREATE,
+            subject=obj,
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+
+class LegalHoldForm(forms.ModelForm):
+    class Meta:
+        model = LegalHold
+        fields = ["person", "reason", "lift_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            person = data.get("person")
+            if person and LegalHold.objects.filter(person=person, lifted_at__isnull=True).exists():
+                raise forms.ValidationError("This person's records are already under a legal hold.")
+        elif self.instance.lifted_at is None and not (data.get("lift_reason") or "").strip():
+            raise forms.ValidationError("To lift the hold, say why it is no longer needed.")
+        return data
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    """Placed with a reason; lifted (never deleted) with a reason; both through the service,
+    which checks the permission and audits."""
+
+    form = LegalHoldForm
+    list_display = ["pk", "person_id", "set_by", "set_at", "lifted_at"]
+    list_filter = ["lifted_at"]
+    raw_id_fields = ["person"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["person", "reason"]
+        return ["person", "reason", "set_by", "set_at", "lift_reason", "lifted_by", "lifted_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fixed = ["person", "reason", "set_by", "set_at", "lifted_by", "lifted_at"]
+        return [*fixed, "lift_reason"] if obj.lifted_at else fixed
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(retention.MANAGE)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(retention.MANAGE)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            lifted = retention.lift_hold(
+                hold=obj, reason=form.cleaned_data["lift_reason"], by=request.user
+            )
+        else:
+            lifted = retention.place_hold(
+                person=form.cleaned_data["person"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        obj.pk = lifted.pk

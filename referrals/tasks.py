@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 
 from referrals import audit_chain, deadlines, notifications
-from referrals.services import feedback
+from referrals.services import feedback, retention
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -57,3 +57,8 @@ def resend_unsent_referrer_email() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def export_audit_head() -> None:
     audit_chain.export_head()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def list_disposal_due() -> int:
+    return retention.email_due_listing()

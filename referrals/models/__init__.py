@@ -18,6 +18,7 @@ from referrals.models.referral import (
     ScreeningDecision,
 )
 from referrals.models.restriction import BreakGlass, Restriction
+from referrals.models.retention import LegalHold, RetentionClass
 
 __all__ = [
     "Agency",
@@ -31,6 +32,7 @@ __all__ = [
     "CumulativeHarmRule",
     "Deadline",
     "DeadlineAlert",
+    "LegalHold",
     "Notification",
     "Person",
     "ReferenceCounter",
@@ -40,6 +42,7 @@ __all__ = [
     "ReferralFeedback",
     "Relationship",
     "Restriction",
+    "RetentionClass",
     "Role",
     "ScreeningDecision",
     "Staff",
