@@ -41,6 +41,27 @@ def can_intake(user) -> bool:
 can_screen = can_intake
 
 
+def can_work_on(user, referral: Referral) -> bool:
+    """Need to know: any social work staff may read a referral (every read audited), but only
+    its allocated team and that team's managers (or a service manager) screen, close or
+    otherwise change it."""
+    if not is_social_work_staff(user):
+        return False
+    return user.role == Role.SERVICE_MANAGER or user.team_id == referral.team_id
+
+
+def not_your_team(referral: Referral) -> str:
+    """Why another team's worker may not change the referral, and whom to ask."""
+    from referrals.notifications import team_managers  # noqa: PLC0415 - avoids a cycle
+
+    managers = ", ".join(m.get_full_name() or m.username for m in team_managers(referral.team))
+    ask = f"ask {managers}" if managers else "ask its team manager"
+    return (
+        f"Referral {referral.reference} is allocated to {referral.team.name}: {ask} to "
+        "reallocate it to you, or to act on it."
+    )
+
+
 def can_approve(user, referral: Referral) -> bool:
     if not is_social_work_staff(user):
         return False

@@ -13,7 +13,7 @@ from referrals import (
     lifecycle,
     notifications,
 )
-from referrals.access import can_approve, can_screen
+from referrals.access import can_approve, can_screen, can_work_on, not_your_team
 from referrals.api import webhooks
 from referrals.errors import NotPermitted, ScreeningRefused
 from referrals.models import (
@@ -43,6 +43,8 @@ def screening_propose(
 ) -> ScreeningDecision:
     if not can_screen(proposed_by):
         raise NotPermitted("Only social work staff can record a screening decision.")
+    if not can_work_on(proposed_by, referral):
+        raise NotPermitted(not_your_team(referral))
     referral = progress.referral_lock(referral, expected_version)
     if referral.status not in {Status.RECEIVED, Status.SCREENING}:
         raise ScreeningRefused(
@@ -234,6 +236,8 @@ def referral_close(
 ) -> Referral:
     if not can_screen(closed_by):
         raise NotPermitted("Only social work staff can close a referral.")
+    if not can_work_on(closed_by, referral):
+        raise NotPermitted(not_your_team(referral))
     if not reason.strip():
         raise ScreeningRefused("Give the reason for closing the referral.")
     referral = progress.referral_lock(referral, expected_version)

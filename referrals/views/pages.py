@@ -87,7 +87,7 @@ def _detail_context(request, referral, **forms):
         "children": list(referral.child_links.all()),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
-        "can_screen": access.can_screen(request.user)
+        "can_screen": access.can_work_on(request.user, referral)
         and referral.status in {referral.Status.RECEIVED, referral.Status.SCREENING}
         and not (decision and decision.state == ScreeningDecision.State.PROPOSED),
         "can_review": decision is not None
@@ -96,7 +96,7 @@ def _detail_context(request, referral, **forms):
         and decision.proposed_by_id != request.user.pk,
         # Records other apps keep about this referral (its IRDs), without importing them.
         "related_records": extensions.referral_links(request.user, referral),
-        "can_close": access.can_screen(request.user)
+        "can_close": access.can_work_on(request.user, referral)
         and referral.status in {referral.Status.DECIDED, referral.Status.IRD_HELD},
         # The practice hub's feedback, as the core keeps it (hub/ gives it through
         # referrals.services.feedback); the referrer or their team manager acknowledges it.
@@ -136,6 +136,8 @@ def screening_new(request, referral_id):
     referral = _load_referral(request, referral_id)
     if not access.can_screen(request.user):
         raise PermissionDenied("Only social work staff can record a screening decision.")
+    if not access.can_work_on(request.user, referral):
+        raise PermissionDenied(access.not_your_team(referral))
     flags = cumulative_harm.open_flags_for(referral)
     form = ScreeningForm(request.POST or None, initial={"version": referral.version})
     conflict = False
@@ -217,6 +219,8 @@ def referral_close(request, referral_id):
     referral = _load_referral(request, referral_id)
     if not access.can_screen(request.user):
         raise PermissionDenied("Only social work staff can close a referral.")
+    if not access.can_work_on(request.user, referral):
+        raise PermissionDenied(access.not_your_team(referral))
     form = CloseForm(request.POST, prefix="close")
     if form.is_valid():
         try:

@@ -248,10 +248,16 @@ MATRIX: dict[str, Route] = {
         kwargs=referral_kwargs,
         audits_view=True,
     ),
+    # Need to know: another team's worker or manager reads the referral but may not screen or
+    # close it (403 naming whom to ask).
     "screening_new": Route(
         {
-            "GET": statuses(social_work=200, quality=403, outsiders=404),
-            "POST": statuses(social_work=302, quality=403, outsiders=404),
+            "GET": statuses(
+                social_work=200, quality=403, outsiders=404, sw_other=403, tm_other=403
+            ),
+            "POST": statuses(
+                social_work=302, quality=403, outsiders=404, sw_other=403, tm_other=403
+            ),
         },
         accepts=frozenset({"GET", "POST"}),
         record="referral",
@@ -286,7 +292,12 @@ MATRIX: dict[str, Route] = {
         done=lambda world: _referral(world).status == Referral.Status.DECIDED,
     ),
     "referral_close": Route(
-        {"GET": POST_ONLY, "POST": statuses(social_work=302, quality=403, outsiders=404)},
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(
+                social_work=302, quality=403, outsiders=404, sw_other=403, tm_other=403
+            ),
+        },
         accepts=frozenset({"POST"}),
         record="referral",
         kwargs=referral_kwargs,

@@ -540,3 +540,24 @@ def test_every_step_bumps_the_version_once(referral, social_worker, team_manager
     versions.append(Referral.objects.get(pk=referral.pk).version)
 
     assert versions == [1, 2, 3, 4, 5, 6]
+
+
+def test_another_team_may_not_screen_or_close_and_is_told_whom_to_ask(
+    duty_team, other_team, team_manager
+):
+    referral = make_referral(team=duty_team)
+    outsider = StaffFactory(role="social_worker", team=other_team)
+
+    with pytest.raises(NotPermitted) as refused:
+        screening_propose(
+            referral=referral,
+            proposed_by=outsider,
+            outcome="support",
+            reasons="r",
+            risk_analysis="r",
+            needs_analysis="n",
+        )
+    assert f"allocated to {duty_team.name}" in str(refused.value)
+    assert team_manager.get_full_name() in str(refused.value)
+    with pytest.raises(NotPermitted):
+        referral_close(referral=referral, closed_by=outsider, reason="x")
