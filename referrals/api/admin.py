@@ -42,6 +42,13 @@ class ApiClientAdmin(admin.ModelAdmin):
     actions = ["issue_token", "revoke_tokens", "new_webhook_secret"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def save_model(self, request, obj, form, change):
+        disabling = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if disabling:
+            count = services.client_disable(client=obj, disabled_by=request.user)
+            self.message_user(request, f"{obj.name} disabled: {count} token(s) revoked.")
+
     @admin.display(description="active tokens")
     def active_tokens(self, client):
         return client.tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count()

@@ -108,6 +108,18 @@ def tokens_revoke(*, client: ApiClient, revoked_by=None, tokens=None) -> int:
 
 
 @transaction.atomic
+def client_disable(*, client: ApiClient, disabled_by=None) -> int:
+    """A disabled client loses its tokens for good, so enabling it again needs a new token
+    rather than bringing back one that may have leaked with the system it was disabled for."""
+    ApiClient.objects.filter(pk=client.pk).update(is_active=False)
+    client.is_active = False
+    audit.record(
+        actor=disabled_by, action=audit.Action.CHANGE, subject=client, detail={"disabled": True}
+    )
+    return tokens_revoke(client=client, revoked_by=disabled_by)
+
+
+@transaction.atomic
 def webhook_secret_generate(*, client: ApiClient, changed_by=None) -> str:
     """A new signing secret, returned once (shown to the administrator, then never again)."""
     secret = f"whsec_{secrets.token_hex(32)}"

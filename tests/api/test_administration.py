@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from referrals.api.models import ApiClient, ApiToken, IdempotencyKey, WebhookEvent
+from referrals.models import AuditEntry
 from tests.api.conftest import CONCERNS, PartnerClient, concern_body
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,28 @@ def test_admin_lists_keys_events_and_deliveries_read_only(
     assert b"Ava" not in detail.content, "stored answers hold children's names: not shown"
     assert client.get("/admin/partner_api/idempotencykey/add/").status_code == 403
     assert not WebhookEvent.objects.exists()
+
+
+def test_disabling_a_client_in_the_admin_revokes_its_tokens_for_good(
+    client, administrator, police, duty_team
+):
+    token = run("--agency", "police", "--name", "Police Scotland iVPD")[-1]
+    api_client = ApiClient.objects.get(name="Police Scotland iVPD")
+    client.force_login(administrator)
+    change = f"/admin/partner_api/apiclient/{api_client.pk}/change/"
+    form = {"name": api_client.name, "agency": str(police.pk), "webhook_url": ""}
+    inline = {"tokens-TOTAL_FORMS": "1", "tokens-INITIAL_FORMS": "1", "tokens-MIN_NUM_FORMS": "0"}
+    inline["tokens-MAX_NUM_FORMS"] = "1000"
+    inline["tokens-0-id"] = str(api_client.tokens.get().pk)
+    inline["tokens-0-client"] = str(api_client.pk)
+
+    disabled = client.post(change, {**form, **inline})  # is_active unticked
+    assert disabled.status_code == 302, disabled.context["adminform"].form.errors
+    enabled = client.post(change, {**form, **inline, "is_active": "on"})
+    assert enabled.status_code == 302
+
+    api_client.refresh_from_db()
+    assert api_client.is_active
+    assert PartnerClient(token).get(CONCERNS).status_code == 401, "re-enabling needs a new token"
+    revoked = AuditEntry.objects.get(object_type="apitoken", detail__revoked=True)
+    assert revoked.actor == administrator
