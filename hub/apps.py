@@ -17,3 +17,4 @@ class HubConfig(AppConfig):
         )
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_navigation(hooks.navigation)
+        extensions.register_quality_scope(hooks.quality_scope)

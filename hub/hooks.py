@@ -1,13 +1,14 @@
 """What hub/ adds to the core's pages (registered in HubConfig.ready through
 referrals.extensions)."""
 
-from django.db.models import Exists
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from hub import access, selectors
-from hub.models import AuditAssignment, Review
+from hub.models import AuditAssignment, AuditRecord, Review
 from referrals.extensions import HomeItem, HomeSection, NavigationEntry
+from referrals.models import Referral
 
 HOME_LIMIT = 20
 
@@ -103,3 +104,20 @@ def navigation(user) -> list[NavigationEntry]:
     if access.can_see_team_feedback(user):
         entries.append(NavigationEntry("Team feedback", reverse("hub:team_feedback"), 80))
     return entries
+
+
+def quality_scope(user):
+    """Need to know for quality staff: a reviewer reads the referrals waiting in the hub's
+    queue and those they have claimed or reviewed; anyone grading an audit, the records sampled
+    for it; the committee, every audit sample."""
+    scope = Q(pk__in=[])
+    if access.is_reviewer(user):
+        scope |= Q(hub_reviews__state=Review.State.QUEUED)
+        scope |= Q(hub_reviews__claims__reviewer=user)
+        scope |= Q(hub_reviews__submitted_by=user)
+    if access.is_committee(user):
+        scope |= Q(pk__in=AuditRecord.objects.values("referral_id"))
+    else:
+        graded = AuditAssignment.objects.filter(auditor=user).values("record__referral_id")
+        scope |= Q(pk__in=graded)
+    return Referral.objects.filter(scope).values("pk")

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from referrals import audit, restrictions
+from referrals import audit, extensions, restrictions
 from referrals.models import Person, Referral, ReferralChild, Role
 
 SOCIAL_WORK_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
@@ -75,14 +75,23 @@ def can_merge_people(user) -> bool:
 
 
 def referrals_visible_to(user) -> QuerySet[Referral]:
-    if can_read_case_records(user):
+    """Social work staff: every referral of the council (each read audited). Quality staff
+    (hub reviewers, the committee): only what their quality work puts in front of them, as the
+    app doing that work says (extensions.quality_scope: the hub's queue, their claims, the
+    audit samples they grade). Everyone else: none."""
+    if is_social_work_staff(user):
         return Referral.objects.all()
+    if can_read_case_records(user):
+        return Referral.objects.filter(pk__in=extensions.quality_scope(user))
     return Referral.objects.none()
 
 
 def people_visible_to(user) -> QuerySet[Person]:
-    if can_read_case_records(user):
+    if is_social_work_staff(user):
         return Person.objects.all()
+    if can_read_case_records(user):
+        in_scope = ReferralChild.objects.filter(referral__in=referrals_visible_to(user))
+        return Person.objects.filter(pk__in=in_scope.values("person_id"))
     return Person.objects.none()
 
 

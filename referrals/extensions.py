@@ -18,6 +18,8 @@ navigation       (user) -> list[NavigationEntry]: the menu links an app offers t
                  its own access rules (hub/ its queue, audits, reports, team feedback; ird/ IRDs).
 records_about    (referral_ids) -> [(object_type, object_id)]: the audit log's names for an
                  app's records about these referrals (ird/ its IRDs), for "who saw this child".
+quality_scope    (user) -> referral ids: what a hub reviewer's or the committee's quality work
+                 puts in front of them (hub/: its queue, their claims, the audits they grade).
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
@@ -181,3 +183,26 @@ def records_about(referral_ids) -> list[tuple[str, str]]:
     for function in _records_about:
         found.extend(function(referral_ids))
     return found
+
+
+_quality_scope: list[Callable] = []
+
+
+def register_quality_scope(function: Callable) -> None:
+    """`function(user) -> QuerySet of referral ids`: the referrals an app's quality work puts
+    in front of this hub reviewer or committee member now. Need to know: they read nothing else."""
+    if function not in _quality_scope:
+        _quality_scope.append(function)
+
+
+def quality_scope(user):
+    """Every app's quality scope for this user, as a queryset of referral ids (empty when no
+    app gives them any)."""
+    from django.db.models import Q  # noqa: PLC0415
+
+    from referrals.models import Referral  # noqa: PLC0415 - the registry imports no models
+
+    condition = Q(pk__in=[])
+    for function in _quality_scope:
+        condition |= Q(pk__in=function(user))
+    return Referral.objects.filter(condition).values("pk")

@@ -1,0 +1,51 @@
+"""Need to know for quality staff (issue 9): a hub reviewer reads a child's record only while
+it is in the hub's queue, claimed or reviewed by them; the committee reads the audit samples,
+not every record."""
+
+import pytest
+
+from hub import services
+from tests.hub.conftest import referral_review, review_and_submit
+from tests.hub.test_audits import OPENING, panel, referred  # noqa: F401 - fixtures
+
+
+def test_a_reviewer_reads_a_referral_while_it_waits_in_the_queue(client, referral, hub_reviewer):
+    client.force_login(hub_reviewer)
+
+    assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+
+
+def test_once_someone_else_reviewed_it_a_reviewer_no_longer_reads_it(
+    client, referral, hub_reviewer, other_reviewer
+):
+    review_and_submit(referral_review(referral), other_reviewer)
+    child = referral.children.get()
+
+    client.force_login(hub_reviewer)
+    assert client.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert client.get(f"/people/{child.pk}/").status_code == 404
+
+    client.force_login(other_reviewer)  # who reviewed it still reads it
+    assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+
+
+@pytest.fixture
+def audit_round(hub_settings, referred, panel):  # noqa: F811 - fixtures from test_audits
+    hub_settings.audit_sample_size = 3
+    hub_settings.save()
+    return services.audit_round_open(now=OPENING)[0]
+
+
+def test_the_committee_reads_the_audit_sample_and_nothing_else(
+    client,
+    audit_round,
+    committee_member,
+    referred,  # noqa: F811
+):
+    sampled = {record.referral_id for record in audit_round.records.all()}
+    outside = [r for r in referred if r.pk not in sampled]
+    client.force_login(committee_member)
+
+    for referral_id in sampled:
+        assert client.get(f"/referrals/{referral_id}/").status_code == 200
+    assert outside and client.get(f"/referrals/{outside[0].pk}/").status_code == 404
