@@ -316,5 +316,12 @@ LOGGING = {
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")
 REFERRAL_REFERENCE_PREFIX = os.environ.get("REFERRAL_REFERENCE_PREFIX", "CW")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Per-person limits on pages that search, export or print children's records (GCRA in the
+# database: referrals/ratelimit.py).
+RATE_LIMITS = {
+    "search": os.environ.get("SEARCH_RATE", "30/min"),
+    "export": os.environ.get("EXPORT_RATE", "20/min"),
+    "print": os.environ.get("PRINT_RATE", "20/min"),
+}
 # How long a break-glass access to a restricted record lasts (referrals/restrictions.py).
 BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "30"))

@@ -24,7 +24,7 @@ from hub.forms import (
     TeamChoiceForm,
 )
 from hub.models import GRADE_MEANINGS, AuditAssignment, AuditRound, Grade, Review
-from referrals import audit, extensions
+from referrals import audit, extensions, ratelimit
 from referrals.errors import DomainError
 from referrals.models import Role, Team
 
@@ -314,6 +314,7 @@ def csv_response(filename: str, columns: list[str], rows: list[list]) -> HttpRes
 
 @login_required
 @require_safe
+@ratelimit.per_user("export", "export")
 def report_csv(request, table):
     if not access.can_read_reports(request.user):
         raise PermissionDenied(
@@ -424,6 +425,7 @@ def audit_round(request, round_id):
 
 @login_required
 @require_safe
+@ratelimit.per_user("export", "export")
 def audit_round_csv(request, round_id):
     audit_round = access.access_round(request.user, round_id)
     rows = []

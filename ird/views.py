@@ -26,7 +26,7 @@ from ird.models import (
     ProcedureVersion,
     RecordSection,
 )
-from referrals import audit, deadlines
+from referrals import audit, deadlines, ratelimit
 from referrals.access import can_read_case_records
 from referrals.errors import DomainError, EditConflict
 from referrals.models import Staff
@@ -775,6 +775,7 @@ def record_circulate(request, ird_id):
 
 @login_required
 @require_safe
+@ratelimit.per_user("print", "print")
 def record_print(request, ird_id):
     ird, viewer = _load(request, ird_id)
     _can_see_record(viewer)

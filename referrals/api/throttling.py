@@ -1,8 +1,9 @@
-"""Rate limits kept in the shared (database) cache, so every web process counts together.
+"""The partner API's limits, shared by every web process.
 
-Fixed one-window counters: cheap, and `Retry-After` is simply the rest of the window. Like all
-cache-based limits they are not exact under concurrency (DRF says as much of its own), which is
-fine for a limit whose job is to stop a runaway client or a token-guessing loop."""
+Requests per client are counted exactly by GCRA in the database (referrals/ratelimit.py).
+Failed token attempts per address use fixed one-window counters in the shared cache: cheap,
+`Retry-After` is the rest of the window, and not exact under concurrency, which is fine for a
+limit whose job is to stop a token-guessing loop (a valid token is never refused by it)."""
 
 import math
 import time
@@ -11,15 +12,10 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from referrals import ratelimit
 from referrals.request_context import current_request
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """ "600/min" -> (600, 60)."""
-    count, period = rate.split("/")
-    return int(count), _PERIODS[period.strip()[0].lower()]
+parse_rate = ratelimit.parse_rate
 
 
 def rate_for(scope: str) -> tuple[int, int]:
@@ -80,19 +76,18 @@ def auth_failure_record(request) -> None:
 
 
 class PartnerClientThrottle(BaseThrottle):
-    """Requests per API client (default 600 a minute), whichever process serves them."""
-
-    counter = WindowCounter("partner_client")
+    """Requests per API client (default 600 a minute), counted exactly across every process
+    (GCRA in the database, referrals/ratelimit.py): no window edge lets twice the rate in."""
 
     def allow_request(self, request, view) -> bool:
         client = request.user
         if not getattr(client, "is_api_client", False):
             return True  # staff reading the schema: their sessions have their own limits
-        count = self.counter.add(str(client.pk))
-        if count > self.counter.limit():
-            _, self._remaining = self.counter.count(str(client.pk))
-            return False
-        return True
+        decision = ratelimit.take(
+            f"client:{client.pk}", api_settings.DEFAULT_THROTTLE_RATES["partner_client"]
+        )
+        self._retry_after = decision.retry_after
+        return decision.allowed
 
     def wait(self) -> float:
-        return max(1, math.ceil(getattr(self, "_remaining", 1)))
+        return max(1, getattr(self, "_retry_after", 1))

@@ -1,4 +1,4 @@
-from referrals.models.audit import AuditChainHead, AuditEntry
+from referrals.models.audit import AuditChainHead, AuditEntry, RateLimit
 from referrals.models.chronology import (
     ChronologyEntry,
     CumulativeHarmFlag,
@@ -36,6 +36,7 @@ __all__ = [
     "Notification",
     "Person",
     "ReferenceCounter",
+    "RateLimit",
     "Referral",
     "ReferralAdult",
     "ReferralChild",

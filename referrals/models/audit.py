@@ -71,3 +71,14 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at {self.seq}"
+
+
+class RateLimit(models.Model):
+    """One GCRA counter per key (referrals/ratelimit.py): its theoretical arrival time, in
+    seconds since the epoch."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    tat = models.FloatField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -18,6 +18,7 @@ from referrals import (
     cumulative_harm,
     extensions,
     matching,
+    ratelimit,
     restrictions,
     selectors,
 )
@@ -358,6 +359,7 @@ def person_merge(request, person_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.per_user("search", "search", methods=("POST",))
 def search(request):
     """POST, so names, dates of birth and CHI numbers never appear in URLs or server logs."""
     if not access.can_read_case_records(request.user):
