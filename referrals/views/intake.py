@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from referrals import access, matching, name_matching, selectors
+from referrals import access, matching, name_matching, restrictions, selectors
 from referrals.forms import AdultFormSet, ChildFormSet, ConcernForm
 from referrals.models import Referral, Team
 from referrals.services import intake
@@ -129,11 +129,19 @@ def _render_confirm(request, people, signed, choices=None, errors=None, status=2
     involvement = selectors.involvement_of(
         {candidate.person.pk for person in people for candidate in person["candidates"]}
     )
+    # A restricted record this worker may not see can still be chosen (the concern must reach
+    # the child's record), but its details and history are withheld.
+    hidden = set(restrictions.hidden_people(request.user).values_list("person_id", flat=True))
     for person in people:
         person["error"] = errors.get(person["field"], "")
         person["choice"] = choices.get(person["field"], "")
         person["histories"] = [
-            (candidate, involvement[candidate.person.pk]) for candidate in person["candidates"]
+            (
+                candidate,
+                None if candidate.person.pk in hidden else involvement[candidate.person.pk],
+                candidate.person.pk in hidden,
+            )
+            for candidate in person["candidates"]
         ]
     return render(
         request,

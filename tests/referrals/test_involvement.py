@@ -41,7 +41,8 @@ def test_each_earlier_referral_shows_its_categories_and_decision(
 
     response = step_two(sw_client, two_children(social_work, known_child))
 
-    [(candidate, history)] = response.context["people"][0]["histories"]
+    [(candidate, history, withheld)] = response.context["people"][0]["histories"]
+    assert not withheld
     assert candidate.person == known_child
     assert [e.referral.pk for e in history.referrals] == [newer.pk, older.pk]
     assert sorted(history.referrals[0].categories) == ["Emotional abuse", "Neglect"]
@@ -65,7 +66,7 @@ def test_open_cumulative_harm_flags_are_shown(
 
     response = step_two(sw_client, two_children(social_work, known_child))
 
-    [(_candidate, history)] = response.context["people"][0]["histories"]
+    [(_candidate, history, _withheld)] = response.context["people"][0]["histories"]
     assert history.open_flags
     assert "Cumulative harm" in text(response)
 

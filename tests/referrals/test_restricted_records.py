@@ -12,6 +12,7 @@ from django.utils import timezone
 from referrals import restrictions
 from referrals.models import AuditEntry, BreakGlass, Notification, Restriction, Role
 from tests.factories import StaffFactory, make_referral
+from tests.referrals.test_pages import intake_data, step_two
 
 
 @pytest.fixture
@@ -151,3 +152,27 @@ def test_information_governance_reviews_every_use(client, restricted, colleague,
 
     entry.refresh_from_db()
     assert entry.review == "justified" and entry.reviewed_by == officer
+
+
+def test_intake_matching_withholds_a_restricted_childs_details(
+    client, restricted, colleague, social_work
+):
+    child, _ = restricted
+    client.force_login(colleague)
+    data = intake_data(
+        social_work,
+        children=[
+            {
+                **{k: "" for k in ("expected_date_of_delivery", "chi_number", "address_line1")},
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "date_of_birth": child.date_of_birth.isoformat(),
+            }
+        ],
+    )
+
+    response = step_two(client, data)
+
+    page = response.content.decode()
+    assert "A restricted record" in page
+    assert f"History of involvement: {child.full_name}" not in page
