@@ -29,6 +29,8 @@ Status = Ird.Status
 RECORDING = frozenset({Status.IN_PROGRESS, Status.CONCLUDED})
 SCHEDULABLE = frozenset({Status.REQUESTED, Status.SCHEDULED})
 TAKES_PART_ROLES = SOCIAL_WORK_ROLES | {Role.IRD_PARTICIPANT}
+# NG2021 3.18: police, health or social work convene an IRD (any agency can ask for one).
+CONVENING_KINDS = frozenset({Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WORK})
 # The section of the record each agency's participants write themselves.
 AGENCY_SECTION = {
     Agency.Kind.POLICE: RecordSection.Key.INFO_POLICE,
@@ -69,6 +71,18 @@ def can_be_invited(user) -> bool:
 def can_lead(user) -> bool:
     """The lead professional in a child protection investigation is a social worker."""
     return is_social_work_staff(user)
+
+
+def _convening_agency(user) -> bool:
+    agency = getattr(user, "agency", None)
+    return agency is not None and agency.kind in CONVENING_KINDS
+
+
+def may_convene(user, referral) -> bool:
+    """Convene an IRD from a concern's page: social work staff, who are the ones who see
+    concerns (police and health convene through their systems, by the partner API, or by
+    asking the duty team, who tick "IRD asked for" on the concern)."""
+    return is_social_work_staff(user) and referral.status != referral.Status.CLOSED
 
 
 def invited_ird_ids(user) -> QuerySet:
@@ -173,6 +187,25 @@ class Viewer:
         agency = getattr(self.user, "agency", None)
         own = AGENCY_SECTION.get(agency.kind) if agency is not None else None
         return frozenset({own}) if own else frozenset()
+
+    @property
+    def from_convening_agency(self) -> bool:
+        return _convening_agency(self.user)
+
+    @property
+    def can_record_initial_discussion(self) -> bool:
+        """Out of hours, before the full IRD: a coordinator, or police, health or social work
+        staff invited to it."""
+        return self.status in SCHEDULABLE and (
+            self.coordinator or (self.invited and self.from_convening_agency)
+        )
+
+    @property
+    def can_request_repeat(self) -> bool:
+        """After sign-off: a coordinator, or police, health or social work staff invited."""
+        return self.status == Status.SIGNED_OFF and (
+            self.coordinator or (self.invited and self.from_convening_agency)
+        )
 
     @property
     def can_conclude(self) -> bool:

@@ -14,7 +14,11 @@ class IrdConfig(AppConfig):
         events.screening_approved.connect(
             services.on_screening_approved, dispatch_uid="ird.open_request_on_approval"
         )
+        events.referral_received.connect(
+            services.on_referral_received, dispatch_uid="ird.open_request_on_arrival"
+        )
         extensions.register_referral_links(hooks.referral_links)
+        extensions.register_referral_actions(hooks.referral_actions)
         extensions.register_concern_ird(hooks.concern_ird)
         extensions.register_ird_decisions(hooks.ird_decisions)
         extensions.register_home_sections(hooks.home_sections)

@@ -407,3 +407,34 @@ class ProcedureReviewForm(forms.Form):
         if cleaned.get("next_version") and not cleaned.get("next_effective_from"):
             self.add_error("next_effective_from", "Enter when the next version takes effect.")
         return cleaned
+
+
+class ConveneForm(forms.Form):
+    reason = text_field(
+        "Why is an IRD needed now?",
+        "Say why an IRD is needed now.",
+        help_text="What police, health or social work know that means the agencies must "
+        "discuss this child now.",
+    )
+
+
+class InitialDiscussionForm(forms.Form):
+    held_at = forms.DateTimeField(
+        label="When was the initial discussion held?",
+        widget=DateTimeInput(),
+        error_messages={**DATETIME_ERRORS, "required": "Enter when it was held."},
+    )
+    summary = text_field(
+        "What was discussed and agreed for the child's immediate safety",
+        "Record what was discussed and agreed for the child's immediate safety.",
+        max_length=10000,
+    )
+
+
+class RepeatForm(forms.Form):
+    reason = text_field(
+        "Why is a further IRD needed?",
+        "Say why a further IRD is needed.",
+        help_text="For example new information, a change in the child's circumstances, or "
+        "what further enquiries found.",
+    )

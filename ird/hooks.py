@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from ird import access
 from ird.models import Ird, IrdAction, IrdDecision, ProcedureVersion
-from referrals.extensions import HomeItem, HomeSection, NavigationEntry, RelatedRecord
+from referrals.extensions import (
+    ActionLink,
+    HomeItem,
+    HomeSection,
+    NavigationEntry,
+    RelatedRecord,
+)
 from referrals.models import Role
 
 HEADING = "Inter-agency referral discussion"
@@ -45,6 +51,26 @@ def referral_links(user, referral) -> list[RelatedRecord]:
             url=reverse("ird:detail", args=[ird.pk]) if ird.pk in visible else "",
         )
         for ird in irds
+    ]
+
+
+def referral_actions(user, referral) -> list[ActionLink]:
+    """Social work staff convene an IRD from the concern, before screening, when none is under
+    way (NG2021 3.18)."""
+    if not access.may_convene(user, referral):
+        return []
+    if (
+        Ird.objects.filter(referral=referral)
+        .exclude(status__in=[Ird.Status.SIGNED_OFF, Ird.Status.CANCELLED])
+        .exists()
+    ):
+        return []
+    return [
+        ActionLink(
+            label="Convene an IRD now",
+            url=reverse("ird:convene", args=[referral.pk]),
+            hint="Police, health or social work can ask for an IRD without waiting for screening.",
+        )
     ]
 
 

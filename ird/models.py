@@ -40,6 +40,12 @@ class DecisionCode(models.Model):
     medical_examination = models.BooleanField(
         default=False, help_text="Adds 'medical examination arranged' to the follow-up checklist."
     )
+    further_ird = models.BooleanField(
+        "opens a further IRD",
+        default=False,
+        help_text="At sign-off the IRD requests a follow-on IRD, linked to it, for what the "
+        "further enquiries find.",
+    )
     active = models.BooleanField(default=True)
     display_order = models.PositiveSmallIntegerField(default=100)
 
@@ -59,6 +65,13 @@ class Ird(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Route(models.TextChoices):
+        SCREENING = "screening", "Approved child protection screening decision"
+        IMMEDIATE_RISK = "immediate_risk", "Concern reporting immediate risk"
+        AGENCY_REQUEST = "agency_request", "Asked for by police, health or social work"
+        FURTHER = "further", "Further IRD after further enquiries"
+        REPEAT = "repeat", "Repeat IRD"
+
     class Mode(models.TextChoices):
         TELECONFERENCE = "teleconference", "Teleconference"
         VIDEO = "video", "Video call"
@@ -75,7 +88,37 @@ class Ird(models.Model):
         related_name="+",
         help_text="The approved child protection decision that opened this IRD request.",
     )
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(
+        help_text="When the IRD clock started: the concern's arrival for an IRD asked for with "
+        "the concern, otherwise when the request was made."
+    )
+    route = models.CharField(
+        "how the IRD was asked for", max_length=20, choices=Route.choices, default=Route.SCREENING
+    )
+    requested_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requesting_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request_reason = models.TextField("why it was asked for", max_length=4000, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ons",
+        help_text="The earlier IRD of the same episode this one follows.",
+    )
+    # Out of hours: a short initial discussion covers immediate protection; the full IRD is
+    # then due the next working day (DOMAIN.md 2).
+    initial_discussion_at = models.DateTimeField(null=True, blank=True)
+    initial_discussion_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    initial_discussion = models.TextField(
+        "initial discussion out of hours", max_length=10000, blank=True
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(default=60)

@@ -34,6 +34,9 @@ DECISION_CODES = [
     ("no_further_action", "No further action", "not_needed", False),
 ]
 
+# Decisions that, at sign-off, open a follow-on IRD linked to the one that took them.
+FURTHER_IRD_CODES = frozenset({"further_enquiries"})
+
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 TIMESCALES = [
@@ -48,6 +51,17 @@ TIMESCALES = [
         DAY,
         "National Guidance 2021 para 3.15: as soon as reasonably practicable; local target one "
         "working day from the approved child protection decision",
+    ),
+    (
+        "ird_full",
+        "Full IRD after an out-of-hours initial discussion",
+        1,
+        "working_days",
+        4 * HOUR,
+        2 * HOUR,
+        DAY,
+        "National Guidance 2023 Appendix D: out of hours the discussion may cover only immediate "
+        "protection, with the full IRD normally on the next working day",
     ),
     (
         "ird_record",
@@ -107,6 +121,12 @@ def ensure_decision_codes(decision_code_model) -> None:
         )
 
 
+def mark_further_ird_codes(decision_code_model) -> None:
+    decision_code_model.objects.filter(code__in=FURTHER_IRD_CODES, further_ird=False).update(
+        further_ird=True
+    )
+
+
 def ensure_timescales(timescale_model, kinds=KINDS) -> None:
     for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
         if kind not in kinds:
@@ -128,4 +148,5 @@ def ensure_timescales(timescale_model, kinds=KINDS) -> None:
 def ensure_ird_reference_data() -> None:
     """With the current models (tests, and repair at run time)."""
     ensure_decision_codes(DecisionCode)
+    mark_further_ird_codes(DecisionCode)
     ensure_timescales(Timescale)

@@ -45,6 +45,10 @@ def ird_page(irds: QuerySet[Ird]) -> QuerySet[Ird]:
         "coordinator",
         "lead_professional",
         "signed_off_by",
+        "previous",
+        "requested_by",
+        "requesting_agency",
+        "initial_discussion_by",
     ).prefetch_related(
         Prefetch(
             "invitations",

@@ -26,13 +26,14 @@ from ird.models import (
     ProcedureVersion,
     RecordSection,
 )
+from referrals import access as referral_access
 from referrals import audit, deadlines, ratelimit
 from referrals.access import can_read_case_records
 from referrals.errors import DomainError, EditConflict
 from referrals.models import Staff
 
 Status = Ird.Status
-IRD_KINDS = ("ird_held", "ird_record")
+IRD_KINDS = ("ird_held", "ird_full", "ird_record")
 
 
 def _load(request, ird_id, *, full: bool = True) -> tuple[Ird, access.Viewer]:
@@ -107,7 +108,15 @@ def _detail_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
             initial={"version": ird.version, "reason": ird.reason or _default_reason(ird)},
         ),
         "can_read_referral": can_read_case_records(request.user),
+        "follow_ons": list(ird.follow_ons.order_by("requested_at")),
     }
+    if viewer.can_record_initial_discussion and ird.initial_discussion_at is None:
+        context["initial_form"] = forms.InitialDiscussionForm(
+            prefix="initial",
+            initial={"held_at": timezone.localtime().replace(second=0, microsecond=0)},
+        )
+    if viewer.can_request_repeat:
+        context["repeat_form"] = forms.RepeatForm(prefix="repeat")
     for child in children:
         child.decision_form = None
         if viewer.can_decide_children and child.source != IrdChild.Source.REFERRAL:
@@ -156,6 +165,103 @@ def _detail_with_errors(request, ird_id, status: int = 400, **forms_in):
     return render(
         request, "ird/detail.html", _detail_context(request, ird, viewer, **forms_in), status=status
     )
+
+
+def _detail_form_post(request, ird_id, *, allowed, refusal, form_class, prefix, call, success):
+    """A form on the IRD's overview page: the service call and back, or the page with errors
+    (400) and nothing saved."""
+    ird, viewer = _load(request, ird_id, full=False)
+    if not allowed(viewer):
+        _refuse(refusal)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            target = call(ird, form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+            return _detail_with_errors(
+                request, ird_id, _status_for(error), **{f"{prefix}_form": form}
+            )
+        messages.success(request, success(target))
+        return redirect("ird:detail", ird_id=target.pk)
+    return _detail_with_errors(request, ird_id, **{f"{prefix}_form": form})
+
+
+@login_required
+@require_POST
+def initial_discussion(request, ird_id):
+    return _detail_form_post(
+        request,
+        ird_id,
+        allowed=lambda viewer: viewer.can_record_initial_discussion,
+        refusal="A coordinator, or police, health or social work staff invited to the IRD, "
+        "record the initial discussion before it.",
+        form_class=forms.InitialDiscussionForm,
+        prefix="initial",
+        call=lambda ird, data: services.initial_discussion_record(
+            ird=ird, by=request.user, held_at=data["held_at"], summary=data["summary"]
+        ),
+        success=lambda ird: (
+            "Initial discussion recorded. The full IRD is due the next working day."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def repeat_request(request, ird_id):
+    return _detail_form_post(
+        request,
+        ird_id,
+        allowed=lambda viewer: viewer.can_request_repeat,
+        refusal="A coordinator, or police, health or social work staff invited to the IRD, "
+        "ask for a repeat IRD.",
+        form_class=forms.RepeatForm,
+        prefix="repeat",
+        call=lambda ird, data: services.ird_follow_on(
+            ird=ird, by=request.user, reason=data["reason"]
+        ),
+        success=lambda ird: (
+            f"Repeat IRD {ird.reference} requested. The coordinators have been told."
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def convene(request, referral_id):
+    """Convene an IRD from a concern without waiting for screening (NG2021 3.18)."""
+    referral = referral_access.access_referral(request.user, referral_id)
+    if not access.may_convene(request.user, referral):
+        _refuse("Social work staff convene an IRD from an open concern.")
+    form = forms.ConveneForm(request.POST or None, prefix="convene")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ird = services.ird_convene(
+                    referral=referral, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+                status = _status_for(error)
+            else:
+                messages.success(
+                    request,
+                    f"IRD {ird.reference} asked for. The coordinators have been told; its "
+                    "clock has started.",
+                )
+                return redirect("referral_detail", referral_id=referral.pk)
+        else:
+            status = 400
+    else:
+        audit.record(
+            actor=request.user,
+            action=audit.Action.VIEW,
+            subject=referral,
+            detail={"page": "convene_ird"},
+        )
+    return render(request, "ird/convene.html", {"referral": referral, "form": form}, status=status)
 
 
 def _status_for(error: DomainError) -> int:

@@ -3,7 +3,8 @@
 Sent inside the transaction of the change they announce: a receiver's writes commit or roll
 back with it. Receivers connect in their AppConfig.ready().
 
-referral_received(referral)            a referral was recorded (web form or partner API)
+referral_received(referral, actor)     a referral was recorded (web form or partner API); actor
+                                       is the staff member or API client the audit log names
 screening_approved(referral, decision) a manager approved a screening decision
 """
 

@@ -20,6 +20,8 @@ records_about    (referral_ids) -> [(object_type, object_id)]: the audit log's n
                  app's records about these referrals (ird/ its IRDs), for "who saw this child".
 quality_scope    (user) -> referral ids: what a hub reviewer's or the committee's quality work
                  puts in front of them (hub/: its queue, their claims, the audits they grade).
+referral_actions (user, referral) -> list[ActionLink]: what this user may start from the
+                 referral page in another app (ird/ offers "Convene an IRD now").
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 """
@@ -206,3 +208,25 @@ def quality_scope(user):
     for function in _quality_scope:
         condition |= Q(pk__in=function(user))
     return Referral.objects.filter(condition).values("pk")
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    label: str  # "Convene an IRD now"
+    url: str
+    hint: str = ""
+
+
+_referral_actions: list[Callable] = []
+
+
+def register_referral_actions(function: Callable) -> None:
+    if function not in _referral_actions:
+        _referral_actions.append(function)
+
+
+def referral_actions(user, referral) -> list[ActionLink]:
+    found: list[ActionLink] = []
+    for function in _referral_actions:
+        found.extend(function(user, referral))
+    return found

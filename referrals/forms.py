@@ -104,6 +104,12 @@ class ConcernForm(forms.Form):
     immediate_risk = yes_no_field(
         "Is any child at immediate risk?", "Select yes if any child is at immediate risk, or no."
     )
+    ird_requested = forms.BooleanField(
+        label="Police, health or social work ask for an IRD now",
+        required=False,
+        help_text="From police, health or social work, this (or immediate risk) opens an IRD "
+        "request at once, before screening.",
+    )
     categories = forms.ModelMultipleChoiceField(
         label="Concern categories",
         widget=forms.CheckboxSelectMultiple,

@@ -108,6 +108,7 @@ def concern_data(referral: Referral) -> dict:
         "categories": submitted["categories"],
         "summary": submitted["summary"],
         "immediate_risk": submitted["immediate_risk"],
+        "ird_requested": submitted.get("ird_requested", False),
         "children": children,
         "adults": submitted["adults"],
         "consent": submitted["consent"],

@@ -178,6 +178,14 @@ class ConcernIn(serializers.Serializer):
     )
     summary = _text(20000, help_text="What was seen, heard or disclosed. Not blank.")
     immediate_risk = StrictBooleanField()
+    ird_requested = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="The submitting police, health or social work service asks for an IRD now. "
+        "With this or `immediate_risk`, a concern from police, health or social work opens an "
+        "IRD request at once, without waiting for screening; the IRD clock starts at the "
+        "concern's arrival.",
+    )
     children = ChildIn(many=True, min_length=1, max_length=MAX_CHILDREN)
     adults = AdultIn(many=True, required=False, max_length=MAX_ADULTS, default=list)
     consent = ConsentIn(required=False)
@@ -250,6 +258,7 @@ def submitted_json(data: dict) -> dict:
         "categories": [category.code for category in data["categories"]],
         "summary": data["summary"],
         "immediate_risk": data["immediate_risk"],
+        "ird_requested": data.get("ird_requested", False),
         "children": children,
         "adults": [
             {
@@ -371,6 +380,9 @@ class ConcernOut(serializers.Serializer):
     categories = serializers.ListField(child=serializers.CharField())
     summary = serializers.CharField()
     immediate_risk = serializers.BooleanField()
+    ird_requested = serializers.BooleanField(
+        help_text="Whether the submitter asked for an IRD now."
+    )
     children = ChildOut(many=True)
     adults = AdultOut(many=True)
     consent = ConsentOut()

@@ -253,6 +253,7 @@ def concern_submit(*, client: ApiClient, data: dict, submitted: dict) -> Referra
         referrer_email=referrer.get("email", ""),
         summary=data["summary"],
         immediate_risk=data["immediate_risk"],
+        ird_requested=data.get("ird_requested", False),
         categories=data["categories"],
         sharing_basis=data.get("sharing_basis") or Referral.SharingBasis.SAFEGUARDING,
         occurred_at=data.get("occurred_at"),

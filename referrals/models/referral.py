@@ -70,6 +70,12 @@ class Referral(models.Model):
     received_at = models.DateTimeField()
     summary = models.TextField(max_length=20000)
     immediate_risk = models.BooleanField()
+    ird_requested = models.BooleanField(
+        "the referrer asks for an IRD now",
+        default=False,
+        help_text="Police, health or social work asking for an IRD: with immediate risk, it "
+        "opens an IRD request at once, before screening.",
+    )
     categories = models.ManyToManyField(ConcernCategory, related_name="referrals")
     consent_sought = models.BooleanField(default=False)
     consent_given = models.BooleanField(null=True, blank=True)

@@ -79,6 +79,7 @@ class Concern:
     reason_consent_not_sought: str = ""
     external_reference: str = ""
     intake_token: UUID | None = None
+    ird_requested: bool = False
     children: list[ChildIntake] = field(default_factory=list)
     adults: list[AdultIntake] = field(default_factory=list)
 
@@ -116,6 +117,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
         received_at=received_at,
         summary=concern.summary,
         immediate_risk=concern.immediate_risk,
+        ird_requested=concern.ird_requested,
         consent_sought=concern.consent_sought,
         consent_given=concern.consent_given,
         reason_consent_not_sought=concern.reason_consent_not_sought,
@@ -172,7 +174,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
             body="A referral reporting immediate risk has been received.",
             referral=referral,
         )
-    events.referral_received.send(sender=Referral, referral=referral)
+    events.referral_received.send(sender=Referral, referral=referral, actor=actor)
     return referral
 
 

@@ -251,6 +251,7 @@ def _concern(user, concern_form, people, chosen, token) -> intake.Concern:
         occurred_at=data["occurred_at"],
         summary=data["summary"],
         immediate_risk=data["immediate_risk"],
+        ird_requested=data["ird_requested"],
         categories=list(data["categories"]),
         consent_sought=data["consent_sought"],
         consent_given=data["consent_given"],

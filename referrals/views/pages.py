@@ -97,6 +97,7 @@ def _detail_context(request, referral, **forms):
         and decision.proposed_by_id != request.user.pk,
         # Records other apps keep about this referral (its IRDs), without importing them.
         "related_records": extensions.referral_links(request.user, referral),
+        "related_actions": extensions.referral_actions(request.user, referral),
         "can_close": access.can_work_on(request.user, referral)
         and referral.status in {referral.Status.DECIDED, referral.Status.IRD_HELD},
         # The practice hub's feedback, as the core keeps it (hub/ gives it through

@@ -413,6 +413,54 @@ MATRIX.update(
             },
             done=lambda world, state: world.ird(state).absence_reasons.exists(),
         ),
+        "ird:initial_discussion": Route(
+            {
+                ("requested", "GET"): statuses(405),
+                ("requested", "POST"): statuses(**each(COORDINATORS, 302)),
+                ("scheduled", "POST"): statuses(**each(INVITED + COORDINATORS, 302)),
+                ("signed_off", "POST"): statuses(
+                    **each(INVITED + COORDINATORS + ("committee",), 403)
+                ),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {
+                "initial-held_at": local(timezone.now() - timedelta(minutes=30)),
+                "initial-summary": "Child to stay with the grandmother overnight.",
+            },
+            done=lambda world, state: world.ird(state).initial_discussion_at is not None,
+        ),
+        "ird:repeat": Route(
+            {
+                ("signed_off", "GET"): statuses(405),
+                ("signed_off", "POST"): statuses(
+                    **each(INVITED + COORDINATORS, 302), committee=403
+                ),
+                ("concluded", "POST"): statuses(**each(INVITED + COORDINATORS, 403)),
+            },
+            kwargs=ird_args,
+            body=lambda world, state: {"repeat-reason": "A further disclosure at school."},
+            done=lambda world, state: Ird.objects.filter(previous_id=world.irds[state]).exists(),
+        ),
+        "ird:convene": Route(
+            {
+                ("requested", "GET"): statuses(
+                    **each(("recorder", "sw_not_invited", "tm_other") + COORDINATORS, 200),
+                    committee=403,
+                    hub_reviewer=403,
+                ),
+                ("signed_off", "POST"): statuses(
+                    **each(("recorder", "sw_not_invited", "tm_other") + COORDINATORS, 302),
+                    committee=403,
+                    hub_reviewer=403,
+                ),
+            },
+            ird_record=False,
+            kwargs=lambda world, state: {"referral_id": world.ird(state).referral_id},
+            body=lambda world, state: {"convene-reason": "The child disclosed again today."},
+            done=lambda world, state: Ird.objects.filter(
+                referral_id=world.ird(state).referral_id, route=Ird.Route.AGENCY_REQUEST
+            ).exists(),
+        ),
         "ird:details": Route(
             RECORDER_ONLY,
             kwargs=ird_args,

@@ -659,6 +659,24 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4(), "attendance_id": uuid.uuid4()},
     ),
+    "ird:initial_discussion": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:repeat": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"ird_id": uuid.uuid4()},
+    ),
+    "ird:convene": Route(
+        {
+            "GET": statuses(social_work=404, quality=404, outsiders=404),
+            "POST": statuses(social_work=404, quality=404, outsiders=404),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"referral_id": uuid.uuid4()},
+    ),
     "ird:absence": Route(
         {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
         accepts=frozenset({"POST"}),
