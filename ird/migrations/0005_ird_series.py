@@ -15,8 +15,8 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ird", "0003_record_content"),
-        ("referrals", "0010_referral_ird_requested"),
+        ("ird", "0004_absence_reason_agency_kinds"),
+        ("referrals", "0012_referral_ird_requested"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0009_governance_roles_and_actions"),
+        ("referrals", "0011_referrer_feedback_email"),
     ]
 
     operations = [
