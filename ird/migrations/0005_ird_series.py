@@ -16,7 +16,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("ird", "0004_absence_reason_agency_kinds"),
-        ("referrals", "0012_referral_ird_requested"),
+        ("referrals", "0016_referral_ird_requested"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

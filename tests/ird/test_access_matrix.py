@@ -441,16 +441,17 @@ MATRIX.update(
             body=lambda world, state: {"repeat-reason": "A further disclosure at school."},
             done=lambda world, state: Ird.objects.filter(previous_id=world.irds[state]).exists(),
         ),
+        # The committee reads only audit samples (need to know): the referral is 404 to it.
         "ird:convene": Route(
             {
                 ("requested", "GET"): statuses(
                     **each(("recorder", "sw_not_invited", "tm_other") + COORDINATORS, 200),
-                    committee=403,
+                    committee=404,
                     hub_reviewer=403,
                 ),
                 ("signed_off", "POST"): statuses(
                     **each(("recorder", "sw_not_invited", "tm_other") + COORDINATORS, 302),
-                    committee=403,
+                    committee=404,
                     hub_reviewer=403,
                 ),
             },

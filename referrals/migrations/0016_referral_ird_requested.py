@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0011_referrer_feedback_email"),
+        ("referrals", "0015_rate_limits"),
     ]
 
     operations = [
