@@ -57,7 +57,7 @@ def test_anyone_else_in_scope_meets_the_break_glass_page(client, restricted, col
         assert response["Location"].startswith(f"/people/{child.pk}/break-glass/?next=")
     page = client.get(f"/people/{child.pk}/break-glass/")
     assert page.status_code == 200
-    assert child.last_name not in page.content.decode()
+    assert child.full_name not in page.content.decode()
 
 
 def test_out_of_scope_stays_404(client, restricted, police_participant):
@@ -110,12 +110,12 @@ def test_search_and_lists_withhold_the_restricted_childs_details(
     home = client.get("/")
 
     assert found.status_code == 200
-    assert child.first_name not in found.content.decode()
+    assert child.full_name not in found.content.decode()
     assert "restricted record" in found.content.decode().lower()
     assert referral.pk not in {r.pk for r in home.context["lists"].awaiting_screening}
 
     client.force_login(social_worker)  # named on the restriction
-    assert child.first_name in client.post("/search/", {"query": child.last_name}).content.decode()
+    assert child.full_name in client.post("/search/", {"query": child.last_name}).content.decode()
 
 
 def test_a_manager_restricts_a_record_and_others_cannot(client, duty_team, team_manager, colleague):
