@@ -29,9 +29,15 @@ def is_social_work_staff(user) -> bool:
 
 
 def can_read_case_records(user) -> bool:
-    if is_social_work_staff(user):
+    if is_social_work_staff(user) or is_auditor(user):
         return True
     return getattr(user, "is_authenticated", False) and user.role in QUALITY_ROLES
+
+
+def is_auditor(user) -> bool:
+    """The read-only auditor: reads every record in the authority, changes nothing (no change
+    rule names the role), every read audited like anyone's."""
+    return getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AUDITOR
 
 
 def can_intake(user) -> bool:
@@ -79,7 +85,7 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     (hub reviewers, the committee): only what their quality work puts in front of them, as the
     app doing that work says (extensions.quality_scope: the hub's queue, their claims, the
     audit samples they grade). Everyone else: none."""
-    if is_social_work_staff(user):
+    if is_social_work_staff(user) or is_auditor(user):
         return Referral.objects.all()
     if can_read_case_records(user):
         return Referral.objects.filter(pk__in=extensions.quality_scope(user))
@@ -87,7 +93,7 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
 
 
 def people_visible_to(user) -> QuerySet[Person]:
-    if is_social_work_staff(user):
+    if is_social_work_staff(user) or is_auditor(user):
         return Person.objects.all()
     if can_read_case_records(user):
         in_scope = ReferralChild.objects.filter(referral__in=referrals_visible_to(user))
