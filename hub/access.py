@@ -13,9 +13,9 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from hub.models import AuditAssignment, AuditPanelMember, AuditRound, Review
-from referrals import audit
+from referrals import audit, restrictions
 from referrals.access import MANAGER_ROLES, QUALITY_ROLES, is_social_work_staff
-from referrals.models import Role
+from referrals.models import ReferralChild, Role
 
 
 def _active(user) -> bool:
@@ -115,7 +115,11 @@ def _get_or_404(queryset: QuerySet, model: type[Model], user, pk: UUID):
 def access_review(user, review_id: UUID, queryset: QuerySet | None = None) -> Review:
     """`queryset`, if given, must already be narrowed by `reviews_visible_to(user)`."""
     visible = queryset if queryset is not None else reviews_visible_to(user)
-    return _get_or_404(visible, Review, user, review_id)
+    review = _get_or_404(visible, Review, user, review_id)
+    # A review shows the children: a restricted child's needs the core's clearance.
+    children = ReferralChild.objects.filter(referral_id=review.referral_id)
+    restrictions.require_clearance(user, children.values_list("person_id", flat=True))
+    return review
 
 
 def access_round(user, round_id: UUID, queryset: QuerySet | None = None) -> AuditRound:
@@ -131,4 +135,6 @@ def access_assignment(
     user, assignment_id: UUID, queryset: QuerySet | None = None
 ) -> AuditAssignment:
     visible = queryset if queryset is not None else assignments_visible_to(user)
-    return _get_or_404(visible, AuditAssignment, user, assignment_id)
+    assignment = _get_or_404(visible, AuditAssignment, user, assignment_id)
+    restrictions.require_clearance(user, [assignment.record.person_id])
+    return assignment

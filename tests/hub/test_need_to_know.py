@@ -5,6 +5,7 @@ not every record."""
 import pytest
 
 from hub import services
+from referrals import restrictions
 from tests.hub.conftest import referral_review, review_and_submit
 from tests.hub.test_audits import OPENING, panel, referred  # noqa: F401 - fixtures
 
@@ -49,3 +50,18 @@ def test_the_committee_reads_the_audit_sample_and_nothing_else(
     for referral_id in sampled:
         assert client.get(f"/referrals/{referral_id}/").status_code == 200
     assert outside and client.get(f"/referrals/{outside[0].pk}/").status_code == 404
+
+
+def test_a_restricted_childs_review_needs_clearance(client, referral, hub_reviewer, team_manager):
+    restrictions.restrict(
+        person=referral.children.get(),
+        by=team_manager,
+        reason="public_figure",
+        explanation="",
+        allowed=[],
+    )
+    client.force_login(hub_reviewer)
+
+    response = client.get(f"/hub/reviews/{referral_review(referral).pk}/")
+
+    assert response.status_code == 302 and "/break-glass/" in response["Location"]
