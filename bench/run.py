@@ -38,6 +38,46 @@ def measure(label: str, operation) -> None:
     print(f"{label:<58} {statistics.median(times) * 1000:9.1f} ms  {len(queries):4d} queries")
 
 
+def measure_once(label: str, operation) -> None:
+    """For an operation too long to repeat (a walk of the whole audit chain)."""
+    started = time.perf_counter()
+    operation()
+    print(f"{label:<58} {(time.perf_counter() - started) * 1000:9.1f} ms  (one run)")
+
+
+def build_audit_chain(count: int, *, about) -> None:
+    """`count` chained audit rows (as audit.record would write them), one in fifty about
+    `about`, inserted in batches; the chain head follows so that verify_audit walks them all."""
+    from referrals import audit_chain
+    from referrals.models import AuditChainHead, AuditEntry
+
+    previous, at = audit_chain.GENESIS, timezone.now()
+    batch = []
+    for seq in range(1, count + 1):
+        values = {
+            "seq": seq,
+            "at": at,
+            "actor_id": None,
+            "actor_label": "bench",
+            "actor_role": "social_worker",
+            "actor_agency": "social-work",
+            "action": "view",
+            "object_type": "person",
+            "object_id": str(about.pk) if seq % 50 == 0 else str(seq),
+            "detail": {},
+            "request_id": "",
+            "ip_address": None,
+            "route": "",
+        }
+        previous = audit_chain.row_hash(previous, values)
+        batch.append(AuditEntry(**values, row_hash=previous))
+        if len(batch) == 5_000:
+            AuditEntry.objects.bulk_create(batch)
+            batch = []
+    AuditEntry.objects.bulk_create(batch)
+    AuditChainHead.objects.update_or_create(id=1, defaults={"seq": count, "row_hash": previous})
+
+
 def build_people(count: int):
     from referrals.models import Person
     from tests.factories import PersonFactory
@@ -57,7 +97,7 @@ def build_people(count: int):
 
 
 def main() -> None:
-    from referrals import chronology, deadlines, matching, name_matching
+    from referrals import audit_chain, chronology, deadlines, governance, matching, name_matching
     from referrals.models import ChronologyEntry, Deadline, Person, Timescale
     from tests.factories import StaffFactory
 
@@ -106,6 +146,14 @@ def main() -> None:
         )
         measure(
             "chronology of one child, 2,000 entries", lambda: list(chronology.chronology_of(person))
+        )
+
+        rows = int(os.environ.get("BENCH_AUDIT_ROWS", "200000"))
+        build_audit_chain(rows, about=person)
+        measure_once(f"verify_audit over {rows:,} chained rows", audit_chain.verify)
+        measure(
+            f"who saw this child, {rows:,} audit rows",
+            lambda: list(governance.who_saw(person)[:100]),
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
