@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     # Records past their retention period, listed to the information governance officers every
     # 30 days (a fixed interval, as above); disposal waits for a manager's approval.
     "list-disposal-due": {"task": "referrals.tasks.list_disposal_due", "schedule": 30 * 86400.0},
+    # An approved disposal a crash or a lost task left half done carries on (each record once).
+    "resume-disposal": {"task": "referrals.tasks.resume_disposal", "schedule": 3600.0},
     # Practice hub feedback e-mailed to external referrers whose task never reached the broker.
     "resend-referrer-feedback-email": {
         "task": "referrals.tasks.resend_unsent_referrer_email",

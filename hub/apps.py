@@ -6,7 +6,7 @@ class HubConfig(AppConfig):
     verbose_name = "Practice hub"
 
     def ready(self) -> None:
-        from hub import hooks, receivers
+        from hub import disposal, hooks, receivers
         from referrals import events, extensions
 
         events.referral_received.connect(
@@ -14,6 +14,9 @@ class HubConfig(AppConfig):
         )
         events.screening_approved.connect(
             receivers.screening_approved, dispatch_uid="hub.screening_approved"
+        )
+        events.referral_disposing.connect(
+            disposal.on_referral_disposing, dispatch_uid="hub.dispose_with_referral"
         )
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_navigation(hooks.navigation)

@@ -8,7 +8,7 @@ class IrdConfig(AppConfig):
     def ready(self):
         # referrals/ never imports ird/: ird connects to the core's events and fills in the
         # core's extension points here.
-        from ird import hooks, services  # noqa: PLC0415 - app registry must be ready
+        from ird import disposal, hooks, services  # noqa: PLC0415 - app registry must be ready
         from referrals import events, extensions  # noqa: PLC0415
 
         events.screening_approved.connect(
@@ -16,6 +16,9 @@ class IrdConfig(AppConfig):
         )
         events.referral_received.connect(
             services.on_referral_received, dispatch_uid="ird.open_request_on_arrival"
+        )
+        events.referral_disposing.connect(
+            disposal.on_referral_disposing, dispatch_uid="ird.dispose_with_referral"
         )
         extensions.register_referral_links(hooks.referral_links)
         extensions.register_referral_actions(hooks.referral_actions)

@@ -19,6 +19,8 @@ GOVERNANCE = frozenset(
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INFORMATION_GOVERNANCE: GOVERNANCE,
+    # A manager approves what information governance lists for disposal (four eyes).
+    Role.SERVICE_MANAGER: frozenset({"referrals.approve_disposal"}),
 }
 
 

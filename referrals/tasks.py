@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 
 from referrals import audit_chain, deadlines, notifications
-from referrals.services import feedback, retention
+from referrals.services import disposal, feedback, retention
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -61,4 +61,16 @@ def export_audit_head() -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def list_disposal_due() -> int:
+    """The monthly list for a manager's approval, e-mailed to information governance."""
+    disposal.prepare_list()
     return retention.email_due_listing()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def carry_out_disposal(disposal_list_id: str) -> None:
+    disposal.carry_out(disposal_list_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def resume_disposal() -> int:
+    return disposal.resume_approved()

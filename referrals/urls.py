@@ -38,6 +38,13 @@ urlpatterns = [
         name="break_glass_review",
     ),
     path("governance/access/", governance.access_report_find, name="access_report_find"),
+    path("governance/disposal/", governance.disposal_lists, name="disposal_lists"),
+    path("governance/disposal/prepare/", governance.disposal_prepare, name="disposal_prepare"),
+    path(
+        "governance/disposal/<uuid:list_id>/approve/",
+        governance.disposal_approve,
+        name="disposal_approve",
+    ),
     path(
         "governance/access/<uuid:person_id>/",
         governance.person_access_report,

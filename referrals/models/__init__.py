@@ -18,7 +18,7 @@ from referrals.models.referral import (
     ScreeningDecision,
 )
 from referrals.models.restriction import BreakGlass, Restriction
-from referrals.models.retention import LegalHold, RetentionClass
+from referrals.models.retention import DisposalList, DisposalRecord, LegalHold, RetentionClass
 
 __all__ = [
     "Agency",
@@ -32,6 +32,8 @@ __all__ = [
     "CumulativeHarmRule",
     "Deadline",
     "DeadlineAlert",
+    "DisposalList",
+    "DisposalRecord",
     "LegalHold",
     "Notification",
     "Person",

@@ -18,6 +18,7 @@ class AuditEntry(models.Model):
         DENIED = "denied", "Denied"
         PRINT = "print", "Printed"
         BREAK_GLASS = "break_glass", "Opened by break-glass"
+        DISPOSE = "dispose", "Disposed of under retention"
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -51,6 +52,7 @@ class AuditEntry(models.Model):
             ("view_access_report", "Can see who saw a child's records"),
             ("review_break_glass", "Can review break-glass access"),
             ("manage_retention", "Can manage retention, disposal and legal holds"),
+            ("approve_disposal", "Can approve the disposal of records past retention"),
             ("manage_subject_access", "Can handle subject access requests"),
         ]
         indexes = [

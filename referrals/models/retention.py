@@ -1,6 +1,8 @@
 """Retention classes (how long each kind of record is kept, and what happens then) and legal
 holds (which stop any disposal of a person's records and everything linked to them)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -71,3 +73,90 @@ class LegalHold(models.Model):
     def __str__(self) -> str:
         state = "lifted" if self.lifted_at else "in place"
         return f"Legal hold {self.pk} ({state})"
+
+
+class DisposalList(models.Model):
+    """One listing of the closed records past their retention period. Nothing is disposed of
+    until a manager other than the one who listed it approves; then each record goes in its own
+    transaction (referrals/services/disposal.py)."""
+
+    class State(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting a manager's approval"
+        APPROVED = "approved", "Approved: disposal under way"
+        COMPLETED = "completed", "Disposal completed"
+        SUPERSEDED = "superseded", "Superseded by a newer list"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listed_on = models.DateField(help_text="The day whose due records it lists.")
+    listed_at = models.DateTimeField()
+    listed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: listed by the monthly job.",
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.AWAITING_APPROVAL)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-listed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=Q(state="awaiting_approval"),
+                name="one_disposal_list_awaiting_approval",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Disposal list of {self.listed_on:%d %B %Y}"
+
+
+class DisposalRecord(models.Model):
+    """The disposal log: one row per record listed, kept after the record itself has gone. It
+    names the record by reference and class only, never a name, date of birth or CHI number."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Awaiting disposal"
+        DELETED = "deleted", "Deleted"
+        ANONYMISED = "anonymised", "Anonymised"
+        KEPT_HELD = "kept_held", "Kept: under legal hold"
+        KEPT_NOT_DUE = "kept_not_due", "Kept: no longer due (reopened or class changed)"
+        ALREADY_GONE = "already_gone", "Already gone"
+
+    DONE = (State.DELETED, State.ANONYMISED)
+
+    disposal_list = models.ForeignKey(
+        DisposalList, on_delete=models.CASCADE, related_name="records"
+    )
+    # No foreign key: the row outlives the referral it logs.
+    referral_id = models.UUIDField()
+    reference = models.CharField(max_length=20)
+    record_type = models.CharField(max_length=30, choices=RetentionClass.RecordType.choices)
+    method = models.CharField(max_length=20, choices=RetentionClass.Disposal.choices)
+    due_on = models.DateField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disposal_list", "referral_id"], name="one_disposal_record_per_list"
+            ),
+            # A record is disposed of once, whatever lists name it.
+            models.UniqueConstraint(
+                fields=["referral_id"],
+                condition=Q(state__in=["deleted", "anonymised"]),
+                name="disposed_of_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.get_state_display()}"

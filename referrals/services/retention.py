@@ -14,6 +14,7 @@ from django.utils import timezone
 from referrals import audit
 from referrals.models import (
     AuditEntry,
+    DisposalRecord,
     LegalHold,
     Person,
     Referral,
@@ -85,6 +86,13 @@ def held_people() -> set[str]:
     }
 
 
+def _anonymised():
+    """Anonymised referrals stay (closed) but have nothing left to dispose of."""
+    return DisposalRecord.objects.filter(state=DisposalRecord.State.ANONYMISED).values(
+        "referral_id"
+    )
+
+
 def due_for_disposal(today: datetime.date | None = None) -> list[DueRecord]:
     """Every closed referral whose retention period has ended by `today`, in due order; those
     naming a person under legal hold (as child or adult) are listed as held."""
@@ -92,6 +100,7 @@ def due_for_disposal(today: datetime.date | None = None) -> list[DueRecord]:
     classes = {c.record_type: c for c in RetentionClass.objects.all()}
     referrals = (
         Referral.objects.filter(status=Referral.Status.CLOSED, closed_at__isnull=False)
+        .exclude(pk__in=_anonymised())
         .only("id", "reference", "closed_at")
         .prefetch_related(
             Prefetch(

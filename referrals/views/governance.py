@@ -1,15 +1,18 @@
-"""Information governance pages: who saw a child's records. For those holding the
-view_access_report permission (referrals/roles.py); reading the report is itself audited."""
+"""Information governance pages: who saw a child's records (view_access_report; reading the
+report is itself audited) and the disposal of records past retention (manage_retention lists,
+approve_disposal approves). Permissions by role are in referrals/roles.py."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from referrals import audit, chi, governance
-from referrals.models import Person, Referral
+from referrals.models import DisposalList, Person, Referral
+from referrals.services import disposal, retention
 
 PAGE_SIZE = 100
 
@@ -77,3 +80,54 @@ def person_access_report(request, person_id):
         detail={"page": "access_report"},
     )
     return render(request, "referrals/access_report.html", {"person": person, "page": page})
+
+
+def _may_see_disposal(user) -> None:
+    if not (user.has_perm(retention.MANAGE) or user.has_perm(disposal.APPROVE)):
+        raise PermissionDenied("Disposal is for information governance and service managers.")
+
+
+@login_required
+@require_safe
+def disposal_lists(request):
+    """The latest list and its log; references, classes and dates only (no personal data)."""
+    _may_see_disposal(request.user)
+    lists = list(DisposalList.objects.select_related("listed_by", "approved_by")[:12])
+    current = lists[0] if lists else None
+    records = list(current.records.all()) if current else []
+    return render(
+        request,
+        "referrals/disposal.html",
+        {
+            "lists": lists,
+            "current": current,
+            "records": records,
+            "may_prepare": request.user.has_perm(retention.MANAGE),
+            "may_approve": request.user.has_perm(disposal.APPROVE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def disposal_prepare(request):
+    disposal.prepare_list(by=request.user)
+    messages.success(request, "A new list of records due for disposal awaits a manager.")
+    return redirect("disposal_lists")
+
+
+@login_required
+@require_POST
+def disposal_approve(request, list_id):
+    _may_see_disposal(request.user)
+    disposal_list = get_object_or_404(DisposalList, pk=list_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm that these records may be disposed of.")
+        return redirect("disposal_lists")
+    try:
+        disposal.approve_list(disposal_list=disposal_list, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("disposal_lists")
+    messages.success(request, "Approved: the records are being disposed of now.")
+    return redirect("disposal_lists")

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from referrals.models import (
     AuditEntry,
     ChronologyEntry,
+    DisposalList,
     Notification,
     Person,
     Referral,
@@ -507,6 +508,33 @@ MATRIX: dict[str, Route] = {
     "person_access_report": Route(
         {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200)},
         kwargs=lambda world: {"person_id": world.child.pk},
+    ),
+    # Disposal (tests/referrals/test_disposal.py): information governance lists, a service
+    # manager approves; the administrator (a superuser) holds both permissions.
+    "disposal_lists": Route(
+        {
+            "GET": statuses(
+                social_work=403, quality=403, outsiders=403, service_manager=200, administrator=200
+            )
+        },
+    ),
+    "disposal_prepare": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=302),
+        },
+        accepts=frozenset({"POST"}),
+        done=lambda world: DisposalList.objects.exists(),
+    ),
+    "disposal_approve": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(
+                social_work=403, quality=403, outsiders=403, service_manager=404, administrator=404
+            ),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"list_id": uuid.uuid4()},
     ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     "readyz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
