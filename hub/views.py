@@ -24,7 +24,7 @@ from hub.forms import (
     TeamChoiceForm,
 )
 from hub.models import GRADE_MEANINGS, AuditAssignment, AuditRound, Grade, Review
-from referrals import audit, extensions, ratelimit
+from referrals import audit, extensions, ratelimit, sharing
 from referrals.errors import DomainError
 from referrals.models import Role, Team
 
@@ -336,7 +336,7 @@ def report_csv(request, table):
         action=audit.Action.EXPORT,
         object_type="report",
         object_id=table,
-        detail=filters.describe(),
+        detail={**filters.describe(), **sharing.basis(sharing.Route.CSV_EXPORT)},
     )
     return csv_response(
         f"{table}-{filters.start}-to-{filters.end}.csv", result.columns, result.rows
@@ -446,7 +446,7 @@ def audit_round_csv(request, round_id):
         actor=request.user,
         action=audit.Action.EXPORT,
         subject=audit_round,
-        detail={"table": "grades"},
+        detail={"table": "grades", **sharing.basis(sharing.Route.CSV_EXPORT)},
     )
     return csv_response(
         f"practice-audit-{audit_round.period_start:%Y-%m}-grades.csv",

@@ -355,14 +355,14 @@ class IrdsApi(PartnerApiView):
                     actor=self.client,
                     action=audit.Action.VIEW,
                     subject=ird,
-                    detail={"via": "partner_api", "list": True},
+                    detail={**self.read_basis(), "via": "partner_api", "list": True},
                 )
         else:
             audit.record(
                 actor=self.client,
                 action=audit.Action.SEARCH,
                 object_type="ird",
-                detail={"via": "partner_api", "results": 0},
+                detail={**self.read_basis(), "via": "partner_api", "results": 0},
             )
         rows = [ird_data(ird, self.client.agency_id) for ird in page.items]
         return Response(page.envelope(PartnerIrdOut(rows, many=True).data))
@@ -380,7 +380,10 @@ class IrdDetailApi(PartnerApiView):
     def get(self, request: Request, ird_id: UUID) -> Response:
         ird = _ird_for(self.client, ird_id)
         audit.record(
-            actor=self.client, action=audit.Action.VIEW, subject=ird, detail={"via": "partner_api"}
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=ird,
+            detail={**self.read_basis(), "via": "partner_api"},
         )
         return Response(PartnerIrdOut(ird_data(ird, self.client.agency_id)).data)
 
@@ -405,7 +408,7 @@ class IrdActionApi(PartnerApiView):
                 action=audit.Action.DENIED,
                 subject=action,
                 object_type="irdaction",
-                detail={"via": "partner_api"},
+                detail={**self.read_basis(), "via": "partner_api"},
             )
             raise services.NotPermitted(
                 "Only the agency that owns this action reads and updates it."
@@ -437,7 +440,7 @@ class IrdActionApi(PartnerApiView):
             action=audit.Action.VIEW,
             subject=action,
             object_type="irdaction",
-            detail={"via": "partner_api", "ird": str(action.ird_id)},
+            detail={**self.read_basis(), "via": "partner_api", "ird": str(action.ird_id)},
         )
         return self._answer(action)
 

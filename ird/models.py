@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from referrals.models import Agency, Person, Referral, ScreeningDecision
+from referrals.models import Agency, Person, Referral, ScreeningDecision, ShareRoute
 
 STAFF = settings.AUTH_USER_MODEL
 
@@ -466,12 +466,22 @@ class Circulation(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices)
     sent_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField()
+    # What the share route (referrals.ShareRoute) said when the record went: codes, kept as
+    # they were even if the route is edited later.
+    lawful_basis = models.CharField(max_length=30, blank=True)
+    special_category_condition = models.CharField(max_length=30, blank=True)
 
     class Meta:
         ordering = ["sent_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.ird} to {self.recipient_label}"
+
+    @property
+    def lawful_basis_label(self) -> str:
+        labels = dict(ShareRoute.LawfulBasis.choices) | dict(ShareRoute.Condition.choices)
+        parts = [self.lawful_basis, self.special_category_condition]
+        return "; ".join(labels.get(code, code) for code in parts if code and code != "none")
 
 
 class FollowUpItem(models.Model):

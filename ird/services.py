@@ -48,7 +48,7 @@ from ird.models import (
     Revision,
 )
 from ird.reference_data import ensure_timescales
-from referrals import audit, chronology, deadlines, lifecycle, notifications
+from referrals import audit, chronology, deadlines, lifecycle, notifications, sharing
 from referrals.errors import EditConflict, NotPermitted
 from referrals.models import (
     Agency,
@@ -1388,6 +1388,11 @@ def record_circulate(
         url=ird_url(ird, "ird:print"),
         email=True,
     )
+    shared = sharing.basis(sharing.Route.IRD_CIRCULATION)
+    basis = {
+        "lawful_basis": shared["lawful_basis"],
+        "special_category_condition": shared["condition"],
+    }
     rows = [
         Circulation(
             ird=ird,
@@ -1396,6 +1401,7 @@ def record_circulate(
             method=Circulation.Method.APPLICATION,
             sent_by=by,
             sent_at=now,
+            **basis,
         )
         for staff in recipients
     ]
@@ -1407,6 +1413,7 @@ def record_circulate(
                 method=other_method,
                 sent_by=by,
                 sent_at=now,
+                **basis,
             )
         )
     created = Circulation.objects.bulk_create(rows)
@@ -1417,6 +1424,7 @@ def record_circulate(
         detail={
             "circulated_to": [str(staff.pk) for staff in recipients],
             "others": 1 if other_recipient.strip() else 0,
+            **shared,
         },
     )
     return created

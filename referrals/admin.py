@@ -23,6 +23,7 @@ from referrals.models import (
     Relationship,
     RetentionClass,
     ScreeningDecision,
+    ShareRoute,
     Staff,
     Team,
     Timescale,
@@ -267,6 +268,31 @@ class RetentionClassAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a record type without a class would be kept for ever, silently
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action=AuditEntry.Action.CHANGE if change else AuditEntry.Action.CREATE,
+            subject=obj,
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+
+@admin.register(ShareRoute)
+class ShareRouteAdmin(admin.ModelAdmin):
+    """The lawful basis of each way data leaves; every share records what was in force then,
+    and every change here is audited."""
+
+    list_display = ["route", "lawful_basis", "special_category_condition", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request):
+        present = set(ShareRoute.objects.values_list("route", flat=True))
+        return super().has_add_permission(request) and present != set(ShareRoute.Route.values)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a share without a recorded basis is not allowed to go unnoticed
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

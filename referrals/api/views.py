@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referrals import audit
+from referrals import audit, sharing
 from referrals.api import idempotency, schema, selectors, services
 from referrals.api.authentication import BearerTokenAuthentication
 from referrals.api.errors import DuplicateConcern
@@ -80,6 +80,13 @@ class PartnerApiView(APIView):
     def get_exception_handler(self):
         return partner_exception_handler
 
+    def read_basis(self) -> dict:
+        """The lawful basis of partner reads, for the audit rows of data this client reads
+        (looked up once per request)."""
+        if not hasattr(self, "_read_basis"):
+            self._read_basis = sharing.basis(sharing.Route.API_READ)
+        return self._read_basis
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # negotiation, auth, permission, throttle
         if request.method in BODY_METHODS:
@@ -141,14 +148,14 @@ class ConcernsApi(PartnerApiView):
                     actor=self.client,
                     action=audit.Action.VIEW,
                     subject=referral,
-                    detail={"via": "partner_api", "list": True},
+                    detail={**self.read_basis(), "via": "partner_api", "list": True},
                 )
         else:
             audit.record(
                 actor=self.client,
                 action=audit.Action.SEARCH,
                 object_type="referral",
-                detail={"via": "partner_api", "results": 0},
+                detail={**self.read_basis(), "via": "partner_api", "results": 0},
             )
         rows = [selectors.concern_data(referral) for referral in page.items]
         return Response(page.envelope(ConcernOut(rows, many=True).data))
@@ -310,7 +317,7 @@ class ConcernsApi(PartnerApiView):
                 action=audit.Action.VIEW,
                 object_type="referral",
                 object_id=str(body.get("id", "")),
-                detail={"via": "partner_api", "idempotent_replay": True},
+                detail={**self.read_basis(), "via": "partner_api", "idempotent_replay": True},
             )
         return Response(body, status=row.response_status, headers=headers)
 
@@ -330,7 +337,7 @@ class ConcernDetailApi(PartnerApiView):
             actor=self.client,
             action=audit.Action.VIEW,
             subject=referral,
-            detail={"via": "partner_api"},
+            detail={**self.read_basis(), "via": "partner_api"},
         )
         return Response(ConcernOut(selectors.concern_data(referral)).data)
 
@@ -359,7 +366,11 @@ class ConcernFeedbackApi(PartnerApiView):
             actor=self.client,
             action=audit.Action.VIEW,
             subject=referral,
-            detail={"via": "partner_api", "feedback": [str(f.pk) for f in page.items]},
+            detail={
+                **self.read_basis(),
+                "via": "partner_api",
+                "feedback": [str(f.pk) for f in page.items],
+            },
         )
         rows = [selectors.feedback_data(item) for item in page.items]
         return Response(page.envelope(FeedbackOut(rows, many=True).data))
@@ -393,7 +404,7 @@ class FeedbackAcknowledgeApi(PartnerApiView):
                 actor=self.client,
                 action=audit.Action.VIEW,
                 subject=item,
-                detail={"via": "partner_api", "referral": str(referral.pk)},
+                detail={**self.read_basis(), "via": "partner_api", "referral": str(referral.pk)},
             )
         return Response(FeedbackOut(selectors.feedback_data(item)).data)
 
@@ -422,7 +433,7 @@ class CategoriesApi(PartnerApiView):
             actor=self.client,
             action=audit.Action.VIEW,
             object_type="concerncategory",
-            detail={"via": "partner_api", "count": len(page.items)},
+            detail={**self.read_basis(), "via": "partner_api", "count": len(page.items)},
         )
         rows = [{"code": category.code, "label": category.label} for category in page.items]
         return Response(page.envelope(CategoryOut(rows, many=True).data))
@@ -452,7 +463,7 @@ class EventsApi(PartnerApiView):
             actor=self.client,
             action=audit.Action.VIEW,
             object_type="webhookevent",
-            detail={"via": "partner_api", "count": len(page.items)},
+            detail={**self.read_basis(), "via": "partner_api", "count": len(page.items)},
         )
         rows = [event.payload for event in page.items]
         return Response(page.envelope(EventOut(rows, many=True).data))

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from referrals import audit, sharing
 from referrals.api import tasks
 from referrals.api.models import (
     MAX_DELIVERY_ATTEMPTS,
@@ -265,6 +266,17 @@ def webhook_deliver(*, event_id) -> bool:
         if succeeded:
             event.delivered_at = timezone.now()
             fields.append("delivered_at")
+            audit.record(
+                actor=client,
+                action=audit.Action.EXPORT,
+                object_type="referral",
+                object_id=str(event.referral_id or ""),
+                detail={
+                    "via": "webhook",
+                    "event": str(event.pk),
+                    **sharing.basis(sharing.Route.API_WEBHOOK),
+                },
+            )
         elif event.attempts >= MAX_ATTEMPTS:
             event.gave_up_at = timezone.now()
             fields.append("gave_up_at")

@@ -19,6 +19,7 @@ from referrals.models.referral import (
 )
 from referrals.models.restriction import BreakGlass, Restriction
 from referrals.models.retention import DisposalList, DisposalRecord, LegalHold, RetentionClass
+from referrals.models.sharing import ShareRoute
 
 __all__ = [
     "Agency",
@@ -48,6 +49,7 @@ __all__ = [
     "RetentionClass",
     "Role",
     "ScreeningDecision",
+    "ShareRoute",
     "Staff",
     "Team",
     "Timescale",

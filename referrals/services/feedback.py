@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from referrals import audit, notifications
+from referrals import audit, notifications, sharing
 from referrals.api import webhooks
 from referrals.errors import DomainError
 from referrals.models import Notification, Referral, ReferralFeedback, Staff
@@ -184,7 +184,11 @@ def referrer_email(*, feedback_id) -> None:
         actor=None,
         action=audit.Action.CHANGE,
         subject=feedback,
-        detail={"referral": str(referral.pk), "emailed_to_referrer": len(addresses)},
+        detail={
+            "referral": str(referral.pk),
+            "emailed_to_referrer": len(addresses),
+            **sharing.basis(sharing.Route.HUB_FEEDBACK),
+        },
     )
 
 

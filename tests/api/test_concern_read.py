@@ -87,6 +87,10 @@ def test_each_concern_listed_is_one_audit_row(police_api, police_client):
     assert {(r.action, r.actor_label, r.actor_agency) for r in rows} == {
         ("view", police_client.name, "police")
     }
+    # Issue 10: each read records the API route's lawful basis, looked up once per request.
+    assert {(r.detail["lawful_basis"], r.detail["condition"]) for r in rows} == {
+        ("public_task", "art9_2g_sch1_18")
+    }
 
 
 def test_an_empty_list_still_leaves_an_audit_row(police_api):

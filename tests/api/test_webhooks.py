@@ -338,3 +338,23 @@ def test_end_to_end_after_a_real_commit(
     [request] = receiver.requests
     assert verify(secret, request["headers"]["Webhook-Signature"], request["body"])
     assert json.loads(request["body"])["data"]["concern"]["status"] == "screening"
+
+
+def test_a_delivered_event_is_audited_with_the_webhook_route_s_lawful_basis(
+    hooked, receiver, duty_worker
+):
+    api, _ = hooked
+    concern = api.submit(concern_body()).json()
+    propose(concern["id"], duty_worker)
+    event = WebhookEvent.objects.get()
+
+    tasks.deliver_webhook.apply(args=[str(event.pk)])
+
+    row = AuditEntry.objects.get(object_id=concern["id"], action="export")
+    assert row.detail == {
+        "via": "webhook",
+        "event": str(event.pk),
+        "share_route": "api_webhook",
+        "lawful_basis": "public_task",
+        "condition": "none",
+    }

@@ -379,7 +379,16 @@ def test_every_table_downloads_as_csv_and_the_export_is_audited(client, world, s
     assert exports.count() == len(reports.Report.TABLES) + 1
     row = exports.filter(object_id="timeliness").get()
     assert row.actor_id == service_manager.pk
-    assert row.detail == {"start": "2026-01-01", "end": "2026-02-28", "locality": "", "agency": ""}
+    assert row.detail == {
+        "start": "2026-01-01",
+        "end": "2026-02-28",
+        "locality": "",
+        "agency": "",
+        # Issue 10: every export records the lawful basis of its share route.
+        "share_route": "csv_export",
+        "lawful_basis": "public_task",
+        "condition": "art9_2g_sch1_18",
+    }
 
 
 def test_an_unknown_table_is_404(client, world, committee_member):

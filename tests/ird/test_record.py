@@ -14,7 +14,7 @@ from ird import services
 from ird.errors import IrdRefused, SectionConflict
 from ird.models import Circulation, Ird, RecordSection, Revision
 from referrals.errors import NotPermitted
-from referrals.models import AuditEntry, Notification
+from referrals.models import AuditEntry, Notification, ShareRoute
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +286,29 @@ def test_revision_history_lists_each_save(client, started_ird, recorder, chair):
     client.force_login(chair)
     page = client.get(reverse("ird:revisions", args=[started_ird.pk])).content.decode()
     assert "First words." in page and recorder.get_full_name() in page
+
+
+def test_each_circulated_copy_records_the_lawful_basis_in_force(
+    client, signed_ird, recorder, health_participant
+):
+    """Issue 10: the route's basis as set in the admin when the record went, on the circulation
+    log and the audit row; a later change of the route applies to later shares only."""
+    services.record_circulate(ird=signed_ird, by=recorder, recipients=[health_participant])
+    ShareRoute.objects.filter(route="ird_circulation").update(
+        lawful_basis="legal_obligation", special_category_condition="art9_2f"
+    )
+    services.record_circulate(
+        ird=signed_ird, by=recorder, recipients=[], other_recipient="Reporter", other_method="post"
+    )
+
+    log = list(
+        Circulation.objects.filter(ird=signed_ird)
+        .order_by("pk")
+        .values_list("lawful_basis", "special_category_condition")
+    )
+    assert log == [("public_task", "art9_2g_sch1_18"), ("legal_obligation", "art9_2f")]
+    rows = AuditEntry.objects.filter(object_id=str(signed_ird.pk), action="export").order_by("seq")
+    assert [(r.detail["lawful_basis"], r.detail["condition"]) for r in rows] == log
+    client.force_login(recorder)
+    page = client.get(reverse("ird:detail", args=[signed_ird.pk])).content.decode()
+    assert "Art 6(1)(e) public task" in page and "Art 6(1)(c) legal obligation" in page

@@ -123,3 +123,16 @@ def test_a_forged_or_expired_link_is_404(client, referral, hub_reviewer, monkeyp
     assert client.get(url[:-3] + "abc/").status_code == 404
     monkeypatch.setattr(feedback_services, "LINK_MAX_AGE", timedelta(seconds=-1))
     assert client.get(url).status_code == 404
+
+
+def test_the_e_mail_to_the_referrer_is_audited_with_its_lawful_basis(
+    referral, hub_reviewer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback = give(referral, hub_reviewer)
+
+    row = AuditEntry.objects.get(object_id=str(feedback.pk), detail__emailed_to_referrer=2)
+    assert (row.detail["share_route"], row.detail["lawful_basis"]) == (
+        "hub_feedback",
+        "public_task",
+    )

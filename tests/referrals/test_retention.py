@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from referrals import sharing
 from referrals.models import (
     AuditEntry,
     LegalHold,
@@ -17,6 +18,7 @@ from referrals.models import (
     RetentionClass,
     Role,
     ScreeningDecision,
+    ShareRoute,
 )
 from referrals.services import intake, retention
 from tests.factories import PersonFactory, StaffFactory, make_referral
@@ -277,3 +279,33 @@ def test_the_administrator_edits_a_retention_class_with_its_source_audited(clien
     )
     row = AuditEntry.objects.filter(object_type="retentionclass").get()
     assert (row.action, row.detail["fields"]) == ("change", ["period_years", "source"])
+
+
+def test_the_administrator_sets_a_share_route_s_lawful_basis_audited(client, administrator):
+    """Issue 10: the lawful basis of each share route is configured in the admin; every route
+    is installed, none can be deleted, and a change is audited."""
+    assert set(ShareRoute.objects.values_list("route", flat=True)) == set(ShareRoute.Route.values)
+    route = ShareRoute.objects.get(route="api_read")
+    client.force_login(administrator)
+    assert client.get("/admin/referrals/shareroute/").status_code == 200
+    assert client.get("/admin/referrals/shareroute/add/").status_code == 403
+    assert client.get(f"/admin/referrals/shareroute/{route.pk}/delete/").status_code == 403
+
+    response = client.post(
+        f"/admin/referrals/shareroute/{route.pk}/change/",
+        {
+            "route": "api_read",
+            "lawful_basis": "legal_obligation",
+            "special_category_condition": "art9_2h_sch1_2",
+            "legislation": "Data sharing agreement with Police Scotland, 2026",
+        },
+    )
+
+    assert response.status_code == 302
+    assert sharing.basis("api_read") == {
+        "share_route": "api_read",
+        "lawful_basis": "legal_obligation",
+        "condition": "art9_2h_sch1_2",
+    }
+    row = AuditEntry.objects.filter(object_type="shareroute").get()
+    assert row.detail["fields"] == ["lawful_basis", "legislation", "special_category_condition"]
