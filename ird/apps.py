@@ -28,3 +28,4 @@ class IrdConfig(AppConfig):
         extensions.register_referral_summaries(hooks.referral_summaries)
         extensions.register_navigation(hooks.navigation)
         extensions.register_records_about(hooks.records_about)
+        extensions.register_subject_records(hooks.subject_records)

@@ -15,6 +15,7 @@ from referrals.extensions import (
     HomeSection,
     NavigationEntry,
     RelatedRecord,
+    SubjectRecord,
 )
 from referrals.models import Role
 
@@ -291,3 +292,40 @@ def records_about(referral_ids) -> list[tuple[str, str]]:
         ("ird", str(pk))
         for pk in Ird.objects.filter(referral_id__in=referral_ids).values_list("pk", flat=True)
     ]
+
+
+def subject_records(person) -> list[SubjectRecord]:
+    """Each IRD that covered the person (or the referral naming them), as its record reads,
+    for a subject access request: why it was held, each section, the decisions and actions."""
+    irds = (
+        Ird.objects.filter(
+            Q(children__person=person, children__included=True)
+            | Q(referral__child_links__person=person)
+        )
+        .distinct()
+        .select_related("referral")
+        .prefetch_related("sections", "decisions__code", "actions", "addenda")
+        .order_by("requested_at")
+    )
+    records = []
+    for ird in irds:
+        parts = [f"Why the IRD started: {ird.reason}"] if ird.reason else []
+        if ird.initial_discussion:
+            parts.append(f"Initial discussion: {ird.initial_discussion}")
+        parts += [f"{s.get_key_display()}: {s.text}" for s in ird.sections.all() if s.text]
+        parts += [
+            f"Decision: {d.code.label}" + (f" ({d.rationale})" if d.rationale else "")
+            for d in ird.decisions.all()
+        ]
+        parts += [f"Action: {a.description}" for a in ird.actions.all()]
+        parts += [f"Addendum: {a.text}" for a in ird.addenda.all()]
+        records.append(
+            SubjectRecord(
+                source_type="ird",
+                source_id=str(ird.pk),
+                heading=f"IRD {ird.reference} ({_detail(ird)})",
+                occurred_at=ird.scheduled_for or ird.requested_at,
+                text="\n\n".join(parts) or "No record was written.",
+            )
+        )
+    return records

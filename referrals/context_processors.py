@@ -22,6 +22,8 @@ def navigation(request) -> dict:
         entries.append(NavigationEntry("Break-glass", reverse("break_glass_report"), 86))
     if user.has_perm("referrals.view_access_report"):
         entries.append(NavigationEntry("Access reports", reverse("access_report_find"), 85))
+    if user.has_perm("referrals.manage_subject_access"):
+        entries.append(NavigationEntry("Subject access", reverse("subject_access_list"), 86))
     if user.has_perm("referrals.manage_retention") or user.has_perm("referrals.approve_disposal"):
         entries.append(NavigationEntry("Disposal", reverse("disposal_lists"), 87))
     entries.extend(extensions.navigation(user))

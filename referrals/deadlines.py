@@ -125,6 +125,20 @@ def deadline_meet(*, kind: str, subject_type: str, subject_id: str) -> int:
     )
 
 
+def deadline_extend(*, kind: str, subject_type: str, subject_id: str, due_at: datetime) -> int:
+    """A later due time agreed for a step not yet due (a subject access request extended):
+    the warning and escalations move with it."""
+    extended = 0
+    for deadline in live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind):
+        warning = deadline.timescale.warning_before
+        deadline.due_at = due_at
+        deadline.warn_at = due_at - warning if warning else None
+        deadline.next_action_at = _next_action(deadline)
+        deadline.save(update_fields=["due_at", "warn_at", "next_action_at", "updated_at"])
+        extended += 1
+    return extended
+
+
 def deadline_cancel(*, subject_type: str, subject_id: str, kind: str | None = None) -> int:
     return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
         state=Deadline.State.CANCELLED,

@@ -24,10 +24,13 @@ referral_actions (user, referral) -> list[ActionLink]: what this user may start 
                  referral page in another app (ird/ offers "Convene an IRD now").
 home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
+subject_records  (person) -> list[SubjectRecord]: what an app holds about a person, gathered for
+                 a subject access request (ird/ the records of the IRDs that covered them).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -229,4 +232,28 @@ def referral_actions(user, referral) -> list[ActionLink]:
     found: list[ActionLink] = []
     for function in _referral_actions:
         found.extend(function(user, referral))
+    return found
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    source_type: str  # the audit log's object_type: "ird"
+    source_id: str
+    heading: str  # "IRD IRD-2026-000003, signed off 4 May 2026"
+    occurred_at: datetime | None
+    text: str  # the record as it reads now, plain text
+
+
+_subject_records: list[Callable] = []
+
+
+def register_subject_records(function: Callable) -> None:
+    if function not in _subject_records:
+        _subject_records.append(function)
+
+
+def subject_records(person) -> list[SubjectRecord]:
+    found: list[SubjectRecord] = []
+    for function in _subject_records:
+        found.extend(function(person))
     return found

@@ -9,8 +9,8 @@ rows the log holds.
 
 from django.db.models import Q, QuerySet
 
-from referrals import extensions
-from referrals.models import AuditEntry, Person, ReferralChild
+from referrals import chi, extensions
+from referrals.models import AuditEntry, Person, Referral, ReferralChild
 
 READS = (
     AuditEntry.Action.VIEW,
@@ -44,3 +44,16 @@ def who_saw(person: Person) -> QuerySet[AuditEntry]:
         if ids:
             touched |= Q(object_type=object_type, object_id__in=ids)
     return AuditEntry.objects.filter(touched, action__in=READS).order_by("-at", "-id")
+
+
+def find_people(wanted: str) -> list[Person]:
+    """The child a governance officer means by a CHI number or a referral reference: the one
+    person with that CHI number, or the children of that referral; [] when neither exists."""
+    wanted = wanted.strip()
+    number = chi.normalise_chi(wanted)
+    if number.isdigit() and len(number) == 10:
+        person = Person.objects.filter(chi_number=number, merged_into__isnull=True).first()
+        if person is not None:
+            return [person]
+    referral = Referral.objects.filter(reference__iexact=wanted).first()
+    return list(referral.children.all()) if referral is not None else []

@@ -79,6 +79,16 @@ TIMESCALES = [
         2 * DAY,
         "National Guidance 2021 (2023), Appendix D: CPPM within 28 calendar days",
     ),
+    (
+        "subject_access",
+        "Subject access request answered",
+        1,
+        "calendar_months",
+        7 * DAY,
+        DAY,
+        3 * DAY,
+        "UK GDPR Art 12(3): one month from receipt, extendable by two further months",
+    ),
 ]
 
 

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from referrals.views import governance, intake, ops, pages, referrer, restricted
+from referrals.views import (
+    governance,
+    intake,
+    ops,
+    pages,
+    referrer,
+    restricted,
+    subject_access,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -38,6 +46,46 @@ urlpatterns = [
         name="break_glass_review",
     ),
     path("governance/access/", governance.access_report_find, name="access_report_find"),
+    path(
+        "governance/subject-access/",
+        subject_access.subject_access_list,
+        name="subject_access_list",
+    ),
+    path(
+        "governance/subject-access/new/<uuid:person_id>/",
+        subject_access.subject_access_new,
+        name="subject_access_new",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/",
+        subject_access.subject_access_detail,
+        name="subject_access_detail",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/items/<int:position>/",
+        subject_access.subject_access_item,
+        name="subject_access_item",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/extend/",
+        subject_access.subject_access_extend,
+        name="subject_access_extend",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/submit/",
+        subject_access.subject_access_submit,
+        name="subject_access_submit",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/approve/",
+        subject_access.subject_access_approve,
+        name="subject_access_approve",
+    ),
+    path(
+        "governance/subject-access/<uuid:request_id>/pack/<slug:fmt>/",
+        subject_access.subject_access_pack,
+        name="subject_access_pack",
+    ),
     path("governance/disposal/", governance.disposal_lists, name="disposal_lists"),
     path("governance/disposal/prepare/", governance.disposal_prepare, name="disposal_prepare"),
     path(

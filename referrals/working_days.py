@@ -4,6 +4,7 @@ Times are stored in UTC. A due time of "two working days" keeps the local time o
 the change between GMT and BST, and skips weekends, Scottish public holidays (the `holidays`
 package, UK with subdivision SCT) and council closure days."""
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -51,6 +52,16 @@ def add_calendar_days(start: datetime, days: int) -> datetime:
     return _at_local_time(local.date() + timedelta(days=days), local)
 
 
+def add_calendar_months(start: datetime, months: int) -> datetime:
+    """The same local time on the same day `months` later, or the month's last day when it has
+    no such day (31 January + 1 month = 28 or 29 February), as the ICO counts a month."""
+    local = start.astimezone(LONDON)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return _at_local_time(local.date().replace(year=year, month=month, day=day), local)
+
+
 def due_time(
     start: datetime, amount: int, unit: str, closures: frozenset[date] = frozenset()
 ) -> datetime:
@@ -62,4 +73,6 @@ def due_time(
         return add_calendar_days(start, amount)
     if unit == "working_days":
         return add_working_days(start, amount, closures)
+    if unit == "calendar_months":
+        return add_calendar_months(start, amount)
     raise ValueError(f"Unknown timescale unit: {unit}")

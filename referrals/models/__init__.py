@@ -20,6 +20,7 @@ from referrals.models.referral import (
 from referrals.models.restriction import BreakGlass, Restriction
 from referrals.models.retention import DisposalList, DisposalRecord, LegalHold, RetentionClass
 from referrals.models.sharing import ShareRoute
+from referrals.models.subject_access import DisclosureItem, SubjectAccessRequest
 
 __all__ = [
     "Agency",
@@ -33,6 +34,7 @@ __all__ = [
     "CumulativeHarmRule",
     "Deadline",
     "DeadlineAlert",
+    "DisclosureItem",
     "DisposalList",
     "DisposalRecord",
     "LegalHold",
@@ -50,6 +52,7 @@ __all__ = [
     "Role",
     "ScreeningDecision",
     "ShareRoute",
+    "SubjectAccessRequest",
     "Staff",
     "Team",
     "Timescale",

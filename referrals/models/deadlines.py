@@ -22,6 +22,7 @@ class Timescale(models.Model):
         HOURS = "hours", "Hours"
         CALENDAR_DAYS = "calendar_days", "Calendar days"
         WORKING_DAYS = "working_days", "Working days"
+        CALENDAR_MONTHS = "calendar_months", "Calendar months"
 
     kind = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)

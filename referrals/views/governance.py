@@ -10,8 +10,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from referrals import audit, chi, governance
-from referrals.models import DisposalList, Person, Referral
+from referrals import audit, governance
+from referrals.models import DisposalList, Person
 from referrals.services import disposal, retention
 
 PAGE_SIZE = 100
@@ -24,6 +24,9 @@ class FindForm(forms.Form):
         help_text="For example 1503181014 or CW-2026-000123.",
         error_messages={"required": "Enter a CHI number or a referral reference."},
     )
+
+
+NOT_FOUND = "No child has that CHI number, and no referral that reference."
 
 
 def _allowed(user) -> None:
@@ -39,24 +42,11 @@ def access_report_find(request):
     form = FindForm(request.POST if request.method == "POST" else None)
     people = None
     if request.method == "POST" and form.is_valid():
-        wanted = form.cleaned_data["record"].strip()
-        number = chi.normalise_chi(wanted)
-        person = (
-            Person.objects.filter(chi_number=number, merged_into__isnull=True).first()
-            if number.isdigit() and len(number) == 10
-            else None
-        )
-        if person is not None:
-            return redirect("person_access_report", person_id=person.pk)
-        referral = Referral.objects.filter(reference__iexact=wanted).first()
-        if referral is not None:
-            people = list(referral.children.all())
-            if len(people) == 1:
-                return redirect("person_access_report", person_id=people[0].pk)
-        else:
-            form.add_error(
-                "record", "No child has that CHI number, and no referral that reference."
-            )
+        people = governance.find_people(form.cleaned_data["record"])
+        if len(people) == 1:
+            return redirect("person_access_report", person_id=people[0].pk)
+        if not people:
+            form.add_error("record", NOT_FOUND)
     return render(
         request,
         "referrals/access_report_find.html",

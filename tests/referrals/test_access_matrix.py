@@ -509,6 +509,63 @@ MATRIX: dict[str, Route] = {
         {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200)},
         kwargs=lambda world: {"person_id": world.child.pk},
     ),
+    # Subject access (tests/referrals/test_subject_access.py): information governance only;
+    # of the matrix's roles the administrator (a superuser) holds manage_subject_access.
+    "subject_access_list": Route(
+        {
+            "GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200),
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=400),
+        },
+        accepts=frozenset({"GET", "POST"}),
+    ),
+    "subject_access_new": Route(
+        {
+            "GET": statuses(social_work=403, quality=403, outsiders=403, administrator=200),
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=400),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=lambda world: {"person_id": world.child.pk},
+    ),
+    "subject_access_detail": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=404)},
+        kwargs=lambda world: {"request_id": uuid.uuid4()},
+    ),
+    "subject_access_pack": Route(
+        {"GET": statuses(social_work=403, quality=403, outsiders=403, administrator=404)},
+        kwargs=lambda world: {"request_id": uuid.uuid4(), "fmt": "pdf"},
+    ),
+    "subject_access_item": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"request_id": uuid.uuid4(), "position": 1},
+    ),
+    "subject_access_extend": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"request_id": uuid.uuid4()},
+    ),
+    "subject_access_submit": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"request_id": uuid.uuid4()},
+    ),
+    "subject_access_approve": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=403, quality=403, outsiders=403, administrator=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"request_id": uuid.uuid4()},
+    ),
     # Disposal (tests/referrals/test_disposal.py): information governance lists, a service
     # manager approves; the administrator (a superuser) holds both permissions.
     "disposal_lists": Route(
