@@ -24,7 +24,7 @@ from hub.forms import (
     TeamChoiceForm,
 )
 from hub.models import GRADE_MEANINGS, AuditAssignment, AuditRound, Grade, Review
-from referrals import audit, extensions, ratelimit, sharing
+from referrals import audit, extensions, ratelimit, restrictions, sharing
 from referrals.errors import DomainError
 from referrals.models import Role, Team
 
@@ -365,6 +365,7 @@ def audit_list(request):
             "page_obj": rounds,
             "assignments": selectors.assignments_of(user),
             "can_open": access.can_run_audits(user) and not selectors.current_round_open(),
+            "hidden_people": restrictions.hidden_ids(user),
         },
     )
 
@@ -400,6 +401,7 @@ def _round_page(request, audit_round: AuditRound, summary_form=None, status=200)
             "criteria": criteria,
             "summary_form": summary_form if can_summarise else None,
             "reproduces": services.audit_sample_reproduces(audit_round),
+            "hidden_people": restrictions.hidden_ids(request.user),
             "record_rows": [
                 (record, [collation.by_record.get(record.pk, {}).get(c.pk) for c in criteria])
                 for record in collation.records

@@ -65,3 +65,29 @@ def test_a_restricted_childs_review_needs_clearance(client, referral, hub_review
     response = client.get(f"/hub/reviews/{referral_review(referral).pk}/")
 
     assert response.status_code == 302 and "/break-glass/" in response["Location"]
+
+
+def test_audit_lists_name_a_restricted_child_only_to_those_cleared(
+    client, audit_round, committee_member, police_auditor, team_manager
+):
+    """Issue 9: lists never show a restricted person's name to someone without access."""
+    record = audit_round.records.select_related("person").first()
+    record.person.first_name, record.person.last_name = "Catriona", "Oyelaran"
+    record.person.save()
+    name = "Catriona Oyelaran"
+    restrictions.restrict(
+        person=record.person, by=team_manager, reason="public_figure", explanation="", allowed=[]
+    )
+
+    for user, url in (
+        (committee_member, f"/hub/audits/{audit_round.pk}/"),
+        (police_auditor, "/hub/audits/"),
+    ):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert "Restricted record" in page, url
+        assert name not in page, url
+    # Staff named on the restriction see the name.
+    record.person.restriction.allowed.add(committee_member)
+    client.force_login(committee_member)
+    assert name in client.get(f"/hub/audits/{audit_round.pk}/").content.decode()
