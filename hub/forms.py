@@ -9,6 +9,7 @@ from hub.models import Factor, Grade, Rubric
 from hub.services import FREE_TEXT_MAX, Score
 from referrals.forms import DATE_ERRORS, DateInput
 from referrals.models import Agency, Team
+from referrals.validation import BoundedDateField
 
 GRADE_CHOICES = [(grade.value, grade.label) for grade in Grade]
 SCALE_HINT = "6 excellent, 5 very good, 4 good, 3 adequate, 2 weak, 1 unsatisfactory."
@@ -123,12 +124,12 @@ class AuditSummaryForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(
+    start = BoundedDateField(
         label="From",
         widget=DateInput(),
         error_messages={**DATE_ERRORS, "required": "Enter the first day of the period."},
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label="To",
         widget=DateInput(),
         error_messages={**DATE_ERRORS, "required": "Enter the last day of the period."},

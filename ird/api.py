@@ -36,6 +36,7 @@ from referrals.api.fields import StrictCharField, StrictChoiceField
 from referrals.api.pagination import page_of
 from referrals.api.serializers import ErrorOut, ValidationErrorOut
 from referrals.api.views import PAGE_PARAMETERS, PartnerApiView
+from referrals.validation import parse_version
 
 app_name = "ird_api"
 TAG = "IRDs"
@@ -219,8 +220,10 @@ def _if_match_versions(header: str) -> list[int] | None:
     versions = []
     for tag in header.split(","):
         tag = tag.strip()
-        if len(tag) > 2 and tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            versions.append(int(tag[1:-1]))
+        # Anything but '"' + ASCII digits + '"' names no version: stale (412), like "x".
+        version = parse_version(tag[1:-1]) if tag[:1] == tag[-1:] == '"' else None
+        if version is not None:
+            versions.append(version)
     return versions
 
 

@@ -15,6 +15,7 @@ from ird.models import (
 )
 from referrals.forms import DATE_ERRORS, DateInput, DateTimeInput
 from referrals.models import Agency
+from referrals.validation import BoundedDateField, BoundedDateTimeField
 
 DATETIME_ERRORS = {"invalid": "Enter a real date and time, for example 27 3 2026 10:30."}
 DURATIONS = [
@@ -65,7 +66,7 @@ class VersionForm(forms.Form):
 
 
 class ScheduleForm(VersionForm):
-    scheduled_for = forms.DateTimeField(
+    scheduled_for = BoundedDateTimeField(
         label="Date and time",
         widget=DateTimeInput(),
         error_messages={**DATETIME_ERRORS, "required": "Enter the date and time of the IRD."},
@@ -155,12 +156,12 @@ class AttendanceForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose practitioner, first-line or senior manager."},
     )
-    joined_at = forms.DateTimeField(
+    joined_at = BoundedDateTimeField(
         label="Joined",
         widget=DateTimeInput(),
         error_messages={**DATETIME_ERRORS, "required": "Enter when they joined."},
     )
-    left_at = forms.DateTimeField(
+    left_at = BoundedDateTimeField(
         label="Left", widget=DateTimeInput(), required=False, error_messages=DATETIME_ERRORS
     )
 
@@ -182,7 +183,7 @@ class AttendanceForm(forms.Form):
 
 
 class LeftForm(forms.Form):
-    left_at = forms.DateTimeField(
+    left_at = BoundedDateTimeField(
         label="Left at",
         widget=DateTimeInput(),
         error_messages={**DATETIME_ERRORS, "required": "Enter when they left."},
@@ -263,7 +264,7 @@ class ActionForm(forms.Form):
         required=False,
         empty_label="Not named yet",
     )
-    due_date = forms.DateField(
+    due_date = BoundedDateField(
         label="Due date",
         widget=DateInput(),
         error_messages={**DATE_ERRORS, "required": "Enter the due date."},
@@ -354,7 +355,7 @@ class ProcedureForm(forms.Form):
     version = forms.CharField(
         label="Version", max_length=20, error_messages={"required": "Enter the version number."}
     )
-    effective_from = forms.DateField(
+    effective_from = BoundedDateField(
         label="Effective from",
         widget=DateInput(),
         error_messages={**DATE_ERRORS, "required": "Enter the date the version takes effect."},
@@ -381,7 +382,7 @@ class ProcedureReviewForm(forms.Form):
     notes = text_field(
         "What the review found", "Record what the review found.", max_length=10000, rows=5
     )
-    extended_until = forms.DateField(
+    extended_until = BoundedDateField(
         label="Extend the trial until",
         required=False,
         widget=DateInput(),
@@ -390,7 +391,7 @@ class ProcedureReviewForm(forms.Form):
     next_version = forms.CharField(
         label="Next version number (to start it now)", max_length=20, required=False
     )
-    next_effective_from = forms.DateField(
+    next_effective_from = BoundedDateField(
         label="Next version effective from",
         required=False,
         widget=DateInput(),
@@ -419,7 +420,7 @@ class ConveneForm(forms.Form):
 
 
 class InitialDiscussionForm(forms.Form):
-    held_at = forms.DateTimeField(
+    held_at = BoundedDateTimeField(
         label="When was the initial discussion held?",
         widget=DateTimeInput(),
         error_messages={**DATETIME_ERRORS, "required": "Enter when it was held."},

@@ -69,6 +69,9 @@ logger = logging.getLogger(__name__)
 Status = Ird.Status
 MUST_TAKE_PART = (Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WORK)
 ACTION_DUE_TIME = time(17, 0)  # close of business on the due date, council time
+# An IRD agrees the next steps for a child's safety; work further off belongs in the child's
+# plan. The limit also keeps a due date's warning and escalations far from any calendar's end.
+ACTION_DUE_WITHIN = timedelta(days=366)
 REVIEW_DUE_TIME = time(9, 0)
 RESEND_AFTER = timedelta(minutes=5)
 REQUIRED_SECTIONS = {
@@ -1058,8 +1061,14 @@ def action_add(
         raise IrdRefused("Describe the action.")
     if owner is not None and owner.agency_id != owner_agency.pk:
         raise IrdRefused(f"{owner} does not work for {owner_agency.name}.")
-    if due_date < timezone.localdate():
+    today = timezone.localdate()
+    if due_date < today:
         raise IrdRefused("The due date of an action cannot be in the past.")
+    if due_date > today + ACTION_DUE_WITHIN:
+        raise IrdRefused(
+            "An action agreed at an IRD is due within a year: "
+            f"set a due date by {today + ACTION_DUE_WITHIN:%d %B %Y}."
+        )
     now = timezone.now()
     action = IrdAction.objects.create(
         ird=ird,

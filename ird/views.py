@@ -31,6 +31,7 @@ from referrals import audit, deadlines, ratelimit
 from referrals.access import can_read_case_records
 from referrals.errors import DomainError, EditConflict
 from referrals.models import Staff
+from referrals.validation import parse_version
 
 Status = Ird.Status
 IRD_KINDS = ("ird_held", "ird_full", "ird_record")
@@ -514,7 +515,7 @@ def record_live(request, ird_id):
     _can_see_record(viewer)
     _audit_view(request, ird, "live")
     seen = request.headers.get("Last-Event-ID") or request.GET.get("seen", "")
-    seen = int(seen) if seen.isascii() and seen.isdigit() else None
+    seen = parse_version(seen)
     if not connection.in_atomic_block:
         connection.close()  # the stream holds a thread, not a database connection
     response = StreamingHttpResponse(live.stream(ird.pk, seen), content_type="text/event-stream")

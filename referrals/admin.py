@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from referrals import audit, second_factor
-from referrals.admin_base import ChildDataAdmin, ReadOnlyInline
+from referrals.admin_base import ChildDataAdmin, DateRangeAdmin, ReadOnlyInline
 from referrals.models import (
     Agency,
     AuditEntry,
@@ -228,7 +228,7 @@ class TimescaleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosureDay)
-class ClosureDayAdmin(admin.ModelAdmin):
+class ClosureDayAdmin(DateRangeAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
 
@@ -241,7 +241,7 @@ class DeadlineAlertInline(admin.TabularInline):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(DateRangeAdmin):
     list_display = [
         "timescale",
         "subject_type",

@@ -8,8 +8,10 @@ shown, never the words searched for) and one for each record opened.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from referrals import audit
+from referrals.validation import in_date_range
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,6 +25,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DateRangeAdmin(admin.ModelAdmin):
+    """Dates and times typed in the admin are held to the pages' range (1900 to 2100), so
+    none can overflow what is worked out from them (a closure day, a deadline's escalations)."""
+
+    formfield_overrides = {
+        models.DateField: {"validators": [in_date_range]},
+        models.DateTimeField: {"validators": [in_date_range]},
+    }
 
 
 class ReadOnlyInline:

@@ -11,6 +11,7 @@ from referrals import chi
 from referrals.models import Agency, ConcernCategory, Person, Referral, Relationship
 from referrals.models import ScreeningDecision as Decision
 from referrals.referrers import referrer_problems
+from referrals.validation import BoundedDateField, BoundedDateTimeField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 MAX_CHILDREN = 20
@@ -88,7 +89,7 @@ class ConcernForm(forms.Form):
         required=False,
         help_text="For a referrer from another agency: their manager receives the feedback too.",
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BoundedDateTimeField(
         label="When did it happen?",
         required=False,
         widget=DateTimeInput(),
@@ -182,20 +183,17 @@ class PersonFormBase(forms.Form):
         max_length=100,
         error_messages={"required": "Enter the last name."},
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = BoundedDateField(
         label="Date of birth", required=False, widget=DateInput(), error_messages=DATE_ERRORS
     )
 
     def clean_date_of_birth(self):
-        born = not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
-        if born is not None and born.year < 1900:
-            raise ValidationError("Enter a date of birth after 1900.")
-        return born
+        return not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
 
 
 class ChildForm(PersonFormBase):
     unborn = forms.BooleanField(label="Unborn baby", required=False)
-    expected_date_of_delivery = forms.DateField(
+    expected_date_of_delivery = BoundedDateField(
         label="Expected date of delivery", required=False, widget=DateInput()
     )
     chi_number = forms.CharField(
@@ -347,7 +345,7 @@ class SearchForm(forms.Form):
     query = forms.CharField(
         label="Name, CHI number or referral reference", max_length=200, required=False
     )
-    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    date_of_birth = BoundedDateField(label="Date of birth", required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

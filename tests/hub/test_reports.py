@@ -26,6 +26,8 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from hub import reports, services
 from hub.views import csv_cell
@@ -34,6 +36,7 @@ from referrals.models import AuditEntry, Referral
 from referrals.services import progress, screening
 from tests.factories import make_referral
 from tests.hub.conftest import barrier, decision_review, referral_review, review_and_submit
+from tests.strategies import date_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -356,6 +359,43 @@ def test_a_bad_period_is_a_form_error(client, world, committee_member):
         client.get("/hub/reports/timeliness.csv", {"start": "x", "end": "2026-01-01"}).status_code
         == 400
     )
+
+
+@pytest.fixture
+def signed_in_committee(client, committee_member, settings):
+    # Property tests export far more than a person may: lift the export limit here only.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "export": "100000/min"}
+    client.force_login(committee_member)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/hub/reports/", "/hub/reports/concerns.csv"])
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"start": "9999-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-12-31"},
+        {"start": "2026-01-01", "end": "2101-01-01"},
+    ],
+)
+def test_a_period_outside_1900_to_2100_is_a_form_error(signed_in_committee, path, period):
+    """A period ending in 9999 overflowed the day after it (issue 15): dates are held to 1900
+    to 2100 before any report is worked out."""
+    response = signed_in_committee.get(path, period)
+    assert response.status_code == 400
+    assert "Enter a date from 1900 to 2100." in response.content.decode()
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=date_texts(), end=date_texts(), table=st.sampled_from(["", *reports.Report.TABLES]))
+@example(start="9999-01-01", end="9999-12-31", table="")  # the issue's OverflowError
+@example(start="9999-01-01", end="9999-12-31", table="concerns")
+def test_no_period_is_a_server_error(signed_in_committee, start, end, table):
+    path = f"/hub/reports/{table}.csv" if table else "/hub/reports/"
+    assert signed_in_committee.get(path, {"start": start, "end": end}).status_code in {200, 400}
 
 
 def test_every_table_downloads_as_csv_and_the_export_is_audited(client, world, service_manager):

@@ -209,6 +209,27 @@ def test_a_stale_if_match_is_412_and_changes_nothing(ird_with_actions, health_ap
     assert IrdAction.objects.get(pk=action.pk).version == 1
 
 
+@pytest.mark.parametrize(
+    "if_match",
+    ['"\u00b9"', '"\u00b2\u00b3"', '"\u0661"', '"1\u0660"', f'"{"9" * 5000}"', '"7", "\u00b9"'],
+    ids=["superscript-one", "superscripts", "arabic-indic", "mixed", "5000-digits", "list"],
+)
+def test_an_if_match_that_is_not_an_ascii_version_is_412(ird_with_actions, health_api, if_match):
+    """str.isdigit() takes superscripts and other scripts' digits, which int() refuses or
+    reads as a number: an ETag is ASCII digits only, and anything else names no version, so
+    it is stale (412) like '"x"' above, never a server error (issue 15)."""
+    ird, _, action = ird_with_actions
+    response = patch(
+        health_api,
+        action_url(ird, action),
+        {"status": "done", "completion_note": "Done."},
+        if_match,
+    )
+    assert response.status_code == 412
+    assert response["ETag"] == '"1"' and "read it again" in response.json()["detail"]
+    assert IrdAction.objects.get(pk=action.pk).version == 1
+
+
 def test_a_patch_with_the_current_etag_updates_and_answers_the_new_one(
     ird_with_actions, health_api
 ):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from ird import services
+from ird.errors import IrdRefused
 from ird.models import DecisionCode, IrdAction, ProcedureVersion
 from referrals import deadlines
 from referrals.models import Deadline, DeadlineAlert, Notification, Role, Timescale
@@ -93,6 +94,34 @@ def test_each_action_is_chased_to_its_due_date(action, health_participant):
     assert chased.owner == health_participant
     assert chased.referral == action.ird.referral
     assert chased.warn_at == chased.due_at - timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("days", "refused"), [(-1, "cannot be in the past"), (367, "due within a year")]
+)
+def test_an_action_is_due_from_today_to_a_year_ahead(
+    started_ird, recorder, health_participant, days, refused
+):
+    """A year ahead at most: an IRD agrees the next steps, and a due date near the calendar's
+    end overflowed its deadline's escalations (issue 15)."""
+    with pytest.raises(IrdRefused, match=refused):
+        services.action_add(
+            ird=started_ird,
+            by=recorder,
+            description="Paediatric examination.",
+            owner_agency=health_participant.agency,
+            due_date=timezone.localdate() + timedelta(days=days),
+        )
+    assert not IrdAction.objects.exists()
+    assert not Deadline.objects.filter(subject_type="ird_action").exists()
+    year_ahead = services.action_add(
+        ird=started_ird,
+        by=recorder,
+        description="Review at a year.",
+        owner_agency=health_participant.agency,
+        due_date=timezone.localdate() + timedelta(days=366),
+    )
+    assert deadline("ird_action", subject_id=str(year_ahead.pk)).state == Deadline.State.OPEN
 
 
 def test_an_action_done_meets_its_deadline(action, health_participant):

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ird import services
-from ird.models import Ird, ProcedureReview, ProcedureVersion, QualityReview
-from referrals.models import Agency
+from ird.models import Ird, IrdAction, ProcedureReview, ProcedureVersion, QualityReview
+from referrals.models import Agency, Deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +222,88 @@ def test_procedure_versions_and_their_review(client, committee_member, health_pa
     review = ProcedureReview.objects.get(procedure=procedure)
     assert review.next_version.version == "2.1"
     assert ProcedureVersion.objects.get(version="2.1").status == "trial"
+
+
+# Dates near the end of Python's calendar overflowed the arithmetic after them (issue 15): each
+# is now a form error, from 1900 to 2100, and nothing is saved.
+DATE_RANGE_ERROR = "Enter a date from 1900 to 2100."
+DATETIME_RANGE_ERROR = "Enter a date and time from 1900 to 2100."
+
+
+def procedure_body(**changes) -> dict:
+    return {
+        "title": "Moray IRD procedure",
+        "version": "9.0",
+        "effective_from": timezone.localdate().isoformat(),
+        "trial_months": "3",
+        "text": "Convene by teleconference.",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize("effective_from", ["9999-12-31", "0001-01-01", "2101-01-01"])
+def test_a_procedure_effective_outside_1900_to_2100_is_a_form_error(
+    client, committee_member, effective_from
+):
+    client.force_login(committee_member)
+    response = client.post(
+        reverse("ird:procedures"),
+        procedure_body(effective_from=effective_from, trial_months="24"),
+    )
+    assert response.status_code == 400
+    assert DATE_RANGE_ERROR in response.content.decode()
+    assert not ProcedureVersion.objects.exists()
+
+
+def test_a_trial_review_out_of_range_is_a_form_error(client, committee_member):
+    client.force_login(committee_member)
+    client.post(reverse("ird:procedures"), procedure_body())
+    procedure = ProcedureVersion.objects.get()
+    url = reverse("ird:procedure_review", args=[procedure.pk])
+    for body in (
+        {"review-outcome": "extend", "review-extended_until": "9999-12-31"},
+        {
+            "review-outcome": "amend",
+            "review-next_version": "9.1",
+            "review-next_effective_from": "9999-12-31",
+        },
+    ):
+        response = client.post(url, {"review-notes": "Reviewed.", **body})
+        assert response.status_code == 400
+        assert DATE_RANGE_ERROR in response.content.decode()
+    procedure.refresh_from_db()
+    assert procedure.status == "trial" and not ProcedureReview.objects.exists()
+
+
+@pytest.mark.parametrize("scheduled_for", ["9999-12-31T23:30", "2101-01-01T10:00"])
+def test_an_ird_scheduled_after_2100_is_a_form_error(
+    client, requested_ird, team_manager, chair, recorder, participants, scheduled_for
+):
+    client.force_login(team_manager)
+    response = client.post(
+        reverse("ird:schedule", args=[requested_ird.pk]),
+        schedule_body(requested_ird, chair, recorder, participants, scheduled_for=scheduled_for),
+    )
+    assert response.status_code == 400
+    assert DATETIME_RANGE_ERROR in response.content.decode()
+    assert Ird.objects.get(pk=requested_ird.pk).status == Ird.Status.REQUESTED
+
+
+@pytest.mark.parametrize("due_date", ["9999-12-31", "2101-01-01"])
+def test_an_action_due_after_2100_is_a_form_error(client, started_ird, recorder, due_date):
+    client.force_login(recorder)
+    response = client.post(
+        reverse("ird:action_add", args=[started_ird.pk]),
+        {
+            "action-description": "Joint investigative interview.",
+            "action-owner_agency": Agency.objects.get(kind="police").pk,
+            "action-due_date": due_date,
+        },
+    )
+    assert response.status_code == 400
+    assert DATE_RANGE_ERROR in response.content.decode()
+    assert not IrdAction.objects.exists()
+    assert not Deadline.objects.filter(subject_type="ird_action").exists()
 
 
 def test_the_lists_show_each_person_their_irds(
