@@ -39,6 +39,10 @@ def in_date_range(value: datetime.date | datetime.datetime | None) -> None:
         )
 
 
+def _input_type(widget) -> str:
+    return widget.attrs.get("type") or getattr(widget, "input_type", "")
+
+
 class BoundedDateField(forms.DateField):
     """A form's date, from 1900 to 2100; a browser's date picker offers only those."""
 
@@ -46,7 +50,7 @@ class BoundedDateField(forms.DateField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        if getattr(widget, "input_type", "") == "date":
+        if _input_type(widget) == "date":
             attrs.update(min=EARLIEST_DATE.isoformat(), max=LATEST_DATE.isoformat())
         return attrs
 
@@ -58,7 +62,7 @@ class BoundedDateTimeField(forms.DateTimeField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        if getattr(widget, "input_type", "") == "datetime-local":
+        if _input_type(widget) == "datetime-local":
             attrs.update(min=f"{EARLIEST_DATE:%Y-%m-%d}T00:00", max=f"{LATEST_DATE:%Y-%m-%d}T23:59")
         return attrs
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from referrals import audit, disclosure_pack, governance
 from referrals.models import DisclosureItem, Person, SubjectAccessRequest
 from referrals.services import subject_access
+from referrals.validation import BoundedDateField
 from referrals.views.governance import NOT_FOUND, FindForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,7 +36,7 @@ class OpenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=SubjectAccessRequest._meta.get_field("childs_view").help_text,
     )
-    received_on = forms.DateField(label="Date received", widget=DATE_INPUT)
+    received_on = BoundedDateField(label="Date received", widget=DATE_INPUT)
     identity_evidence = forms.CharField(
         label="How the requester's identity (and authority) was checked", max_length=500
     )

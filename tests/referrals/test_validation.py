@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import SplitDateTimeField
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
@@ -230,6 +230,25 @@ def test_no_date_a_partner_sends_is_a_server_error(police_api, field, date, time
     assert Referral.objects.count() == before + (response.status_code == 201)
     assert police_api.get(CONCERNS, {"updated_since": time}).status_code in {200, 400}
     assert police_api.get("/api/v1/events/", {"since": time}).status_code in {200, 400}
+
+
+def _form_classes(base=forms.BaseForm):
+    for form_class in base.__subclasses__():
+        yield form_class
+        yield from _form_classes(form_class)
+
+
+def test_every_date_typed_into_a_page_is_held_to_the_range():
+    assert get_resolver().url_patterns  # importing every view, and so every form
+    dated = {
+        f"{form_class.__module__}.{form_class.__name__}.{name}": field
+        for form_class in set(_form_classes())
+        if form_class.__module__.split(".")[0] in {"referrals", "hub", "ird"}
+        for name, field in form_class.base_fields.items()
+        if isinstance(field, forms.DateField | forms.DateTimeField | SplitDateTimeField)
+    }
+    assert {"ird.forms.ScheduleForm.scheduled_for", "hub.forms.ReportFilterForm.end"} <= set(dated)
+    assert [name for name, field in dated.items() if in_date_range not in field.validators] == []
 
 
 # --- The admin --------------------------------------------------------------------------------
