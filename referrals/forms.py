@@ -59,6 +59,9 @@ def not_in_future(value, what: str):
 
 
 class ConcernForm(forms.Form):
+    # One token per referral being entered, issued with the empty form and kept through every
+    # step: a step posted again (Back, reload) or a second save finds the referral it made.
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     channel = forms.ChoiceField(
         label="How did the concern arrive?",
         widget=forms.RadioSelect,

@@ -86,7 +86,10 @@ def referral_new(request):
     if not access.can_intake(request.user):
         raise PermissionDenied("Only social work staff can enter referrals.")
     if request.method == "GET":
-        return _render_entry(request, *_forms(initial={"children": [{}]}))
+        return _render_entry(
+            request,
+            *_forms(initial={"concern": {"intake_token": uuid.uuid4()}, "children": [{}]}),
+        )
 
     action = request.POST.get("action", "continue")
     if action in {"confirm", "edit"}:
@@ -110,13 +113,17 @@ def referral_new(request):
         )
     if not (concern_form.is_valid() and children.is_valid() and adults.is_valid()):
         return _render_entry(request, concern_form, children, adults, status=400)
+    token = concern_form.cleaned_data["intake_token"] or uuid.uuid4()
+    already = _already_recorded(request, token)
+    if already is not None:
+        return already
 
     payload = {
         key: request.POST.getlist(key)
         for key in request.POST
         if key not in {"csrfmiddlewaretoken", "action"}
     }
-    payload["intake_token"] = [str(uuid.uuid4())]
+    payload["intake_token"] = [str(token)]
     return _render_confirm(
         request, _people_to_confirm(children, adults), signing.dumps(payload, salt=SIGNING_SALT)
     )
@@ -157,6 +164,19 @@ def _render_confirm(request, people, signed, choices=None, errors=None, status=2
     )
 
 
+def _already_recorded(request, token):
+    """A step posted again after the referral was saved (Back, reload, a second Save): show
+    the referral made rather than record it twice."""
+    existing = Referral.objects.filter(intake_token=token).only("pk", "reference").first()
+    if existing is None:
+        return None
+    messages.info(
+        request,
+        f"This referral was already recorded as {existing.reference}: nothing was recorded twice.",
+    )
+    return redirect("referral_detail", referral_id=existing.pk)
+
+
 def _confirm_step(request, action):
     signed = request.POST.get("payload", "")
     try:
@@ -164,6 +184,10 @@ def _confirm_step(request, action):
     except signing.BadSignature:
         messages.error(request, "The form expired or was changed. Please enter it again.")
         return redirect("referral_new")
+    token = uuid.UUID(payload["intake_token"][0])
+    already = _already_recorded(request, token)
+    if already is not None:
+        return already
     data = QueryDict(mutable=True)
     for key, values in payload.items():
         data.setlist(key, values)
@@ -200,32 +224,29 @@ def _confirm_step(request, action):
     if errors:
         return _render_confirm(request, people, signed, choices, errors, status=400)
 
-    token = uuid.UUID(payload["intake_token"][0])
-    existing = Referral.objects.filter(intake_token=token).first()
-    if existing is None:
-        try:
-            existing = intake.referral_receive(
-                concern=_concern(request.user, concern_form, people, chosen, token),
-                team=_intake_team(request.user),
-                received_by=request.user,
+    try:
+        existing = intake.referral_receive(
+            concern=_concern(request.user, concern_form, people, chosen, token),
+            team=_intake_team(request.user),
+            received_by=request.user,
+        )
+    except IntegrityError:
+        # The same form submitted twice at once: the other request recorded it. Anything
+        # else (a CHI number another record took in the meantime) is for the user to see.
+        existing = Referral.objects.filter(intake_token=token).first()
+        if existing is None:
+            return _render_confirm(
+                request,
+                people,
+                signed,
+                choices,
+                {
+                    "form": "Someone else has just recorded one of these people. Check the "
+                    "choices below and save again."
+                },
+                status=409,
             )
-        except IntegrityError:
-            # The same form submitted twice at once: the other request recorded it. Anything
-            # else (a CHI number another record took in the meantime) is for the user to see.
-            existing = Referral.objects.filter(intake_token=token).first()
-            if existing is None:
-                return _render_confirm(
-                    request,
-                    people,
-                    signed,
-                    choices,
-                    {
-                        "form": "Someone else has just recorded one of these people. Check the "
-                        "choices below and save again."
-                    },
-                    status=409,
-                )
-        messages.success(request, f"Referral {existing.reference} recorded.")
+    messages.success(request, f"Referral {existing.reference} recorded.")
     return redirect("referral_detail", referral_id=existing.pk)
 
 

@@ -565,6 +565,40 @@ def test_intake_submitted_twice_records_one_referral(sw_client, social_work, kno
     assert Person.objects.count() == 2
 
 
+def test_back_reload_and_save_again_records_one_referral(sw_client, social_work):
+    """Issue 12 defect 1: save, press Back (the confirm page), reload it (step one posted
+    again), save again: one referral, one child, and the worker is shown the record made."""
+    form = sw_client.get("/referrals/new/").content.decode()
+    token = re.search(r'name="intake_token" value="([0-9a-f-]+)"', form).group(1)
+    data = intake_data(social_work, intake_token=token)
+    first_payload = step_two(sw_client, data).context["payload"]
+    saved = sw_client.post(
+        "/referrals/new/",
+        {"action": "confirm", "payload": first_payload, "match-child-0": "new"},
+    )
+    assert saved.status_code == 302
+
+    reloaded = sw_client.post("/referrals/new/", data, follow=True)  # Back, then reload
+
+    referral = Referral.objects.get()
+    assert reloaded.redirect_chain[-1][0] == saved["Location"]
+    assert f"already recorded as {referral.reference}" in text(reloaded)
+    assert counts()[:2] == (1, 1)
+
+
+def test_a_second_save_from_an_old_confirm_page_shows_the_record_made(sw_client, social_work):
+    form = sw_client.get("/referrals/new/").content.decode()
+    token = re.search(r'name="intake_token" value="([0-9a-f-]+)"', form).group(1)
+    payload = step_two(sw_client, intake_data(social_work, intake_token=token)).context["payload"]
+    confirm = {"action": "confirm", "payload": payload, "match-child-0": "new"}
+    sw_client.post("/referrals/new/", confirm)
+
+    again = sw_client.post("/referrals/new/", confirm, follow=True)
+
+    assert "already recorded as" in text(again)
+    assert counts()[:2] == (1, 1)
+
+
 def test_intake_edit_goes_back_to_step_one_with_the_values(sw_client, social_work):
     data = intake_data(social_work, referrer_name="Rhona Ferguson")
     payload = step_two(sw_client, data).context["payload"]
