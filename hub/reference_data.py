@@ -6,6 +6,8 @@ The functions take model classes so that a migration can pass its historical mod
 
 from datetime import timedelta
 
+from referrals.reference_data import fill_tasks
+
 DAY = 24  # hours
 
 TIMESCALES = [
@@ -232,6 +234,14 @@ RUBRICS = [
 ]
 
 
+TASKS = {
+    "hub_review": "Review the referral's quality",
+    "hub_decision_review": "Review the screening decision and response",
+    "audit_grading": "Grade the practice audit record",
+    "audit_summary": "Send the practice audit learning summary",
+}
+
+
 def ensure_hub_timescales(timescale_model) -> None:
     for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
         timescale_model.objects.get_or_create(
@@ -246,6 +256,7 @@ def ensure_hub_timescales(timescale_model) -> None:
                 "escalate_to_service_manager_after": timedelta(hours=service_manager),
             },
         )
+    fill_tasks(timescale_model, TASKS)
 
 
 def ensure_rubrics(rubric_model, criterion_model, factor_model, *, published_at=None) -> None:

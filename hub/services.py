@@ -601,6 +601,10 @@ def audit_round_open(
                 "audit_grading",
                 subject_type=subject,
                 subject_id=str(assignment.pk),
+                subject_label=(
+                    f"record {record.position} of the practice audit of "
+                    f"{audit_round.period_start:%B %Y}"
+                ),
                 url=reverse("hub:audit_assignment", args=[assignment.pk]),
                 starts_at=now,
                 owner=auditor,
@@ -611,6 +615,7 @@ def audit_round_open(
         "audit_summary",
         subject_type=subject,
         subject_id=str(audit_round.pk),
+        subject_label=f"the practice audit of {audit_round.period_start:%B %Y}",
         url=reverse("hub:audit_round", args=[audit_round.pk]),
         starts_at=now,
         owner=opened_by,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from ird.models import DecisionCode
 from referrals.models import Timescale
+from referrals.reference_data import fill_tasks
 
 DECISION_CODES = [
     # code, label, effect on the CPPM deadline, medical examination
@@ -127,6 +128,16 @@ def mark_further_ird_codes(decision_code_model) -> None:
     )
 
 
+TASKS = {
+    "ird_held": "Hold the IRD",
+    "ird_full": "Hold the full IRD",
+    "ird_record": "Complete and sign off the IRD record",
+    "ird_action": "Complete the IRD action",
+    "ird_follow_up": "Complete the IRD follow-up item",
+    "ird_procedure_review": "Review the IRD procedure at the end of its trial",
+}
+
+
 def ensure_timescales(timescale_model, kinds=KINDS) -> None:
     for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
         if kind not in kinds:
@@ -143,6 +154,7 @@ def ensure_timescales(timescale_model, kinds=KINDS) -> None:
                 "escalate_to_service_manager_after": service_manager,
             },
         )
+    fill_tasks(timescale_model, {k: t for k, t in TASKS.items() if k in kinds})
 
 
 def ensure_ird_reference_data() -> None:

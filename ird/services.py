@@ -1538,6 +1538,7 @@ def _open_review_reminders(procedure: ProcedureVersion, now: datetime) -> None:
             "ird_procedure_review",
             subject_type="ird_procedure",
             subject_id=str(procedure.pk),
+            subject_label=f"the IRD procedure {procedure.version}",
             url=reverse("ird:procedure_detail", args=[procedure.pk]),
             owner=member,
             team=member.team,

@@ -84,6 +84,7 @@ def deadline_open(
     owner: Staff | None = None,
     team=None,
     due_at: datetime | None = None,
+    subject_label: str = "",
 ) -> Deadline:
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
     date, the end of a procedure's trial); otherwise the timescale computes it."""
@@ -96,6 +97,7 @@ def deadline_open(
         referral=referral,
         subject_type=subject_type,
         subject_id=subject_id,
+        subject_label=subject_label[:120],
         url=url,
         owner=owner,
         team=team,
@@ -235,13 +237,11 @@ def recipients_for(deadline: Deadline, level: int) -> list[Staff]:
     return people
 
 
-def _subject_label(deadline: Deadline) -> str:
-    return deadline.referral.reference if deadline.referral_id else deadline.subject_type
-
-
 def alert_title(deadline: Deadline, level: int) -> str:
+    """ "Due soon: Record the screening decision for CW-2026-000123 (due ...)": the step as a
+    task and its subject in words, never an internal code."""
     due = timezone.localtime(deadline.due_at).strftime("%d %b %Y %H:%M")
-    what = f"{deadline.timescale.label} for {_subject_label(deadline)}"
+    what = f"{deadline.task} for {deadline.subject}" if deadline.subject else deadline.task
     return {
         Level.WARNED: f"Due soon: {what} (due {due})",
         Level.DUE: f"Overdue: {what} (was due {due})",
@@ -259,7 +259,7 @@ def _notify(alert: DeadlineAlert, deadline: Deadline, level: int) -> None:
                 kind=Notification.Kind.DEADLINE,
                 alert=alert,
                 title=alert_title(deadline, level),
-                body=f"Owner: {owner}. {deadline.timescale.label}.",
+                body=f"Owner: {owner}. {deadline.task}.",
                 referral=deadline.referral,
                 url=deadline.url,
             )

@@ -92,6 +92,24 @@ TIMESCALES = [
 ]
 
 
+# Each step as a task, as alerts and lists name it ("Record the screening decision for CW-...").
+TASKS = {
+    "screening": "Record the screening decision",
+    "manager_approval": "Approve or return the screening decision",
+    "cppm": "Hold the child protection planning meeting",
+    "subject_access": "Answer the subject access request",
+}
+
+
+def fill_tasks(timescale_model, tasks: dict[str, str]) -> None:
+    """Name each step as a task where the administrator has not already. (Older migrations
+    pass a Timescale from before the field existed: nothing to fill then.)"""
+    if "task" not in {field.name for field in timescale_model._meta.get_fields()}:
+        return
+    for kind, task in tasks.items():
+        timescale_model.objects.filter(kind=kind, task="").update(task=task)
+
+
 def ensure_timescales(timescale_model) -> None:
     for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
         timescale_model.objects.get_or_create(
@@ -106,6 +124,7 @@ def ensure_timescales(timescale_model) -> None:
                 "escalate_to_service_manager_after": timedelta(hours=service_manager),
             },
         )
+    fill_tasks(timescale_model, TASKS)
 
 
 # Sources of concerns with no agency behind them: anyone may ring the council about a child.

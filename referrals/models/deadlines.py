@@ -26,6 +26,12 @@ class Timescale(models.Model):
 
     kind = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)
+    task = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The step as a task for its owner, as alerts name it: "Record the screening '
+        'decision" (alerts read "Record the screening decision for CW-2026-000123").',
+    )
     amount = models.PositiveIntegerField()
     unit = models.CharField(max_length=20, choices=Unit.choices)
     warning_before = models.DurationField(
@@ -87,6 +93,8 @@ class Deadline(models.Model):
     subject_type = models.CharField(max_length=60)
     subject_id = models.CharField(max_length=64)
     url = models.CharField(max_length=300, help_text="Where the owner does the work.")
+    # What the task is for, in words, where no referral says it ("IRD procedure v2.1").
+    subject_label = models.CharField(max_length=120, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -124,6 +132,16 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timescale.label} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def task(self) -> str:
+        """ "Record the screening decision": the step as something to do."""
+        return self.timescale.task or self.timescale.label
+
+    @property
+    def subject(self) -> str:
+        """What the task is for: the referral's reference, or the words given at opening."""
+        return self.subject_label or (self.referral.reference if self.referral_id else "")
 
     @property
     def is_live(self) -> bool:

@@ -106,6 +106,7 @@ def open_request(
         kind=TIMESCALE,
         subject_type=SUBJECT_TYPE,
         subject_id=str(request.pk),
+        subject_label=f"the request received {received_on:%d %B %Y}",  # no name in alerts
         url=reverse("subject_access_detail", args=[request.pk]),
         starts_at=_end_of(received_on),
         owner=by,

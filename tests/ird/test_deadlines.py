@@ -263,6 +263,10 @@ def test_the_review_reminder_fires_at_the_end_of_the_trial(procedure, committee,
     deadlines.sweep(now=due - timedelta(days=13))  # warned before the end
     warned = Notification.objects.filter(recipient__in=committee, title__startswith="Due soon")
     assert warned.count() == 2
+    # Issue 12 defect 4: the task and its subject in words, not "for ird_procedure".
+    assert {n.title.split(" (due")[0] for n in warned} == {
+        "Due soon: Review the IRD procedure at the end of its trial for the IRD procedure 2.0"
+    }
     deadlines.sweep(now=due + timedelta(hours=1))  # the trial has ended: overdue
     assert (
         Notification.objects.filter(recipient__in=committee, title__startswith="Overdue").count()

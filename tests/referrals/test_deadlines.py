@@ -240,3 +240,39 @@ def test_recipients_use_role_not_names(deadline):
     StaffFactory(role=Role.HUB_REVIEWER, team=deadline.team)
     deadlines.sweep(now=deadline.starts_at + timedelta(days=2))
     assert not Notification.objects.filter(recipient__role=Role.HUB_REVIEWER).exists()
+
+
+def test_an_alert_names_the_step_as_a_task_and_its_referral(social_worker, duty_team):
+    """Issue 12 defect 4: "Due soon: Screening decision recorded" read like finished work."""
+    referral = make_referral(team=duty_team, received_by=social_worker)
+    deadline = Deadline.objects.get(referral=referral, timescale__kind="screening")
+
+    deadlines.sweep(now=deadline.warn_at + timedelta(minutes=1))
+
+    [warning] = Notification.objects.filter(recipient=social_worker, alert__deadline=deadline)
+    assert warning.title.startswith(
+        f"Due soon: Record the screening decision for {referral.reference} (due "
+    )
+    assert "recorded" not in warning.title
+
+
+def test_an_alert_about_no_referral_names_its_subject_in_words_never_a_code(hourly, social_worker):
+    opened = deadlines.deadline_open(
+        kind="test_hourly",
+        subject_type="ird_procedure",
+        subject_id="1",
+        subject_label="the IRD procedure 2.0",
+        url="/somewhere/",
+        starts_at=timezone.now() - timedelta(days=1),
+        owner=social_worker,
+    )
+    Timescale.objects.filter(pk=hourly.pk).update(task="Review the test step")
+    opened.refresh_from_db()
+
+    assert deadlines.alert_title(opened, Level.DUE).startswith(
+        "Overdue: Review the test step for the IRD procedure 2.0 (was due "
+    )
+    unnamed = deadlines.deadline_open(
+        kind="test_hourly", subject_type="x_code", subject_id="2", url="/", starts_at=timezone.now()
+    )
+    assert "x_code" not in deadlines.alert_title(unnamed, Level.WARNED)
