@@ -21,13 +21,14 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
-## Start web server, Celery worker and beat together on SQLite and the file broker.
+## Start web server, Celery worker and beat together on SQLite and the file broker. Links in
+## e-mails and calendar files use SITE_URL, http://127.0.0.1:$(PORT) unless set.
 run: setup
 	@echo
 	@echo "  Child welfare referrals is starting at http://127.0.0.1:$(PORT)/"
 	@echo "  Sign in as any demo user above with the password shown (Ctrl+C stops everything)."
 	@echo
-	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 ## Every check CI runs: lint, migrations, import boundaries, the whole test suite.
 test: $(VENV)/.dev chromium

@@ -23,6 +23,13 @@ if not os.environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
         "Set TRUSTED_PROXY_COUNT to the number of proxies in front of the application "
         "(0 when clients connect to it directly)."
     )
+# Links in e-mails and calendar invitations must lead to the real site, not to a default.
+SITE_URL = os.environ.get("SITE_URL", "")
+if not SITE_URL.startswith("https://") or "127.0.0.1" in SITE_URL or "localhost" in SITE_URL:
+    raise ImproperlyConfigured(
+        "Set SITE_URL to the address people reach the site at, for example "
+        "https://referrals.example.gov.uk (links in e-mails and calendar files use it)."
+    )
 DEMO_FEATURES = False  # no known authenticator keys, no demo_code
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405

@@ -315,7 +315,9 @@ LOGGING = {
 # --- The council --------------------------------------------------------------------------
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")
 REFERRAL_REFERENCE_PREFIX = os.environ.get("REFERRAL_REFERENCE_PREFIX", "CW")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach the site at, for links in e-mails and calendar files. `make run` sets
+# it from its PORT; production refuses to start without it (config.production).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 # Per-person limits on pages that search, export or print children's records (GCRA in the
 # database: referrals/ratelimit.py).
 RATE_LIMITS = {

@@ -287,6 +287,7 @@ def _production_env(**overrides) -> dict:
             "SECRET_KEY": "x9!Qv" * 12 + "abcd",  # 64 characters, not the demo key
             "ALLOWED_HOSTS": "example.org",
             "TRUSTED_PROXY_COUNT": "1",
+            "SITE_URL": "https://example.org",
         }
     )
     env.update(overrides)
@@ -311,6 +312,7 @@ def import_production_settings(monkeypatch):
     """Imports config.production afresh (it reads the environment when imported) and leaves
     no copy behind for other tests. One proxy in front, unless a test says otherwise."""
     monkeypatch.setenv("TRUSTED_PROXY_COUNT", "1")
+    monkeypatch.setenv("SITE_URL", "https://example.org")
     sys.modules.pop("config.production", None)
     yield lambda: importlib.import_module("config.production")
     sys.modules.pop("config.production", None)
@@ -425,3 +427,32 @@ def test_a_database_outage_inside_middleware_is_503_too(client, social_worker, m
     assert "could not connect" not in response.content.decode()
     api = client.get("/api/v1/concerns/")
     assert api.status_code in {401, 503}  # the API authenticates by token, not session
+
+
+@pytest.mark.parametrize("site_url", [None, "", "http://127.0.0.1:8000", "http://example.org"])
+def test_production_settings_refuse_a_missing_or_local_site_url(
+    monkeypatch, import_production_settings, site_url
+):
+    """Issue 12 defect 3: links in e-mails and calendar files pointed at 127.0.0.1:8000."""
+    monkeypatch.setenv("SECRET_KEY", "x9!Qv" * 12 + "abcd")
+    if site_url is None:
+        monkeypatch.delenv("SITE_URL", raising=False)
+    else:
+        monkeypatch.setenv("SITE_URL", site_url)
+
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL"):
+        import_production_settings()
+
+
+def test_make_run_gives_every_process_the_site_address_of_its_port():
+    """honcho gives each process its own PORT (web 8123, worker 8223...): the worker's e-mails
+    must still link to the web port."""
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        ["make", "-n", "run", "PORT=8123"],  # noqa: S607 - make from PATH
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8123}" in result.stdout, result.stdout
