@@ -6,8 +6,10 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -406,10 +408,15 @@ def team_work(request):
     return render(request, "referrals/team_work.html", {"work": work, "now": now})
 
 
+NOTIFICATIONS_PER_PAGE = 25
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_list(request):
+    """Newest first, 25 a page, unread only or all; "mark all read" reaches every page."""
     mine = Notification.objects.filter(recipient=request.user)
+    show = "all" if request.GET.get("show", request.POST.get("show")) == "all" else "unread"
     if request.method == "POST":
         marked = mine.filter(read_at__isnull=True)
         if "notification" in request.POST:
@@ -418,11 +425,20 @@ def notification_list(request):
             except ValueError:
                 marked = marked.none()
         marked.update(read_at=timezone.now())
-        return redirect("notifications")
+        return redirect(f"{reverse('notifications')}?show={show}")
+    unread = mine.filter(read_at__isnull=True)
+    listed = (unread if show == "unread" else mine).select_related("referral", "person")
+    page = Paginator(listed.order_by("-created_at", "-pk"), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "referrals/notifications.html",
         {
-            "notifications": mine.select_related("referral", "person")[:100],
+            "notifications": page,
+            "page_obj": page,
+            "show": show,
+            "querystring": f"show={show}",
+            "all_count": mine.count(),
         },
     )
