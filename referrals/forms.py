@@ -247,7 +247,24 @@ class AdultForm(PersonFormBase):
     )
 
 
-class BaseChildFormSet(forms.BaseFormSet):
+class NamedFormSet(forms.BaseFormSet):
+    """Each form knows its place ("Child 2"), so the error summary can say whose error it is."""
+
+    noun = "Person"
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.summary_label = f"{self.noun} {i + 1}"
+        return form
+
+
+class BaseAdultFormSet(NamedFormSet):
+    noun = "Adult"
+
+
+class BaseChildFormSet(NamedFormSet):
+    noun = "Child"
+
     def clean(self):
         seen = set()
         for form in self.forms:
@@ -271,7 +288,12 @@ ChildFormSet = formset_factory(
     can_delete=True,
 )
 AdultFormSet = formset_factory(
-    AdultForm, extra=0, max_num=MAX_ADULTS, validate_max=True, can_delete=True
+    AdultForm,
+    formset=BaseAdultFormSet,
+    extra=0,
+    max_num=MAX_ADULTS,
+    validate_max=True,
+    can_delete=True,
 )
 
 

@@ -321,6 +321,31 @@ def test_intake_rejects_bad_child_details(sw_client, social_work, child, field, 
     assert counts() == (0, 0, 0)
 
 
+def test_intake_errors_in_the_summary_name_the_child_or_adult(sw_client, social_work):
+    """Issue 12 defect 5: with two children, "Enter a first name" did not say whose."""
+    data = intake_data(
+        social_work,
+        children=[child_row(), child_row(first_name="")],
+        adults=[adult_row(last_name="")],
+    )
+
+    response = sw_client.post("/referrals/new/", data)
+
+    assert response.status_code == 400
+    summary = error_summary(response)
+    assert "Child 2: " in summary and "Adult 1: " in summary
+    assert "Child 1: " not in summary
+
+
+def test_intake_enter_in_a_text_field_continues_rather_than_adding_a_child(sw_client):
+    """Issue 12 defect 5: Enter submits the form's first submit button; it must be Continue,
+    not "Add another child"."""
+    page = sw_client.get("/referrals/new/").content.decode()
+    form = page[page.index('action="/referrals/new/"') :]
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    assert 'value="continue"' in first_button
+
+
 def test_intake_consent_sought_needs_an_answer(sw_client, social_work):
     data = intake_data(
         social_work, consent_sought="yes", consent_given="", reason_consent_not_sought=""
