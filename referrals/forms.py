@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
-from referrals import chi
+from referrals import chi, intake_rules
 from referrals.models import Agency, ConcernCategory, Person, Referral, Relationship
 from referrals.models import ScreeningDecision as Decision
 from referrals.referrers import referrer_problems
@@ -164,14 +164,18 @@ class ConcernForm(forms.Form):
                 manager_email=data.get("referrer_manager_email", ""),
             ).items():
                 self.add_error(name, message)
-        if data.get("consent_sought") is True and not data.get("consent_given"):
-            self.add_error("consent_given", "Say whether consent was given.")
-        if data.get("consent_sought") is False and not data.get("reason_consent_not_sought"):
-            self.add_error("reason_consent_not_sought", "Say why consent was not sought.")
-        if data.get("consent_sought") is False:
-            data["consent_given"] = None
-        elif data.get("consent_given"):
-            data["consent_given"] = data["consent_given"] == "yes"
+        given = {"yes": True, "no": False}.get(data.get("consent_given") or "")
+        consent_fields = {
+            "given": "consent_given",
+            "reason_not_sought": "reason_consent_not_sought",
+        }
+        for name, message in intake_rules.consent_problems(
+            sought=data.get("consent_sought"),
+            given=given,
+            reason_not_sought=data.get("reason_consent_not_sought", ""),
+        ).items():
+            self.add_error(consent_fields[name], message)
+        data["consent_given"] = given if data.get("consent_sought") else None
         return data
 
 
@@ -216,16 +220,15 @@ class ChildForm(PersonFormBase):
 
     def clean(self):
         data = super().clean()
-        if data.get("unborn"):
-            if not data.get("expected_date_of_delivery"):
-                self.add_error(
-                    "expected_date_of_delivery",
-                    "Enter the expected date of delivery for an unborn baby.",
-                )
-            if data.get("chi_number"):
-                self.add_error("chi_number", "An unborn baby has no CHI number yet.")
-        elif not data.get("date_of_birth") and "date_of_birth" not in self.errors:
-            self.add_error("date_of_birth", "Enter the child's date of birth.")
+        for name, message in intake_rules.child_problems(
+            unborn=bool(data.get("unborn")),
+            expected_date_of_delivery=data.get("expected_date_of_delivery"),
+            date_of_birth=data.get("date_of_birth"),
+            chi_number=data.get("chi_number", ""),
+            today=timezone.localdate(),
+        ).items():
+            if name not in self.errors:  # a date already refused as a date says so itself
+                self.add_error(name, message)
         if data.get("chi_number") and not self.has_error("chi_number"):
             try:
                 data["chi_number"] = chi.validate_chi(data["chi_number"], data.get("date_of_birth"))

@@ -2,13 +2,11 @@
 Unknown fields in a request body are ignored, in every operation (API.md leaves this open; the
 OpenAPI description says so)."""
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
-from referrals import chi
+from referrals import chi, intake_rules
 from referrals.api.fields import (
     StrictBooleanField,
     StrictCharField,
@@ -29,7 +27,6 @@ from referrals.models.feedback import SCORE_MAX, SCORE_MIN
 MAX_CHILDREN = 20
 MAX_ADULTS = 20
 MAX_CATEGORIES = 20
-EDD_WINDOW = timedelta(days=366)
 ADULT_RELATIONSHIPS = [
     choice
     for choice in Relationship.Kind.choices
@@ -77,7 +74,8 @@ class ChildIn(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Required if `unborn` is true (within a year of today); ignored otherwise.",
+        help_text="Required if `unborn` is true: not in the past, at most 300 days ahead; "
+        "ignored otherwise.",
     )
     chi_number = StrictCharField(
         max_length=20,
@@ -92,22 +90,18 @@ class ChildIn(serializers.Serializer):
     school = _optional_text(200)
 
     def validate(self, data):
-        errors = {}
-        if data["unborn"]:
-            today = timezone.localdate()
-            edd = data.get("expected_date_of_delivery")
-            if edd is None:
-                errors["expected_date_of_delivery"] = ["Required when unborn is true."]
-            elif abs(edd - today) > EDD_WINDOW:
-                errors["expected_date_of_delivery"] = ["Must be within a year of today."]
-            if data.get("date_of_birth") is not None:
-                errors["date_of_birth"] = ["An unborn baby has no date of birth yet."]
-            if data.get("chi_number"):
-                errors["chi_number"] = ["An unborn baby has no CHI number yet."]
-        else:
+        errors = {
+            name: [message]
+            for name, message in intake_rules.child_problems(
+                unborn=data["unborn"],
+                expected_date_of_delivery=data.get("expected_date_of_delivery"),
+                date_of_birth=data.get("date_of_birth"),
+                chi_number=data.get("chi_number", ""),
+                today=timezone.localdate(),
+            ).items()
+        }
+        if not data["unborn"]:
             data["expected_date_of_delivery"] = None
-            if data.get("date_of_birth") is None:
-                errors["date_of_birth"] = ["Required unless unborn is true."]
         if data.get("chi_number") and "chi_number" not in errors:
             try:
                 data["chi_number"] = chi.validate_chi(data["chi_number"], data.get("date_of_birth"))
@@ -137,7 +131,7 @@ class ConsentIn(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Required if `sought` is true; ignored otherwise.",
+        help_text="Required if `sought` is true; must be null if `sought` is false.",
     )
     reason_not_sought = StrictCharField(
         max_length=500,
@@ -148,15 +142,13 @@ class ConsentIn(serializers.Serializer):
     )
 
     def validate(self, data):
-        if data["sought"]:
-            if data.get("given") is None:
-                raise serializers.ValidationError({"given": ["Say whether consent was given."]})
-        else:
-            data["given"] = None
-            if not data.get("reason_not_sought"):
-                raise serializers.ValidationError(
-                    {"reason_not_sought": ["Say why consent was not sought."]}
-                )
+        problems = intake_rules.consent_problems(
+            sought=data["sought"],
+            given=data.get("given"),
+            reason_not_sought=data.get("reason_not_sought", ""),
+        )
+        if problems:
+            raise serializers.ValidationError({k: [m] for k, m in problems.items()})
         return data
 
 

@@ -576,3 +576,23 @@ def test_old_keys_are_purged_after_the_retention_period(police_api):
     assert idempotency.keys_purge() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
     assert idempotency.KEEP_FOR >= datetime.timedelta(hours=24)
+
+
+def test_contradictory_details_are_refused_naming_the_fields(police_api):
+    """Issue 12 defect 7: an unborn baby due yesterday, and consent not sought yet given."""
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    unborn = {
+        "first_name": "Baby",
+        "last_name": "Reid",
+        "unborn": True,
+        "expected_date_of_delivery": yesterday,
+    }
+    errors = errors_of(
+        police_api.submit(
+            concern_body(
+                children=[unborn],
+                consent={"sought": False, "given": True, "reason_not_sought": "Risk."},
+            )
+        )
+    )
+    assert set(errors) == {"children[0].expected_date_of_delivery", "consent.given"}

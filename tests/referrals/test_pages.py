@@ -346,6 +346,25 @@ def test_intake_enter_in_a_text_field_continues_rather_than_adding_a_child(sw_cl
     assert 'value="continue"' in first_button
 
 
+def test_intake_refuses_contradictory_details_naming_the_fields(sw_client, social_work):
+    """Issue 12 defect 7: an unborn baby due yesterday, and consent not sought yet given."""
+    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    data = intake_data(
+        social_work,
+        children=[child_row(date_of_birth="", unborn="on", expected_date_of_delivery=yesterday)],
+        consent_sought="no",
+        consent_given="yes",
+    )
+
+    response = sw_client.post("/referrals/new/", data)
+
+    assert response.status_code == 400
+    summary = error_summary(response)
+    assert "expected date of delivery is in the past" in summary
+    assert "Consent was not sought" in summary
+    assert counts() == (0, 0, 0)
+
+
 def test_intake_consent_sought_needs_an_answer(sw_client, social_work):
     data = intake_data(
         social_work, consent_sought="yes", consent_given="", reason_consent_not_sought=""
