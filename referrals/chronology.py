@@ -30,9 +30,10 @@ def chronology_add(
 
 
 def chronology_of(person: Person) -> QuerySet[ChronologyEntry]:
-    """The whole chronology in one query, however long it is."""
+    """The whole chronology in one query, however long it is; newest first, as what happened
+    last matters most to the worker reading it."""
     return (
         ChronologyEntry.objects.filter(person=person)
         .select_related("referral", "recorded_by")
-        .order_by("occurred_at", "recorded_at")
+        .order_by("-occurred_at", "-recorded_at")
     )

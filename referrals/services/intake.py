@@ -156,11 +156,19 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
                 )
 
     categories = ", ".join(category.label for category in concern.categories)
+    # Dated when the concern arrived (the agencies' knowledge); when the events happened, if
+    # earlier and known, is said in words.
+    happened = (
+        f" about events of {timezone.localtime(concern.occurred_at):%d %B %Y}"
+        if concern.occurred_at
+        and timezone.localdate(concern.occurred_at) != timezone.localdate(received_at)
+        else ""
+    )
     chronology.chronology_add(
         people=children,
         kind=ChronologyEntry.Kind.CONCERN,
-        summary=f"Concern from {concern.source_agency.name} ({categories}).",
-        occurred_at=concern.occurred_at or received_at,
+        summary=f"Concern from {concern.source_agency.name}{happened} ({categories}).",
+        occurred_at=received_at,
         referral=referral,
         recorded_by=received_by,
     )

@@ -18,6 +18,7 @@ from referrals import (
     audit,
     chronology,
     cumulative_harm,
+    deadlines,
     extensions,
     matching,
     ratelimit,
@@ -90,6 +91,12 @@ def _detail_context(request, referral, **forms):
         "children": list(referral.child_links.all()),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
+        # What is due next, so nobody has to work it out: the referral's live deadlines.
+        "due_steps": list(
+            referral.deadlines.filter(state__in=deadlines.LIVE_STATES)
+            .select_related("timescale", "owner")
+            .order_by("due_at")
+        ),
         "can_screen": access.can_work_on(request.user, referral)
         and referral.status in {referral.Status.RECEIVED, referral.Status.SCREENING}
         and not (decision and decision.state == ScreeningDecision.State.PROPOSED),

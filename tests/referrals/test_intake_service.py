@@ -347,7 +347,10 @@ def test_each_child_gets_a_concern_in_their_chronology(social_worker, police):
     assert {entry.person.first_name for entry in entries} == {"Isla", "Rory"}
     for entry in entries:
         assert entry.referral_id == referral.pk
-        assert entry.occurred_at == occurred_at  # when it happened, not when we heard
+        # Issue 12 defect 10: on the chronology when the agencies heard of it, with when it
+        # happened in words.
+        assert entry.occurred_at == _at(2026, 1, 11)
+        assert "about events of 10 January 2026" in entry.summary
         assert entry.recorded_by == social_worker
         assert police.name in entry.summary
         assert "Neglect" in entry.summary and "Domestic abuse" in entry.summary

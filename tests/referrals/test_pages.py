@@ -22,7 +22,7 @@ from referrals.models import (
     ReferralChild,
     ScreeningDecision,
 )
-from referrals.services import screening
+from referrals.services import intake, screening
 from referrals.views import ops
 from tests.factories import PersonFactory, category, make_referral
 
@@ -987,7 +987,8 @@ def test_referral_page_escapes_what_was_typed(sw_client, duty_team):
 # --- Person page --------------------------------------------------------------------------
 
 
-def test_person_page_shows_the_chronology_in_time_order(sw_client, duty_team):
+def test_person_page_shows_the_chronology_newest_first(sw_client, duty_team):
+    """Issue 12 defect 10: the newest events, which matter most, come first."""
     now = timezone.now()
     recent = make_referral(team=duty_team, received_at=now - datetime.timedelta(days=10))
     child = recent.children.get()
@@ -1003,10 +1004,54 @@ def test_person_page_shows_the_chronology_in_time_order(sw_client, duty_team):
     assert response.status_code == 200
     entries = response.context["entries"]
     times = [entry.occurred_at for entry in entries]
-    assert times == sorted(times)
+    assert times == sorted(times, reverse=True)
     page = response.content.decode()
-    positions = [page.index(f">{r.reference}<") for r in (oldest, middle, recent)]
+    positions = [page.index(f">{r.reference}<") for r in (recent, middle, oldest)]
     assert positions == sorted(positions)
+
+
+def test_a_concern_is_on_the_chronology_when_it_arrived_with_when_it_happened(sw_client, duty_team):
+    """Issue 12 defect 10: "Concern received" was dated by when the events happened."""
+    now = timezone.now()
+    happened = now - datetime.timedelta(days=20)
+    late = intake.referral_receive(
+        concern=intake.Concern(
+            channel=Referral.Channel.PHONE,
+            source_agency=duty_team.agency,
+            referrer_name="Anne Watt",
+            summary="Told us of a fall three weeks ago.",
+            immediate_risk=False,
+            categories=[category("neglect")],
+            consent_sought=False,
+            reason_consent_not_sought="Risk.",
+            sharing_basis="safeguarding",
+            received_at=now,
+            occurred_at=happened,
+            children=[
+                intake.ChildIntake(
+                    details=intake.PersonFields(
+                        first_name="Zoe", last_name="Bell", date_of_birth=datetime.date(2015, 1, 2)
+                    )
+                )
+            ],
+        ),
+        team=duty_team,
+        received_by=None,
+    )
+
+    entry = ChronologyEntry.objects.get(referral=late, kind=ChronologyEntry.Kind.CONCERN)
+    assert entry.occurred_at == now
+    assert f"about events of {timezone.localtime(happened):%d %B %Y}" in entry.summary
+
+
+def test_the_referral_page_says_when_the_current_step_is_due(sw_client, duty_team):
+    referral = make_referral(team=duty_team)
+    due = referral.deadlines.get(timescale__kind="screening").due_at
+
+    page = text(sw_client.get(f"/referrals/{referral.pk}/"))
+
+    assert "Record the screening decision" in page
+    assert f"due {timezone.localtime(due):%-d %B %Y %H:%M}" in page
 
 
 def test_person_page_queries_do_not_grow_with_the_chronology(
