@@ -239,7 +239,7 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     browser_problems.assert_none()
     screenshot(page, "referral-decided")
 
-    # Ava's chronology: both concerns, the flag, the proposal and the approval, oldest first.
+    # Ava's chronology: both concerns, the flag, the proposal and the approval, newest first.
     page.get_by_role("link", name="Ava Morrison").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ava Morrison")
     rows = page.locator("table.govuk-table tbody tr")
@@ -248,18 +248,18 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
         for cells in (row.locator("td").all_inner_texts() for row in rows.all())
     ]
     assert events == [
-        ("Concern received", earlier.reference),
-        ("Concern received", referral.reference),
-        ("Possible cumulative harm flagged", referral.reference),
-        ("Screening decision proposed", referral.reference),
         ("Screening decision approved", referral.reference),
+        ("Screening decision proposed", referral.reference),
+        ("Possible cumulative harm flagged", referral.reference),
+        ("Concern received", referral.reference),
+        ("Concern received", earlier.reference),
     ]
     dates = [
         datetime.datetime.strptime(text, "%d %b %Y %H:%M")
         for text in rows.locator("td:first-child").all_inner_texts()
     ]
-    assert dates == sorted(dates)
-    expect(rows.nth(3)).to_contain_text("Child welfare assessment")
+    assert dates == sorted(dates, reverse=True)
+    expect(rows.nth(1)).to_contain_text("Child welfare assessment")
     checked(page, browser_problems, scanned, "chronology")
     screenshot(page, "chronology")
 
@@ -307,12 +307,15 @@ def test_intake_without_javascript_shows_field_errors(new_page, browser_problems
     ]
     expect(summary).to_contain_text("Choose at least one concern category.")
     expect(summary).to_contain_text("Enter the child's date of birth.")
-    # Each summary link leads to its field, whose GOV.UK form group shows the same message.
+    # Each summary link leads to its field, whose GOV.UK form group shows the same message; the
+    # summary also says whose it is ("Child 1: "), which the field's fieldset legend says.
+    expect(summary).to_contain_text("Child 1: Enter the first name.")
     for link in links.all():
         target = page.locator(link.get_attribute("href"))
         expect(target).to_have_count(1)
         group = page.locator(".govuk-form-group--error").filter(has=target)
-        expect(group.locator(".govuk-error-message")).to_have_text(f"Error: {link.inner_text()}")
+        message = re.sub(r"^(Child|Adult) \d+: ", "", link.inner_text())
+        expect(group.locator(".govuk-error-message")).to_have_text(f"Error: {message}")
     expect(page.locator("#id_child-0-first_name")).to_have_attribute(
         "class", re.compile(r"\bgovuk-input--error\b")
     )
