@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from referrals import audit, second_factor
+from referrals import audit, deadlines, second_factor
 from referrals.admin_base import ChildDataAdmin, DateRangeAdmin, ReadOnlyInline
 from referrals.models import (
     Agency,
@@ -225,6 +225,11 @@ class TimescaleAdmin(admin.ModelAdmin):
         "escalate_to_service_manager_after",
     ]
     search_fields = ["label", "kind"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            deadlines.timescale_changed(obj)  # open deadlines follow the edited ladder
 
 
 @admin.register(ClosureDay)

@@ -55,12 +55,18 @@ def referral_subject(referral: Referral) -> dict:
 
 
 def _moments(deadline: Deadline) -> dict[int, datetime | None]:
+    """When each level falls due, from the timescale as it is now (open deadlines follow an
+    edit of the ladder; timescale_changed moves their stored next action). A level is never
+    earlier than the one below it, so none is ever skipped, whatever the ladder says."""
     timescale = deadline.timescale
+    manager = deadline.due_at + timescale.escalate_to_manager_after
     return {
         Level.WARNED: deadline.warn_at,
         Level.DUE: deadline.due_at,
-        Level.MANAGER: deadline.due_at + timescale.escalate_to_manager_after,
-        Level.SERVICE_MANAGER: deadline.due_at + timescale.escalate_to_service_manager_after,
+        Level.MANAGER: manager,
+        Level.SERVICE_MANAGER: max(
+            manager, deadline.due_at + timescale.escalate_to_service_manager_after
+        ),
     }
 
 
@@ -141,6 +147,37 @@ def deadline_extend(*, kind: str, subject_type: str, subject_id: str, due_at: da
     return extended
 
 
+def timescale_changed(timescale: Timescale) -> int:
+    """The ladder of a timescale was edited: its open deadlines follow it. The due time each
+    was given stays (a commitment made when it opened); a warning not yet sent moves with the
+    new "warn before", and every next action is worked out again. In batches, so that a
+    timescale with many open deadlines never holds a long lock."""
+    moved = 0
+    live = Deadline.objects.filter(timescale=timescale, state__in=LIVE_STATES)
+    last = None
+    while True:
+        with transaction.atomic():
+            page = live.order_by("pk")
+            if last is not None:
+                page = page.filter(pk__gt=last)
+            batch = list(page.select_for_update()[:SWEEP_BATCH])
+            for deadline in batch:
+                deadline.timescale = timescale
+                if deadline.level < Level.WARNED:
+                    warn_at = (
+                        deadline.due_at - timescale.warning_before
+                        if timescale.warning_before
+                        else None
+                    )
+                    deadline.warn_at = warn_at if warn_at and warn_at > deadline.starts_at else None
+                deadline.next_action_at = _next_action(deadline)
+            Deadline.objects.bulk_update(batch, ["warn_at", "next_action_at"])
+        moved += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            return moved
+        last = batch[-1].pk
+
+
 def deadline_cancel(*, subject_type: str, subject_id: str, kind: str | None = None) -> int:
     return live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind).update(
         state=Deadline.State.CANCELLED,
@@ -195,7 +232,12 @@ def _act(deadline: Deadline, now: datetime) -> list[int]:
     alerts = []
     for level in passed:
         alert, created = DeadlineAlert.objects.get_or_create(deadline=deadline, level=level)
-        if created:
+        if created and _escalated_already(deadline, alert):
+            # Several owners of one step (each committee member's procedure review): their
+            # managers hear of it once per level, not once per owner.
+            alert.emailed_at = now
+            alert.save(update_fields=["emailed_at"])
+        elif created:
             _notify(alert, deadline, level)
             transaction.on_commit(partial(_queue_email, alert.pk), robust=True)
             alerts.append(alert.pk)
@@ -207,6 +249,23 @@ def _act(deadline: Deadline, now: datetime) -> list[int]:
     deadline.next_action_at = _next_action(deadline)
     deadline.save(update_fields=["level", "state", "breached_at", "next_action_at", "updated_at"])
     return alerts
+
+
+def _escalated_already(deadline: Deadline, alert: DeadlineAlert) -> bool:
+    """An escalation (manager or service manager) already made for the same step of the
+    same subject through another owner's deadline."""
+    if alert.level < Level.MANAGER:
+        return False
+    return (
+        DeadlineAlert.objects.filter(
+            level=alert.level,
+            deadline__timescale_id=deadline.timescale_id,
+            deadline__subject_type=deadline.subject_type,
+            deadline__subject_id=deadline.subject_id,
+        )
+        .exclude(pk=alert.pk)
+        .exists()
+    )
 
 
 def _service_managers(deadline: Deadline) -> list[Staff]:

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -38,7 +39,9 @@ class Timescale(models.Model):
         default=timedelta(hours=4), help_text="Warn the owner this long before it is due."
     )
     escalate_to_manager_after = models.DurationField(
-        default=timedelta(days=1), help_text="Tell the team manager this long after it is due."
+        default=timedelta(days=1),
+        help_text="Tell the team manager this long after it is due. An edit applies to open "
+        "deadlines too (their due times stay as given).",
     )
     escalate_to_service_manager_after = models.DurationField(
         default=timedelta(days=3),
@@ -55,6 +58,21 @@ class Timescale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount} {self.get_unit_display().lower()}"
+
+    def clean(self):
+        # The ladder goes up one rung at a time: the team manager first, then the service
+        # manager. Open deadlines follow an edit (referrals.deadlines.timescale_changed).
+        if (
+            self.escalate_to_manager_after is not None
+            and self.escalate_to_service_manager_after is not None
+            and self.escalate_to_service_manager_after < self.escalate_to_manager_after
+        ):
+            raise ValidationError(
+                {
+                    "escalate_to_service_manager_after": "The service manager is told after the "
+                    'team manager: make this the same as or longer than "manager after".'
+                }
+            )
 
 
 class ClosureDay(models.Model):

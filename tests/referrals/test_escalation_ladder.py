@@ -1,0 +1,157 @@
+"""Issue 13, points 1-3: who is told, and when, once a step is late.
+
+1. Open deadlines follow an edit of their timescale's ladder (warning, manager, service manager):
+   the stored next action moves with the edit, so no level fires late or two at once.
+2. A ladder out of order (manager after the service manager) is refused, and a level is never
+   skipped: a later level waits for the earlier one.
+3. One escalation per subject and level, whoever the owners are.
+"""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from referrals import deadlines
+from referrals.models import Deadline, Notification, Role, Timescale
+from referrals.working_days import LONDON
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+Level = Deadline.Level
+
+
+def at(day, hour, minute=0):
+    return datetime(2026, 12, day, hour, minute, tzinfo=LONDON)
+
+
+@pytest.fixture
+def ladder(db):
+    return Timescale.objects.create(
+        kind="test_ladder",
+        label="Test step done",
+        task="Do the test step",
+        amount=24,
+        unit="hours",
+        warning_before=timedelta(hours=4),
+        escalate_to_manager_after=timedelta(days=1),
+        escalate_to_service_manager_after=timedelta(days=3),
+    )
+
+
+@pytest.fixture
+def late(ladder, social_worker, team_manager, service_manager):
+    """Opened Mon 7 Dec 10:00, due Tue 8 Dec 10:00."""
+    social_worker.team.service_manager = service_manager
+    social_worker.team.save()
+    return deadlines.deadline_open(
+        kind="test_ladder",
+        subject_type="test",
+        subject_id="1",
+        url="/x/",
+        starts_at=at(7, 10),
+        owner=social_worker,
+        team=social_worker.team,
+    )
+
+
+def told(level) -> set:
+    return set(
+        Notification.objects.filter(alert__level=level).values_list("recipient_id", flat=True)
+    )
+
+
+def test_shortening_the_ladder_moves_open_deadlines_with_it(
+    late, ladder, team_manager, service_manager
+):
+    deadlines.sweep(now=at(8, 10, 5))  # overdue: the owner is told
+    ladder.escalate_to_manager_after = timedelta(hours=1)
+    ladder.escalate_to_service_manager_after = timedelta(hours=2)
+    ladder.save()
+    deadlines.timescale_changed(ladder)
+
+    deadlines.sweep(now=at(8, 11, 5))
+    assert told(Level.MANAGER) == {team_manager.pk}
+    assert told(Level.SERVICE_MANAGER) == set()
+    deadlines.sweep(now=at(8, 12, 5))
+    assert told(Level.SERVICE_MANAGER) == {service_manager.pk}
+
+
+def test_saving_the_timescale_in_the_admin_moves_open_deadlines(
+    client, administrator, late, ladder
+):
+    deadlines.sweep(now=at(8, 10, 5))  # overdue: next, the manager a day later
+    late.refresh_from_db()
+    assert late.next_action_at == at(9, 10)
+    client.force_login(administrator)
+    response = client.post(
+        f"/admin/referrals/timescale/{ladder.pk}/change/",
+        {
+            "kind": ladder.kind,
+            "label": ladder.label,
+            "task": ladder.task,
+            "amount": 24,
+            "unit": "hours",
+            "warning_before": "04:00:00",
+            "escalate_to_manager_after": "01:00:00",
+            "escalate_to_service_manager_after": "02:00:00",
+            "source": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    late.refresh_from_db()
+    assert late.next_action_at == at(8, 11)  # the manager, an hour after 10:00
+
+
+def test_a_ladder_out_of_order_is_refused(ladder, client, administrator):
+    ladder.escalate_to_manager_after = timedelta(days=2)
+    ladder.escalate_to_service_manager_after = timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        ladder.full_clean()
+    assert "escalate_to_service_manager_after" in refused.value.message_dict
+
+
+def test_a_later_level_never_skips_an_earlier_one(late, ladder, team_manager, service_manager):
+    # Out of order in the database (an old row, or an edit that bypassed the admin).
+    Timescale.objects.filter(pk=ladder.pk).update(
+        escalate_to_manager_after=timedelta(days=2),
+        escalate_to_service_manager_after=timedelta(days=1),
+    )
+    late.refresh_from_db()
+    deadlines.timescale_changed(Timescale.objects.get(pk=ladder.pk))
+
+    # A day late: the service manager's time, but not yet the manager's.
+    deadlines.sweep(now=at(9, 10, 5))
+    assert told(Level.SERVICE_MANAGER) == set()
+    deadlines.sweep(now=at(10, 10, 5))
+    assert told(Level.MANAGER) == {team_manager.pk}
+    assert told(Level.SERVICE_MANAGER) == {service_manager.pk}
+
+
+def test_one_escalation_per_subject_and_level_whoever_the_owners(
+    ladder, social_work, service_manager, duty_team
+):
+    duty_team.service_manager = service_manager
+    duty_team.save()
+    owners = [StaffFactory(role=Role.COMMITTEE, team=duty_team) for _ in range(2)]
+    for owner in owners:
+        deadlines.deadline_open(
+            kind="test_ladder",
+            subject_type="ird_procedure",
+            subject_id="7",
+            subject_label="the IRD procedure 2.0",
+            url="/x/",
+            starts_at=at(7, 10),
+            owner=owner,
+            team=duty_team,
+        )
+
+    deadlines.sweep(now=at(12, 10))
+
+    escalated = Notification.objects.filter(
+        recipient=service_manager, alert__level=Level.SERVICE_MANAGER
+    )
+    assert escalated.count() == 1
+    assert "for the IRD procedure 2.0" in escalated.get().title
+    # Each owner is still told their own step is overdue.
+    assert told(Level.DUE) == {owner.pk for owner in owners}
