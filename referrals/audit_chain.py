@@ -20,7 +20,11 @@ from datetime import UTC
 from django.db import connection
 
 GENESIS = "0" * 64
-HEAD_TABLE = "referrals_auditchainhead"
+# Fixed statements on the head table (referrals_auditchainhead), written out in full.
+TAKE_PLACE_SQL = (
+    "UPDATE referrals_auditchainhead SET seq = seq + 1 WHERE id = 1 RETURNING seq, row_hash"
+)
+CLOSE_PLACE_SQL = "UPDATE referrals_auditchainhead SET row_hash = %s WHERE id = 1 AND seq = %s"
 FIELDS = (
     "seq",
     "at",
@@ -59,9 +63,7 @@ def take_place() -> tuple[int, str]:
     """The next place in the chain and the hash before it. The caller must be in a transaction
     and insert its row, then call `close_place`, before that transaction ends."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {HEAD_TABLE} SET seq = seq + 1 WHERE id = 1 RETURNING seq, row_hash"  # noqa: S608
-        )
+        cursor.execute(TAKE_PLACE_SQL)
         taken = cursor.fetchone()
     if taken is None:  # no head: a database emptied by hand (or by a test's clean-up)
         _restart_head()
@@ -85,10 +87,7 @@ def _restart_head() -> None:
 
 def close_place(seq: int, digest: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {HEAD_TABLE} SET row_hash = %s WHERE id = 1 AND seq = %s",  # noqa: S608
-            [digest, seq],
-        )
+        cursor.execute(CLOSE_PLACE_SQL, [digest, seq])
 
 
 # --- Verification -------------------------------------------------------------------------

@@ -17,7 +17,20 @@ from functools import wraps
 from django.db import connection
 from django.shortcuts import render
 
-TABLE = "referrals_ratelimit"
+# Fixed statements, written out in full: PostgreSQL's GREATEST is SQLite's two-argument MAX.
+TAKE_SQL = {
+    "postgresql": (
+        "INSERT INTO referrals_ratelimit (key, tat) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET tat = GREATEST(referrals_ratelimit.tat, %s) + %s "
+        "WHERE referrals_ratelimit.tat - %s <= %s RETURNING tat"
+    ),
+    "sqlite": (
+        "INSERT INTO referrals_ratelimit (key, tat) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET tat = MAX(referrals_ratelimit.tat, %s) + %s "
+        "WHERE referrals_ratelimit.tat - %s <= %s RETURNING tat"
+    ),
+}
+TAT_SQL = "SELECT tat FROM referrals_ratelimit WHERE key = %s"
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -39,17 +52,12 @@ def take(key: str, rate: str, now: float | None = None) -> Decision:
     interval = period / limit
     tolerance = period - interval
     now = time.time() if now is None else now
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    statement = TAKE_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TABLE} (key, tat) VALUES (%s, %s) "  # noqa: S608 - fixed names
-            f"ON CONFLICT (key) DO UPDATE SET tat = {greatest}({TABLE}.tat, %s) + %s "
-            f"WHERE {TABLE}.tat - %s <= %s RETURNING tat",
-            [key, now + interval, now, interval, tolerance, now],
-        )
+        cursor.execute(statement, [key, now + interval, now, interval, tolerance, now])
         if cursor.fetchone() is not None:
             return Decision(allowed=True)
-        cursor.execute(f"SELECT tat FROM {TABLE} WHERE key = %s", [key])  # noqa: S608
+        cursor.execute(TAT_SQL, [key])
         row = cursor.fetchone()
     wait = (row[0] - tolerance - now) if row else 1
     return Decision(allowed=False, retry_after=max(1, math.ceil(wait)))
