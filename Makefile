@@ -5,17 +5,42 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench setup lint demo chromium clean
+.PHONY: run test bench setup lint demo chromium clean lock sbom audit-deps
 
+# requirements.txt and requirements-dev.txt are hashed lock files compiled by `make lock` from
+# requirements.in and requirements-dev.in: every package pinned, pip itself included, each with
+# the hashes of its published files, so nothing unpinned or altered can be installed.
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	touch $@
+
+## Re-resolve the lock files from the .in files (LOCK_ARGS=--upgrade moves every pin on).
+## Resolved from the public index alone: no local pip configuration, wheels or constraints.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"
+LOCK := $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras $(LOCK_ARGS)
+lock: $(VENV)/.dev
+	$(LOCK) -o requirements.txt requirements.in
+	$(LOCK) -o requirements-dev.txt requirements-dev.in
+	$(PY) .ci/lock_check.py
+
+## CycloneDX SBOMs of the locked packages: var/sbom.json (runtime), var/sbom-dev.json (tooling).
+sbom: $(VENV)/.dev
+	mkdir -p var
+	$(VENV)/bin/cyclonedx-py requirements --of JSON --output-reproducible -o var/sbom.json requirements.txt
+	$(VENV)/bin/cyclonedx-py requirements --of JSON --output-reproducible -o var/sbom-dev.json requirements-dev.txt
+	@echo "SBOMs written: var/sbom.json (runtime), var/sbom-dev.json (runtime and tooling)"
+
+## Known vulnerabilities in the locked packages (needs the internet; not part of `make test`).
+## Fails unless pip-audit really checked every package: 0 checked is never a pass.
+audit-deps: $(VENV)/.dev
+	$(PY) .ci/audit_deps.py requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
@@ -30,12 +55,15 @@ run: setup
 	@echo
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
-## Every check CI runs: lint, migrations, import boundaries, the whole test suite.
+## Every check CI runs: lint, migrations, import boundaries, the lock files, bandit, the whole
+## test suite.
 test: $(VENV)/.dev chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/lock_check.py
+	$(PY) .ci/bandit_check.py
 	$(VENV)/bin/pytest
 
 ## Benchmarks: timings of the sweep, matching and chronology at scale (printed, not asserted).
@@ -54,6 +82,8 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/lock_check.py
+	$(PY) .ci/bandit_check.py
 
 clean:
 	rm -rf var .pytest_cache
