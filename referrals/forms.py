@@ -8,7 +8,14 @@ from django.forms import formset_factory
 from django.utils import timezone
 
 from referrals import chi, intake_rules
-from referrals.models import Agency, ConcernCategory, Person, Referral, Relationship
+from referrals.models import (
+    Agency,
+    ConcernCategory,
+    EmergencyMeasure,
+    Person,
+    Referral,
+    Relationship,
+)
 from referrals.models import ScreeningDecision as Decision
 from referrals.referrers import referrer_problems
 from referrals.validation import BoundedDateField, BoundedDateTimeField
@@ -417,3 +424,44 @@ class RelationshipForm(forms.Form):
         self.fields["relative"].label_from_instance = lambda p: (
             f"{p.full_name} ({p.date_of_birth:%d/%m/%Y})" if p.date_of_birth else p.full_name
         )
+
+
+class EmergencyMeasureForm(forms.Form):
+    """The child is one of the referral's; the statutory clocks are checked by the service."""
+
+    child = forms.ChoiceField(label="Child", error_messages={"required": "Choose the child."})
+    kind = forms.ChoiceField(
+        label="Measure",
+        choices=EmergencyMeasure.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of emergency measure."},
+    )
+    granted_at = BoundedDateTimeField(
+        label="Granted (or the child removed) at",
+        widget=DateTimeInput(),
+        error_messages={"required": "Enter when it was granted or taken."},
+    )
+    starts_at = BoundedDateTimeField(
+        label="In effect from",
+        widget=DateTimeInput(),
+        error_messages={"required": "Enter when it took effect."},
+    )
+    ends_at = BoundedDateTimeField(
+        label="Ends",
+        required=False,
+        widget=DateTimeInput(),
+        help_text="Required for a removal (24 hours at most), a child assessment order (3 days), "
+        "a justice of the peace order (24 hours) and an exclusion order.",
+    )
+    reason = forms.CharField(
+        label="Why it was needed",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the measure was needed."},
+    )
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [(str(p.pk), p.full_name) for p in children]
+        if len(children) == 1:
+            self.fields["child"].initial = str(children[0].pk)

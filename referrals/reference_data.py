@@ -80,6 +80,27 @@ TIMESCALES = [
         "National Guidance 2021 (2023), Appendix D: CPPM within 28 calendar days",
     ),
     (
+        "emergency_measure_ends",
+        "Emergency measure ended or replaced",
+        24,
+        "hours",
+        4,
+        0,
+        2,
+        "Children's Hearings (Scotland) Act 2011: the measure's own statutory end (due at its end)",
+    ),
+    (
+        "reporter_told",
+        "Children's Reporter told of the emergency measure",
+        24,
+        "hours",
+        4,
+        2,
+        6,
+        "Children's Hearings (Scotland) Act 2011 s.56 (and the orders' notice rules): the "
+        "Principal Reporter is told as soon as practicable",
+    ),
+    (
         "subject_access",
         "Subject access request answered",
         1,
@@ -98,6 +119,8 @@ TASKS = {
     "manager_approval": "Approve or return the screening decision",
     "cppm": "Hold the child protection planning meeting",
     "subject_access": "Answer the subject access request",
+    "emergency_measure_ends": "Decide what follows the emergency measure before it ends",
+    "reporter_told": "Tell the Children's Reporter of the emergency measure",
 }
 
 

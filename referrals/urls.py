@@ -1,6 +1,7 @@
 from django.urls import path
 
 from referrals.views import (
+    emergency,
     governance,
     intake,
     ops,
@@ -44,6 +45,16 @@ urlpatterns = [
         "governance/break-glass/<uuid:entry_id>/review/",
         restricted.break_glass_review,
         name="break_glass_review",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/emergency-measures/new/",
+        emergency.measure_new,
+        name="emergency_measure_new",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/emergency-measures/<uuid:measure_id>/reporter-told/",
+        emergency.measure_reporter_told,
+        name="emergency_measure_reporter_told",
     ),
     path("governance/access/", governance.access_report_find, name="access_report_find"),
     path(

@@ -6,6 +6,7 @@ from referrals.models.chronology import (
     Notification,
 )
 from referrals.models.deadlines import ClosureDay, Deadline, DeadlineAlert, Timescale
+from referrals.models.emergency import EmergencyMeasure
 from referrals.models.feedback import ReferralFeedback
 from referrals.models.organisation import Agency, Role, Staff, Team
 from referrals.models.people import Person, Relationship
@@ -35,6 +36,7 @@ __all__ = [
     "Deadline",
     "DeadlineAlert",
     "DisclosureItem",
+    "EmergencyMeasure",
     "DisposalList",
     "DisposalRecord",
     "LegalHold",

@@ -24,6 +24,7 @@ class ChronologyEntry(models.Model):
         ACTION = "action", "Action"
         REVIEW = "review", "Review"
         RECORD_MERGED = "record_merged", "Records merged"
+        EMERGENCY_MEASURE = "emergency_measure", "Emergency measure"
         NOTE = "note", "Note"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

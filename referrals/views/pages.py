@@ -91,6 +91,8 @@ def _detail_context(request, referral, **forms):
         "children": list(referral.child_links.all()),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
+        "measures": list(referral.emergency_measures.select_related("child", "reporter_told_by")),
+        "can_change": access.can_work_on(request.user, referral),
         # What is due next, so nobody has to work it out: the referral's live deadlines.
         "due_steps": list(
             referral.deadlines.filter(state__in=deadlines.LIVE_STATES)

@@ -23,6 +23,7 @@ from referrals.models import (
     AuditEntry,
     ChronologyEntry,
     DisposalList,
+    EmergencyMeasure,
     Notification,
     Person,
     Referral,
@@ -328,6 +329,54 @@ MATRIX: dict[str, Route] = {
             "close-version": world.referral.version,
         },
         done=lambda world: _referral(world).status == Referral.Status.CLOSED,
+    ),
+    # Emergency measures (tests/referrals/test_emergency_measures.py): the allocated team.
+    "emergency_measure_new": Route(
+        {
+            "GET": statuses(
+                committee_member=404,
+                social_work=200,
+                quality=403,
+                outsiders=404,
+                sw_other=403,
+                tm_other=403,
+            ),
+            "POST": statuses(
+                committee_member=404,
+                social_work=302,
+                quality=403,
+                outsiders=404,
+                sw_other=403,
+                tm_other=403,
+            ),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
+        body=lambda world: {
+            "child": str(world.child.pk),
+            "kind": "s25_accommodation",
+            "granted_at": "2026-01-05T10:00",
+            "starts_at": "2026-01-05T10:00",
+            "reason": "Parents agreed to accommodation while the house is made safe.",
+        },
+        done=lambda world: EmergencyMeasure.objects.filter(referral=world.referral).exists(),
+    ),
+    "emergency_measure_reporter_told": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(
+                committee_member=404,
+                social_work=404,
+                quality=403,
+                outsiders=404,
+                sw_other=403,
+                tm_other=403,
+            ),
+        },
+        accepts=frozenset({"POST"}),
+        # An unknown measure of a visible referral is a plain 404 (no refusal of the referral).
+        kwargs=lambda world: {"referral_id": world.referral.pk, "measure_id": uuid.uuid4()},
     ),
     "feedback_acknowledge": Route(
         {
