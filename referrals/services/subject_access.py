@@ -204,10 +204,9 @@ def gather(person: Person) -> list[dict]:
             }
         )
     first = items[:1]
-    rest = sorted(
-        items[1:],
-        key=lambda item: item["occurred_at"] or datetime.datetime.min.replace(tzinfo=LONDON),
-    )
+    oldest = datetime.datetime.min.replace(tzinfo=LONDON)
+    # Oldest first; records of the same moment in a fixed order (their headings).
+    rest = sorted(items[1:], key=lambda item: (item["occurred_at"] or oldest, item["heading"]))
     return first + rest
 
 

@@ -53,6 +53,7 @@ def child(duty_team, social_worker):
     referral = make_referral(
         team=duty_team,
         received_by=social_worker,
+        received_at=NOW - datetime.timedelta(hours=2),
         children=[
             intake.PersonFields(
                 first_name="Eilidh",
@@ -119,7 +120,12 @@ def test_every_record_about_the_person_is_gathered(child, officer, duty_team, so
     ChronologyEntry.objects.create(
         person=child, occurred_at=NOW, kind=ChronologyEntry.Kind.NOTE, summary="Seen at school."
     )
-    second = make_referral(team=duty_team, received_by=social_worker, children=[child])
+    second = make_referral(
+        team=duty_team,
+        received_by=social_worker,
+        children=[child],
+        received_at=NOW - datetime.timedelta(hours=1),
+    )
 
     sar = opened(child, officer)
 
