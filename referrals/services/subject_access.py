@@ -290,6 +290,25 @@ def extend(*, request: SubjectAccessRequest, by, months: int, reason: str) -> Su
     return request
 
 
+def _locked(request: SubjectAccessRequest, state: str, refusal: str) -> SubjectAccessRequest:
+    request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != state:
+        raise ValidationError(refusal)
+    return request
+
+
+def _move(request: SubjectAccessRequest, by, *, to: str, event: str, **fields):
+    """Change the request's state (and the fields that go with it), audited as `event`."""
+    request.state = to
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save(update_fields=["state", *fields])
+    audit.record(
+        actor=by, action=AuditEntry.Action.CHANGE, subject=request, detail={"event": event}
+    )
+    return request
+
+
 @transaction.atomic
 def submit(*, request: SubjectAccessRequest, by) -> SubjectAccessRequest:
     _allowed(by)
@@ -301,53 +320,45 @@ def submit(*, request: SubjectAccessRequest, by) -> SubjectAccessRequest:
         raise ValidationError(
             f"Decide every item first: {', '.join(str(p) for p in undecided)} not yet decided."
         )
-    request.state = SubjectAccessRequest.State.AWAITING_APPROVAL
-    request.submitted_by, request.submitted_at = by, timezone.now()
-    request.save(update_fields=["state", "submitted_by", "submitted_at"])
-    audit.record(
-        actor=by,
-        action=AuditEntry.Action.CHANGE,
-        subject=request,
-        detail={"event": "subject_access_submitted"},
+    return _move(
+        request,
+        by,
+        to=SubjectAccessRequest.State.AWAITING_APPROVAL,
+        event="subject_access_submitted",
+        submitted_by=by,
+        submitted_at=timezone.now(),
     )
-    return request
 
 
 @transaction.atomic
 def approve(*, request: SubjectAccessRequest, by) -> SubjectAccessRequest:
     """A second officer, never the one who submitted the decisions."""
     _allowed(by)
-    request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state != SubjectAccessRequest.State.AWAITING_APPROVAL:
-        raise ValidationError("Only a request awaiting approval can be approved.")
+    request = _locked(
+        request,
+        SubjectAccessRequest.State.AWAITING_APPROVAL,
+        "Only a request awaiting approval can be approved.",
+    )
     if request.submitted_by_id == by.pk:
         raise ValidationError("A second officer approves the decisions you submitted.")
-    request.state = SubjectAccessRequest.State.APPROVED
-    request.approved_by, request.approved_at = by, timezone.now()
-    request.save(update_fields=["state", "approved_by", "approved_at"])
     deadlines.deadline_meet(kind=TIMESCALE, subject_type=SUBJECT_TYPE, subject_id=str(request.pk))
-    audit.record(
-        actor=by,
-        action=AuditEntry.Action.CHANGE,
-        subject=request,
-        detail={"event": "subject_access_approved"},
+    return _move(
+        request,
+        by,
+        to=SubjectAccessRequest.State.APPROVED,
+        event="subject_access_approved",
+        approved_by=by,
+        approved_at=timezone.now(),
     )
-    return request
 
 
 @transaction.atomic
 def send_back(*, request: SubjectAccessRequest, by) -> SubjectAccessRequest:
     """The approver returns the decisions for more work."""
     _allowed(by)
-    request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state != SubjectAccessRequest.State.AWAITING_APPROVAL:
-        raise ValidationError("Only a request awaiting approval can be sent back.")
-    request.state = SubjectAccessRequest.State.OPEN
-    request.save(update_fields=["state"])
-    audit.record(
-        actor=by,
-        action=AuditEntry.Action.CHANGE,
-        subject=request,
-        detail={"event": "subject_access_sent_back"},
+    request = _locked(
+        request,
+        SubjectAccessRequest.State.AWAITING_APPROVAL,
+        "Only a request awaiting approval can be sent back.",
     )
-    return request
+    return _move(request, by, to=SubjectAccessRequest.State.OPEN, event="subject_access_sent_back")

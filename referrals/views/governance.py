@@ -29,6 +29,20 @@ class FindForm(forms.Form):
 NOT_FOUND = "No child has that CHI number, and no referral that reference."
 
 
+def find_person(request, *, then: str):
+    """The governance pages' "find the child" form: (form, people, redirect to `then` for the
+    one person found, else None). POST, so CHI numbers never appear in URLs or logs."""
+    form = FindForm(request.POST if request.method == "POST" else None)
+    people = None
+    if request.method == "POST" and form.is_valid():
+        people = governance.find_people(form.cleaned_data["record"])
+        if len(people) == 1:
+            return form, people, redirect(then, person_id=people[0].pk)
+        if not people:
+            form.add_error("record", NOT_FOUND)
+    return form, people, None
+
+
 def _allowed(user) -> None:
     if not user.has_perm("referrals.view_access_report"):
         raise PermissionDenied("Access reports are for information governance.")
@@ -39,14 +53,9 @@ def _allowed(user) -> None:
 def access_report_find(request):
     """POST, so CHI numbers never appear in URLs or server logs."""
     _allowed(request.user)
-    form = FindForm(request.POST if request.method == "POST" else None)
-    people = None
-    if request.method == "POST" and form.is_valid():
-        people = governance.find_people(form.cleaned_data["record"])
-        if len(people) == 1:
-            return redirect("person_access_report", person_id=people[0].pk)
-        if not people:
-            form.add_error("record", NOT_FOUND)
+    form, people, found = find_person(request, then="person_access_report")
+    if found is not None:
+        return found
     return render(
         request,
         "referrals/access_report_find.html",

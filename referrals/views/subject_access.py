@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from referrals import audit, disclosure_pack, governance
+from referrals import audit, disclosure_pack
 from referrals.models import DisclosureItem, Person, SubjectAccessRequest
 from referrals.services import subject_access
 from referrals.validation import BoundedDateField
-from referrals.views.governance import NOT_FOUND, FindForm
+from referrals.views.governance import find_person
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -92,14 +92,9 @@ def subject_access_list(request):
     """Open requests first, with their due dates; find the person for a new one (POST, so a
     CHI number never reaches a URL)."""
     _allowed(request.user)
-    form = FindForm(request.POST if request.method == "POST" else None)
-    people = None
-    if request.method == "POST" and form.is_valid():
-        people = governance.find_people(form.cleaned_data["record"])
-        if len(people) == 1:
-            return redirect("subject_access_new", person_id=people[0].pk)
-        if not people:
-            form.add_error("record", NOT_FOUND)
+    form, people, found = find_person(request, then="subject_access_new")
+    if found is not None:
+        return found
     requests = SubjectAccessRequest.objects.select_related("person").order_by("state", "due_on")[
         :200
     ]
