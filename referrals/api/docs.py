@@ -40,6 +40,11 @@ class PartnerDocsView(SpectacularSwaggerSplitView):
     def get_exception_handler(self):
         return partner_exception_handler
 
+    def perform_content_negotiation(self, request, force=False):
+        # The page is HTML whatever the caller accepts (a token client asking for text/html
+        # must not get 406); the renderer only ever formats an error, in JSON.
+        return super().perform_content_negotiation(request, force=True)
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         content_type = "application/javascript" if "script" in request.GET else "text/html"

@@ -56,7 +56,7 @@ class ReferrerIn(serializers.Serializer):
     name = _text(200)
     role = _optional_text(200)
     phone = _optional_text(40)
-    email = StrictEmailField(max_length=254, required=False, allow_blank=True, default="")
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True)
 
 
 class ChildIn(serializers.Serializer):

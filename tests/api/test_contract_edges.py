@@ -1,0 +1,66 @@
+"""Issue 15, the partner contract: the docs page opens for a token asking for HTML, and a body
+sent chunked (no Content-Length) is read, or refused with 413 when over 1 MiB."""
+
+import json
+import uuid
+from io import BytesIO
+
+import pytest
+
+from referrals.models import Referral
+from tests.api.conftest import CONCERNS, concern_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_token_asking_for_html_gets_the_docs_page(police_api):
+    response = police_api.get("/api/docs/", headers={"Accept": "text/html"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def chunked(api, raw: bytes):
+    """A POST whose body arrives chunked: no Content-Length, Transfer-Encoding: chunked (the
+    server has already undone the chunking, as gunicorn does)."""
+    return api.http.generic(
+        "POST",
+        CONCERNS,
+        b"",
+        content_type="application/json",
+        headers=api.headers({"Idempotency-Key": str(uuid.uuid4())}),
+        **{
+            "CONTENT_LENGTH": "",
+            "CONTENT_TYPE": "application/json",
+            "HTTP_TRANSFER_ENCODING": "chunked",
+            "wsgi.input": BytesIO(raw),  # what the server gives, the chunking undone
+        },
+    )
+
+
+def test_a_chunked_concern_is_read_like_any_other(police_api):
+    response = chunked(police_api, json.dumps(concern_body()).encode())
+
+    assert response.status_code == 201, response.content
+    assert Referral.objects.count() == 1
+
+
+def test_a_chunked_body_over_one_mebibyte_is_413(police_api):
+    body = concern_body(summary="x" * (1024 * 1024 + 10))
+
+    response = chunked(police_api, json.dumps(body).encode())
+
+    assert response.status_code == 413
+    assert response.json()["detail"]
+    assert Referral.objects.count() == 0
+
+
+def test_the_served_openapi_document_is_valid(police_api):
+    """It declared `format: email` with a default of "" (not an e-mail address)."""
+    from openapi_spec_validator import validate  # noqa: PLC0415
+
+    document = police_api.get("/api/schema/", headers={"Accept": "application/json"}).json()
+
+    validate(document)
+    referrer = document["components"]["schemas"]["ReferrerInRequest"]["properties"]["email"]
+    assert referrer.get("default") != ""
