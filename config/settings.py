@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "referrals.middleware.RequestContextMiddleware",
     "referrals.api.chunked.ChunkedBodyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "referrals.middleware.OutageAwareSessionMiddleware",  # Django's, but 503 in an outage
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -7,13 +7,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from referrals import audit
 from referrals.request_context import RequestContext, current
+from referrals.views import ops
 
 
 def _client_ip(request) -> str | None:
@@ -151,3 +155,17 @@ class BreakGlassMiddleware:
             return None
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('break_glass', args=[exception.person_id])}?{query}")
+
+
+class OutageAwareSessionMiddleware(SessionMiddleware):
+    """Django answers a session it could not save with 400 (SessionInterrupted), meant for a
+    session deleted by another request. When the save failed because the database is down,
+    the answer is the outage's: 503 with Retry-After, so the user and the proxy try again."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted:
+            if ops.is_outage(DatabaseError("session save failed")):
+                return ops.outage_response(request)
+            raise

@@ -59,28 +59,43 @@ def readyz(request):
     return response
 
 
+def is_outage(error: BaseException | None) -> bool:
+    """A database error that means the database is down or restarting, not a fault of ours:
+    a connection error, or any database error when the database no longer answers (a query
+    cut off while a page rendered surfaces as a plain DatabaseError)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DatabaseError) and not _database_answers()
+
+
+def outage_response(request) -> HttpResponse:
+    """503 with Retry-After, in JSON for the API, with the request id for the service desk."""
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {
+                "detail": "The service is briefly unavailable. Try again in a minute.",
+                "request_id": request_id,
+            },
+            status=503,
+        )
+    else:
+        response = HttpResponse(
+            loader.get_template("503.html").render({"request_id": request_id}), status=503
+        )
+    response["Retry-After"] = "10"
+    return response
+
+
 def server_error(request):
     """The 500 handler. While the database is down or restarting the answer is 503 with
     Retry-After instead, so that clients and load balancers retry; either way the body is
     generic (no traceback, no SQL) and carries the request id for the service desk."""
     error = sys.exc_info()[1]
     request_id = getattr(request, "request_id", "")
-    if isinstance(error, OperationalError | InterfaceError):
+    if is_outage(error):
         logger.warning("database unavailable: %s", type(error).__name__)
-        if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {
-                    "detail": "The service is briefly unavailable. Try again in a minute.",
-                    "request_id": request_id,
-                },
-                status=503,
-            )
-        else:
-            response = HttpResponse(
-                loader.get_template("503.html").render({"request_id": request_id}), status=503
-            )
-        response["Retry-After"] = "10"
-        return response
+        return outage_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"detail": "Something went wrong on our side.", "request_id": request_id}, status=500

@@ -456,3 +456,64 @@ def test_make_run_gives_every_process_the_site_address_of_its_port():
         check=False,
     )
     assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8123}" in result.stdout, result.stdout
+
+
+def test_a_database_error_while_a_page_renders_is_503_in_an_outage(
+    client, social_worker, monkeypatch
+):
+    """Issue 15 item 6: a query failing inside a template (the connection lost mid-render)
+    raised a plain DatabaseError, which the 500 handler did not take for an outage."""
+    from django.db import DatabaseError
+
+    from referrals import selectors
+    from referrals.views import ops
+
+    def lost(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    client.force_login(social_worker)
+    monkeypatch.setattr(selectors, "home_lists", lost)
+    monkeypatch.setattr(ops, "_database_answers", lambda: False)
+    client.raise_request_exception = False
+
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+
+
+def test_a_session_save_interrupted_by_an_outage_is_503_not_400(client, social_worker, monkeypatch):
+    """Issue 15 item 6: Django turns a failed session update into SessionInterrupted (400)."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from referrals.views import ops
+
+    client.force_login(social_worker)
+
+    def database_down(self, must_create=False):
+        raise UpdateError
+
+    monkeypatch.setattr(SessionStore, "save", database_down)
+    monkeypatch.setattr(ops, "_database_answers", lambda: False)
+    client.raise_request_exception = False
+
+    response = client.post("/notifications/", {"show": "all"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+
+
+def test_a_session_deleted_by_another_request_is_still_400(client, social_worker, monkeypatch):
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client.force_login(social_worker)
+
+    def deleted(self, must_create=False):
+        raise UpdateError
+
+    monkeypatch.setattr(SessionStore, "save", deleted)
+    client.raise_request_exception = False
+
+    assert client.post("/notifications/", {"show": "all"}).status_code == 400
