@@ -465,3 +465,29 @@ class EmergencyMeasureForm(forms.Form):
         self.fields["child"].choices = [(str(p.pk), p.full_name) for p in children]
         if len(children) == 1:
             self.fields["child"].initial = str(children[0].pk)
+
+
+class PersonEditForm(forms.Form):
+    """Correcting a person's details; the rules are the service's (people.person_update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    known_as = forms.CharField(label="Known as", max_length=100, required=False)
+    date_of_birth = BoundedDateField(
+        label="Date of birth",
+        required=False,
+        widget=DateInput(),
+        help_text="For a baby recorded before birth, entering the date of birth records the birth.",
+    )
+    unborn = forms.BooleanField(label="Unborn baby", required=False)
+    expected_date_of_delivery = BoundedDateField(
+        label="Expected date of delivery", required=False, widget=DateInput()
+    )
+    chi_number = forms.CharField(label="CHI number", max_length=14, required=False)
+    sex = forms.ChoiceField(label="Sex", choices=Person.Sex.choices)
+    address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False)
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    town = forms.CharField(label="Town", max_length=100, required=False)
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    school = forms.CharField(label="School or nursery", max_length=200, required=False)

@@ -25,6 +25,8 @@ class ChronologyEntry(models.Model):
         REVIEW = "review", "Review"
         RECORD_MERGED = "record_merged", "Records merged"
         EMERGENCY_MEASURE = "emergency_measure", "Emergency measure"
+        DETAILS_CHANGED = "details_changed", "Details changed"
+        BIRTH = "birth", "Birth recorded"
         NOTE = "note", "Note"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -1,12 +1,13 @@
-"""People records: recording relationships and merging duplicates."""
+"""People records: correcting details, recording relationships and merging duplicates."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from referrals import audit, chronology
+from referrals import access, audit, chi, chronology, intake_rules
 from referrals.access import can_merge_people
-from referrals.errors import MergeRefused, NotPermitted
+from referrals.errors import EditConflict, MergeRefused, NotPermitted
 from referrals.models import (
     ChronologyEntry,
     CumulativeHarmFlag,
@@ -139,3 +140,114 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
         actor=merged_by, action=audit.Action.MERGE, subject=duplicate, detail={"into": str(keep.pk)}
     )
     return keep
+
+
+# What a worker may correct on a person's record, in the order the change is described.
+EDITABLE = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "known_as": "Known as",
+    "date_of_birth": "Date of birth",
+    "unborn": "Unborn",
+    "expected_date_of_delivery": "Expected date of delivery",
+    "chi_number": "CHI number",
+    "sex": "Sex",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "town": "Town",
+    "postcode": "Postcode",
+    "school": "School or nursery",
+}
+
+
+def _shown(value) -> str:
+    if value in (None, ""):
+        return "none"
+    if hasattr(value, "strftime"):
+        return f"{value:%d %B %Y}"
+    return str(value)
+
+
+@transaction.atomic
+def person_update(*, person: Person, by, expected_version: int, **values) -> Person:
+    """Correct a person's details: compare-and-set on `version`, the intake rules for a child
+    (born or unborn), a CHI number no other record holds, one audit row naming the fields (no
+    values) and a chronology entry keeping the previous values. Entering a date of birth on a
+    pre-birth record records the birth: it is no longer unborn."""
+    if not access.can_screen(by):
+        raise NotPermitted("Only social work staff can correct a person's details.")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.merged_into_id is not None:
+        raise NotPermitted("This record was merged: correct the record it was merged into.")
+    if locked.version != expected_version:
+        raise EditConflict(
+            "Someone else changed this record while you were editing it: check their changes "
+            "and enter yours again."
+        )
+    values = {field: values.get(field, getattr(locked, field)) for field in EDITABLE}
+    values["chi_number"] = chi.normalise_chi(values["chi_number"] or "")
+    born = locked.unborn and values["date_of_birth"] is not None
+    if born:
+        values["unborn"], values["expected_date_of_delivery"] = (
+            False,
+            locked.expected_date_of_delivery,
+        )
+    problems = {}
+    is_child = locked.referral_links.exists() or values["unborn"]
+    if is_child:
+        problems.update(
+            intake_rules.child_problems(
+                unborn=values["unborn"],
+                expected_date_of_delivery=values["expected_date_of_delivery"],
+                date_of_birth=values["date_of_birth"],
+                chi_number=values["chi_number"],
+                today=timezone.localdate(),
+            )
+        )
+    if values["date_of_birth"] and values["date_of_birth"] > timezone.localdate():
+        problems["date_of_birth"] = "The date of birth cannot be in the future."
+    if values["chi_number"] and "chi_number" not in problems:
+        try:
+            values["chi_number"] = chi.validate_chi(values["chi_number"], values["date_of_birth"])
+        except ValidationError as error:
+            problems["chi_number"] = " ".join(error.messages)
+        else:
+            taken = Person.objects.filter(
+                chi_number=values["chi_number"], merged_into__isnull=True
+            ).exclude(pk=locked.pk)
+            if taken.exists():
+                problems["chi_number"] = (
+                    "Another record has this CHI number: it is probably the same child. "
+                    "Merge the two records instead."
+                )
+    for field in ("first_name", "last_name"):
+        if not (values[field] or "").strip():
+            problems[field] = f"Enter the {EDITABLE[field].lower()}."
+    if problems:
+        raise ValidationError(problems)
+    changed = {f: getattr(locked, f) for f in EDITABLE if getattr(locked, f) != values[f]}
+    if not changed:
+        return locked
+    for field, value in values.items():
+        setattr(locked, field, value)
+    locked.version += 1
+    locked.save()
+    previous = "; ".join(f"{EDITABLE[f]} was {_shown(old)}" for f, old in changed.items())
+    chronology.chronology_add(
+        people=[locked],
+        kind=ChronologyEntry.Kind.BIRTH if born else ChronologyEntry.Kind.DETAILS_CHANGED,
+        summary=(
+            f"Birth recorded: born {values['date_of_birth']:%d %B %Y}. {previous}."
+            if born
+            else f"Details corrected. {previous}."
+        ),
+        occurred_at=timezone.now(),
+        recorded_by=by,
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=locked,
+        detail={"fields": sorted(changed), "birth": born},
+    )
+    return locked

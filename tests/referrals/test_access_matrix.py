@@ -419,6 +419,25 @@ MATRIX: dict[str, Route] = {
             person=world.child, relative=world.adult, kind="parent"
         ).exists(),
     ),
+    # Correcting a person's details (tests/referrals/test_person_edit.py): social work staff.
+    "person_edit": Route(
+        {
+            "GET": statuses(committee_member=404, social_work=200, quality=403, outsiders=404),
+            "POST": statuses(committee_member=404, social_work=302, quality=403, outsiders=404),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="person",
+        kwargs=lambda world: {"person_id": world.child.pk},
+        body=lambda world: {
+            "version": world.child.version,
+            "first_name": world.child.first_name,
+            "last_name": world.child.last_name,
+            "date_of_birth": world.child.date_of_birth.isoformat(),
+            "sex": world.child.sex,
+            "school": "Elgin Academy",
+        },
+        done=lambda world: Person.objects.get(pk=world.child.pk).school == "Elgin Academy",
+    ),
     "person_merge": Route(
         {
             "GET": statuses(
