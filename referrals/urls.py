@@ -30,6 +30,11 @@ urlpatterns = [
     ),
     path("people/<uuid:person_id>/", pages.person_detail, name="person_detail"),
     path("people/<uuid:person_id>/edit/", person_edit.person_edit, name="person_edit"),
+    path(
+        "referrals/<uuid:referral_id>/children/<uuid:link_id>/match/",
+        person_edit.match_decide,
+        name="match_decide",
+    ),
     path("people/<uuid:person_id>/relationships/", pages.relationship_new, name="relationship_new"),
     path("people/<uuid:person_id>/merge/", pages.person_merge, name="person_merge"),
     path("search/", pages.search, name="search"),

@@ -119,6 +119,7 @@ class ReferralChild(models.Model):
         NEW_RECORD = "new_record", "New person record"
         MATCHED = "matched", "Matched to an existing record"
         TO_CONFIRM = "to_confirm", "Possible match to confirm"
+        REJECTED = "rejected", "Possible match rejected: a different child"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="child_links")
@@ -129,6 +130,12 @@ class ReferralChild(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order named in the concern.")
+    # Who confirmed or rejected a possible match, and why it was not the same child.
+    match_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    match_decided_at = models.DateTimeField(null=True, blank=True)
+    match_rejected_because = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["position"]

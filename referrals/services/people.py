@@ -251,3 +251,52 @@ def person_update(*, person: Person, by, expected_version: int, **values) -> Per
         detail={"fields": sorted(changed), "birth": born},
     )
     return locked
+
+
+@transaction.atomic
+def match_confirm(*, link: ReferralChild, by) -> ReferralChild:
+    """A possible match the partner API could not be sure of (a CHI number with another name,
+    say) is the same child: the new record is merged into the existing one, by the merge rules."""
+    link = _undecided(link, by)
+    person_merge(keep=link.proposed_match, duplicate=link.person, merged_by=by)
+    link = ReferralChild.objects.get(pk=link.pk)
+    link.match = ReferralChild.Match.MATCHED
+    link.match_decided_by, link.match_decided_at = by, timezone.now()
+    link.save(update_fields=["match", "match_decided_by", "match_decided_at"])
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=link.referral,
+        detail={"event": "match_confirmed", "child": str(link.person_id)},
+    )
+    return link
+
+
+@transaction.atomic
+def match_reject(*, link: ReferralChild, by, because: str) -> ReferralChild:
+    """Not the same child: the new record stays its own, and why is recorded."""
+    if not because.strip():
+        raise ValidationError({"because": "Say why this is a different child."})
+    link = _undecided(link, by)
+    link.match = ReferralChild.Match.REJECTED
+    link.match_decided_by, link.match_decided_at = by, timezone.now()
+    link.match_rejected_because = because.strip()
+    link.save(
+        update_fields=["match", "match_decided_by", "match_decided_at", "match_rejected_because"]
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=link.referral,
+        detail={"event": "match_rejected", "child": str(link.person_id)},
+    )
+    return link
+
+
+def _undecided(link: ReferralChild, by) -> ReferralChild:
+    if not can_merge_people(by):
+        raise NotPermitted("Only a team manager or service manager confirms or rejects a match.")
+    link = ReferralChild.objects.select_for_update().select_related("referral").get(pk=link.pk)
+    if link.match != ReferralChild.Match.TO_CONFIRM or link.proposed_match_id is None:
+        raise MergeRefused("This child's record has already been confirmed or rejected.")
+    return link

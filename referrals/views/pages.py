@@ -93,6 +93,7 @@ def _detail_context(request, referral, **forms):
         "flags": list(referral.harm_flags.all()),
         "measures": list(referral.emergency_measures.select_related("child", "reporter_told_by")),
         "can_change": access.can_work_on(request.user, referral),
+        "can_merge": access.can_merge_people(request.user),
         # What is due next, so nobody has to work it out: the referral's live deadlines.
         "due_steps": list(
             referral.deadlines.filter(state__in=deadlines.LIVE_STATES)

@@ -438,6 +438,16 @@ MATRIX: dict[str, Route] = {
         },
         done=lambda world: Person.objects.get(pk=world.child.pk).school == "Elgin Academy",
     ),
+    # Confirming or rejecting a possible match (tests/referrals/test_person_edit.py): managers;
+    # here an unknown child link of a visible referral is a plain 404.
+    "match_decide": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=404, quality=404, outsiders=404),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"referral_id": world.referral.pk, "link_id": uuid.uuid4()},
+    ),
     "person_merge": Route(
         {
             "GET": statuses(

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from referrals.models import AuditEntry, ChronologyEntry, Person
+from referrals.models import AuditEntry, ChronologyEntry, Person, ReferralChild
 from referrals.services import intake
 from tests.factories import make_referral
 from tests.referrals.test_pages import chi_for
@@ -142,3 +142,79 @@ def test_partners_and_quality_staff_cannot_edit(client, child, police_participan
     assert client.get(reverse("person_edit", args=[child.pk])).status_code == 404
     client.force_login(hub_reviewer)
     assert client.get(reverse("person_edit", args=[child.pk])).status_code in {403, 404}
+
+
+# --- A possible match left to a person ("May be ...: confirm") -----------------------------
+
+
+@pytest.fixture
+def to_confirm(duty_team, social_worker, child):
+    """A partner's concern about a child with the known child's details but another name: a
+    new record, proposed as a match to confirm."""
+    referral = make_referral(
+        team=duty_team,
+        received_by=social_worker,
+        children=[
+            intake.PersonFields(
+                first_name="Probe", last_name="Name", date_of_birth=child.date_of_birth
+            )
+        ],
+    )
+    link = referral.child_links.get()
+    link.match, link.proposed_match = ReferralChild.Match.TO_CONFIRM, child
+    link.save()
+    return link
+
+
+def test_a_manager_confirms_a_possible_match_and_the_records_become_one(
+    client, team_manager, to_confirm, child
+):
+    new_record = to_confirm.person
+    client.force_login(team_manager)
+    page = client.get(reverse("referral_detail", args=[to_confirm.referral_id])).content.decode()
+    assert "The same child: link the records" in page
+
+    response = client.post(
+        reverse("match_decide", args=[to_confirm.referral_id, to_confirm.pk]),
+        {"outcome": "confirm"},
+    )
+
+    assert response.status_code == 302
+    to_confirm.refresh_from_db()
+    assert (to_confirm.person, to_confirm.match) == (child, ReferralChild.Match.MATCHED)
+    assert to_confirm.match_decided_by == team_manager
+    new_record.refresh_from_db()
+    assert new_record.merged_into == child
+    assert AuditEntry.objects.filter(detail__event="match_confirmed").exists()
+
+
+def test_rejecting_a_possible_match_needs_a_reason(client, team_manager, to_confirm):
+    client.force_login(team_manager)
+    url = reverse("match_decide", args=[to_confirm.referral_id, to_confirm.pk])
+
+    without = client.post(url, {"outcome": "reject"}, follow=True)
+    assert "Say why this is a different child." in without.content.decode()
+    to_confirm.refresh_from_db()
+    assert to_confirm.match == ReferralChild.Match.TO_CONFIRM
+
+    client.post(url, {"outcome": "reject", "because": "Different mother; born in Aberdeen."})
+
+    to_confirm.refresh_from_db()
+    assert to_confirm.match == ReferralChild.Match.REJECTED
+    assert to_confirm.match_rejected_because == "Different mother; born in Aberdeen."
+    assert to_confirm.person.merged_into is None
+    again = client.post(url, {"outcome": "confirm"}, follow=True)
+    assert "already been confirmed or rejected" in again.content.decode()
+
+
+def test_only_managers_decide_a_match(client, social_worker, to_confirm):
+    client.force_login(social_worker)
+
+    response = client.post(
+        reverse("match_decide", args=[to_confirm.referral_id, to_confirm.pk]),
+        {"outcome": "confirm"},
+    )
+
+    assert response.status_code == 403
+    to_confirm.refresh_from_db()
+    assert to_confirm.match == ReferralChild.Match.TO_CONFIRM
