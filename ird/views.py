@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ird import access, calendar, forms, live, selectors, services
-from ird.errors import RecordLocked, SectionConflict, SignOffRefused
+from ird.errors import SectionConflict, SignOffRefused
 from ird.models import (
     Attendance,
     CalendarMessage,
@@ -181,7 +181,7 @@ def _detail_form_post(request, ird_id, *, allowed, refusal, form_class, prefix, 
         except DomainError as error:
             form.add_error(None, str(error))
             return _detail_with_errors(
-                request, ird_id, _status_for(error), **{f"{prefix}_form": form}
+                request, ird_id, error.status_code, **{f"{prefix}_form": form}
             )
         messages.success(request, success(target))
         return redirect("ird:detail", ird_id=target.pk)
@@ -245,7 +245,7 @@ def convene(request, referral_id):
                 )
             except DomainError as error:
                 form.add_error(None, str(error))
-                status = _status_for(error)
+                status = error.status_code
             else:
                 messages.success(
                     request,
@@ -263,10 +263,6 @@ def convene(request, referral_id):
             detail={"page": "convene_ird"},
         )
     return render(request, "ird/convene.html", {"referral": referral, "form": form}, status=status)
-
-
-def _status_for(error: DomainError) -> int:
-    return 409 if isinstance(error, EditConflict | RecordLocked) else 400
 
 
 # --- Scheduling -------------------------------------------------------------------------------
@@ -323,7 +319,7 @@ def ird_schedule(request, ird_id):
                 ird = Ird.objects.get(pk=ird.pk)
             except DomainError as error:
                 form.add_error(None, str(error))
-                status = _status_for(error)
+                status = error.status_code
             else:
                 messages.success(
                     request,
@@ -359,7 +355,7 @@ def ird_cancel(request, ird_id):
             )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _detail_with_errors(request, ird_id, _status_for(error), cancel_form=form)
+            return _detail_with_errors(request, ird_id, error.status_code, cancel_form=form)
         messages.success(request, f"{ird.reference} cancelled.")
         return redirect("ird:detail", ird_id=ird.pk)
     return _detail_with_errors(request, ird_id, cancel_form=form)
@@ -386,7 +382,7 @@ def ird_child(request, ird_id, child_id):
         except DomainError as error:
             form.add_error(None, str(error))
             return _detail_with_errors(
-                request, ird_id, _status_for(error), **{f"child_form_{child.pk}": form}
+                request, ird_id, error.status_code, **{f"child_form_{child.pk}": form}
             )
         messages.success(request, f"Decision recorded for {child.person.full_name}.")
         return redirect(reverse("ird:detail", args=[ird.pk]) + "#children")
@@ -410,7 +406,7 @@ def ird_start(request, ird_id):
             )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _detail_with_errors(request, ird_id, _status_for(error), start_form=form)
+            return _detail_with_errors(request, ird_id, error.status_code, start_form=form)
         messages.success(request, "IRD started: the record is open.")
         return redirect("ird:record", ird_id=ird.pk)
     return _detail_with_errors(request, ird_id, start_form=form)
@@ -556,7 +552,7 @@ def section_save(request, ird_id, key):
             mine=form.cleaned_data["text"],
         )
     except DomainError as error:
-        return _section_answer(request, ird, key, status=_status_for(error), message=str(error))
+        return _section_answer(request, ird, key, status=error.status_code, message=str(error))
     if request.htmx:
         return render(
             request, "ird/_section_saved.html", {"ird": ird, "section": section, "oob": True}
@@ -603,7 +599,7 @@ def _record_form_view(
         except DomainError as error:
             form.add_error(None, str(error))
             return _record_with_errors(
-                request, ird_id, _status_for(error), **{f"{prefix}_form": form}
+                request, ird_id, error.status_code, **{f"{prefix}_form": form}
             )
         messages.success(request, success)
         return redirect(reverse("ird:record", args=[ird.pk]) + f"#{anchor}")
@@ -798,7 +794,7 @@ def _lifecycle_post(
         ird, viewer = _load(request, ird_id)
         context = _record_context(request, ird, viewer)
         context["lifecycle_errors"] = [str(error)]
-        return render(request, "ird/record.html", context, status=_status_for(error))
+        return render(request, "ird/record.html", context, status=error.status_code)
     messages.success(request, success)
     return redirect("ird:record", ird_id=ird.pk)
 
@@ -849,7 +845,7 @@ def addendum_add(request, ird_id):
             services.addendum_add(ird=ird, by=request.user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error))
-            return _record_with_errors(request, ird_id, _status_for(error), addendum_form=form)
+            return _record_with_errors(request, ird_id, error.status_code, addendum_form=form)
         messages.success(request, "Addendum added.")
         return redirect(reverse("ird:record", args=[ird.pk]) + "#addenda")
     return _record_with_errors(request, ird_id, addendum_form=form)
@@ -874,7 +870,7 @@ def record_circulate(request, ird_id):
             )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _record_with_errors(request, ird_id, _status_for(error), circulate_form=form)
+            return _record_with_errors(request, ird_id, error.status_code, circulate_form=form)
         messages.success(request, "Record circulated; see the circulation log.")
         return redirect(reverse("ird:detail", args=[ird.pk]) + "#circulation")
     return _record_with_errors(request, ird_id, circulate_form=form)
@@ -943,7 +939,7 @@ def action_update(request, ird_id, action_id):
                 )
             except DomainError as error:
                 form.add_error(None, str(error))
-                status = _status_for(error)
+                status = error.status_code
             else:
                 messages.success(request, "Action updated.")
                 return redirect(reverse("ird:detail", args=[ird.pk]) + "#actions")
@@ -987,7 +983,7 @@ def quality_review(request, ird_id):
                 services.quality_review_record(ird=ird, by=request.user, **form.cleaned_data)
             except DomainError as error:
                 form.add_error(None, str(error))
-                status = _status_for(error)
+                status = error.status_code
             else:
                 messages.success(request, "Quality review recorded.")
                 return redirect(reverse("ird:detail", args=[ird.pk]) + "#quality")
@@ -1094,7 +1090,7 @@ def procedure_review(request, procedure_id):
             )
         except DomainError as error:
             form.add_error(None, str(error))
-            return _procedure_page(request, procedure, form, status=_status_for(error))
+            return _procedure_page(request, procedure, form, status=error.status_code)
         messages.success(request, "Review recorded.")
         return redirect("ird:procedure_detail", procedure_id=procedure.pk)
     return _procedure_page(request, procedure, form, status=400)

@@ -1,4 +1,6 @@
-"""Domain errors. Pages show their message; the API answers them with 400 or 409."""
+"""Domain errors. Pages show their message and answer with the status the class carries
+(`status_code`: 400 by default, 403 not permitted, 409 a conflict); so does the API. Every app
+uses this one mapping."""
 
 
 class DomainError(Exception):

@@ -379,3 +379,31 @@ def test_the_owning_agency_updates_its_action(client, started_ird, recorder, hea
     assert (
         action.status == "done" and action.completed_by_label == health_participant.get_full_name()
     )
+
+
+def test_a_refusal_by_permission_is_403_not_400(
+    client, started_ird, recorder, health_participant, monkeypatch
+):
+    """Issue 16: ird's pages turned NotPermitted into 400; every app answers a domain error
+    with the status its class carries (referrals/errors.py)."""
+    from referrals.errors import NotPermitted
+
+    action = services.action_add(
+        ird=started_ird,
+        by=recorder,
+        description="Examine.",
+        owner_agency=Agency.objects.get(kind="health"),
+        due_date=timezone.localdate(),
+    )
+
+    def refused(**kwargs):
+        raise NotPermitted("Only the agency that owns this action updates it.")
+
+    monkeypatch.setattr(services, "action_update", refused)
+    client.force_login(health_participant)
+    response = client.post(
+        reverse("ird:action", args=[started_ird.pk, action.pk]),
+        {"version": action.version, "status": "done", "completion_note": "Examined."},
+    )
+
+    assert response.status_code == 403
