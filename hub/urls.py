@@ -12,6 +12,7 @@ urlpatterns = [
     path("team-feedback/", views.team_feedback, name="team_feedback"),
     path("reports/", views.report_page, name="reports"),
     path("reports/<slug:table>.csv", views.report_csv, name="report_csv"),
+    path("reports/<slug:table>/", views.report_table, name="report_table"),
     path("audits/", views.audit_list, name="audit_list"),
     path("audits/open/", views.audit_open, name="audit_open"),
     path("audits/<uuid:round_id>/", views.audit_round, name="audit_round"),

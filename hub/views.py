@@ -277,16 +277,42 @@ def report_page(request):
             "Reports are for the child protection committee and service managers."
         )
     form, filters, valid = _report_filters(request)
-    report = reports.Report(filters, timezone.now())
-    query = urlencode(filters.as_query())
+    # An index, one page per table (a single page of every table ran to 30,000 pixels); the
+    # work that is overdue now comes first, as the one table to act on.
+    keys = ["overdue", *(key for key in reports.Report.TABLES if key != "overdue")]
     return render(
         request,
         "hub/reports.html",
         {
             "form": form,
             "filters": filters,
-            "tables": report.tables(),
-            "query": query,
+            "index": [(key, reports.Report.TABLES[key]) for key in keys],
+            "query": urlencode(filters.as_query()),
+        },
+        status=200 if valid else 400,
+    )
+
+
+@login_required
+@require_safe
+def report_table(request, table):
+    if not access.can_read_reports(request.user):
+        raise PermissionDenied(
+            "Reports are for the child protection committee and service managers."
+        )
+    if table not in reports.Report.TABLES:
+        raise Http404("No such report table.")
+    form, filters, valid = _report_filters(request)
+    return render(
+        request,
+        "hub/report_table.html",
+        {
+            "form": form,
+            "filters": filters,
+            "table": reports.Report(filters, timezone.now()).table(table) if valid else None,
+            "title": reports.Report.TABLES[table],
+            "key": table,
+            "query": urlencode(filters.as_query()),
         },
         status=200 if valid else 400,
     )

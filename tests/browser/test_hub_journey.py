@@ -128,11 +128,19 @@ def test_review_feedback_acknowledgement_reports_and_audit(
     sign_in(page, committee_member)
     nav(page, "Reports")
     expect(page.get_by_role("heading", level=1)).to_have_text("Performance reports")
-    expect(
-        page.get_by_role("heading", name="Neglect and cumulative harm: how well do we respond?")
-    ).to_be_visible()
-    expect(page.get_by_role("img", name="Concerns received each month")).to_be_visible()
     checked(page, browser_problems, scanned, "reports")
+    # An index; each table is a page of its own.
+    page.get_by_role(
+        "link", name="Neglect and cumulative harm: how well do we respond?", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Neglect and cumulative harm: how well do we respond?"
+    )
+    page.get_by_role("link", name="All reports").click()
+    page.get_by_role(
+        "link", name="Concerns by month, locality and source agency", exact=True
+    ).click()
+    expect(page.get_by_role("img", name="Concerns received each month")).to_be_visible()
     nav(page, "Practice audits")
     checked(page, browser_problems, scanned, "audit list")
     page.get_by_role("button", name="Open this period's round now").click()

@@ -260,6 +260,12 @@ CASES = [
         kwargs=lambda world: {"table": "concerns"},
     ),
     Case(
+        "hub:report_table",
+        "GET",
+        statuses(social_work=403, reviewers=403, committee=200, outsiders=403, service_manager=200),
+        kwargs=lambda world: {"table": "timeliness"},
+    ),
+    Case(
         "hub:audit_list",
         "GET",
         statuses(

@@ -19,6 +19,7 @@ The fixture: January and February 2026, "now" 10 March 2026 10:00.
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -346,7 +347,12 @@ def test_the_report_page_shows_every_table_with_a_csv_link(client, world, commit
     page = response.content.decode()
     for key in reports.Report.TABLES:
         assert f"/hub/reports/{key}.csv?start=2026-01-01&amp;end=2026-02-28" in page
-    assert page.count('role="img"') >= 8
+    # Each table on a page of its own, with its chart where it has one.
+    charts = sum(
+        client.get(f"/hub/reports/{key}/", PERIOD).content.decode().count('role="img"')
+        for key in reports.Report.TABLES
+    )
+    assert charts >= 8
     assert "style=" not in page
 
 
@@ -466,3 +472,32 @@ def test_the_team_feedback_page_shows_the_managers_team(
 
 def test_services_reference_data_can_be_rebuilt(world):
     services.reference_data_ensure()  # nothing to add: it is all there
+
+
+def test_the_reports_are_an_index_of_one_page_per_table_overdue_first(
+    client, world, committee_member
+):
+    """Issue 12 defect 8: Reports was one 30,000-pixel page. The index lists every table (the
+    actionable one first) and each table is a page of its own, with its chart and CSV."""
+    client.force_login(committee_member)
+
+    index = client.get("/hub/reports/", PERIOD).content.decode()
+
+    assert "<table" not in index
+    links = re.findall(r'href="/hub/reports/([a-z_]+)/\\?', index)
+    assert links[0] == "overdue" and set(links) == set(reports.Report.TABLES)
+    one = client.get("/hub/reports/timeliness/", PERIOD)
+    assert one.status_code == 200
+    page = one.content.decode()
+    assert reports.Report.TABLES["timeliness"] in page
+    assert reports.Report.TABLES["concerns"] not in page
+    assert "/hub/reports/timeliness.csv?start=2026-01-01&amp;end=2026-02-28" in page
+    assert client.get("/hub/reports/nonsense/", PERIOD).status_code == 404
+
+
+def test_team_feedback_puts_the_latest_feedback_first(client, world, team_manager):
+    client.force_login(team_manager)
+
+    page = client.get("/hub/team-feedback/").content.decode()
+
+    assert page.index("Latest feedback") < page.index("Trend")

@@ -937,6 +937,18 @@ MATRIX: dict[str, Route] = {
         },
         kwargs=lambda world: {"table": "concerns"},
     ),
+    "hub:report_table": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                committee_member=200,
+                service_manager=200,
+            )
+        },
+        kwargs=lambda world: {"table": "timeliness"},
+    ),
     "hub:audit_list": Route({"GET": statuses(social_work=403, quality=200, outsiders=403)}),
     "hub:audit_open": Route(
         {
