@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from referrals import audit, deadlines, second_factor
@@ -14,6 +14,7 @@ from referrals.models import (
     CumulativeHarmRule,
     Deadline,
     DeadlineAlert,
+    EscalationContact,
     LegalHold,
     Notification,
     Person,
@@ -230,6 +231,28 @@ class TimescaleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:
             deadlines.timescale_changed(obj)  # open deadlines follow the edited ladder
+
+
+@admin.register(EscalationContact)
+class EscalationContactAdmin(admin.ModelAdmin):
+    """Who hears of another agency's overdue work. The list warns of agencies with none."""
+
+    list_display = ["agency", "team", "staff", "mailbox"]
+    list_filter = ["agency"]
+    raw_id_fields = ["staff"]
+
+    def changelist_view(self, request, extra_context=None):
+        missing = Agency.objects.exclude(
+            kind__in=[Agency.Kind.SOCIAL_WORK, Agency.Kind.COMMUNITY]
+        ).exclude(escalation_contacts__isnull=False)
+        names = ", ".join(agency.name for agency in missing)
+        if names:
+            messages.warning(
+                request,
+                f"No escalation contact for: {names}. Their overdue work escalates only to the "
+                "social work service manager until one is set.",
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(ClosureDay)

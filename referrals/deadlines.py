@@ -21,9 +21,11 @@ from kombu.exceptions import KombuError
 
 from referrals import notifications, tasks
 from referrals.models import (
+    Agency,
     ClosureDay,
     Deadline,
     DeadlineAlert,
+    EscalationContact,
     Notification,
     Referral,
     Role,
@@ -239,6 +241,7 @@ def _act(deadline: Deadline, now: datetime) -> list[int]:
             alert.save(update_fields=["emailed_at"])
         elif created:
             _notify(alert, deadline, level)
+            _warn_of_missing_contact(deadline, level)
             transaction.on_commit(partial(_queue_email, alert.pk), robust=True)
             alerts.append(alert.pk)
     if passed:
@@ -268,32 +271,81 @@ def _escalated_already(deadline: Deadline, alert: DeadlineAlert) -> bool:
     )
 
 
+def _other_agency(deadline: Deadline) -> Agency | None:
+    """The agency that owns the step when it is not social work (police, health, education own
+    IRD actions); None for social work's own steps."""
+    agency = deadline.team.agency if deadline.team_id else None
+    if agency is None and deadline.owner_id:
+        agency = deadline.owner.agency
+    return agency if agency is not None and agency.kind != Agency.Kind.SOCIAL_WORK else None
+
+
+def escalation_contacts(agency: Agency, team=None) -> list[EscalationContact]:
+    """The agency's contacts: the team's own first, else the whole agency's."""
+    contacts = list(EscalationContact.objects.filter(agency=agency).select_related("staff", "team"))
+    own = [c for c in contacts if team is not None and c.team_id == team.pk]
+    return own or [c for c in contacts if c.team_id is None]
+
+
 def _service_managers(deadline: Deadline) -> list[Staff]:
-    if deadline.team_id and deadline.team.service_manager_id:
-        manager = deadline.team.service_manager
-        if manager.is_active:
-            return [manager]
-    agency_id = deadline.team.agency_id if deadline.team_id else None
-    managers = Staff.objects.filter(role=Role.SERVICE_MANAGER, is_active=True)
-    return list(managers.filter(agency_id=agency_id) if agency_id else managers)
+    """The service manager over the step: its team's, or for another agency's step the
+    referral's team's (social work leads); else every social work service manager."""
+    team = deadline.team if deadline.team_id else None
+    if _other_agency(deadline) is not None and deadline.referral_id:
+        team = deadline.referral.team
+    if team is not None and team.service_manager_id and team.service_manager.is_active:
+        return [team.service_manager]
+    return list(
+        Staff.objects.filter(
+            role=Role.SERVICE_MANAGER, is_active=True, agency__kind=Agency.Kind.SOCIAL_WORK
+        )
+    )
 
 
 def recipients_for(deadline: Deadline, level: int) -> list[Staff]:
-    """Owner first; then the team manager; then the service manager. Nobody is never an
-    answer: a deadline without anyone to tell goes up the chain, and finally to admins."""
+    """Owner first; then their manager; then the service manager. Another agency's step (an IRD
+    action owned by police) escalates to that agency's escalation contacts and to the manager of
+    the referral's team (social work leads the case). A superuser is never the fallback: with
+    nobody else, the social work service managers are told."""
+    other = _other_agency(deadline)
     team_managers = notifications.team_managers(deadline.team) if deadline.team_id else []
+    lead_managers = (
+        notifications.team_managers(deadline.referral.team) if deadline.referral_id else []
+    )
+    contacts = (
+        [c.staff for c in escalation_contacts(other, deadline.team) if c.staff_id]
+        if other is not None
+        else []
+    )
     if level in {Level.WARNED, Level.DUE}:
         people = [deadline.owner] if deadline.owner and deadline.owner.is_active else []
-        people = people or team_managers
+        people = people or team_managers or contacts
     elif level == Level.MANAGER:
-        people = team_managers
+        people = [*contacts, *lead_managers] if other is not None else team_managers
     else:
         people = _service_managers(deadline)
-    if not people:
-        people = _service_managers(deadline)
-    if not people:
-        people = list(Staff.objects.filter(is_superuser=True, is_active=True))
-    return people
+    people = [person for person in people if person.is_active]
+    return people or _service_managers(deadline)
+
+
+def _warn_of_missing_contact(deadline: Deadline, level: int) -> None:
+    """Another agency's step escalated but the agency has no escalation contact: the service
+    manager is told, so that one is set (shown too on the admin's Escalation contacts page)."""
+    other = _other_agency(deadline)
+    if level < Level.MANAGER or other is None or escalation_contacts(other, deadline.team):
+        return
+    title = f"No escalation contact for {other.name}: set one in the admin"
+    for manager in _service_managers(deadline):
+        if not Notification.objects.filter(
+            recipient=manager, title=title, read_at__isnull=True
+        ).exists():
+            notifications.notify(
+                [manager],
+                kind=Notification.Kind.DEADLINE,
+                title=title,
+                body=f"Overdue work owned by {other.name} could not be escalated within it.",
+                url="/admin/referrals/escalationcontact/",
+            )
 
 
 def alert_title(deadline: Deadline, level: int) -> str:
@@ -365,6 +417,12 @@ def alert_email(*, alert_id: int) -> None:
             if n.recipient.email
         }
     )
+    other = _other_agency(alert.deadline) if alert.level >= Level.MANAGER else None
+    if other is not None:  # monitored mailboxes of the agency that owns the step
+        addresses = sorted(
+            {*addresses, *(c.mailbox for c in escalation_contacts(other, alert.deadline.team))}
+            - {""}
+        )
     if addresses:
         link = f"{settings.SITE_URL.rstrip('/')}{alert.deadline.url}"
         # Only the reference and the link: no names or other personal details in e-mail.

@@ -8,7 +8,7 @@ from referrals.models.chronology import (
 from referrals.models.deadlines import ClosureDay, Deadline, DeadlineAlert, Timescale
 from referrals.models.emergency import EmergencyMeasure
 from referrals.models.feedback import ReferralFeedback
-from referrals.models.organisation import Agency, Role, Staff, Team
+from referrals.models.organisation import Agency, EscalationContact, Role, Staff, Team
 from referrals.models.people import Person, Relationship
 from referrals.models.referral import (
     ConcernCategory,
@@ -37,6 +37,7 @@ __all__ = [
     "DeadlineAlert",
     "DisclosureItem",
     "EmergencyMeasure",
+    "EscalationContact",
     "DisposalList",
     "DisposalRecord",
     "LegalHold",

@@ -96,3 +96,40 @@ class Staff(AbstractUser):
     @property
     def is_social_work(self) -> bool:
         return self.agency_id is not None and self.agency.kind == Agency.Kind.SOCIAL_WORK
+
+
+class EscalationContact(models.Model):
+    """Who hears when another agency's overdue work escalates (an IRD action owned by police,
+    say): named managers, or a monitored mailbox, for the whole agency or one of its teams."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="escalation_contacts")
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_contacts",
+        help_text="Empty: for the whole agency. A team's own contacts come first.",
+    )
+    staff = models.ForeignKey(
+        "Staff",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_contact_for",
+        help_text="A named manager (told in the application and by e-mail).",
+    )
+    mailbox = models.EmailField(blank=True, help_text="A monitored mailbox (told by e-mail).")
+
+    class Meta:
+        ordering = ["agency__name", "team__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(staff__isnull=True, mailbox=""),
+                name="escalation_contact_names_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = str(self.staff) if self.staff_id else self.mailbox
+        return f"{who} for {self.team or self.agency}"

@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from referrals import deadlines
-from referrals.models import Deadline, Notification, Role, Timescale
+from referrals.models import Deadline, EscalationContact, Notification, Role, Timescale
 from referrals.working_days import LONDON
 from tests.factories import StaffFactory
 
@@ -155,3 +155,69 @@ def test_one_escalation_per_subject_and_level_whoever_the_owners(
     assert "for the IRD procedure 2.0" in escalated.get().title
     # Each owner is still told their own step is overdue.
     assert told(Level.DUE) == {owner.pk for owner in owners}
+
+
+# --- 4. Another agency's overdue work ---------------------------------------------------------
+
+
+@pytest.fixture
+def police_action(ladder, police_participant, social_worker, team_manager, service_manager):
+    """An IRD action owned by a police officer on a social work referral, overdue."""
+    from tests.factories import make_referral  # noqa: PLC0415
+
+    social_worker.team.service_manager = service_manager
+    social_worker.team.save()
+    referral = make_referral(team=social_worker.team, received_by=social_worker)
+    return deadlines.deadline_open(
+        kind="test_ladder",
+        subject_type="ird_action",
+        subject_id="9",
+        url="/x/",
+        starts_at=at(7, 10),
+        owner=police_participant,
+        team=police_participant.team,
+        referral=referral,
+    )
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(is_superuser=True, is_staff=True, email="root@example.org")
+
+
+def test_police_work_escalates_to_the_police_contact_and_the_lead_team_manager(
+    police_action, police, team_manager, superuser, mailoutbox, django_capture_on_commit_callbacks
+):
+    police_inspector = StaffFactory(role=Role.IRD_PARTICIPANT, team=police_action.team)
+    EscalationContact.objects.create(agency=police, staff=police_inspector)
+    EscalationContact.objects.create(agency=police, mailbox="cp-desk@police.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines.sweep(now=at(9, 10, 5))
+
+    assert told(Level.MANAGER) == {police_inspector.pk, team_manager.pk}
+    assert superuser.pk not in told(Level.MANAGER) | told(Level.SERVICE_MANAGER)
+    escalation_mail = [m for m in mailoutbox if "Escalated to you" in m.subject]
+    assert any("cp-desk@police.example" in m.to for m in escalation_mail), [
+        m.to for m in escalation_mail
+    ]
+
+
+def test_without_a_contact_the_service_manager_is_told_never_a_superuser(
+    police_action, team_manager, service_manager, superuser
+):
+    deadlines.sweep(now=at(9, 10, 5))
+
+    assert told(Level.MANAGER) == {team_manager.pk}
+    assert not Notification.objects.filter(recipient=superuser).exists()
+    assert Notification.objects.filter(
+        recipient=service_manager, title__startswith="No escalation contact for Police Scotland"
+    ).exists()
+
+
+def test_the_admin_lists_agencies_without_a_contact(client, administrator, police):
+    client.force_login(administrator)
+
+    page = client.get("/admin/referrals/escalationcontact/", follow=True).content.decode()
+
+    assert "No escalation contact for: Police Scotland" in page
