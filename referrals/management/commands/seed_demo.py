@@ -15,7 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals import chi, second_factor
-from referrals.models import Agency, ConcernCategory, Person, Referral, Role, Staff, Team
+from referrals.models import (
+    Agency,
+    ConcernCategory,
+    EscalationContact,
+    Person,
+    Referral,
+    Role,
+    Staff,
+    Team,
+)
 from referrals.services import intake, screening
 
 DEMO_PASSWORD = "demo-referrals-2026"
@@ -168,6 +177,12 @@ class Command(BaseCommand):
             agencies = self._agencies()
             teams = self._teams(agencies)
             users = self._users(agencies, teams)
+            # Monitored mailboxes for the partners' overdue IRD actions (admin: Escalation
+            # contacts); the demo prints their e-mail to the console.
+            for code in ("police", "health", "education"):
+                EscalationContact.objects.get_or_create(
+                    agency=agencies[code], team=None, mailbox=f"child-protection@{code}.example"
+                )
         created = self._referrals(agencies, teams, users)
         self.stdout.write(
             self.style.SUCCESS(
