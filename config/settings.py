@@ -6,6 +6,7 @@ Celery broker kept in files under `var/broker/`, so one machine needs no externa
 Production hardening lives in `config.production`, which imports this module.
 """
 
+import datetime
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -316,6 +317,16 @@ LOGGING = {
 # --- The council --------------------------------------------------------------------------
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")
 REFERRAL_REFERENCE_PREFIX = os.environ.get("REFERRAL_REFERENCE_PREFIX", "CW")
+# Reminders and escalations outside these London hours (or on a non-working day) wait for the
+# next working morning, unless the step is urgent (immediate risk, emergency measures).
+# REMINDER_HOURS=08:00-18:00 (the default); REMINDER_HOURS=any sends them at any hour.
+_reminder_hours = os.environ.get("REMINDER_HOURS", "08:00-18:00")
+REMINDER_HOURS = (
+    None
+    if _reminder_hours == "any"
+    else tuple(datetime.time.fromisoformat(part) for part in _reminder_hours.split("-", 1))
+)
+
 # The address people reach the site at, for links in e-mails and calendar files. `make run` sets
 # it from its PORT; production refuses to start without it (config.production).
 SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

@@ -29,3 +29,7 @@ else:
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
     }
+
+# The deadline tests reason in elapsed hours at any time of day; the quiet-hours tests
+# (tests/referrals/test_escalation_ladder.py) set working hours themselves.
+REMINDER_HOURS = None

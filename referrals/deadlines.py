@@ -32,7 +32,7 @@ from referrals.models import (
     Staff,
     Timescale,
 )
-from referrals.working_days import due_time
+from referrals.working_days import due_time, in_reminder_hours
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +56,16 @@ def referral_subject(referral: Referral) -> dict:
     }
 
 
-def _moments(deadline: Deadline) -> dict[int, datetime | None]:
+def _moments(
+    deadline: Deadline, closures: frozenset[date] | None = None
+) -> dict[int, datetime | None]:
     """When each level falls due, from the timescale as it is now (open deadlines follow an
     edit of the ladder; timescale_changed moves their stored next action). A level is never
-    earlier than the one below it, so none is ever skipped, whatever the ladder says."""
+    earlier than the one below it, so none is ever skipped, whatever the ladder says. Outside
+    working hours a reminder waits for the next working morning, unless the step is urgent."""
     timescale = deadline.timescale
     manager = deadline.due_at + timescale.escalate_to_manager_after
-    return {
+    moments = {
         Level.WARNED: deadline.warn_at,
         Level.DUE: deadline.due_at,
         Level.MANAGER: manager,
@@ -70,12 +73,20 @@ def _moments(deadline: Deadline) -> dict[int, datetime | None]:
             manager, deadline.due_at + timescale.escalate_to_service_manager_after
         ),
     }
+    if deadline.urgent or settings.REMINDER_HOURS is None:
+        return moments
+    closures = closure_days() if closures is None else closures
+    start, end = settings.REMINDER_HOURS
+    return {
+        level: in_reminder_hours(moment, start, end, closures) if moment else None
+        for level, moment in moments.items()
+    }
 
 
-def _next_action(deadline: Deadline) -> datetime | None:
+def _next_action(deadline: Deadline, closures: frozenset[date] | None = None) -> datetime | None:
     later = [
         moment
-        for level, moment in _moments(deadline).items()
+        for level, moment in _moments(deadline, closures).items()
         if level > deadline.level and moment is not None
     ]
     return min(later) if later else None
@@ -93,6 +104,7 @@ def deadline_open(
     team=None,
     due_at: datetime | None = None,
     subject_label: str = "",
+    urgent: bool | None = None,
 ) -> Deadline:
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
     date, the end of a procedure's trial); otherwise the timescale computes it."""
@@ -106,6 +118,8 @@ def deadline_open(
         subject_type=subject_type,
         subject_id=subject_id,
         subject_label=subject_label[:120],
+        # A referral reporting immediate risk makes every one of its steps urgent.
+        urgent=bool(referral and referral.immediate_risk) if urgent is None else urgent,
         url=url,
         owner=owner,
         team=team,
@@ -155,6 +169,7 @@ def timescale_changed(timescale: Timescale) -> int:
     new "warn before", and every next action is worked out again. In batches, so that a
     timescale with many open deadlines never holds a long lock."""
     moved = 0
+    closures = closure_days()
     live = Deadline.objects.filter(timescale=timescale, state__in=LIVE_STATES)
     last = None
     while True:
@@ -172,7 +187,7 @@ def timescale_changed(timescale: Timescale) -> int:
                         else None
                     )
                     deadline.warn_at = warn_at if warn_at and warn_at > deadline.starts_at else None
-                deadline.next_action_at = _next_action(deadline)
+                deadline.next_action_at = _next_action(deadline, closures)
             Deadline.objects.bulk_update(batch, ["warn_at", "next_action_at"])
         moved += len(batch)
         if len(batch) < SWEEP_BATCH:
@@ -206,6 +221,7 @@ def sweep(*, now: datetime | None = None) -> list[int]:
     two sweeps running at once (two beats started by mistake) share the work instead of
     doing it twice; the unique (deadline, level) constraint makes a second alert impossible."""
     now = now or timezone.now()
+    closures = closure_days() if settings.REMINDER_HOURS else frozenset()
     created: list[int] = []
     for _ in range(SWEEP_MAX_BATCHES):
         with transaction.atomic():
@@ -216,17 +232,17 @@ def sweep(*, now: datetime | None = None) -> list[int]:
                 .order_by("next_action_at")[:SWEEP_BATCH]
             )
             for deadline in batch:
-                created.extend(_act(deadline, now))
+                created.extend(_act(deadline, now, closures))
         if len(batch) < SWEEP_BATCH:
             break
     _requeue_unsent_emails(now)
     return created
 
 
-def _act(deadline: Deadline, now: datetime) -> list[int]:
+def _act(deadline: Deadline, now: datetime, closures: frozenset[date]) -> list[int]:
     passed = sorted(
         level
-        for level, moment in _moments(deadline).items()
+        for level, moment in _moments(deadline, closures).items()
         if level > deadline.level and moment is not None and moment <= now
     )
     if Level.DUE in passed or deadline.due_at <= now:
@@ -249,7 +265,7 @@ def _act(deadline: Deadline, now: datetime) -> list[int]:
     if deadline.due_at <= now and deadline.state == Deadline.State.OPEN:
         deadline.state = Deadline.State.BREACHED
         deadline.breached_at = deadline.due_at
-    deadline.next_action_at = _next_action(deadline)
+    deadline.next_action_at = _next_action(deadline, closures)
     deadline.save(update_fields=["level", "state", "breached_at", "next_action_at", "updated_at"])
     return alerts
 

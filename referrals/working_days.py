@@ -5,7 +5,7 @@ the change between GMT and BST, and skips weekends, Scottish public holidays (th
 package, UK with subdivision SCT) and council closure days."""
 
 import calendar
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,22 @@ def add_calendar_months(start: datetime, months: int) -> datetime:
     year, month = local.year + month_index // 12, month_index % 12 + 1
     day = min(local.day, calendar.monthrange(year, month)[1])
     return _at_local_time(local.date().replace(year=year, month=month, day=day), local)
+
+
+def in_reminder_hours(
+    moment: datetime, start: time, end: time, closures: frozenset[date] = frozenset()
+) -> datetime:
+    """`moment`, or when it falls outside working hours (a weekend, a holiday, a closure day,
+    or before `start` or after `end` London time), the start of the next working morning."""
+    local = moment.astimezone(LONDON)
+    day = local.date()
+    if is_working_day(day, closures) and start <= local.time().replace(tzinfo=None) < end:
+        return moment
+    if not (is_working_day(day, closures) and local.time().replace(tzinfo=None) < start):
+        day += timedelta(days=1)
+        while not is_working_day(day, closures):
+            day += timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=LONDON).astimezone(UTC)
 
 
 def due_time(

@@ -113,6 +113,9 @@ class Deadline(models.Model):
     url = models.CharField(max_length=300, help_text="Where the owner does the work.")
     # What the task is for, in words, where no referral says it ("IRD procedure v2.1").
     subject_label = models.CharField(max_length=120, blank=True)
+    # Urgent steps (immediate risk, emergency measures) are told at any hour; the rest wait
+    # for working hours (settings.REMINDER_HOURS).
+    urgent = models.BooleanField(default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -115,6 +115,7 @@ def measure_record(
         "referral": referral,
         "owner": by,
         "team": referral.team,
+        "urgent": True,  # an emergency measure is chased at any hour
     }
     if ends_at is not None:
         deadlines.deadline_open(

@@ -7,7 +7,7 @@
 3. One escalation per subject and level, whoever the owners are.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -221,3 +221,64 @@ def test_the_admin_lists_agencies_without_a_contact(client, administrator, polic
     page = client.get("/admin/referrals/escalationcontact/", follow=True).content.decode()
 
     assert "No escalation contact for: Police Scotland" in page
+
+
+# --- 6. Quiet hours -----------------------------------------------------------------------------
+
+
+def friday(hour, minute=0):
+    return datetime(2026, 12, 11, hour, minute, tzinfo=LONDON)
+
+
+@pytest.fixture
+def friday_step(ladder, social_worker, team_manager, service_manager, settings):
+    settings.REMINDER_HOURS = (time(8), time(18))
+    """Due Fri 11 Dec 16:30; the team manager is told 4 hours later, at 20:30."""
+    social_worker.team.service_manager = service_manager
+    social_worker.team.save()
+    Timescale.objects.filter(pk=ladder.pk).update(
+        escalate_to_manager_after=timedelta(hours=4),
+        escalate_to_service_manager_after=timedelta(hours=8),
+    )
+    return deadlines.deadline_open(
+        kind="test_ladder",
+        subject_type="test",
+        subject_id="friday",
+        url="/x/",
+        starts_at=friday(9),
+        due_at=friday(16, 30),
+        owner=social_worker,
+        team=social_worker.team,
+    )
+
+
+def test_an_escalation_out_of_hours_waits_for_the_next_working_morning(friday_step, team_manager):
+    deadlines.sweep(now=friday(16, 35))
+    assert told(Level.DUE)  # in hours: at once
+    deadlines.sweep(now=friday(21))  # Friday evening
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 12, 12, tzinfo=LONDON))  # Saturday
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 14, 8, 1, tzinfo=LONDON))  # Monday morning
+    assert told(Level.MANAGER) == {team_manager.pk}
+
+
+def test_an_urgent_step_is_told_at_any_hour(friday_step, team_manager):
+    Deadline.objects.filter(pk=friday_step.pk).update(urgent=True)
+    friday_step.refresh_from_db()
+    deadlines.timescale_changed(friday_step.timescale)
+
+    deadlines.sweep(now=friday(16, 35))
+    deadlines.sweep(now=friday(21))
+
+    assert told(Level.MANAGER) == {team_manager.pk}
+
+
+def test_a_referral_with_immediate_risk_opens_urgent_deadlines(duty_team, social_worker):
+    from tests.factories import make_referral  # noqa: PLC0415
+
+    risky = make_referral(team=duty_team, received_by=social_worker, immediate_risk=True)
+    calm = make_referral(team=duty_team, received_by=social_worker)
+
+    assert Deadline.objects.get(referral=risky, timescale__kind="screening").urgent is True
+    assert Deadline.objects.get(referral=calm, timescale__kind="screening").urgent is False
