@@ -22,7 +22,7 @@ class IrdConfig(AppConfig):
         )
         extensions.register_referral_links(hooks.referral_links)
         extensions.register_referral_actions(hooks.referral_actions)
-        extensions.register_concern_ird(hooks.concern_ird)
+        extensions.register_concern_irds(hooks.concern_irds)
         extensions.register_ird_decisions(hooks.ird_decisions)
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_referral_summaries(hooks.referral_summaries)

@@ -75,19 +75,23 @@ def referral_actions(user, referral) -> list[ActionLink]:
     ]
 
 
-def concern_ird(referral, agency_id) -> dict | None:
-    """The partner API concern's `ird`: the newest IRD about the referral that the agency takes
-    part in (API.md), with its decisions once it was held."""
-    ird = (
+def concern_irds(referral_ids, agency_id) -> dict:
+    """Each concern's `ird` for the partner API: the newest IRD about it that the agency takes
+    part in (API.md), with its decisions once it was held. Two queries for a whole page."""
+    newest = {}
+    for ird in (
         Ird.objects.filter(
-            referral=referral, pk__in=access.irds_invited_agency(agency_id).values("pk")
+            referral_id__in=list(referral_ids),
+            pk__in=access.irds_invited_agency(agency_id).values("pk"),
         )
         .prefetch_related("decisions__code")
-        .order_by("-requested_at")
-        .first()
-    )
-    if ird is None:
-        return None
+        .order_by("referral_id", "-requested_at")
+    ):
+        newest.setdefault(ird.referral_id, ird)
+    return {referral_id: _concern_ird(ird) for referral_id, ird in newest.items()}
+
+
+def _concern_ird(ird: Ird) -> dict:
     held = ird.status in HELD
     return {
         "id": ird.pk,

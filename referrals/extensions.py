@@ -6,8 +6,9 @@ page that calls them audits the read once, as it always does).
 
 referral_links   (user, referral) -> list[RelatedRecord]: records about the referral, shown on
                  the referral page (ird/ adds its IRDs).
-concern_ird      (referral, agency_id) -> dict | None: the partner API concern's `ird`, the IRD
-                 the agency takes part in (ird/ registers it).
+concern_irds     (referral_ids, agency_id) -> {referral_id: dict}: each partner API concern's
+                 `ird`, the IRD the agency takes part in, for a whole page of concerns in a
+                 fixed number of queries (ird/ registers it).
 ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the decisions taken at
                  IRDs about `referrals` signed off in [since, until), counted in the database
                  (ird/ registers it; the committee's reports in hub/ show it).
@@ -57,20 +58,21 @@ def referral_links(user, referral) -> list[RelatedRecord]:
     return found
 
 
-_concern_ird: list[Callable] = []
+_concern_irds: list[Callable] = []
 
 
-def register_concern_ird(function: Callable) -> None:
-    if function not in _concern_ird:
-        _concern_ird.append(function)
+def register_concern_irds(function: Callable) -> None:
+    if function not in _concern_irds:
+        _concern_irds.append(function)
 
 
-def concern_ird(referral, agency_id) -> dict | None:
-    for function in _concern_ird:
-        found = function(referral, agency_id)
-        if found is not None:
-            return found
-    return None
+def concern_irds(referral_ids, agency_id) -> dict:
+    """One call per page of concerns, never one per row."""
+    found: dict = {}
+    for function in _concern_irds:
+        for referral_id, ird in function(referral_ids, agency_id).items():
+            found.setdefault(referral_id, ird)
+    return found
 
 
 _ird_decisions: list[Callable] = []

@@ -68,9 +68,19 @@ def concern_list(
     return concern_rows(queryset).order_by("-received_at", "-pk")
 
 
-def concern_data(referral: Referral) -> dict:
+UNSET = object()
+
+
+def concern_page_data(referrals: list[Referral], agency_id) -> list[dict]:
+    """A page of concerns, their IRDs looked up once for the whole page."""
+    irds = extensions.concern_irds([r.pk for r in referrals], agency_id) if referrals else {}
+    return [concern_data(referral, ird=irds.get(referral.pk)) for referral in referrals]
+
+
+def concern_data(referral: Referral, *, ird=UNSET) -> dict:
     """A concern as the partner reads it: what it submitted (never what the council's records
-    hold about the children), with the council's reference, status and decision."""
+    hold about the children), with the council's reference, status and decision. `ird`, when
+    given, is its IRD already looked up for a whole page (concern_page_data)."""
     submission = referral.partner_submission
     submitted = submission.submitted
     # Each child is known by its place in this concern: the council's person records (and
@@ -121,7 +131,11 @@ def concern_data(referral: Referral) -> dict:
             "approved_at": decision.reviewed_at,
         },
         # The IRD the agency takes part in, from ird/ through the core's extension point.
-        "ird": extensions.concern_ird(referral, submission.client.agency_id),
+        "ird": (
+            extensions.concern_irds([referral.pk], submission.client.agency_id).get(referral.pk)
+            if ird is UNSET
+            else ird
+        ),
         "feedback_count": feedback_count,
     }
 

@@ -157,7 +157,7 @@ class ConcernsApi(PartnerApiView):
                 object_type="referral",
                 detail={**self.read_basis(), "via": "partner_api", "results": 0},
             )
-        rows = [selectors.concern_data(referral) for referral in page.items]
+        rows = selectors.concern_page_data(list(page.items), self.client.agency_id)
         return Response(page.envelope(ConcernOut(rows, many=True).data))
 
     @extend_schema(

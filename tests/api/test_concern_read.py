@@ -218,3 +218,30 @@ def test_an_unencoded_plus_in_updated_since_is_read_as_meant(police_api):
     )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+def test_the_concern_list_costs_the_same_queries_for_2_or_10_concerns(
+    police_api, police_client, duty_team
+):
+    """Issue 16: the IRD hook ran once per row (2 concerns cost 24 queries, 10 cost 40)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.test_access_matrix import ird_about
+    from tests.factories import AgencyFactory
+
+    health = AgencyFactory(code="health")
+
+    def listed(count: int) -> int:
+        for _ in range(count):
+            concern = submit(police_api)
+            ird_about(concern["id"], police_client.agency, health, duty_team)
+        with CaptureQueriesContext(connection) as queries:
+            response = police_api.get(CONCERNS, {"page_size": 50})
+        assert response.status_code == 200
+        # Reads: a fixed number. (Each concern listed writes its own audit row, by design.)
+        return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries)
+
+    two = listed(2)
+    ten = listed(8)  # ten in all
+    assert ten == two, (two, ten)
