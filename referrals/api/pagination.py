@@ -10,10 +10,11 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
 
 
 class PageQuery(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1)
     page_size = serializers.IntegerField(
         min_value=1, max_value=MAX_PAGE_SIZE, required=False, default=DEFAULT_PAGE_SIZE
     )

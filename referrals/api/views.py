@@ -21,7 +21,7 @@ from referrals.api import idempotency, schema, selectors, services
 from referrals.api.authentication import BearerTokenAuthentication
 from referrals.api.errors import DuplicateConcern
 from referrals.api.exceptions import partner_exception_handler
-from referrals.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_of
+from referrals.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, page_of
 from referrals.api.parsers import RequestTooLarge, StrictJSONParser, max_body_bytes
 from referrals.api.permissions import IsActivePartnerClient
 from referrals.api.serializers import (
@@ -45,11 +45,21 @@ from referrals.services import feedback as feedback_services
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON = "application/json"
 
+# The limits PageQuery enforces, stated in the schema too (schema and validation agree).
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        description="Page number, from 1.",
+    ),
     OpenApiParameter(
         "page_size",
-        int,
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PAGE_SIZE,
+            "default": DEFAULT_PAGE_SIZE,
+        },
         description=f"Items a page: 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
     ),
 ]

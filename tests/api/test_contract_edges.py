@@ -64,3 +64,15 @@ def test_the_served_openapi_document_is_valid(police_api):
     validate(document)
     referrer = document["components"]["schemas"]["ReferrerInRequest"]["properties"]["email"]
     assert referrer.get("default") != ""
+
+
+def test_the_schema_states_the_page_limits_the_api_enforces(police_api):
+    """Issue 15: page_size had no minimum in the schema, yet 0 was refused with 400."""
+    document = police_api.get("/api/schema/", headers={"Accept": "application/json"}).json()
+    listing = document["paths"]["/api/v1/concerns/"]["get"]["parameters"]
+    schemas = {p["name"]: p["schema"] for p in listing if p["in"] == "query"}
+
+    assert (schemas["page_size"]["minimum"], schemas["page_size"]["maximum"]) == (1, 100)
+    assert (schemas["page"]["minimum"], schemas["page"]["maximum"]) == (1, 1_000_000)
+    assert police_api.get(CONCERNS, {"page_size": 0}).status_code == 400
+    assert police_api.get(CONCERNS, {"page_size": 100}).status_code == 200
