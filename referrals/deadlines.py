@@ -83,6 +83,14 @@ def _moments(
     }
 
 
+def _warn_at(timescale: Timescale, due_at: datetime, starts_at: datetime) -> datetime | None:
+    """When the owner is warned: "warn before" ahead of the due time, never before the start."""
+    if not timescale.warning_before:
+        return None
+    warn_at = due_at - timescale.warning_before
+    return warn_at if warn_at > starts_at else None
+
+
 def _next_action(deadline: Deadline, closures: frozenset[date] | None = None) -> datetime | None:
     later = [
         moment
@@ -111,7 +119,6 @@ def deadline_open(
     timescale = Timescale.objects.get(kind=kind)
     if due_at is None:
         due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
-    warn_at = due_at - timescale.warning_before if timescale.warning_before else None
     deadline = Deadline(
         timescale=timescale,
         referral=referral,
@@ -124,7 +131,7 @@ def deadline_open(
         owner=owner,
         team=team,
         starts_at=starts_at,
-        warn_at=warn_at if warn_at and warn_at > starts_at else None,
+        warn_at=_warn_at(timescale, due_at, starts_at),
         due_at=due_at,
     )
     deadline.next_action_at = _next_action(deadline)
@@ -154,9 +161,8 @@ def deadline_extend(*, kind: str, subject_type: str, subject_id: str, due_at: da
     the warning and escalations move with it."""
     extended = 0
     for deadline in live_deadlines(subject_type=subject_type, subject_id=subject_id, kind=kind):
-        warning = deadline.timescale.warning_before
         deadline.due_at = due_at
-        deadline.warn_at = due_at - warning if warning else None
+        deadline.warn_at = _warn_at(deadline.timescale, due_at, deadline.starts_at)
         deadline.next_action_at = _next_action(deadline)
         deadline.save(update_fields=["due_at", "warn_at", "next_action_at", "updated_at"])
         extended += 1
@@ -181,12 +187,7 @@ def timescale_changed(timescale: Timescale) -> int:
             for deadline in batch:
                 deadline.timescale = timescale
                 if deadline.level < Level.WARNED:
-                    warn_at = (
-                        deadline.due_at - timescale.warning_before
-                        if timescale.warning_before
-                        else None
-                    )
-                    deadline.warn_at = warn_at if warn_at and warn_at > deadline.starts_at else None
+                    deadline.warn_at = _warn_at(timescale, deadline.due_at, deadline.starts_at)
                 deadline.next_action_at = _next_action(deadline, closures)
             Deadline.objects.bulk_update(batch, ["warn_at", "next_action_at"])
         moved += len(batch)
@@ -324,20 +325,23 @@ def recipients_for(deadline: Deadline, level: int) -> list[Staff]:
     the referral's team (social work leads the case). A superuser is never the fallback: with
     nobody else, the social work service managers are told."""
     other = _other_agency(deadline)
-    team_managers = notifications.team_managers(deadline.team) if deadline.team_id else []
-    lead_managers = (
-        notifications.team_managers(deadline.referral.team) if deadline.referral_id else []
-    )
-    contacts = (
-        [c.staff for c in escalation_contacts(other, deadline.team) if c.staff_id]
-        if other is not None
-        else []
-    )
+
+    def team_managers() -> list[Staff]:
+        return notifications.team_managers(deadline.team) if deadline.team_id else []
+
+    def contacts() -> list[Staff]:
+        if other is None:
+            return []
+        return [c.staff for c in escalation_contacts(other, deadline.team) if c.staff_id]
+
     if level in {Level.WARNED, Level.DUE}:
         people = [deadline.owner] if deadline.owner and deadline.owner.is_active else []
-        people = people or team_managers or contacts
+        people = people or team_managers() or contacts()
+    elif level == Level.MANAGER and other is not None:
+        lead = notifications.team_managers(deadline.referral.team) if deadline.referral_id else []
+        people = [*contacts(), *lead]
     elif level == Level.MANAGER:
-        people = [*contacts, *lead_managers] if other is not None else team_managers
+        people = team_managers()
     else:
         people = _service_managers(deadline)
     people = [person for person in people if person.is_active]

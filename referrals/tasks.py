@@ -62,8 +62,9 @@ def export_audit_head() -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def list_disposal_due() -> int:
     """The monthly list for a manager's approval, e-mailed to information governance."""
-    disposal.prepare_list()
-    return retention.email_due_listing()
+    due = retention.due_for_disposal()  # listed once, for both the list and the e-mail
+    disposal.prepare_list(due=due)
+    return retention.email_due_listing(due=due)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -34,13 +34,13 @@ ANONYMISED = "Anonymised"
 ANONYMISED_TEXT = "Anonymised under the council's retention schedule."
 
 
-def prepare_list(*, by=None, today=None) -> DisposalList:
-    """List what is due today (held records are logged as kept). A list still awaiting approval
-    is superseded: the manager always approves the latest."""
+def prepare_list(*, by=None, today=None, due=None) -> DisposalList:
+    """List what is due today (held records are logged as kept; `due`, when already worked
+    out). A list still awaiting approval is superseded: the manager always approves the latest."""
     if by is not None and not by.has_perm(retention.MANAGE):
         raise PermissionDenied("Only information governance lists records for disposal.")
     today = today or timezone.localdate()
-    due = retention.due_for_disposal(today)
+    due = retention.due_for_disposal(today) if due is None else due
     methods = dict(RetentionClass.objects.values_list("record_type", "disposal"))
     with transaction.atomic():
         DisposalList.objects.select_for_update().filter(

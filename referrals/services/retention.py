@@ -182,11 +182,13 @@ def lift_hold(*, hold: LegalHold, reason: str, by) -> LegalHold:
     return hold
 
 
-def email_due_listing(today: datetime.date | None = None) -> int:
+def email_due_listing(
+    today: datetime.date | None = None, due: list[DueRecord] | None = None
+) -> int:
     """The monthly listing for the information governance officers: references, classes and
-    due dates only. Returns how many records are due."""
+    due dates only (`due`, when already worked out for today). Returns how many are due."""
     today = today or timezone.localdate()
-    due = due_for_disposal(today)
+    due = due_for_disposal(today) if due is None else due
     officers = list(
         Staff.objects.filter(role=Role.INFORMATION_GOVERNANCE, is_active=True)
         .exclude(email="")
