@@ -17,3 +17,6 @@ ALTER DEFAULT PRIVILEGES FOR ROLE referrals_owner IN SCHEMA public
     GRANT USAGE, SELECT ON SEQUENCES TO referrals_app;
 -- The audit log: read and append only (the triggers refuse the rest even to the owner).
 REVOKE UPDATE, DELETE, TRUNCATE ON referrals_auditentry FROM referrals_app;
+-- Where the audit chain starts after a retention cut (manage.py prune_audit_log, run as the
+-- owner): the application reads it only.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON referrals_auditchainanchor FROM referrals_app;

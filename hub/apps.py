@@ -18,6 +18,10 @@ class HubConfig(AppConfig):
         events.referral_disposing.connect(
             disposal.on_referral_disposing, dispatch_uid="hub.dispose_with_referral"
         )
+        events.kept_apart_disposing.connect(
+            disposal.on_kept_apart_disposing, dispatch_uid="hub.dispose_reviews_past_retention"
+        )
+        extensions.register_kept_apart(disposal.kept_apart)
         extensions.register_home_sections(hooks.home_sections)
         extensions.register_navigation(hooks.navigation)
         extensions.register_quality_scope(hooks.quality_scope)

@@ -29,3 +29,4 @@ class IrdConfig(AppConfig):
         extensions.register_navigation(hooks.navigation)
         extensions.register_records_about(hooks.records_about)
         extensions.register_subject_records(hooks.subject_records)
+        extensions.register_kept_with(disposal.kept_with)

@@ -1,5 +1,6 @@
 """IRD records go with the referral they came from when it is disposed of under its retention
-class (referrals/services/disposal.py sends `referral_disposing` inside its transaction)."""
+class (referrals/services/disposal.py sends `referral_disposing` inside its transaction), and
+that referral waits for the IRD records' own class ("ird_record") too."""
 
 from ird.models import (
     AbsenceReason,
@@ -14,8 +15,17 @@ from ird.models import (
     RecordSection,
     Revision,
 )
+from referrals.models import RetentionClass
 
 ANONYMISED_TEXT = "Anonymised under the council's retention schedule."
+
+
+def kept_with(referral_ids) -> dict:
+    """extensions.kept_with: the referrals among these with IRD records."""
+    with_irds = Ird.objects.filter(referral_id__in=referral_ids).values_list(
+        "referral_id", flat=True
+    )
+    return {referral_id: {RetentionClass.RecordType.IRD_RECORD} for referral_id in with_irds}
 
 
 def on_referral_disposing(sender, referral, method, **kwargs) -> None:

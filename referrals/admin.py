@@ -291,7 +291,7 @@ class DeadlineAdmin(DateRangeAdmin):
 class RetentionClassAdmin(admin.ModelAdmin):
     """Periods change with the council's retention schedule; each change is audited."""
 
-    list_display = ["record_type", "period_years", "trigger", "disposal", "source", "updated_at"]
+    list_display = ["record_type", "period", "unit", "trigger", "disposal", "source", "updated_at"]
     readonly_fields = ["updated_at"]
 
     def has_delete_permission(self, request, obj=None):

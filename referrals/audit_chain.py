@@ -9,6 +9,10 @@ place back with its row. Editing, deleting or inserting a row afterwards, even b
 with the triggers disabled, breaks the chain from that row on, and `manage.py verify_audit`
 names the first bad row. Rewriting the whole chain is caught by comparing today's head with the
 heads exported every day (`export_head`, Celery beat) and kept outside the database.
+
+Entries past the audit log's retention period are removed from the chain's start only
+(referrals/services/audit_retention.py); the chain then starts after an anchor, the place and
+hash of the last entry removed, and verification carries on from it.
 """
 
 import hashlib
@@ -106,11 +110,11 @@ class Verdict:
         return not self.problem
 
 
-def _rows(chunk: int) -> Iterator[dict]:
+def _rows(chunk: int, after: int) -> Iterator[dict]:
     from referrals.models import AuditEntry  # noqa: PLC0415 - models import this module
 
     yield from (
-        AuditEntry.objects.filter(seq__isnull=False)
+        AuditEntry.objects.filter(seq__gt=after)
         .order_by("seq")
         .values("id", "row_hash", *FIELDS)
         .iterator(chunk_size=chunk)
@@ -118,11 +122,25 @@ def _rows(chunk: int) -> Iterator[dict]:
 
 
 def verify(*, chunk: int = 5000, progress=None) -> Verdict:
-    """Walk the chain in order, in constant memory, and name the first row that breaks it."""
-    from referrals.models import AuditEntry  # noqa: PLC0415
+    """Walk the chain in order, from its start (the latest anchor, if entries past retention were
+    removed), in constant memory, and name the first row that breaks it."""
+    from referrals.models import AuditChainAnchor, AuditEntry  # noqa: PLC0415
 
+    anchor = AuditChainAnchor.objects.order_by("-seq").first()
     previous, expected, count = GENESIS, 1, 0
-    for values in _rows(chunk):
+    if anchor is not None:
+        previous, expected = anchor.row_hash, anchor.seq + 1
+        left = AuditEntry.objects.filter(seq__lte=anchor.seq).order_by("seq").first()
+        if left is not None:  # an anchor set by hand to skip past edited rows
+            return Verdict(
+                0,
+                anchor.seq,
+                previous,
+                f"row {left.seq} lies before the chain's start ({anchor.seq}): "
+                "the start was moved without removing it",
+                left.pk,
+            )
+    for values in _rows(chunk, expected - 1):
         count += 1
         if values["seq"] != expected:
             missing = "is missing" if values["seq"] > expected else "appears twice"
@@ -199,7 +217,18 @@ def export_head(now=None) -> dict:
 
 
 def head_at(seq: int) -> str | None:
-    """The hash the chain has at place `seq` today (to compare with an exported head)."""
-    from referrals.models import AuditEntry  # noqa: PLC0415
+    """The hash the chain has at place `seq` today (to compare with an exported head); at the
+    chain's start after a prune, the anchor's."""
+    from referrals.models import AuditChainAnchor, AuditEntry  # noqa: PLC0415
 
-    return AuditEntry.objects.filter(seq=seq).values_list("row_hash", flat=True).first()
+    found = AuditEntry.objects.filter(seq=seq).values_list("row_hash", flat=True).first()
+    if found is None:
+        found = AuditChainAnchor.objects.filter(seq=seq).values_list("row_hash", flat=True).first()
+    return found
+
+
+def start_seq() -> int:
+    """The last place removed under retention (0 when the chain is whole)."""
+    from referrals.models import AuditChainAnchor  # noqa: PLC0415
+
+    return AuditChainAnchor.objects.order_by("-seq").values_list("seq", flat=True).first() or 0

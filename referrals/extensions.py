@@ -27,6 +27,11 @@ home_sections    (user, now) -> list[HomeSection]: the work a user owes in an ap
                  their home page (IRDs today, actions owed, reviews to claim, audits to grade).
 subject_records  (person) -> list[SubjectRecord]: what an app holds about a person, gathered for
                  a subject access request (ird/ the records of the IRDs that covered them).
+kept_with        (referral_ids) -> {referral_id: set[record type]}: the retention classes of an
+                 app's records that go with each referral, so the referral waits for them too
+                 (ird/: "ird_record" for a referral with IRDs).
+kept_apart       () -> list[KeptApart]: an app's records about referrals kept on a retention
+                 clock of their own, one line per referral and class (hub/: its reviews).
 """
 
 from collections.abc import Callable
@@ -258,4 +263,43 @@ def subject_records(person) -> list[SubjectRecord]:
     found: list[SubjectRecord] = []
     for function in _subject_records:
         found.extend(function(person))
+    return found
+
+
+_kept_with: list[Callable] = []
+
+
+def register_kept_with(function: Callable) -> None:
+    if function not in _kept_with:
+        _kept_with.append(function)
+
+
+def kept_with(referral_ids) -> dict[object, set[str]]:
+    """One call for a whole listing, never one per referral."""
+    found: dict = {}
+    for function in _kept_with:
+        for referral_id, record_types in function(referral_ids).items():
+            found.setdefault(referral_id, set()).update(record_types)
+    return found
+
+
+@dataclass(frozen=True)
+class KeptApart:
+    referral_id: object
+    record_type: str  # a RetentionClass.RecordType value: "hub_review"
+    completed_at: datetime  # the latest completion among them: they go together
+
+
+_kept_apart: list[Callable] = []
+
+
+def register_kept_apart(function: Callable) -> None:
+    if function not in _kept_apart:
+        _kept_apart.append(function)
+
+
+def kept_apart() -> list[KeptApart]:
+    found: list[KeptApart] = []
+    for function in _kept_apart:
+        found.extend(function())
     return found

@@ -9,7 +9,8 @@ Concurrency is settled by the database: the `in_progress` row is inserted in its
 transaction before any work, under UNIQUE (client, key); whoever loses the insert reads the
 winner's row. The work and the completed response are committed together, and the completion is
 a compare-and-set on `locked_at`, so a taken-over attempt (its process died) can never complete
-twice. Rows are kept at least KEEP_FOR, then purged by `keys_purge` (a periodic task).
+twice. Rows are kept as the "api_idempotency" retention class says (never under 24 hours), then
+purged by `keys_purge` (a periodic task).
 """
 
 import hashlib
@@ -22,11 +23,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals.api.models import ApiClient, IdempotencyKey
+from referrals.models import RetentionClass
+from referrals.services import retention
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _KEY = re.compile(KEY_PATTERN)
-KEEP_FOR = timedelta(hours=48)  # API.md asks for at least 24 hours
+KEEP_AT_LEAST = timedelta(hours=24)  # API.md
 # An attempt that has held a key this long without finishing is taken to have died (requests
 # end long before: gunicorn's timeout is 30 s), and a retry may take the key over.
 ABANDONED_AFTER = timedelta(minutes=2)
@@ -150,6 +153,14 @@ def release(claim_: Claim) -> None:
     ).delete()
 
 
-def keys_purge(*, older_than: timedelta = KEEP_FOR) -> int:
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+def keys_purge() -> int:
+    """Delete the keys past their retention class's period (kept when no class is set)."""
+    retention_class = RetentionClass.objects.filter(
+        record_type=RetentionClass.RecordType.API_IDEMPOTENCY
+    ).first()
+    if retention_class is None:
+        return 0
+    now = timezone.now()
+    before = min(retention.cutoff(retention_class, now), now - KEEP_AT_LEAST)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=before).delete()
     return deleted

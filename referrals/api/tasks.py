@@ -23,7 +23,7 @@ def deliver_webhook(event_id: str) -> None:
 
 @shared_task(acks_late=True)
 def purge_idempotency_keys() -> int:
-    """Run daily (or more often): keys are kept for at least idempotency.KEEP_FOR."""
+    """Run hourly: keys go when their retention class's period ends (at least 24 hours)."""
     return idempotency.keys_purge()
 
 

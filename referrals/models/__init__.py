@@ -1,4 +1,4 @@
-from referrals.models.audit import AuditChainHead, AuditEntry, RateLimit
+from referrals.models.audit import AuditChainAnchor, AuditChainHead, AuditEntry, RateLimit
 from referrals.models.chronology import (
     ChronologyEntry,
     CumulativeHarmFlag,
@@ -25,6 +25,7 @@ from referrals.models.subject_access import DisclosureItem, SubjectAccessRequest
 
 __all__ = [
     "Agency",
+    "AuditChainAnchor",
     "AuditChainHead",
     "AuditEntry",
     "BreakGlass",

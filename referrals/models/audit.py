@@ -84,3 +84,22 @@ class RateLimit(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AuditChainAnchor(models.Model):
+    """Where the audit chain starts once entries past the audit log's retention period have been
+    removed (`manage.py prune_audit_log`, run as the tables' owner): the place and hash of the
+    last entry removed, so that verification carries on from there. The application's database
+    role may only read this table (docs/database-roles.sql)."""
+
+    seq = models.BigIntegerField(unique=True)
+    row_hash = models.CharField(max_length=64)
+    entries_removed = models.PositiveIntegerField()
+    removed_before = models.DateTimeField(help_text="Entries written before this were due.")
+    removed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"audit chain starts after {self.seq}"

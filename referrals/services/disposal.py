@@ -41,7 +41,6 @@ def prepare_list(*, by=None, today=None, due=None) -> DisposalList:
         raise PermissionDenied("Only information governance lists records for disposal.")
     today = today or timezone.localdate()
     due = retention.due_for_disposal(today) if due is None else due
-    methods = dict(RetentionClass.objects.values_list("record_type", "disposal"))
     with transaction.atomic():
         DisposalList.objects.select_for_update().filter(
             state=DisposalList.State.AWAITING_APPROVAL
@@ -55,7 +54,7 @@ def prepare_list(*, by=None, today=None, due=None) -> DisposalList:
                 referral_id=record.referral_id,
                 reference=record.reference,
                 record_type=record.record_type,
-                method=methods[record.record_type],
+                method=record.method,
                 due_on=record.due_on,
                 state=(
                     DisposalRecord.State.KEPT_HELD if record.held else DisposalRecord.State.PENDING
@@ -147,7 +146,9 @@ def dispose_record(record_id: int) -> str:
         if record is None:
             return ""
         referral = Referral.objects.select_for_update().filter(pk=record.referral_id).first()
-        if referral is None or _already_anonymised(record.referral_id):
+        if record.record_type not in RetentionClass.REFERRAL_TYPES:
+            record.state = _dispose_kept_apart(record, referral)
+        elif referral is None or _already_anonymised(record.referral_id):
             record.state = DisposalRecord.State.ALREADY_GONE
         elif referral.status != Referral.Status.CLOSED:
             record.state = DisposalRecord.State.KEPT_NOT_DUE
@@ -180,6 +181,23 @@ def dispose_record(record_id: int) -> str:
             },
         )
         return record.state
+
+
+def _dispose_kept_apart(record: DisposalRecord, referral: Referral | None) -> str:
+    """An app's records about the referral kept on their own clock (hub reviews): those whose
+    period has ended by today go, unless a hold keeps them."""
+    if referral is None:
+        return DisposalRecord.State.ALREADY_GONE
+    if _named_people(referral) & retention.held_people():
+        return DisposalRecord.State.KEPT_HELD
+    retention_class = RetentionClass.objects.get(record_type=record.record_type)
+    events.kept_apart_disposing.send(
+        sender=Referral,
+        referral_id=referral.pk,
+        record_type=record.record_type,
+        completed_by=retention.shift(timezone.localdate(), retention_class, -1),
+    )
+    return DisposalRecord.State.DELETED
 
 
 def _already_anonymised(referral_id) -> bool:

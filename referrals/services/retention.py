@@ -1,6 +1,12 @@
-"""Retention: which closed records are due for disposal under their retention class, and the
-legal holds that stop it. Listing only; nothing here deletes or anonymises."""
+"""Retention: which records are due for disposal under their retention classes, and the legal
+holds that stop it. Listing only; nothing here deletes or anonymises.
 
+A closed referral is due when its own class and the class of every record that goes with it
+(its IRDs: extensions.kept_with) have run out, and is anonymised if any of them says so. Records
+another app keeps on a clock of their own (hub reviews: extensions.kept_apart) are listed on
+their own line, due from their completion, whether or not the referral is closed."""
+
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -11,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from referrals import audit
+from referrals import audit, extensions
 from referrals.models import (
     AuditEntry,
     DisposalRecord,
@@ -37,6 +43,7 @@ class DueRecord:
     record_type: str
     due_on: datetime.date
     held: bool
+    method: str = RetentionClass.Disposal.DELETE
 
 
 def record_type(referral: Referral) -> str:
@@ -56,6 +63,34 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none: the day after 28 February
         return day.replace(year=day.year + years, month=3, day=1)
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` on, or that month's last day when it has none (31 Jan + 1: 28 Feb)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return day.replace(year=year, month=month + 1, day=min(day.day, last))
+
+
+def shift(day: datetime.date, retention: RetentionClass, sign: int = 1) -> datetime.date:
+    """`day` moved by the class's period: forward, the day its records are due; back (sign
+    -1), the latest start whose period has ended by `day`."""
+    period = sign * retention.period
+    if retention.unit == RetentionClass.Unit.DAYS:
+        return day + datetime.timedelta(days=period)
+    if retention.unit == RetentionClass.Unit.MONTHS:
+        return _add_months(day, period)
+    return add_years(day, period)
+
+
+def cutoff(retention: RetentionClass, now: datetime.datetime | None = None) -> datetime.datetime:
+    """For records counted from their creation (audit log, idempotency keys): those written
+    before this moment are past retention."""
+    now = now or timezone.now()
+    if retention.unit == RetentionClass.Unit.DAYS:
+        return now - datetime.timedelta(days=retention.period)
+    start = shift(timezone.localdate(now), retention, -1)
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
 
 
 def trigger_date(
@@ -94,10 +129,16 @@ def _anonymised():
 
 
 def due_for_disposal(today: datetime.date | None = None) -> list[DueRecord]:
-    """Every closed referral whose retention period has ended by `today`, in due order; those
-    naming a person under legal hold (as child or adult) are listed as held."""
+    """Every record whose retention has ended by `today`, in due order; those naming a person
+    under legal hold (as child or adult) are listed as held."""
     today = today or timezone.localdate()
     classes = {c.record_type: c for c in RetentionClass.objects.all()}
+    held = held_people()
+    due = _referrals_due(today, classes, held) + _kept_apart_due(today, classes, held)
+    return sorted(due, key=lambda r: (r.due_on, r.reference, r.record_type))
+
+
+def _referrals_due(today, classes, held) -> list[DueRecord]:
     referrals = (
         Referral.objects.filter(status=Referral.Status.CLOSED, closed_at__isnull=False)
         .exclude(pk__in=_anonymised())
@@ -119,26 +160,71 @@ def due_for_disposal(today: datetime.date | None = None) -> list[DueRecord]:
             last=Max("referral__received_at")
         )
     }
-    held = held_people()
+    referrals = list(referrals)
+    kept_with = extensions.kept_with([r.pk for r in referrals])
     due = []
     for referral in referrals:
         kind = record_type(referral)
-        retention = classes.get(kind)
-        if retention is None:
-            continue  # no class configured: kept until the administrator sets one
-        start = trigger_date(referral, retention.trigger, last_contact)
-        if start is None:
-            continue
-        due_on = add_years(start, retention.period_years)
+        covering = [kind, *sorted(kept_with.get(referral.pk, ()))]
+        ends = [_ends(referral, classes.get(k), last_contact) for k in covering]
+        if None in ends:
+            continue  # no class configured, or no date of birth: kept, never disposed on a guess
+        due_on = max(ends)
         if due_on > today:
             continue
-        named = {str(link.person_id) for link in referral.child_links.all()} | {
-            str(link.person_id) for link in referral.adult_links.all()
-        }
+        anonymise = any(classes[k].disposal == RetentionClass.Disposal.ANONYMISE for k in covering)
+        method = RetentionClass.Disposal.ANONYMISE if anonymise else RetentionClass.Disposal.DELETE
         due.append(
-            DueRecord(str(referral.pk), referral.reference, kind, due_on, bool(named & held))
+            DueRecord(
+                str(referral.pk),
+                referral.reference,
+                kind,
+                due_on,
+                bool(_named(referral) & held),
+                method,
+            )
         )
-    return sorted(due, key=lambda r: (r.due_on, r.reference))
+    return due
+
+
+def _ends(referral, retention, last_contact) -> datetime.date | None:
+    if retention is None:
+        return None
+    start = trigger_date(referral, retention.trigger, last_contact)
+    return None if start is None else shift(start, retention)
+
+
+def _named(referral: Referral) -> set[str]:
+    return {str(link.person_id) for link in referral.child_links.all()} | {
+        str(link.person_id) for link in referral.adult_links.all()
+    }
+
+
+def _kept_apart_due(today, classes, held) -> list[DueRecord]:
+    """Records kept on their own clock (hub reviews), due from their latest completion."""
+    due_lines = []
+    for line in extensions.kept_apart():
+        retention = classes.get(line.record_type)
+        if retention is None:
+            continue
+        due_on = shift(timezone.localdate(line.completed_at), retention)
+        if due_on <= today:
+            due_lines.append((line, due_on, retention.disposal))
+    referrals = Referral.objects.prefetch_related("child_links", "adult_links").in_bulk(
+        [line.referral_id for line, _, _ in due_lines]
+    )
+    return [
+        DueRecord(
+            str(line.referral_id),
+            referrals[line.referral_id].reference,
+            line.record_type,
+            due_on,
+            bool(_named(referrals[line.referral_id]) & held),
+            method,
+        )
+        for line, due_on, method in due_lines
+        if line.referral_id in referrals
+    ]
 
 
 def place_hold(*, person: Person, reason: str, by) -> LegalHold:

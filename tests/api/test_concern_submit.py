@@ -573,9 +573,29 @@ def test_old_keys_are_purged_after_the_retention_period(police_api):
     IdempotencyKey.objects.update(created_at=timezone.now() - datetime.timedelta(hours=49))
     police_api.submit(key="recent")
 
-    assert idempotency.keys_purge() == 1
+    assert idempotency.keys_purge() == 1  # the starting class: two days from creation
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
-    assert idempotency.KEEP_FOR >= datetime.timedelta(hours=24)
+
+
+def test_keys_follow_their_retention_class_but_never_under_a_day(police_api):
+    """Issue 10: idempotency keys have a retention class; partners are promised 24 hours."""
+    from referrals.api import idempotency
+    from referrals.models import RetentionClass
+
+    now = timezone.now()
+    for key, age in [("a", 23), ("b", 25), ("c", 24 * 6), ("d", 24 * 8)]:
+        police_api.submit(key=key)
+        IdempotencyKey.objects.filter(key=key).update(
+            created_at=now - datetime.timedelta(hours=age)
+        )
+    keys = RetentionClass.objects.filter(record_type="api_idempotency")
+    keys.update(period=7, unit="days")
+    assert idempotency.keys_purge() == 1
+    assert sorted(IdempotencyKey.objects.values_list("key", flat=True)) == ["a", "b", "c"]
+
+    keys.update(period=0)  # refused in the admin; the promise holds all the same
+    assert idempotency.keys_purge() == 2
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["a"]
 
 
 def test_contradictory_details_are_refused_naming_the_fields(police_api):

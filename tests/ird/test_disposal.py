@@ -16,16 +16,17 @@ from referrals.models import (
     RetentionClass,
     Role,
 )
-from referrals.services import disposal
+from referrals.services import disposal, retention
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def disposed(referral: Referral, method: str) -> str:
-    """Close the referral long ago, make its class due after a year, list, approve, dispose."""
-    RetentionClass.objects.filter(record_type="child_protection").update(
-        period_years=1, trigger=RetentionClass.Trigger.CLOSURE, disposal=method
+    """Close the referral long ago, make its class (and its IRD records') due after a year, list,
+    approve, dispose."""
+    RetentionClass.objects.filter(record_type__in=["child_protection", "ird_record"]).update(
+        period=1, trigger=RetentionClass.Trigger.CLOSURE, disposal=method
     )
     Referral.objects.filter(pk=referral.pk).update(
         status=Referral.Status.CLOSED,
@@ -65,3 +66,31 @@ def test_deleting_a_referral_deletes_its_irds_and_hub_reviews(signed_ird):
     assert not Ird.objects.filter(pk=signed_ird.pk).exists()
     assert not Review.objects.filter(referral_id=referral.pk).exists()
     assert not Referral.objects.filter(pk=referral.pk).exists()
+
+
+def test_a_referral_waits_for_its_ird_records_class_and_is_anonymised_if_that_says_so(signed_ird):
+    """Issue 10: IRD records have a retention class of their own; the referral they came from
+    (which they cannot outlive) is due only when both classes have run out, and is anonymised
+    rather than deleted when either class says so."""
+    referral = signed_ird.referral
+    RetentionClass.objects.filter(record_type="child_protection").update(
+        period=1, trigger=RetentionClass.Trigger.CLOSURE, disposal="delete"
+    )
+    Referral.objects.filter(pk=referral.pk).update(
+        status=Referral.Status.CLOSED,
+        closed_at=timezone.make_aware(datetime.datetime(2019, 1, 10, 12)),
+    )
+    today = datetime.date(2026, 12, 4)
+    assert [r.referral_id for r in retention.due_for_disposal(today)] == []  # 25th birthday
+
+    RetentionClass.objects.filter(record_type="ird_record").update(
+        period=7, trigger=RetentionClass.Trigger.CLOSURE, disposal="anonymise"
+    )
+    (due,) = retention.due_for_disposal(today)
+    assert (due.referral_id, due.record_type, due.due_on, due.method) == (
+        str(referral.pk),
+        "child_protection",
+        datetime.date(2026, 1, 10),
+        "anonymise",
+    )
+    assert retention.due_for_disposal(datetime.date(2026, 1, 9)) == []

@@ -172,7 +172,7 @@ def test_anonymisation_leaves_no_name_date_of_birth_or_chi(
     duty_team, social_worker, officer, approver
 ):
     RetentionClass.objects.filter(record_type="child_protection").update(
-        period_years=1, trigger=RetentionClass.Trigger.CLOSURE
+        period=1, trigger=RetentionClass.Trigger.CLOSURE
     )
     referral = closed(
         named_child(duty_team, social_worker, "Isla", "Drummond", chi="0103901234"),

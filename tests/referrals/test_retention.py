@@ -78,14 +78,14 @@ def test_an_open_referral_is_never_due(duty_team, social_worker):
 
 def test_the_administrator_s_change_to_a_class_applies_at_once(duty_team, social_worker):
     nfa_referral(duty_team, social_worker, closed_on=datetime.date(2020, 12, 4))
-    RetentionClass.objects.filter(record_type="referral_nfa").update(period_years=10)
+    RetentionClass.objects.filter(record_type="referral_nfa").update(period=10)
 
     assert retention.due_for_disposal(TODAY) == []
 
 
 def test_child_protection_is_kept_until_the_youngest_child_s_birthday(duty_team, social_worker):
     # Starting value: 25 years from the 25th birthday.
-    RetentionClass.objects.filter(record_type="child_protection").update(period_years=1)
+    RetentionClass.objects.filter(record_type="child_protection").update(period=1)
     older = PersonFactory(date_of_birth=datetime.date(1999, 1, 1))  # 25 on 1 January 2024
     younger = PersonFactory(date_of_birth=datetime.date(2001, 6, 1))  # 25 on 1 June 2026
     referral = make_referral(team=duty_team, received_by=social_worker, children=[older, younger])
@@ -102,7 +102,7 @@ def test_child_protection_is_kept_until_the_youngest_child_s_birthday(duty_team,
 
 
 def test_a_child_without_a_date_of_birth_keeps_a_birthday_counted_record(duty_team, social_worker):
-    RetentionClass.objects.filter(record_type="referral_support").update(period_years=0)
+    RetentionClass.objects.filter(record_type="referral_support").update(period=0)
     unknown = PersonFactory(date_of_birth=None)
     referral = make_referral(team=duty_team, received_by=social_worker, children=[unknown])
     closed(
@@ -264,7 +264,8 @@ def test_the_administrator_edits_a_retention_class_with_its_source_audited(clien
         f"/admin/referrals/retentionclass/{retention_class.pk}/change/",
         {
             "record_type": "referral_nfa",
-            "period_years": "5",
+            "period": "5",
+            "unit": "years",
             "trigger": "closure",
             "disposal": "delete",
             "source": "Council retention schedule 2026, item 4.2",
@@ -273,12 +274,12 @@ def test_the_administrator_edits_a_retention_class_with_its_source_audited(clien
 
     assert response.status_code == 302
     retention_class.refresh_from_db()
-    assert (retention_class.period_years, retention_class.source) == (
+    assert (retention_class.period, retention_class.source) == (
         5,
         "Council retention schedule 2026, item 4.2",
     )
     row = AuditEntry.objects.filter(object_type="retentionclass").get()
-    assert (row.action, row.detail["fields"]) == ("change", ["period_years", "source"])
+    assert (row.action, row.detail["fields"]) == ("change", ["period", "source"])
 
 
 def test_the_administrator_sets_a_share_route_s_lawful_basis_audited(client, administrator):
