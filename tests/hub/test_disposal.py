@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def dispose(referral: Referral, method: str) -> str:
-    RetentionClass.objects.update(
-        period=1, trigger=RetentionClass.Trigger.CLOSURE, disposal=method
-    )
+    RetentionClass.objects.update(period=1, trigger=RetentionClass.Trigger.CLOSURE, disposal=method)
     Referral.objects.filter(pk=referral.pk).update(
         status=Referral.Status.CLOSED,
         closed_at=timezone.make_aware(datetime.datetime(2019, 1, 10, 12)),
