@@ -32,7 +32,12 @@ from referrals.models import (
     Staff,
     Timescale,
 )
-from referrals.working_days import due_time, in_reminder_hours
+from referrals.working_days import (
+    WORKING_HOURS,
+    add_working_time,
+    due_time,
+    in_reminder_hours,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,26 +61,36 @@ def referral_subject(referral: Referral) -> dict:
     }
 
 
-def _moments(
+def level_moments(
     deadline: Deadline, closures: frozenset[date] | None = None
 ) -> dict[int, datetime | None]:
     """When each level falls due, from the timescale as it is now (open deadlines follow an
     edit of the ladder; timescale_changed moves their stored next action). A level is never
-    earlier than the one below it, so none is ever skipped, whatever the ladder says. Outside
-    working hours a reminder waits for the next working morning, unless the step is urgent."""
+    earlier than the one below it, so none is ever skipped, whatever the ladder says. A step
+    counted in working days escalates in working time too (days as working days, hours as
+    working hours); others, and urgent steps, in elapsed time. Outside working hours a reminder
+    waits for the next working morning, unless the step is urgent."""
     timescale = deadline.timescale
-    manager = deadline.due_at + timescale.escalate_to_manager_after
+    in_working_time = not deadline.urgent and timescale.unit == Timescale.Unit.WORKING_DAYS
+    quiet = not deadline.urgent and settings.REMINDER_HOURS is not None
+    if closures is None and (in_working_time or quiet):
+        closures = closure_days()
+
+    def after_due(delay: timedelta) -> datetime:
+        if not in_working_time:
+            return deadline.due_at + delay
+        hours = settings.REMINDER_HOURS or WORKING_HOURS
+        return add_working_time(deadline.due_at, delay, hours, closures)
+
+    manager = after_due(timescale.escalate_to_manager_after)
     moments = {
         Level.WARNED: deadline.warn_at,
         Level.DUE: deadline.due_at,
         Level.MANAGER: manager,
-        Level.SERVICE_MANAGER: max(
-            manager, deadline.due_at + timescale.escalate_to_service_manager_after
-        ),
+        Level.SERVICE_MANAGER: max(manager, after_due(timescale.escalate_to_service_manager_after)),
     }
-    if deadline.urgent or settings.REMINDER_HOURS is None:
+    if not quiet:
         return moments
-    closures = closure_days() if closures is None else closures
     start, end = settings.REMINDER_HOURS
     return {
         level: in_reminder_hours(moment, start, end, closures) if moment else None
@@ -94,7 +109,7 @@ def _warn_at(timescale: Timescale, due_at: datetime, starts_at: datetime) -> dat
 def _next_action(deadline: Deadline, closures: frozenset[date] | None = None) -> datetime | None:
     later = [
         moment
-        for level, moment in _moments(deadline, closures).items()
+        for level, moment in level_moments(deadline, closures).items()
         if level > deadline.level and moment is not None
     ]
     return min(later) if later else None
@@ -243,7 +258,7 @@ def sweep(*, now: datetime | None = None) -> list[int]:
 def _act(deadline: Deadline, now: datetime, closures: frozenset[date]) -> list[int]:
     passed = sorted(
         level
-        for level, moment in _moments(deadline, closures).items()
+        for level, moment in level_moments(deadline, closures).items()
         if level > deadline.level and moment is not None and moment <= now
     )
     if Level.DUE in passed or deadline.due_at <= now:

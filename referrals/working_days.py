@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
+# The working day, for counting working hours when REMINDER_HOURS does not set one ("any").
+WORKING_HOURS = (time(8), time(18))
 
 
 @lru_cache(maxsize=64)
@@ -76,6 +78,29 @@ def in_reminder_hours(
         while not is_working_day(day, closures):
             day += timedelta(days=1)
     return datetime.combine(day, start, tzinfo=LONDON).astimezone(UTC)
+
+
+def add_working_time(
+    start: datetime,
+    delay: timedelta,
+    hours: tuple[time, time] = WORKING_HOURS,
+    closures: frozenset[date] = frozenset(),
+) -> datetime:
+    """`delay` counted in working time: its whole days as working days (the same time of day),
+    then its hours as working hours, only between `hours` on working days. 4 hours after
+    Friday 16:30 is Monday 10:30; 1 day after it, Monday 16:30."""
+    moment = add_working_days(start, delay.days, closures)
+    left = delay - timedelta(days=delay.days)
+    if not left:
+        return moment
+    opens, closes = hours
+    moment = in_reminder_hours(moment, opens, closes, closures)
+    while True:
+        closing = datetime.combine(moment.astimezone(LONDON).date(), closes, tzinfo=LONDON)
+        if moment + left <= closing:
+            return moment + left
+        left -= closing - moment
+        moment = in_reminder_hours(closing.astimezone(UTC), opens, closes, closures)
 
 
 def due_time(

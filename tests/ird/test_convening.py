@@ -212,14 +212,8 @@ def test_the_full_ird_deadline_is_chased_once_per_level(requested_ird, team_mana
         ird=requested_ird, by=team_manager, held_at=timezone.now(), summary="Safety agreed."
     )
     full = Deadline.objects.get(timescale__kind="ird_full", referral=ird.referral)
-    timescale = full.timescale
-    moments = [
-        full.warn_at,
-        full.due_at,
-        full.due_at + timescale.escalate_to_manager_after,
-        full.due_at + timescale.escalate_to_service_manager_after,
-    ]
-    for moment in moments:
+    # A working-day step: escalated after working hours and days (referrals/deadlines.py).
+    for moment in sorted(deadlines.level_moments(full).values()):
         deadlines.sweep(now=moment + timedelta(minutes=1))
         deadlines.sweep(now=moment + timedelta(minutes=2))  # a second sweep adds nothing
     levels = list(

@@ -68,7 +68,9 @@ def test_closing_the_referral_cancels_ird_held(requested_ird, social_worker):
 
 def test_an_overdue_ird_is_escalated_by_the_sweep(requested_ird, team_manager):
     held = deadline("ird_held", referral=requested_ird.referral)
-    deadlines.sweep(now=held.due_at + timedelta(hours=3))
+    # A working-day step: its manager is told 2 working hours after it is due, which is later
+    # than 2 elapsed hours when the due time falls outside the working day.
+    deadlines.sweep(now=deadlines.level_moments(held)[Level.MANAGER] + timedelta(minutes=1))
     assert DeadlineAlert.objects.filter(deadline=held, level=Level.MANAGER).exists()
     assert Notification.objects.filter(recipient=team_manager, alert__deadline=held).exists()
 

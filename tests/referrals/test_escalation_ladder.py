@@ -282,3 +282,102 @@ def test_a_referral_with_immediate_risk_opens_urgent_deadlines(duty_team, social
 
     assert Deadline.objects.get(referral=risky, timescale__kind="screening").urgent is True
     assert Deadline.objects.get(referral=calm, timescale__kind="screening").urgent is False
+
+
+# --- 5. Ladder steps in the timescale's own unit ------------------------------------------------
+
+
+@pytest.fixture
+def working_day_step(ladder, social_worker, team_manager, service_manager):
+    """A working-day step due Fri 11 Dec 16:30; told to the team manager 1 working day after,
+    the service manager 2 working days after (Mon 14 and Tue 15 Dec, 16:30)."""
+    social_worker.team.service_manager = service_manager
+    social_worker.team.save()
+    Timescale.objects.filter(pk=ladder.pk).update(
+        amount=2,
+        unit="working_days",
+        escalate_to_manager_after=timedelta(days=1),
+        escalate_to_service_manager_after=timedelta(days=2),
+    )
+    return deadlines.deadline_open(
+        kind="test_ladder",
+        subject_type="test",
+        subject_id="working",
+        url="/x/",
+        starts_at=friday(9),
+        due_at=friday(16, 30),
+        owner=social_worker,
+        team=social_worker.team,
+    )
+
+
+def test_a_working_day_ladder_skips_the_weekend(working_day_step, team_manager, service_manager):
+    deadlines.sweep(now=datetime(2026, 12, 12, 16, 31, tzinfo=LONDON))  # Saturday
+    deadlines.sweep(now=datetime(2026, 12, 13, 16, 31, tzinfo=LONDON))  # Sunday
+    assert told(Level.MANAGER) == told(Level.SERVICE_MANAGER) == set()
+
+    deadlines.sweep(now=datetime(2026, 12, 14, 16, 29, tzinfo=LONDON))
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 14, 16, 31, tzinfo=LONDON))  # Monday
+    assert told(Level.MANAGER) == {team_manager.pk}
+    assert told(Level.SERVICE_MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 15, 16, 31, tzinfo=LONDON))  # Tuesday
+    assert told(Level.SERVICE_MANAGER) == {service_manager.pk}
+
+
+def test_a_working_day_ladder_skips_holidays_too(working_day_step, team_manager):
+    """Due Thu 24 Dec: Christmas Day and Boxing Day's substitute (Mon 28) are not counted."""
+    Deadline.objects.filter(pk=working_day_step.pk).update(
+        due_at=datetime(2026, 12, 24, 16, 30, tzinfo=LONDON)
+    )
+    deadlines.timescale_changed(working_day_step.timescale)
+
+    deadlines.sweep(now=datetime(2026, 12, 28, 16, 31, tzinfo=LONDON))
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 29, 16, 31, tzinfo=LONDON))
+    assert told(Level.MANAGER) == {team_manager.pk}
+
+
+def test_hours_on_a_working_day_ladder_are_working_hours(working_day_step, team_manager, settings):
+    """Due Fri 16:30, the team manager 4 working hours after: 1.5 h on Friday and 2.5 h on
+    Monday morning, so Monday 10:30 (not Friday 20:30, nor Monday 08:00)."""
+    settings.REMINDER_HOURS = (time(8), time(18))
+    Timescale.objects.filter(pk=working_day_step.timescale_id).update(
+        escalate_to_manager_after=timedelta(hours=4)
+    )
+    deadlines.timescale_changed(Timescale.objects.get(pk=working_day_step.timescale_id))
+
+    deadlines.sweep(now=datetime(2026, 12, 14, 8, 1, tzinfo=LONDON))
+    deadlines.sweep(now=datetime(2026, 12, 14, 10, 29, tzinfo=LONDON))
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 14, 10, 31, tzinfo=LONDON))
+    assert told(Level.MANAGER) == {team_manager.pk}
+
+
+def test_working_hours_are_counted_even_where_reminders_go_at_any_hour(working_day_step):
+    """REMINDER_HOURS=any sends reminders at any hour, but a working hour is still one of the
+    working day (08:00-18:00): 1 day 3 hours after Fri 16:30 is Mon 16:30, then Tue 09:30."""
+    Timescale.objects.filter(pk=working_day_step.timescale_id).update(
+        escalate_to_service_manager_after=timedelta(days=1, hours=3)
+    )
+    working_day_step.refresh_from_db()
+
+    moments = deadlines.level_moments(working_day_step)
+
+    assert moments[Level.SERVICE_MANAGER] == datetime(2026, 12, 15, 9, 30, tzinfo=LONDON)
+
+
+def test_an_urgent_step_escalates_in_elapsed_hours_whatever_the_unit(
+    working_day_step, team_manager
+):
+    Deadline.objects.filter(pk=working_day_step.pk).update(urgent=True)
+    deadlines.timescale_changed(working_day_step.timescale)
+
+    deadlines.sweep(now=datetime(2026, 12, 12, 16, 31, tzinfo=LONDON))  # Saturday
+
+    assert told(Level.MANAGER) == {team_manager.pk}
+
+
+def test_an_hour_step_escalates_in_elapsed_hours(late, team_manager):
+    """The ladder fixture counts in hours: its escalations do too, weekend or not."""
+    assert deadlines.level_moments(late)[Level.MANAGER] == at(9, 10)
