@@ -103,6 +103,38 @@ def test_saving_the_timescale_in_the_admin_moves_open_deadlines(
     assert late.next_action_at == at(8, 11)  # the manager, an hour after 10:00
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "next_level", "next_at"),
+    [
+        # Opened Mon 7 Dec 10:00, due Tue 8 Dec 10:00; warned 4 h before, manager a day after,
+        # service manager three days after. Each edit, longer or shorter, moves what is next.
+        ("warning_before", timedelta(hours=8), Level.WARNED, at(8, 2)),
+        ("warning_before", timedelta(hours=1), Level.WARNED, at(8, 9)),
+        ("escalate_to_manager_after", timedelta(hours=3), Level.MANAGER, at(8, 13)),
+        ("escalate_to_manager_after", timedelta(days=2), Level.MANAGER, at(10, 10)),
+        ("escalate_to_service_manager_after", timedelta(days=1), Level.SERVICE_MANAGER, at(9, 10)),
+        ("escalate_to_service_manager_after", timedelta(days=5), Level.SERVICE_MANAGER, at(13, 10)),
+    ],
+)
+def test_every_ladder_field_edited_while_deadlines_are_open_is_followed(
+    late, ladder, field, value, next_level, next_at
+):
+    if next_level > Level.WARNED:  # the owner has been warned and told: the managers are next
+        deadlines.sweep(now=at(8, 10, 5))
+    if next_level == Level.SERVICE_MANAGER:
+        deadlines.sweep(now=at(9, 10, 5))
+    setattr(ladder, field, value)
+    ladder.save()
+    deadlines.timescale_changed(ladder)
+
+    late.refresh_from_db()
+    assert late.next_action_at == next_at
+    deadlines.sweep(now=next_at - timedelta(minutes=1))
+    assert told(next_level) == set()
+    deadlines.sweep(now=next_at + timedelta(minutes=1))
+    assert told(next_level)
+
+
 def test_a_ladder_out_of_order_is_refused(ladder, client, administrator):
     ladder.escalate_to_manager_after = timedelta(days=2)
     ladder.escalate_to_service_manager_after = timedelta(days=1)
