@@ -41,11 +41,13 @@ class Timescale(models.Model):
     escalate_to_manager_after = models.DurationField(
         default=timedelta(days=1),
         help_text="Tell the team manager this long after it is due. An edit applies to open "
-        "deadlines too (their due times stay as given).",
+        "deadlines too (their due times stay as given). For a step counted in working days "
+        "this is working time (days as working days, hours as working hours, 08:00-18:00); "
+        "otherwise, and for urgent steps, elapsed time.",
     )
     escalate_to_service_manager_after = models.DurationField(
         default=timedelta(days=3),
-        help_text="Tell the service manager this long after it is due.",
+        help_text="Tell the service manager this long after it is due (counted as above).",
     )
     source = models.CharField(
         max_length=300,
