@@ -30,6 +30,9 @@ if not SITE_URL.startswith("https://") or "127.0.0.1" in SITE_URL or "localhost"
         "Set SITE_URL to the address people reach the site at, for example "
         "https://referrals.example.gov.uk (links in e-mails and calendar files use it)."
     )
+# Passkeys belong to the real site's domain (the base settings read SITE_URL too; this is
+# the checked value).
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(SITE_URL)  # noqa: F405
 DEMO_FEATURES = False  # no known authenticator keys, no demo_code
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405

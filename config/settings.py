@@ -10,6 +10,7 @@ import datetime
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys, a second choice of second factor
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by the application, never from a CDN
@@ -330,6 +332,27 @@ REMINDER_HOURS = (
 # The address people reach the site at, for links in e-mails and calendar files. `make run` sets
 # it from its PORT; production refuses to start without it (config.production).
 SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+
+
+def passkey_relying_party(site_url: str) -> tuple[str, list[str]]:
+    """The passkeys' relying party id and the origins they may be used from, from SITE_URL.
+    Browsers offer passkeys only on a domain name (never a bare IP address), over https or on
+    http://localhost: so a plain-http SITE_URL (the demo's http://127.0.0.1:8000) gives
+    passkeys at http://localhost on the same port, and the other pages say so."""
+    site = urlsplit(site_url)
+    if site.scheme == "https" and site.hostname:
+        return site.hostname, [f"https://{site.netloc.rpartition('@')[2]}"]
+    port = f":{site.port}" if site.port else ""
+    return "localhost", [f"http://localhost{port}"]
+
+
+# Passkeys (django-otp-webauthn, referrals/passkeys.py): a second factor only, never a way in
+# without the password, so passwordless sign-in is off. Registered passkeys belong to the
+# relying party id: changing the site's domain means registering them again.
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(SITE_URL)
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "referrals.passkeys.PasskeyHelper"
 # Per-person limits on pages that search, export or print children's records (GCRA in the
 # database: referrals/ratelimit.py).
 RATE_LIMITS = {

@@ -4,7 +4,8 @@ Staff enrol an authenticator app (TOTP, RFC 6238) on their first sign-in, from a
 here (no outside service sees the secret), and receive ten one-time recovery codes, shown once.
 A TOTP code is accepted once (django-otp keeps the last time step used, so a code read over a
 shoulder cannot be replayed) and wrong codes count toward the same lockout as wrong passwords
-(referrals.views.sign_in). Partner systems use API tokens and are not concerned.
+(referrals.views.sign_in). Once signed in, they may add passkeys as a second choice
+(referrals/passkeys.py). Partner systems use API tokens and are not concerned.
 
 Demo installations enrol the demo users with keys derived from their usernames, so that
 `manage.py demo_code USERNAME` can print the current code; production refuses both.
@@ -23,7 +24,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals import audit
+from referrals import audit, passkeys
 from referrals.errors import DomainError
 
 RECOVERY_CODES = 10
@@ -81,6 +82,10 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
 def verify(*, user, code: str):
     """The device that accepts this code (an app code, or a recovery code, which is then used
     up), or None."""
@@ -96,14 +101,20 @@ def _digits(code: str) -> str:
 
 @transaction.atomic
 def reset(*, user, by) -> None:
-    """Remove someone's second factor (a lost phone): they enrol again at their next sign-in.
-    Their sessions end with it."""
+    """Remove someone's second factor (a lost phone): the app, the recovery codes and every
+    passkey; they enrol again at their next sign-in. Their sessions end with it."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    removed_passkeys = passkeys.remove_all(user)
     from referrals.sessions import end_sessions  # noqa: PLC0415 - avoids an import cycle
 
     end_sessions(user)
-    audit.record(actor=by, action=audit.Action.CHANGE, subject=user, detail={"mfa": "reset"})
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=user,
+        detail={"mfa": "reset", "passkeys_removed": removed_passkeys},
+    )
 
 
 # --- Demo and tests ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import datetime
 
 import factory
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
 from referrals.models import Agency, ConcernCategory, Person, Referral, Role, Staff, Team
 from referrals.services import intake
@@ -56,6 +57,19 @@ class StaffFactory(factory.django.DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class PasskeyFactory(factory.django.DjangoModelFactory):
+    """A registered passkey as the database keeps it (the browser test registers real ones)."""
+
+    class Meta:
+        model = WebAuthnCredential
+
+    user = factory.SubFactory(StaffFactory)
+    name = factory.Sequence(lambda n: f"Passkey {n}")
+    credential_id = factory.Sequence(lambda n: f"credential-{n}".encode())
+    public_key = b"not a real key"
+    aaguid = "00000000-0000-0000-0000-000000000000"
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
-"""The second step of signing in: the code from the authenticator app (or a recovery code), and
-enrolling the app on a first sign-in. Thin: the rules are in referrals/second_factor.py."""
+"""The second step of signing in: the code from the authenticator app (or a recovery code, or a
+passkey: referrals/views/passkeys.py), and enrolling the app on a first sign-in. Thin: the rules
+are in referrals/second_factor.py."""
 
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
@@ -12,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from referrals import second_factor
+from referrals import passkeys, second_factor
 
 
 class CodeForm(forms.Form):
@@ -35,13 +36,19 @@ def _next(request) -> str:
     return reverse("home")
 
 
-def _wrong_code(request, form) -> object:
-    """A wrong code counts toward the lockout of a wrong password (django-axes); once locked
-    out, the half-signed-in session ends."""
+def second_factor_failed(request) -> bool:
+    """A wrong code or a refused passkey counts toward the lockout of a wrong password
+    (django-axes). True when that locks the person out: the half-signed-in session ends."""
     credentials = {"username": request.user.get_username()}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-    if not AxesProxyHandler.is_allowed(request, credentials):
-        logout(request)
+    if AxesProxyHandler.is_allowed(request, credentials):
+        return False
+    logout(request)
+    return True
+
+
+def _wrong_code(request, form) -> object:
+    if second_factor_failed(request):
         return render(request, "registration/locked_out.html", status=429)
     form.add_error(
         "code", "The code is not right, or has been used. Wait for the next code and enter it."
@@ -65,10 +72,10 @@ def verify(request):
         locked = _wrong_code(request, form)
         if locked is not None:
             return locked
-    status = 400 if form.errors else 200
-    return render(
-        request, "registration/verify.html", {"form": form, "next": _next(request)}, status=status
-    )
+    context = {"form": form, "next": _next(request)}
+    if passkeys.has_passkey(request.user):
+        context["passkey"] = passkeys.ceremony_settings(request)
+    return render(request, "registration/verify.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp_webauthn.models import WebAuthnCredential
 
 from referrals.models import (
     AuditEntry,
@@ -36,7 +37,7 @@ from referrals.services import intake, screening
 from referrals.services.feedback import feedback_give
 from referrals.views.intake import SIGNING_SALT
 from tests.conftest import SignedInClient
-from tests.factories import PersonFactory, StaffFactory, category, make_referral
+from tests.factories import PasskeyFactory, PersonFactory, StaffFactory, category, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,10 @@ POST_ONLY = statuses(social_work=405, quality=405, outsiders=405)
 API_ONLY = statuses(anonymous=401, social_work=401, quality=401, outsiders=401)
 NOT_FOUND = statuses(anonymous=404, social_work=404, quality=404, outsiders=404)
 REFUSALS = {401, 403, 404, 405}
+# The passkey ceremonies (django-otp-webauthn's views) refuse an anonymous caller before
+# anything else, in JSON; a signed-in one meets the method check.
+PASSKEY_JSON_GET = statuses(anonymous=403, social_work=405, quality=405, outsiders=405)
+EVERYONE_ANSWERED_400 = {"social_work": 400, "quality": 400, "outsiders": 400}
 
 # --- The records the routes act on --------------------------------------------------------
 
@@ -191,6 +196,11 @@ def concern_kwargs(world: World) -> dict:
 
 def feedback_kwargs(world: World) -> dict:
     return {"concern_id": world.referral.pk, "feedback_id": uuid.uuid4()}
+
+
+def passkey_kwargs(world: World) -> dict:
+    """A passkey of the referral's social worker (sw_own): everyone else's answer is 404."""
+    return {"passkey_id": PasskeyFactory(user=world.referral.received_by).pk}
 
 
 def hub_feedback_kwargs(world: World) -> dict:
@@ -526,6 +536,47 @@ MATRIX: dict[str, Route] = {
             "POST": statuses(social_work=302, quality=302, outsiders=302),
         },
         accepts=frozenset({"GET", "POST"}),
+    ),
+    # Passkeys (tests/referrals/test_passkeys.py). Using one is the second step of signing in:
+    # JSON for a signed-in person, whatever the role (an empty answer is a refusal, 400); the
+    # scripts' message catalogue is open like any script.
+    "mfa_passkey_begin": Route(
+        {"GET": PASSKEY_JSON_GET, "POST": statuses(anonymous=403, **EVERYONE_SIGNED_IN)},
+        accepts=frozenset({"POST"}),
+    ),
+    "mfa_passkey_complete": Route(
+        {"GET": PASSKEY_JSON_GET, "POST": statuses(anonymous=403, **EVERYONE_ANSWERED_400)},
+        accepts=frozenset({"POST"}),
+    ),
+    "mfa_passkey_messages": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
+    # Adding, naming and removing one: a person's own passkeys only, whatever their role.
+    "sign_in_methods": Route({"GET": statuses(**EVERYONE_SIGNED_IN)}),
+    "passkey_register_begin": Route(
+        {"GET": PASSKEY_JSON_GET, "POST": statuses(anonymous=403, **EVERYONE_SIGNED_IN)},
+        accepts=frozenset({"POST"}),
+    ),
+    "passkey_register_complete": Route(
+        {"GET": PASSKEY_JSON_GET, "POST": statuses(anonymous=403, **EVERYONE_ANSWERED_400)},
+        accepts=frozenset({"POST"}),
+    ),
+    "passkey_name": Route(
+        {
+            "GET": statuses(social_work=404, quality=404, outsiders=404, sw_own=200),
+            "POST": statuses(social_work=404, quality=404, outsiders=404, sw_own=302),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=passkey_kwargs,
+        body=lambda world: {"name": "Work laptop"},
+        done=lambda world: WebAuthnCredential.objects.filter(name="Work laptop").exists(),
+    ),
+    "passkey_remove": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(social_work=404, quality=404, outsiders=404, sw_own=302),
+        },
+        accepts=frozenset({"POST"}),
+        kwargs=passkey_kwargs,
+        done=lambda world: not WebAuthnCredential.objects.exists(),
     ),
     # Restricted records (tests/referrals/test_restricted_records.py). The world's child is not
     # restricted: the break-glass page sends those in scope straight on.
@@ -1047,7 +1098,16 @@ def sign_in(client, request, role):
 
 # --- The second factor: an unverified session reaches nothing ----------------------------
 
-OPEN_BEFORE_SECOND_FACTOR = {"healthz", "readyz", "referrer_feedback", "mfa_verify", "mfa_enrol"}
+OPEN_BEFORE_SECOND_FACTOR = {
+    "healthz",
+    "readyz",
+    "referrer_feedback",
+    "mfa_verify",
+    "mfa_enrol",
+    "mfa_passkey_begin",
+    "mfa_passkey_complete",
+    "mfa_passkey_messages",
+}
 
 
 @pytest.mark.parametrize("name", sorted(set(MATRIX) - OPEN_BEFORE_SECOND_FACTOR))
