@@ -353,13 +353,12 @@ class IrdsApi(PartnerApiView):
     def get(self, request: Request) -> Response:
         page = page_of(request, selectors.api_irds(self.client.agency))
         if page.items:
-            for ird in page.items:
-                audit.record(
-                    actor=self.client,
-                    action=audit.Action.VIEW,
-                    subject=ird,
-                    detail={**self.read_basis(), "via": "partner_api", "list": True},
-                )
+            audit.record_many(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                subjects=page.items,
+                detail={**self.read_basis(), "via": "partner_api", "list": True},
+            )
         else:
             audit.record(
                 actor=self.client,

@@ -1,5 +1,7 @@
 """Writing the audit log. Called inside the same transaction as the change it records."""
 
+from collections.abc import Iterable
+
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -22,14 +24,31 @@ def record(
 ) -> AuditEntry:
     """Append one row. `actor` is a Staff member (or None for the system); `subject` the record
     touched. `detail` holds ids and codes only, never names or other personal details."""
-    context = current_request()
     if subject is not None:
         object_type = object_type or subject._meta.model_name
         object_id = object_id or str(subject.pk)
+    [entry] = _append([_values(actor, action, object_type, object_id, detail)])
+    return entry
+
+
+def record_many(
+    *, actor, action: str, subjects: Iterable[models.Model], detail: dict | None = None
+) -> list[AuditEntry]:
+    """One row per subject (a page of records read), written in one statement: a list of 50
+    costs the same few round trips as one row."""
+    rows = [
+        _values(actor, action, subject._meta.model_name, str(subject.pk), detail)
+        for subject in subjects
+    ]
+    return _append(rows) if rows else []
+
+
+def _values(actor, action: str, object_type: str, object_id: str, detail: dict | None) -> dict:
+    context = current_request()
     principal = actor if getattr(actor, "is_authenticated", False) else None
     # A partner system's API client (referrals.api) signs in too, but is no staff account.
     staff = None if getattr(principal, "is_api_client", False) else principal
-    values = {
+    return {
         "at": timezone.now(),
         "actor_id": staff.pk if staff is not None else None,
         "actor_label": _actor_label(actor)[:200],
@@ -40,19 +59,27 @@ def record(
         "action": action,
         "object_type": object_type,
         "object_id": object_id,
-        "detail": detail or {},
+        "detail": dict(detail or {}),
         "request_id": context.request_id if context else "",
         "ip_address": _IP.to_python(context.ip_address) if context else None,
         "route": context.route if context else "",
     }
-    # Its place in the hash chain (referrals/audit_chain.py), taken and closed in one
-    # transaction with the row: the caller's, or a short one of its own.
+
+
+def _append(rows: list[dict]) -> list[AuditEntry]:
+    """Their places in the hash chain (referrals/audit_chain.py), taken and closed in one
+    transaction with the rows: the caller's, or a short one of its own."""
     with transaction.atomic():
-        seq, previous = audit_chain.take_place()
-        values["seq"] = seq
-        entry = AuditEntry.objects.create(**values, row_hash=audit_chain.row_hash(previous, values))
-        audit_chain.close_place(seq, entry.row_hash)
-    return entry
+        seq, previous = audit_chain.take_places(len(rows))
+        entries = []
+        for values in rows:
+            values["seq"] = seq
+            previous = audit_chain.row_hash(previous, values)
+            entries.append(AuditEntry(**values, row_hash=previous))
+            seq += 1
+        AuditEntry.objects.bulk_create(entries)
+        audit_chain.close_place(seq - 1, previous)
+    return entries
 
 
 def _actor_label(actor) -> str:

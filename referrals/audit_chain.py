@@ -25,8 +25,8 @@ from django.db import connection
 
 GENESIS = "0" * 64
 # Fixed statements on the head table (referrals_auditchainhead), written out in full.
-TAKE_PLACE_SQL = (
-    "UPDATE referrals_auditchainhead SET seq = seq + 1 WHERE id = 1 RETURNING seq, row_hash"
+TAKE_PLACES_SQL = (
+    "UPDATE referrals_auditchainhead SET seq = seq + %s WHERE id = 1 RETURNING seq, row_hash"
 )
 CLOSE_PLACE_SQL = "UPDATE referrals_auditchainhead SET row_hash = %s WHERE id = 1 AND seq = %s"
 FIELDS = (
@@ -63,16 +63,18 @@ def row_hash(previous: str, values: dict) -> str:
     return hashlib.sha256((previous + canonical(values)).encode()).hexdigest()
 
 
-def take_place() -> tuple[int, str]:
-    """The next place in the chain and the hash before it. The caller must be in a transaction
-    and insert its row, then call `close_place`, before that transaction ends."""
+def take_places(count: int = 1) -> tuple[int, str]:
+    """The first of the next `count` places in the chain and the hash before it. The caller
+    must be in a transaction and insert its rows, then call `close_place` with the last place,
+    before that transaction ends."""
     with connection.cursor() as cursor:
-        cursor.execute(TAKE_PLACE_SQL)
+        cursor.execute(TAKE_PLACES_SQL, [count])
         taken = cursor.fetchone()
     if taken is None:  # no head: a database emptied by hand (or by a test's clean-up)
         _restart_head()
-        return take_place()
-    return taken
+        return take_places(count)
+    last, previous = taken
+    return last - count + 1, previous
 
 
 def _restart_head() -> None:

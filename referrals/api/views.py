@@ -153,13 +153,12 @@ class ConcernsApi(PartnerApiView):
         concerns = selectors.concern_list(self.client, **query.validated_data)
         page = page_of(request, concerns)
         if page.items:
-            for referral in page.items:
-                audit.record(
-                    actor=self.client,
-                    action=audit.Action.VIEW,
-                    subject=referral,
-                    detail={**self.read_basis(), "via": "partner_api", "list": True},
-                )
+            audit.record_many(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                subjects=page.items,
+                detail={**self.read_basis(), "via": "partner_api", "list": True},
+            )
         else:
             audit.record(
                 actor=self.client,

@@ -223,7 +223,8 @@ def test_an_unencoded_plus_in_updated_since_is_read_as_meant(police_api):
 def test_the_concern_list_costs_the_same_queries_for_2_or_10_concerns(
     police_api, police_client, duty_team
 ):
-    """Issue 16: the IRD hook ran once per row (2 concerns cost 24 queries, 10 cost 40)."""
+    """Issue 16: the IRD hook ran once per row (2 concerns cost 24 queries, 10 cost 40).
+    Issue 14: and each concern listed wrote its audit row in a statement of its own."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -239,9 +240,28 @@ def test_the_concern_list_costs_the_same_queries_for_2_or_10_concerns(
         with CaptureQueriesContext(connection) as queries:
             response = police_api.get(CONCERNS, {"page_size": 50})
         assert response.status_code == 200
-        # Reads: a fixed number. (Each concern listed writes its own audit row, by design.)
-        return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries)
+        return len(queries)
 
     two = listed(2)
     ten = listed(8)  # ten in all
     assert ten == two, (two, ten)
+
+
+def test_each_concern_listed_has_its_own_audit_row_written_in_one_statement(police_api):
+    """Issue 14: a page of 50 wrote 50 audit INSERTs; still one row per concern shown (so "who
+    saw this child" lists each), now in one INSERT with one place taken in the hash chain."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals import audit_chain
+    from referrals.models import AuditEntry
+
+    ids = {submit(police_api)["id"] for _ in range(3)}
+    with CaptureQueriesContext(connection) as queries:
+        assert police_api.get(CONCERNS).status_code == 200
+
+    inserts = [q for q in queries if 'INSERT INTO "referrals_auditentry"' in q["sql"]]
+    assert len(inserts) == 1
+    listed = AuditEntry.objects.filter(action="view", detail__list=True)
+    assert set(listed.values_list("object_id", flat=True)) == ids
+    assert audit_chain.verify().intact
