@@ -9,12 +9,11 @@ refused leaves a "denied" audit row."""
 
 from uuid import UUID
 
-from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 
 from hub.models import AuditAssignment, AuditPanelMember, AuditRound, Review
-from referrals import audit, restrictions
-from referrals.access import MANAGER_ROLES, QUALITY_ROLES, is_social_work_staff
+from referrals import restrictions
+from referrals.access import MANAGER_ROLES, QUALITY_ROLES, is_social_work_staff, visible_or_404
 from referrals.models import ReferralChild, Role
 
 
@@ -98,24 +97,10 @@ def learning_visible_to(user) -> QuerySet[AuditRound]:
     return AuditRound.objects.none()
 
 
-def _get_or_404(queryset: QuerySet, model: type[Model], user, pk: UUID):
-    try:
-        return queryset.get(pk=pk)
-    except model.DoesNotExist:
-        if model.objects.filter(pk=pk).exists():
-            audit.record(
-                actor=user,
-                action=audit.Action.DENIED,
-                object_type=model._meta.model_name,
-                object_id=str(pk),
-            )
-        raise Http404(f"No {model._meta.verbose_name} found.") from None
-
-
 def access_review(user, review_id: UUID, queryset: QuerySet | None = None) -> Review:
     """`queryset`, if given, must already be narrowed by `reviews_visible_to(user)`."""
     visible = queryset if queryset is not None else reviews_visible_to(user)
-    review = _get_or_404(visible, Review, user, review_id)
+    review = visible_or_404(visible, user, review_id)
     # A review shows the children: a restricted child's needs the core's clearance.
     children = ReferralChild.objects.filter(referral_id=review.referral_id)
     restrictions.require_clearance(user, children.values_list("person_id", flat=True))
@@ -124,17 +109,17 @@ def access_review(user, review_id: UUID, queryset: QuerySet | None = None) -> Re
 
 def access_round(user, round_id: UUID, queryset: QuerySet | None = None) -> AuditRound:
     visible = queryset if queryset is not None else rounds_visible_to(user)
-    return _get_or_404(visible, AuditRound, user, round_id)
+    return visible_or_404(visible, user, round_id)
 
 
 def access_learning(user, round_id: UUID) -> AuditRound:
-    return _get_or_404(learning_visible_to(user), AuditRound, user, round_id)
+    return visible_or_404(learning_visible_to(user), user, round_id)
 
 
 def access_assignment(
     user, assignment_id: UUID, queryset: QuerySet | None = None
 ) -> AuditAssignment:
     visible = queryset if queryset is not None else assignments_visible_to(user)
-    assignment = _get_or_404(visible, AuditAssignment, user, assignment_id)
+    assignment = visible_or_404(visible, user, assignment_id)
     restrictions.require_clearance(user, [assignment.record.person_id])
     return assignment

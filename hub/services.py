@@ -80,10 +80,10 @@ def reference_data_ensure() -> None:
 
 
 def _deadline_open(kind: str, **kwargs) -> Deadline:
-    if not Timescale.objects.filter(kind=kind).exists():
-        # The hub's steps always have a timescale: put back a default that has gone missing.
-        ensure_hub_timescales(Timescale)
-    return deadlines.deadline_open(kind=kind, **kwargs)
+    # The hub's steps always have a timescale: put back a default that has gone missing.
+    return deadlines.deadline_open(
+        kind=kind, restore=lambda: ensure_hub_timescales(Timescale), **kwargs
+    )
 
 
 def rubric_in_use(kind: str) -> Rubric:

@@ -48,13 +48,12 @@ from ird.models import (
     Revision,
 )
 from ird.reference_data import ensure_timescales
-from referrals import audit, chronology, deadlines, lifecycle, notifications, sharing
+from referrals import audit, chronology, deadlines, lifecycle, notifications, references, sharing
 from referrals.errors import EditConflict, NotPermitted
 from referrals.models import (
     Agency,
     ChronologyEntry,
     Notification,
-    ReferenceCounter,
     Referral,
     Role,
     ScreeningDecision,
@@ -93,14 +92,6 @@ def local_text(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else ""
 
 
-def _next_reference(now: datetime) -> str:
-    name = f"ird-{now.year}"
-    ReferenceCounter.objects.get_or_create(name=name)
-    ReferenceCounter.objects.filter(name=name).update(value=F("value") + 1)
-    value = ReferenceCounter.objects.select_for_update().get(name=name).value
-    return f"IRD-{now.year}-{value:06d}"
-
-
 def _lock(ird: Ird, expected_version: int | None = None) -> Ird:
     locked = Ird.objects.select_for_update(of=("self",)).select_related("referral").get(pk=ird.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -131,16 +122,12 @@ def _record_changed(ird: Ird, *, key: str, text: str, by, now: datetime) -> None
     )
 
 
-def _ensure_timescale(kind: str) -> None:
+def _open_deadline(kind: str, **fields):
     # The IRD timescales come from a data migration; should one be missing (a flushed test
     # database), its default is put back rather than losing the deadline.
-    if not Timescale.objects.filter(kind=kind).exists():
-        ensure_timescales(Timescale, kinds={kind})
-
-
-def _open_deadline(kind: str, **fields):
-    _ensure_timescale(kind)
-    return deadlines.deadline_open(kind=kind, **fields)
+    return deadlines.deadline_open(
+        kind=kind, restore=lambda: ensure_timescales(Timescale, kinds={kind}), **fields
+    )
 
 
 def _referral_step(ird: Ird, kind: str, *, owner, starts_at: datetime):
@@ -249,7 +236,7 @@ def ird_request_open(
     is_staff = getattr(by, "is_active", False) and not getattr(by, "is_api_client", False)
     staff = by if is_staff else None
     ird = Ird.objects.create(
-        reference=_next_reference(now),
+        reference=references.next_reference("IRD", "ird", now),
         referral=referral,
         requested_by_decision=decision,
         requested_at=requested_at,

@@ -101,7 +101,11 @@ def people_visible_to(user) -> QuerySet[Person]:
     return Person.objects.none()
 
 
-def _get_or_404(queryset: QuerySet, model, user, pk: UUID):
+def visible_or_404(queryset: QuerySet, user, pk: UUID):
+    """The record `pk` from `queryset` (already narrowed to what `user` may see), or 404, the
+    same whether it is missing or out of scope; the second is audited as a denial. Every app
+    opens its records through this."""
+    model = queryset.model
     try:
         return queryset.get(pk=pk)
     except model.DoesNotExist:
@@ -120,7 +124,7 @@ def access_referral(user, referral_id: UUID, queryset: QuerySet | None = None) -
     """`queryset`, if given, must already be narrowed by `referrals_visible_to(user)`. A
     referral about a restricted child needs clearance (restrictions.BreakGlassRequired)."""
     visible = queryset if queryset is not None else referrals_visible_to(user)
-    referral = _get_or_404(visible, Referral, user, referral_id)
+    referral = visible_or_404(visible, user, referral_id)
     restrictions.require_clearance(
         user, ReferralChild.objects.filter(referral=referral).values_list("person_id", flat=True)
     )
@@ -130,13 +134,13 @@ def access_referral(user, referral_id: UUID, queryset: QuerySet | None = None) -
 def person_in_scope(user, person_id: UUID) -> Person:
     """The person if this user's role reaches them, restricted or not (for the break-glass page
     itself); out of scope is 404, audited, as everywhere."""
-    return _get_or_404(people_visible_to(user), Person, user, person_id)
+    return visible_or_404(people_visible_to(user), user, person_id)
 
 
 def access_person(user, person_id: UUID, queryset: QuerySet | None = None) -> Person:
     """`queryset`, if given, must already be narrowed by `people_visible_to(user)`; a
     restricted person needs clearance (restrictions.BreakGlassRequired)."""
     visible = queryset if queryset is not None else people_visible_to(user)
-    person = _get_or_404(visible, Person, user, person_id)
+    person = visible_or_404(visible, user, person_id)
     restrictions.require_clearance(user, [person.pk])
     return person

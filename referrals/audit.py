@@ -68,8 +68,9 @@ def _values(actor, action: str, object_type: str, object_id: str, detail: dict |
 
 def _append(rows: list[dict]) -> list[AuditEntry]:
     """Their places in the hash chain (referrals/audit_chain.py), taken and closed in one
-    transaction with the rows: the caller's, or a short one of its own."""
-    with transaction.atomic():
+    transaction with the rows: the caller's, or a short one of its own. No savepoint inside the
+    caller's: an audit row that cannot be written fails the change it records."""
+    with transaction.atomic(savepoint=False):
         seq, previous = audit_chain.take_places(len(rows))
         entries = []
         for values in rows:

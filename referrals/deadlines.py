@@ -8,6 +8,7 @@ hub/ and ird/ open their own deadlines here with their own subject_type and url.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -128,12 +129,20 @@ def deadline_open(
     due_at: datetime | None = None,
     subject_label: str = "",
     urgent: bool | None = None,
+    restore: Callable[[], object] | None = None,
 ) -> Deadline:
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
-    date, the end of a procedure's trial); otherwise the timescale computes it."""
-    timescale = Timescale.objects.get(kind=kind)
+    date, the end of a procedure's trial); otherwise the timescale computes it. `restore`, if
+    given, puts back the app's default timescale should it be missing (a flushed database)."""
+    timescale = Timescale.objects.filter(kind=kind).first()
+    if timescale is None and restore is not None:
+        restore()
+        timescale = Timescale.objects.filter(kind=kind).first()
+    if timescale is None:
+        raise Timescale.DoesNotExist(f"No timescale {kind!r}: add it in the admin.")
+    closures = closure_days()
     if due_at is None:
-        due_at = due_time(starts_at, timescale.amount, timescale.unit, closure_days())
+        due_at = due_time(starts_at, timescale.amount, timescale.unit, closures)
     deadline = Deadline(
         timescale=timescale,
         referral=referral,
@@ -149,7 +158,7 @@ def deadline_open(
         warn_at=_warn_at(timescale, due_at, starts_at),
         due_at=due_at,
     )
-    deadline.next_action_at = _next_action(deadline)
+    deadline.next_action_at = _next_action(deadline, closures)
     deadline.save()
     return deadline
 

@@ -6,17 +6,23 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from referrals import audit, chronology, cumulative_harm, deadlines, events, notifications
+from referrals import (
+    audit,
+    chronology,
+    cumulative_harm,
+    deadlines,
+    events,
+    notifications,
+    references,
+)
 from referrals.models import (
     Agency,
     ChronologyEntry,
     ConcernCategory,
     Notification,
     Person,
-    ReferenceCounter,
     Referral,
     ReferralAdult,
     ReferralChild,
@@ -84,16 +90,6 @@ class Concern:
     adults: list[AdultIntake] = field(default_factory=list)
 
 
-def next_reference(received_at: datetime) -> str:
-    """CW-2026-000123: a counter per year, taken under a row lock so references never repeat."""
-    year = timezone.localtime(received_at).year
-    name = f"referral-{year}"
-    ReferenceCounter.objects.get_or_create(name=name)
-    ReferenceCounter.objects.filter(name=name).update(value=F("value") + 1)
-    value = ReferenceCounter.objects.select_for_update().get(name=name).value
-    return f"{settings.REFERRAL_REFERENCE_PREFIX}-{year}-{value:06d}"
-
-
 @transaction.atomic
 def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=None) -> Referral:
     """Record a concern with its children and adults, add it to each child's chronology, raise
@@ -104,7 +100,9 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
     actor = actor if actor is not None else received_by
     received_at = concern.received_at or timezone.now()
     referral = Referral.objects.create(
-        reference=next_reference(received_at),
+        reference=references.next_reference(
+            settings.REFERRAL_REFERENCE_PREFIX, "referral", received_at
+        ),
         team=team,
         channel=concern.channel,
         source_agency=concern.source_agency,

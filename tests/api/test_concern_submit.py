@@ -616,3 +616,19 @@ def test_contradictory_details_are_refused_naming_the_fields(police_api):
         )
     )
     assert set(errors) == {"children[0].expected_date_of_delivery", "consent.given"}
+
+
+def test_an_intake_stays_within_its_query_budget(police_api):
+    """Issue 14: an intake through the partner API ran 101 statements with an IRD opened at
+    once (each reference took three, each audit row a savepoint, each deadline two lookups).
+    A guard against the number creeping back up; the goal (~20) needs more work."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    police_api.submit()
+    body = concern_body(external_reference="IVPD-budget")
+    body["immediate_risk"] = True
+    with CaptureQueriesContext(connection) as queries:
+        assert police_api.submit(body).status_code == 201
+
+    assert len(queries) <= 90, len(queries)
