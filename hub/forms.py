@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from django import forms
 
-from hub.models import Factor, Grade, Rubric
+from hub.models import Factor, Rubric
 from hub.services import FREE_TEXT_MAX, Score
 from referrals.forms import DATE_ERRORS, DateInput
+from referrals.grades import Grade
 from referrals.models import Agency, Team
 from referrals.validation import BoundedDateField
 

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from referrals.grades import GRADE_RANGE, Grade
 from referrals.models import (
     Agency,
     Deadline,
@@ -21,30 +22,6 @@ from referrals.models import (
     ScreeningDecision,
     Team,
 )
-
-
-class Grade(models.IntegerChoices):
-    """The six-point scale of "How well are we improving the lives of children and young
-    people?" (HMIE / Care Inspectorate)."""
-
-    EXCELLENT = 6, "6 Excellent"
-    VERY_GOOD = 5, "5 Very good"
-    GOOD = 4, "4 Good"
-    ADEQUATE = 3, "3 Adequate"
-    WEAK = 2, "2 Weak"
-    UNSATISFACTORY = 1, "1 Unsatisfactory"
-
-
-GRADE_MEANINGS = {
-    6: "outstanding or sector leading",
-    5: "major strengths",
-    4: "important strengths, with some areas for improvement",
-    3: "strengths just outweigh weaknesses",
-    2: "important weaknesses",
-    1: "major weaknesses: urgent action needed",
-}
-GOOD_OR_BETTER = Grade.GOOD
-GRADE_RANGE = [MinValueValidator(Grade.UNSATISFACTORY), MaxValueValidator(Grade.EXCELLENT)]
 
 
 def _grade_check(field: str, name: str) -> models.CheckConstraint:

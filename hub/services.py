@@ -25,7 +25,6 @@ from hub.models import (
     AuditRound,
     Criterion,
     Factor,
-    Grade,
     HubSettings,
     Review,
     ReviewClaim,
@@ -35,6 +34,7 @@ from hub.models import (
 from hub.reference_data import ensure_hub_timescales, ensure_rubrics
 from referrals import audit, deadlines, notifications
 from referrals.errors import DomainError, NotPermitted
+from referrals.grades import Grade
 from referrals.models import (
     Deadline,
     Notification,

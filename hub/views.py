@@ -23,9 +23,10 @@ from hub.forms import (
     ReviewForm,
     TeamChoiceForm,
 )
-from hub.models import GRADE_MEANINGS, AuditAssignment, AuditRound, Grade, Review
+from hub.models import AuditAssignment, AuditRound, Review
 from referrals import audit, extensions, ratelimit, restrictions, sharing
 from referrals.errors import DomainError
+from referrals.grades import GRADE_MEANINGS, Grade
 from referrals.models import Role, Team
 
 # --- The review queue -------------------------------------------------------------------------

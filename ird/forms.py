@@ -8,12 +8,12 @@ from ird import selectors
 from ird.models import (
     Attendance,
     Circulation,
-    Grade,
     Ird,
     IrdAction,
     ProcedureReview,
 )
 from referrals.forms import DATE_ERRORS, DateInput, DateTimeInput
+from referrals.grades import Grade
 from referrals.models import Agency
 from referrals.validation import BoundedDateField, BoundedDateTimeField
 

@@ -10,10 +10,10 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from referrals.grades import GRADE_RANGE, Grade
 from referrals.models import Agency, Person, Referral, ScreeningDecision, ShareRoute
 
 STAFF = settings.AUTH_USER_MODEL
@@ -515,21 +515,8 @@ class FollowUpItem(models.Model):
         return self.get_code_display()
 
 
-class Grade(models.IntegerChoices):
-    """The Care Inspectorate's six-point scale."""
-
-    EXCELLENT = 6, "6 Excellent"
-    VERY_GOOD = 5, "5 Very good"
-    GOOD = 4, "4 Good"
-    ADEQUATE = 3, "3 Adequate"
-    WEAK = 2, "2 Weak"
-    UNSATISFACTORY = 1, "1 Unsatisfactory"
-
-
 def _grade(label: str) -> models.PositiveSmallIntegerField:
-    return models.PositiveSmallIntegerField(
-        label, choices=Grade.choices, validators=[MinValueValidator(1), MaxValueValidator(6)]
-    )
+    return models.PositiveSmallIntegerField(label, choices=Grade.choices, validators=GRADE_RANGE)
 
 
 class QualityReview(models.Model):

@@ -8,9 +8,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from referrals.grades import Grade
 from referrals.models.referral import Referral
 
-SCORE_MIN, SCORE_MAX = 1, 6  # the Care Inspectorate's six-point scale
+SCORE_MIN, SCORE_MAX = Grade.UNSATISFACTORY.value, Grade.EXCELLENT.value
 
 
 class ReferralFeedback(models.Model):
@@ -46,3 +47,8 @@ class ReferralFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.referral_id} ({self.given_at:%Y-%m-%d})"
+
+    @property
+    def graded_scores(self) -> list[dict]:
+        """The scores, each with its grade in words ("very good")."""
+        return [{**score, "words": Grade(score["score"]).words} for score in self.scores]
