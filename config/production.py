@@ -16,6 +16,10 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("demo-only"):
 
 DEBUG = False
 
+# Log lines as JSON for the log collector, unless LOG_FORMAT=plain (config.settings, LOGGING).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
+
 # Behind a proxy every caller would share its address unless we know how many proxies to look
 # past: lockouts and rate limits would then count everyone together. No default in production.
 if not os.environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

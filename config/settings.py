@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by the application, never from a CDN
+    "django_prometheus",  # /metrics (referrals/metrics.py)
     "referrals",
     "referrals.api.apps.PartnerApiConfig",
     "hub",
@@ -61,9 +62,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request latency and responses per view and status, for /metrics.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "referrals.middleware.RequestContextMiddleware",
+    "referrals.request_log.RequestLogMiddleware",  # one log line per request
     "referrals.api.chunked.ChunkedBodyMiddleware",
     "referrals.middleware.OutageAwareSessionMiddleware",  # Django's, but 503 in an outage
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "referrals.middleware.BreakGlassMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -298,23 +303,46 @@ SPECTACULAR_SETTINGS = {
 WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
 
 # --- Logging: no personal data in logs; every line carries the request id -----------------
+# One line per request and per task (referrals/request_log.py), with the request id; never a
+# path's query string, a name, a date of birth, a CHI number or free text. LOG_FORMAT=json for
+# log collectors (production's default), plain for people reading a terminal (the demo's).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "referrals.request_context.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # runserver's access line holds the whole address, query string and all (a search for
+        # a child by name): referrals.requests logs each request instead.
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+    },
 }
+# Celery keeps this logging configuration rather than its own, so task lines look the same.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /metrics (referrals/metrics.py): for these addresses, or with this bearer token.
+METRICS_ALLOWED_IPS = [
+    ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",") if ip
+]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- The council --------------------------------------------------------------------------
 COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Moray Council")

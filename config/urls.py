@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from referrals import metrics
 from referrals.views import passkeys, sign_in
 
 # The admin is for verified sessions only (the second factor), as every other page.
@@ -11,6 +12,7 @@ admin.site.site_header = "Child welfare referrals: administration"
 admin.site.site_title = "Child welfare referrals"
 
 urlpatterns = [
+    path("metrics", metrics.metrics_view, name="metrics"),  # Prometheus; allowed addresses only
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/verify/", sign_in.verify, name="mfa_verify"),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from referrals import notifications, tasks
+from referrals import metrics, notifications, tasks
 from referrals.models import (
     Agency,
     ClosureDay,
@@ -245,7 +245,13 @@ def sweep(*, now: datetime | None = None) -> list[int]:
     Batches commit one by one. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so
     two sweeps running at once (two beats started by mistake) share the work instead of
     doing it twice; the unique (deadline, level) constraint makes a second alert impossible."""
-    now = now or timezone.now()
+    with metrics.SWEEP_SECONDS.time():
+        created = _sweep(now or timezone.now())
+    metrics.SWEEP_ALERTS.inc(len(created))
+    return created
+
+
+def _sweep(now: datetime) -> list[int]:
     closures = closure_days() if settings.REMINDER_HOURS else frozenset()
     created: list[int] = []
     for _ in range(SWEEP_MAX_BATCHES):
