@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from ird import access, calendar, selectors, tasks
 from ird.errors import (
@@ -48,7 +47,16 @@ from ird.models import (
     Revision,
 )
 from ird.reference_data import ensure_timescales
-from referrals import audit, chronology, deadlines, lifecycle, notifications, references, sharing
+from referrals import (
+    audit,
+    chronology,
+    deadlines,
+    lifecycle,
+    notifications,
+    queueing,
+    references,
+    sharing,
+)
 from referrals.errors import EditConflict, NotPermitted
 from referrals.models import (
     Agency,
@@ -579,11 +587,8 @@ def _queue_calendar(ird: Ird, method: str, recipients, now: datetime) -> list[Ca
 
 
 def queue_calendar_send(message_id) -> None:
-    try:
-        tasks.send_calendar_message.delay(str(message_id))
-    except KombuError:
-        # The broker is down: the message stays unsent and the periodic resend finds it.
-        logger.warning("broker unavailable; IRD calendar message %s will be resent", message_id)
+    # The broker is down: the message stays unsent and the periodic resend finds it.
+    queueing.enqueue(tasks.send_calendar_message, str(message_id))
 
 
 def calendar_resend_unsent(now: datetime | None = None) -> int:

@@ -18,9 +18,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
-from referrals import metrics, notifications, tasks
+from referrals import metrics, notifications, queueing, tasks
 from referrals.models import (
     Agency,
     ClosureDay,
@@ -431,11 +430,8 @@ def _notify(alert: DeadlineAlert, deadline: Deadline, level: int) -> None:
 
 
 def _queue_email(alert_id: int) -> None:
-    try:
-        tasks.send_deadline_alert_email.delay(alert_id)
-    except KombuError:
-        # The broker is down: the alert stays unsent and the next sweep queues it again.
-        logger.warning("broker unavailable; deadline alert %s e-mail will be retried", alert_id)
+    # With the broker down the alert stays unsent and the next sweep queues it again.
+    queueing.enqueue(tasks.send_deadline_alert_email, alert_id)
 
 
 def _requeue_unsent_emails(now: datetime) -> None:

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
-from referrals import tasks
+from referrals import queueing, tasks
 from referrals.models import Notification, Person, Referral, Role, Staff, Team
 
 logger = logging.getLogger(__name__)
@@ -55,13 +54,8 @@ def notify(
 
 
 def queue_email(notification_id) -> None:
-    try:
-        tasks.send_notification_email.delay(str(notification_id))
-    except KombuError:
-        # Broker down: the deadline sweep finds unsent e-mail and queues it again.
-        logger.warning(
-            "broker unavailable; notification %s e-mail will be retried", notification_id
-        )
+    # Broker down: the deadline sweep finds unsent e-mail and queues it again.
+    queueing.enqueue(tasks.send_notification_email, str(notification_id))
 
 
 def unsent_emails(older_than) -> list:

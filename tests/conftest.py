@@ -3,7 +3,7 @@ from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from referrals import audit_guard, second_factor
+from referrals import audit_guard, queueing, second_factor
 from referrals.models import Agency, ConcernCategory, CumulativeHarmRule, Role, Timescale
 from referrals.reference_data import (
     ensure_community_sources,
@@ -11,6 +11,12 @@ from referrals.reference_data import (
     ensure_timescales,
 )
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, StaffFactory, TeamFactory
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_known_down():
+    """A test that made the broker fail leaves no memory of it for the next one."""
+    queueing.broker_recovered()
 
 
 @pytest.fixture(autouse=True)

@@ -21,14 +21,13 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from referrals import audit, sharing
+from referrals import audit, queueing, sharing
 from referrals.api import tasks
 from referrals.api.models import (
     MAX_DELIVERY_ATTEMPTS,
@@ -117,7 +116,7 @@ def concern_event(
         # delay_on_commit, made robust: a broker that is down at commit must not turn the
         # committed change into an error. The event row is the source of truth, and
         # redeliver_pending (beat) queues whatever was never sent.
-        transaction.on_commit(partial(tasks.deliver_webhook.delay, str(event.pk)), robust=True)
+        queueing.on_commit(tasks.deliver_webhook, str(event.pk))
     return event
 
 
@@ -140,7 +139,7 @@ def redeliver_pending(*, older_than: timedelta = timedelta(minutes=15), limit: i
         .distinct()[:limit]
     )
     for event_id in pending:
-        tasks.deliver_webhook.delay(str(event_id))
+        queueing.enqueue(tasks.deliver_webhook, str(event_id))
     return len(pending)
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from referrals import audit, events
+from referrals import audit, events, queueing
 from referrals.api.models import SubmittedConcern
 from referrals.models import (
     AuditEntry,
@@ -94,7 +94,7 @@ def approve_list(*, disposal_list: DisposalList, by) -> DisposalList:
         from referrals.tasks import carry_out_disposal  # noqa: PLC0415 - tasks import services
 
         list_id = str(disposal_list.pk)
-        transaction.on_commit(lambda: carry_out_disposal.delay(list_id))
+        queueing.on_commit(carry_out_disposal, list_id)  # or the hourly resume_disposal
     return disposal_list
 
 

@@ -11,9 +11,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
-from referrals import audit, notifications, sharing
+from referrals import audit, notifications, queueing, sharing
 from referrals.api import webhooks
 from referrals.errors import DomainError
 from referrals.models import Notification, Referral, ReferralFeedback, Staff
@@ -139,11 +138,8 @@ def feedback_for_link(token: str) -> ReferralFeedback | None:
 def queue_referrer_email(feedback_id) -> None:
     from referrals import tasks  # noqa: PLC0415 - tasks import this module
 
-    try:
-        tasks.send_referrer_feedback_email.delay(str(feedback_id))
-    except KombuError:
-        # Broker down: resend_unsent_referrer_email (beat) queues it again.
-        logger.warning("broker unavailable; feedback %s e-mail will be retried", feedback_id)
+    # Broker down: resend_unsent_referrer_email (beat) queues it again.
+    queueing.enqueue(tasks.send_referrer_feedback_email, str(feedback_id))
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ def dispose(referral: Referral, method: str) -> str:
         by=StaffFactory(role=Role.INFORMATION_GOVERNANCE, team=None),
         today=datetime.date(2026, 12, 4),
     )
-    with mock.patch("referrals.tasks.carry_out_disposal.delay"):
+    with mock.patch("referrals.tasks.carry_out_disposal.apply_async"):
         disposal.approve_list(
             disposal_list=listing, by=StaffFactory(role=Role.SERVICE_MANAGER, team=None)
         )
@@ -70,7 +70,7 @@ def _listed_and_carried_out(today=datetime.date(2026, 12, 4)):
     listing = disposal.prepare_list(
         by=StaffFactory(role=Role.INFORMATION_GOVERNANCE, team=None), today=today
     )
-    with mock.patch("referrals.tasks.carry_out_disposal.delay"):
+    with mock.patch("referrals.tasks.carry_out_disposal.apply_async"):
         disposal.approve_list(
             disposal_list=listing, by=StaffFactory(role=Role.SERVICE_MANAGER, team=None)
         )

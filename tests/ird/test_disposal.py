@@ -34,7 +34,7 @@ def disposed(referral: Referral, method: str) -> str:
     )
     officer = StaffFactory(role=Role.INFORMATION_GOVERNANCE, team=None)
     listing = disposal.prepare_list(by=officer, today=datetime.date(2026, 12, 4))
-    with mock.patch("referrals.tasks.carry_out_disposal.delay"):
+    with mock.patch("referrals.tasks.carry_out_disposal.apply_async"):
         disposal.approve_list(
             disposal_list=listing, by=StaffFactory(role=Role.SERVICE_MANAGER, team=None)
         )

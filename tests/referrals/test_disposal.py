@@ -59,7 +59,7 @@ def child_of(referral: Referral) -> Person:
 
 def approved_list(officer, approver, today=TODAY) -> DisposalList:
     listing = disposal.prepare_list(by=officer, today=today)
-    with mock.patch("referrals.tasks.carry_out_disposal.delay"):
+    with mock.patch("referrals.tasks.carry_out_disposal.apply_async"):
         return disposal.approve_list(disposal_list=listing, by=approver)
 
 
@@ -127,11 +127,11 @@ def test_approval_queues_the_disposal_after_commit(
     nfa_referral(duty_team, social_worker, closed_on=LONG_AGO)
     listing = disposal.prepare_list(by=officer, today=TODAY)
 
-    with mock.patch("referrals.tasks.carry_out_disposal.delay") as delay:
+    with mock.patch("referrals.tasks.carry_out_disposal.apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             disposal.approve_list(disposal_list=listing, by=approver)
 
-    delay.assert_called_once_with(str(listing.pk))
+    delay.assert_called_once_with(args=(str(listing.pk),), retry=False)
     listing.refresh_from_db()
     assert (listing.state, listing.approved_by) == (DisposalList.State.APPROVED, approver)
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from referrals import tasks
+from referrals import queueing, tasks
 from referrals.models import AuditEntry, Referral, ReferralFeedback
 from referrals.services import feedback as feedback_services
 from tests.factories import make_referral
@@ -75,11 +75,12 @@ def test_an_e_mail_the_broker_did_not_take_is_sent_by_the_beat_job(
     def broker_down(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(tasks.send_referrer_feedback_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_referrer_feedback_email, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         feedback = give(referral, hub_reviewer)
     assert not [m for m in mail.outbox if "a.watt@school.example" in m.to]
     monkeypatch.undo()
+    queueing.broker_recovered()
 
     assert feedback_services.resend_unsent_referrer_email(now=timezone.now()) == 0  # too soon
     later = timezone.now() + timedelta(minutes=11)
