@@ -14,7 +14,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The console shows warnings only; every line at INFO and above, as production would write it
+# (JSON), goes to a file that tests/log_privacy.py searches for the children's details the run
+# created: no name or CHI number may reach a log.
+TEST_RUN_LOG = VAR_DIR / f"test-run-{os.getpid()}.log"  # noqa: F405
+LOGGING["root"]["level"] = "INFO"  # noqa: F405
+LOGGING["handlers"]["console"]["level"] = "WARNING"  # noqa: F405
+LOGGING["handlers"]["test_run"] = {  # noqa: F405
+    "class": "logging.FileHandler",
+    "filename": str(TEST_RUN_LOG),
+    "mode": "w",
+    "formatter": "json",
+    "filters": ["request_id"],
+    "level": "INFO",
+}
+LOGGING["root"]["handlers"] = ["console", "test_run"]  # noqa: F405
 WEBHOOKS_ALLOW_HTTP_LOOPBACK = True  # the webhook tests receive on 127.0.0.1
 # Tasks queued by code under test run in-process; the worker tests turn this off for the
 # worker processes they start.

@@ -12,6 +12,8 @@ from referrals.reference_data import (
 )
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, StaffFactory, TeamFactory
 
+pytest_plugins = ["tests.log_privacy"]
+
 
 @pytest.fixture(autouse=True)
 def _broker_not_known_down():
