@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db import models, transaction
 from django.utils import timezone
 
-from referrals import audit_chain
+from referrals import audit_chain, metrics
 from referrals.models import AuditEntry
 from referrals.request_context import current_request
 
@@ -80,6 +80,7 @@ def _append(rows: list[dict]) -> list[AuditEntry]:
             seq += 1
         AuditEntry.objects.bulk_create(entries)
         audit_chain.close_place(seq - 1, previous)
+    metrics.AUDIT_ROWS.inc(len(entries))
     return entries
 
 

@@ -251,7 +251,7 @@ def sweep(*, now: datetime | None = None) -> list[int]:
 
 
 def _sweep(now: datetime) -> list[int]:
-    closures = closure_days() if settings.REMINDER_HOURS else frozenset()
+    closures = closure_days()  # working-day ladders count them, quiet hours or not
     created: list[int] = []
     for _ in range(SWEEP_MAX_BATCHES):
         with transaction.atomic():

@@ -413,3 +413,18 @@ def test_an_urgent_step_escalates_in_elapsed_hours_whatever_the_unit(
 def test_an_hour_step_escalates_in_elapsed_hours(late, team_manager):
     """The ladder fixture counts in hours: its escalations do too, weekend or not."""
     assert deadlines.level_moments(late)[Level.MANAGER] == at(9, 10)
+
+
+def test_a_working_day_ladder_skips_council_closure_days_in_the_sweep(
+    working_day_step, team_manager
+):
+    """The sweep read closure days only when quiet hours were on (REMINDER_HOURS): with them
+    off, a council closure day counted as a working day for the ladder."""
+    from referrals.models import ClosureDay
+
+    ClosureDay.objects.create(date=datetime(2026, 12, 14).date(), name="Local holiday")
+
+    deadlines.sweep(now=datetime(2026, 12, 14, 16, 31, tzinfo=LONDON))
+    assert told(Level.MANAGER) == set()
+    deadlines.sweep(now=datetime(2026, 12, 15, 16, 31, tzinfo=LONDON))
+    assert told(Level.MANAGER) == {team_manager.pk}
