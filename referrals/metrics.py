@@ -22,6 +22,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -123,6 +124,7 @@ def _allowed(request) -> bool:
     return request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
 
 
+@require_safe
 def metrics_view(request):
     if not _allowed(request):
         raise Http404("No such page.")

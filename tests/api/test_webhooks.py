@@ -306,10 +306,10 @@ def test_undelivered_events_are_queued_again_by_the_sweep(hooked, receiver, duty
     propose(concern["id"], duty_worker)
     WebhookEvent.objects.update(created_at=timezone.now() - timezone.timedelta(hours=1))
 
-    with mock.patch.object(tasks.deliver_webhook, "delay") as delay:
+    with mock.patch.object(tasks.deliver_webhook, "apply_async") as delay:
         assert webhooks.redeliver_pending() == 1
 
-    delay.assert_called_once_with(str(WebhookEvent.objects.get().pk))
+    delay.assert_called_once_with(args=(str(WebhookEvent.objects.get().pk),), retry=False)
 
 
 @pytest.mark.django_db(transaction=True)

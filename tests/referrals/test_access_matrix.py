@@ -724,6 +724,9 @@ MATRIX: dict[str, Route] = {
     ),
     "healthz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     "readyz": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
+    # Prometheus metrics: by address or token, whoever is signed in (tests/referrals/
+    # test_observability.py covers the refusals); the test client calls from 127.0.0.1.
+    "metrics": Route({"GET": statuses(anonymous=200, **EVERYONE_SIGNED_IN)}),
     # The partner API answers bearer tokens of API clients only: a staff session opens none of
     # it. (Token holders are a separate axis, for the API's own tests.)
     "partner_api:concerns": Route(

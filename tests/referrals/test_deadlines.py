@@ -222,8 +222,9 @@ def test_sweep_cost_follows_due_rows_not_open_rows(
             owner=social_worker,
             team=social_worker.team,
         )
-    # One batch query, one each for unsent alert and notification e-mail: never one per row.
-    with django_assert_max_num_queries(5):
+    # The closure days, one batch query, one each for unsent alert and notification e-mail:
+    # never one per row.
+    with django_assert_max_num_queries(6):
         assert deadlines.sweep() == []
 
 
