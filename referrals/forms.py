@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals import chi, intake_rules
 from referrals.models import (
     Agency,
+    ChronologyEntry,
     ConcernCategory,
     EmergencyMeasure,
     Person,
@@ -491,3 +492,50 @@ class PersonEditForm(forms.Form):
     town = forms.CharField(label="Town", max_length=100, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     school = forms.CharField(label="School or nursery", max_length=200, required=False)
+
+
+class ChronologyEventForm(forms.Form):
+    """A significant event written into a child's chronology by hand."""
+
+    occurred_on = BoundedDateField(
+        label="When it happened",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the date it happened.", "invalid": "Enter a date."},
+    )
+    category = forms.ChoiceField(
+        label="What it is about",
+        choices=[("", "Choose"), *ChronologyEntry.Category.choices],
+        error_messages={"required": "Choose what the event is about."},
+    )
+    significance = forms.ChoiceField(
+        label="How significant",
+        choices=ChronologyEntry.Significance.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how significant the event is."},
+    )
+    source_agency = forms.ModelChoiceField(
+        label="Where the information came from",
+        queryset=Agency.objects.exclude(kind=Agency.Kind.SOCIAL_WORK).order_by("name"),
+        required=False,
+        empty_label="Social work (this service)",
+    )
+    summary = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": "Say what happened."},
+    )
+
+
+class ChronologyFilterForm(forms.Form):
+    """Narrows the chronology shown (and printed) to one kind of entry and/or one agency."""
+
+    kind = forms.ChoiceField(
+        label="Kind", choices=[("", "All kinds"), *ChronologyEntry.Kind.choices], required=False
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.order_by("name"),
+        required=False,
+        empty_label="All agencies",
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from referrals.views import (
+    chronology,
     emergency,
     governance,
     intake,
@@ -36,6 +37,12 @@ urlpatterns = [
         name="match_decide",
     ),
     path("people/<uuid:person_id>/relationships/", pages.relationship_new, name="relationship_new"),
+    path("people/<uuid:person_id>/chronology/", chronology.event_new, name="chronology_event_new"),
+    path(
+        "people/<uuid:person_id>/chronology.pdf",
+        chronology.chronology_print,
+        name="chronology_print",
+    ),
     path("people/<uuid:person_id>/merge/", pages.person_merge, name="person_merge"),
     path("search/", pages.search, name="search"),
     path("team/work/", pages.team_work, name="team_work"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from referrals.models.organisation import Agency
 from referrals.models.people import Person
 from referrals.models.referral import ConcernCategory, Referral, ScreeningDecision
 
@@ -28,6 +29,26 @@ class ChronologyEntry(models.Model):
         DETAILS_CHANGED = "details_changed", "Details changed"
         BIRTH = "birth", "Birth recorded"
         NOTE = "note", "Note"
+        EVENT = "event", "Significant event"  # written by a worker (chronology.event_record)
+        CPPM = "cppm", "Child protection planning meeting"
+        REGISTER = "register", "Child protection register"
+
+    class Category(models.TextChoices):
+        """What a significant event written by hand is about."""
+
+        HEALTH = "health", "Health"
+        EDUCATION = "education", "Education or learning"
+        POLICE = "police", "Police involvement"
+        HOUSEHOLD = "household", "Change in household or carers"
+        HOUSING = "housing", "House move or housing"
+        HEARING = "hearing", "Court or Children's Hearing"
+        PROTECTION = "protection", "Child protection"
+        OTHER = "other", "Other"
+
+    class Significance(models.TextChoices):
+        HIGH = "high", "High: affects the child's safety or wellbeing now"
+        MEDIUM = "medium", "Medium: part of a pattern to watch"
+        LOW = "low", "Low: background"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="chronology")
@@ -41,6 +62,14 @@ class ChronologyEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Significant events written by hand: where the information came from, what it is about,
+    # and how much it matters. Entries the system writes leave them empty (their referral's
+    # agency is their source).
+    source_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    significance = models.CharField(max_length=10, choices=Significance.choices, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "recorded_at"]

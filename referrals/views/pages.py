@@ -27,6 +27,8 @@ from referrals import (
 )
 from referrals.errors import DomainError, EditConflict
 from referrals.forms import (
+    ChronologyEventForm,
+    ChronologyFilterForm,
     CloseForm,
     MergeForm,
     RelationshipForm,
@@ -280,27 +282,47 @@ def person_detail(request, person_id):
     person = access.access_person(
         request.user, person_id, selectors.person_page(access.people_visible_to(request.user))
     )
-    entries = list(chronology.chronology_of(person))
+    return person_page(request, person)
+
+
+def chronology_filter(request, person) -> tuple[ChronologyFilterForm, list, dict]:
+    """The chronology as the page's filters narrow it (kind, agency: bad values are ignored),
+    and the filters applied, for the audit row."""
+    form = ChronologyFilterForm(request.GET or None)
+    narrowed = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    kind, agency = narrowed.get("kind", ""), narrowed.get("agency")
+    entries = list(chronology.chronology_of(person, kind=kind, agency=agency))
+    applied = {name: str(getattr(value, "pk", value)) for name, value in narrowed.items() if value}
+    return form, entries, applied
+
+
+def person_page(request, person, *, relationship_form=None, event_form=None, status=200):
+    """The person and their chronology (a read, audited once), with the forms this user may use."""
+    filters, entries, applied = chronology_filter(request, person)
     audit.record(
-        actor=request.user, action=audit.Action.VIEW, subject=person, detail={"page": "chronology"}
+        actor=request.user,
+        action=audit.Action.VIEW,
+        subject=person,
+        detail={"page": "chronology", **({"filters": applied} if applied else {})},
     )
-    return _person_page(request, person, entries)
-
-
-def _person_page(request, person, entries, relationship_form=None, status=200):
     can_record = access.can_screen(request.user) and person.merged_into_id is None
     if can_record and relationship_form is None:
         relationship_form = RelationshipForm(
             connected=selectors.people_connected_to(person), prefix="relationship"
         )
+    if can_record and event_form is None:
+        event_form = ChronologyEventForm(prefix="event")
     return render(
         request,
         "referrals/person_detail.html",
         {
             "person": person,
             "entries": entries,
+            "filters": filters,
+            "filtered": bool(applied),
             "can_merge": access.can_merge_people(request.user),
             "relationship_form": relationship_form if can_record else None,
+            "event_form": event_form if can_record else None,
         },
         status=status,
     )
@@ -323,7 +345,7 @@ def relationship_new(request, person_id):
         )
         messages.success(request, "Relationship recorded.")
         return redirect("person_detail", person_id=person.pk)
-    return _person_page(request, person, list(chronology.chronology_of(person)), form, status=400)
+    return person_page(request, person, relationship_form=form, status=400)
 
 
 @login_required

@@ -429,6 +429,31 @@ MATRIX: dict[str, Route] = {
             person=world.child, relative=world.adult, kind="parent"
         ).exists(),
     ),
+    # A worker's own chronology entries and the printed chronology
+    # (tests/referrals/test_chronology_events.py): writing is social work's, reading as the page.
+    "chronology_event_new": Route(
+        {
+            "GET": POST_ONLY,
+            "POST": statuses(committee_member=404, social_work=302, quality=403, outsiders=404),
+        },
+        accepts=frozenset({"POST"}),
+        record="person",
+        kwargs=person_kwargs,
+        body=lambda world: {
+            "event-occurred_on": "2026-01-05",
+            "event-category": "health",
+            "event-significance": "medium",
+            "event-summary": "Missed two health visitor appointments.",
+        },
+        done=lambda world: ChronologyEntry.objects.filter(
+            person=world.child, kind=ChronologyEntry.Kind.EVENT
+        ).exists(),
+    ),
+    "chronology_print": Route(
+        {"GET": statuses(committee_member=404, social_work=200, quality=200, outsiders=404)},
+        record="person",
+        kwargs=person_kwargs,
+    ),
     # Correcting a person's details (tests/referrals/test_person_edit.py): social work staff.
     "person_edit": Route(
         {
