@@ -20,7 +20,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ird.models import Invitation, Ird, IrdAction, RecordSection
+from ird.models import Cppm, CppmInvitation, Invitation, Ird, IrdAction, RecordSection
 from referrals import audit, restrictions
 from referrals.access import MANAGER_ROLES, SOCIAL_WORK_ROLES, is_social_work_staff
 from referrals.models import Agency, ReferralChild, Role
@@ -288,3 +288,97 @@ def irds_invited_agency(agency_id) -> QuerySet[Ird]:
 
 def agency_may_update_action(agency_id, action: IrdAction) -> bool:
     return action.owner_agency_id == agency_id
+
+
+# --- Child protection planning meetings and the register -----------------------------------
+#
+# As for IRDs: the invited see the meeting; the coordinators (team managers of the referral's
+# team, service managers) see it and schedule; everyone else gets 404. The chair records the
+# outcome; the chair or a coordinator writes and issues the record. The register page is for
+# managers and the child protection committee.
+
+REGISTER_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.COMMITTEE})
+CPPM_RECORDING = frozenset({Cppm.Status.HELD, Cppm.Status.INQUORATE})
+
+
+def may_coordinate(user, referral) -> bool:
+    """Schedule a CPPM or record a temporary registration for the referral's children."""
+    return is_coordinator(user) and (
+        user.role == Role.SERVICE_MANAGER or user.team_id == referral.team_id
+    )
+
+
+def can_see_register(user) -> bool:
+    return (
+        _signed_in(user)
+        and not getattr(user, "is_api_client", False)
+        and user.role in REGISTER_ROLES
+    )
+
+
+def cppms_visible_to(user) -> QuerySet[Cppm]:
+    if not _signed_in(user) or getattr(user, "is_api_client", False):
+        return Cppm.objects.none()
+    if is_coordinator(user) and user.role == Role.SERVICE_MANAGER:
+        return Cppm.objects.all()
+    condition = Q(pk__in=CppmInvitation.objects.filter(staff=user).values("cppm_id"))
+    if is_coordinator(user):
+        condition |= Q(referral__team_id=user.team_id)
+    return Cppm.objects.filter(condition)
+
+
+def access_cppm(user, cppm_id: UUID, queryset: QuerySet | None = None) -> Cppm:
+    """Out of scope and missing look the same (404, the refusal audited); a restricted child
+    needs clearance unless the person was invited."""
+    visible = queryset if queryset is not None else cppms_visible_to(user)
+    try:
+        cppm = visible.get(pk=cppm_id)
+    except Cppm.DoesNotExist:
+        if Cppm.objects.filter(pk=cppm_id).exists():
+            audit.record(
+                actor=user, action=audit.Action.DENIED, object_type="cppm", object_id=str(cppm_id)
+            )
+        raise Http404("No CPPM found.") from None
+    if not CppmInvitation.objects.filter(cppm=cppm, staff=user).exists():
+        restrictions.require_clearance(user, cppm.children.values_list("pk", flat=True))
+    return cppm
+
+
+@dataclass(frozen=True)
+class CppmViewer:
+    """What one person may do with one planning meeting, worked out once per request."""
+
+    user: object
+    cppm: Cppm
+    invited: bool
+    coordinator: bool
+
+    @property
+    def is_chair(self) -> bool:
+        return self.cppm.chair_id == self.user.pk
+
+    @property
+    def can_record_outcome(self) -> bool:
+        return self.is_chair and self.cppm.status == Cppm.Status.SCHEDULED
+
+    @property
+    def can_write_record(self) -> bool:
+        return (
+            (self.is_chair or self.coordinator)
+            and self.cppm.status in CPPM_RECORDING
+            and self.cppm.record_issued_at is None
+        )
+
+    @property
+    def can_reconvene(self) -> bool:
+        return self.coordinator and self.cppm.status == Cppm.Status.INQUORATE
+
+
+def cppm_viewer(user, cppm: Cppm) -> CppmViewer:
+    signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)
+    return CppmViewer(
+        user=user,
+        cppm=cppm,
+        invited=signed_in and CppmInvitation.objects.filter(cppm=cppm, staff=user).exists(),
+        coordinator=signed_in and may_coordinate(user, cppm.referral),
+    )

@@ -97,9 +97,9 @@ class IrdActionAdmin(ChildDataAdmin):
 
 @admin.register(CalendarMessage)
 class CalendarMessageAdmin(ChildDataAdmin):
-    list_display = ["ird", "recipient", "method", "sequence", "created_at", "sent_at"]
+    list_display = ["ird", "cppm", "recipient", "method", "sequence", "created_at", "sent_at"]
     list_filter = ["method"]
-    fields = ["ird", "recipient", "method", "sequence", "created_at", "sent_at", "ics"]
+    fields = ["ird", "cppm", "recipient", "method", "sequence", "created_at", "sent_at", "ics"]
 
 
 @admin.register(QualityReview)

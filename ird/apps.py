@@ -30,3 +30,7 @@ class IrdConfig(AppConfig):
         extensions.register_records_about(hooks.records_about)
         extensions.register_subject_records(hooks.subject_records)
         extensions.register_kept_with(disposal.kept_with)
+        extensions.register_referral_links(hooks.referral_cppm_links)
+        extensions.register_referral_actions(hooks.referral_cppm_actions)
+        extensions.register_navigation(hooks.register_navigation)
+        extensions.register_register_status(hooks.register_status)

@@ -6,6 +6,7 @@ from ird.models import (
     AbsenceReason,
     Addendum,
     CalendarMessage,
+    Cppm,
     FollowUpItem,
     Ird,
     IrdAction,
@@ -13,6 +14,7 @@ from ird.models import (
     IrdDecision,
     QualityReview,
     RecordSection,
+    Registration,
     Revision,
 )
 from referrals.models import RetentionClass
@@ -28,7 +30,31 @@ def kept_with(referral_ids) -> dict:
     return {referral_id: {RetentionClass.RecordType.IRD_RECORD} for referral_id in with_irds}
 
 
+def _dispose_cppms(referral, method: str) -> None:
+    """The referral's planning meetings, and the registrations they (or it) made."""
+    cppms = Cppm.objects.filter(referral=referral)
+    registrations = Registration.objects.filter(referral=referral)
+    CalendarMessage.objects.filter(cppm__in=cppms).delete()
+    if method == "delete":
+        registrations.delete()
+        # Newest first: a reconvened meeting protects the inquorate one it follows.
+        for cppm in cppms.order_by("-created_at", "-pk"):
+            cppm.delete()
+        return
+    cppms.update(
+        place="",
+        dial_in="",
+        short_notice_reason="",
+        extension_reasons=ANONYMISED_TEXT,
+        interim_safety_plan=ANONYMISED_TEXT,
+        reporter_note="",
+        record=ANONYMISED_TEXT,
+    )
+    registrations.update(from_authority="")
+
+
 def on_referral_disposing(sender, referral, method, **kwargs) -> None:
+    _dispose_cppms(referral, method)
     irds = Ird.objects.filter(referral=referral)
     if method == "delete":
         # Newest first: a follow-on IRD protects the one it follows.

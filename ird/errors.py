@@ -34,3 +34,7 @@ class SectionConflict(EditConflict):
 
 class ActionConflict(EditConflict):
     """The action changed since the form (or the partner's ETag) was read."""
+
+
+class CppmRefused(DomainError):
+    """A rule of child protection planning meetings or the register refused the request."""

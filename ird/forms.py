@@ -8,13 +8,14 @@ from ird import selectors
 from ird.models import (
     Attendance,
     Circulation,
+    Cppm,
     Ird,
     IrdAction,
     ProcedureReview,
 )
 from referrals.forms import DATE_ERRORS, DateInput, DateTimeInput
 from referrals.grades import Grade
-from referrals.models import Agency
+from referrals.models import Agency, ConcernCategory, Person
 from referrals.validation import BoundedDateField, BoundedDateTimeField
 
 DATETIME_ERRORS = {"invalid": "Enter a real date and time, for example 27 3 2026 10:30."}
@@ -439,3 +440,171 @@ class RepeatForm(forms.Form):
         help_text="For example new information, a change in the child's circumstances, or "
         "what further enquiries found.",
     )
+
+
+# --- Child protection planning meetings and the register -----------------------------------
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
+class CppmScheduleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of CPPM",
+        widget=forms.RadioSelect,
+        choices=Cppm.Kind.choices,
+        error_messages={"required": "Choose the kind of CPPM."},
+    )
+    scheduled_for = BoundedDateTimeField(
+        label="Date and time",
+        widget=DateTimeInput(),
+        help_text="Invitees get 5 days' notice where possible.",
+        error_messages={**DATETIME_ERRORS, "required": "Enter the date and time of the CPPM."},
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label="Length", choices=[*DURATIONS, (150, "2 hours 30 minutes")], coerce=int, initial=90
+    )
+    place = forms.CharField(label="Place", max_length=200, required=False)
+    dial_in = forms.CharField(label="Dial-in number or video link", max_length=200, required=False)
+    chair = StaffChoiceField(
+        label="Chair",
+        queryset=selectors.cppm_chairs(),
+        empty_label="Choose the chair",
+        error_messages={"required": "Choose who chairs the CPPM."},
+    )
+    invitees = StaffMultipleChoiceField(
+        label="Invite",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Police, health and social work take part; the chair is invited too.",
+    )
+    short_notice_reason = text_field(
+        "If less than 5 days' notice, why?", required=False, max_length=2000, rows=2
+    )
+    extension_reasons = text_field(
+        "If later than the CPPM is due: the reasons for the extension",
+        required=False,
+        rows=3,
+        help_text="Only a service manager, as the accountable senior manager, extends the 28 "
+        "days (National Guidance 2021 para 3.38).",
+    )
+    interim_safety_plan = text_field(
+        "If later than the CPPM is due: the interim safety plan",
+        required=False,
+        max_length=10000,
+        rows=4,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("place") or "").strip() and not (cleaned.get("dial_in") or "").strip():
+            self.add_error("place", "Give the place, or a dial-in number or video link.")
+        return cleaned
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def yes_no(label: str, message: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        widget=forms.RadioSelect,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        error_messages={"required": message},
+    )
+
+
+class CppmOutcomeForm(VersionForm):
+    quorate = yes_no("Was the meeting quorate?", "Say whether the meeting was quorate.")
+    held_at = BoundedDateTimeField(
+        label="When was it held?",
+        widget=DateTimeInput(),
+        error_messages={**DATETIME_ERRORS, "required": "Enter when the meeting was held."},
+    )
+    register = PersonChoiceField(
+        label="Place on the child protection register",
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A child who needs a child protection plan is registered (para 3.133).",
+    )
+    deregister = PersonChoiceField(
+        label="Remove from the child protection register",
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only a review CPPM removes a child from the register.",
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label="Categories of concern",
+        queryset=ConcernCategory.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    lead_professional = StaffChoiceField(
+        label="Lead professional",
+        queryset=selectors.lead_professional_choices().select_related("agency"),
+        required=False,
+        empty_label="Choose the lead professional",
+    )
+    reporter_referral = forms.TypedChoiceField(
+        label="Referral to the Principal Reporter",
+        widget=forms.RadioSelect,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        required=False,
+        empty_value=None,
+    )
+    reporter_note = text_field(
+        "Why (or why not) refer to the Principal Reporter", required=False, rows=3
+    )
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [child.pk for child in children]
+        self.fields["register"].queryset = Person.objects.filter(pk__in=ids)
+        self.fields["deregister"].queryset = Person.objects.filter(pk__in=ids)
+
+
+class CppmRecordForm(forms.Form):
+    text = text_field("Record of the meeting", required=False, max_length=50000, rows=12)
+    based_on = forms.IntegerField(widget=forms.HiddenInput)
+    issue = forms.BooleanField(label="Issue the record to everyone invited", required=False)
+
+
+class TemporaryRegistrationForm(forms.Form):
+    child = forms.ModelChoiceField(
+        label="Child",
+        queryset=Person.objects.none(),
+        empty_label="Choose the child",
+        error_messages={"required": "Choose the child."},
+    )
+    from_authority = forms.CharField(
+        label="Authority whose register the child is on",
+        max_length=200,
+        error_messages={"required": "Name the authority whose register the child is on."},
+    )
+    registered_on = BoundedDateField(
+        label="Registered here from",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the date of the registration."},
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label="Categories of concern",
+        queryset=ConcernCategory.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the categories of concern."},
+    )
+    moved_here = forms.BooleanField(
+        label="The child has moved here to live: a transfer CPPM is due within 21 working days",
+        required=False,
+    )
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])
+        self.fields["child"].label_from_instance = lambda person: person.full_name

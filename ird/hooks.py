@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ird import access
-from ird.models import Ird, IrdAction, IrdDecision, ProcedureVersion
+from ird.models import Cppm, Ird, IrdAction, IrdDecision, ProcedureVersion, Registration
 from referrals.extensions import (
     ActionLink,
     HomeItem,
     HomeSection,
     NavigationEntry,
+    RegisterStatus,
     RelatedRecord,
     SubjectRecord,
 )
@@ -333,3 +334,81 @@ def subject_records(person) -> list[SubjectRecord]:
             )
         )
     return records
+
+
+# --- Child protection planning meetings and the register -----------------------------------
+
+CPPM_HEADING = "Child protection planning meeting"
+
+
+def register_status(person_ids) -> dict:
+    """Who of these people is on the child protection register now: two queries."""
+    return {
+        registration.person_id: RegisterStatus(
+            registered_on=registration.registered_on,
+            temporary=registration.temporary,
+            categories=tuple(category.label for category in registration.categories.all()),
+            review_due_on=registration.review_due_on,
+        )
+        for registration in Registration.objects.filter(
+            person_id__in=list(person_ids), ended_on__isnull=True
+        ).prefetch_related("categories")
+    }
+
+
+def _cppm_detail(cppm: Cppm) -> str:
+    when = timezone.localtime(cppm.scheduled_for).strftime("%d %b %Y %H:%M")
+    if cppm.status == Cppm.Status.SCHEDULED:
+        return f"{cppm.get_kind_display()}, scheduled for {when}"
+    return f"{cppm.get_kind_display()}, {cppm.get_status_display().lower()} ({when})"
+
+
+def referral_cppm_links(user, referral) -> list[RelatedRecord]:
+    """The referral's planning meetings; a link only for those this user may open."""
+    cppms = list(Cppm.objects.filter(referral=referral).order_by("-scheduled_for"))
+    if not cppms:
+        return []
+    visible = set(
+        access.cppms_visible_to(user).filter(referral=referral).values_list("pk", flat=True)
+    )
+    return [
+        RelatedRecord(
+            heading=CPPM_HEADING,
+            title=cppm.reference,
+            status=cppm.get_status_display(),
+            detail=_cppm_detail(cppm),
+            url=reverse("ird:cppm_detail", args=[cppm.pk]) if cppm.pk in visible else "",
+        )
+        for cppm in cppms
+    ]
+
+
+def referral_cppm_actions(user, referral) -> list[ActionLink]:
+    """A coordinator schedules a CPPM once the IRD is signed off, and records a child
+    registered elsewhere as temporarily registered here."""
+    if not access.may_coordinate(user, referral):
+        return []
+    links = []
+    if Ird.objects.filter(referral=referral, status=Ird.Status.SIGNED_OFF).exists():
+        links.append(
+            ActionLink(
+                label="Schedule a CPPM",
+                url=reverse("ird:cppm_new", args=[referral.pk]),
+                hint="Initial, pre-birth, review or transfer child protection planning meeting.",
+            )
+        )
+    links.append(
+        ActionLink(
+            label="Record a temporary registration",
+            url=reverse("ird:register_temporary", args=[referral.pk]),
+            hint="A child on another authority's register who stays or has moved here.",
+        )
+    )
+    return links
+
+
+def register_navigation(user) -> list[NavigationEntry]:
+    if not access.can_see_register(user):
+        return []
+    url = reverse("ird:register")
+    return [NavigationEntry("CP register", url, 45, (url,))]

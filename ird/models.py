@@ -14,7 +14,14 @@ from django.db import models
 from django.db.models import Q
 
 from referrals.grades import GRADE_RANGE, Grade
-from referrals.models import Agency, Person, Referral, ScreeningDecision, ShareRoute
+from referrals.models import (
+    Agency,
+    ConcernCategory,
+    Person,
+    Referral,
+    ScreeningDecision,
+    ShareRoute,
+)
 
 STAFF = settings.AUTH_USER_MODEL
 
@@ -226,7 +233,13 @@ class CalendarMessage(models.Model):
         CANCEL = "CANCEL", "Cancellation"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    ird = models.ForeignKey(Ird, on_delete=models.CASCADE, related_name="calendar_messages")
+    # The meeting it is about: an IRD or a child protection planning meeting (one of the two).
+    ird = models.ForeignKey(
+        Ird, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_messages"
+    )
+    cppm = models.ForeignKey(
+        "Cppm", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_messages"
+    )
     recipient = models.ForeignKey(STAFF, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(max_length=10, choices=Method.choices)
     sequence = models.PositiveIntegerField()
@@ -239,12 +252,25 @@ class CalendarMessage(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["ird", "recipient", "sequence"], name="one_calendar_message_per_sequence"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["cppm", "recipient", "sequence"],
+                name="one_cppm_calendar_message_per_sequence",
+            ),
+            models.CheckConstraint(
+                condition=Q(ird__isnull=True, cppm__isnull=False)
+                | Q(ird__isnull=False, cppm__isnull=True),
+                name="calendar_message_for_one_meeting",
+            ),
         ]
         indexes = [models.Index(fields=["sent_at", "created_at"], name="ird_calendar_unsent_idx")]
 
     def __str__(self) -> str:
-        return f"{self.method} {self.ird} #{self.sequence} to {self.recipient}"
+        return f"{self.method} {self.ird or self.cppm} #{self.sequence} to {self.recipient}"
+
+    @property
+    def meeting(self):
+        return self.ird if self.ird_id else self.cppm
 
 
 class IrdChild(models.Model):
@@ -613,3 +639,166 @@ class ProcedureReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.reviewed_at:%Y-%m-%d})"
+
+
+# --- Child protection planning meetings and the register -----------------------------------
+
+
+class Cppm(models.Model):
+    """A child protection planning meeting (NG2021 3.130-3.138): initial or pre-birth after an
+    IRD that decided one is needed, review of a registered child, or transfer of a child
+    registered elsewhere. Its status moves only through ird.cppm.CPPM_TRANSITIONS."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial"
+        PRE_BIRTH = "pre_birth", "Pre-birth"
+        REVIEW = "review", "Review"
+        TRANSFER = "transfer", "Transfer"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        INQUORATE = "inquorate", "Inquorate: to be reconvened"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=24, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    ird = models.ForeignKey(
+        Ird,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cppms",
+        help_text="The signed-off IRD that decided a planning meeting is needed.",
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The inquorate meeting this one reconvenes.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    children = models.ManyToManyField(Person, related_name="+")
+    scheduled_for = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=90)
+    place = models.CharField("place", max_length=200, blank=True)
+    dial_in = models.CharField("dial-in or video link", max_length=200, blank=True)
+    chair = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    coordinator = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    short_notice_reason = models.TextField(
+        "why less than 5 days' notice", max_length=2000, blank=True
+    )
+    # The 28 days extended (NG2021 3.38): an accountable senior manager, an interim safety plan
+    # and the reasons, recorded when the meeting is scheduled after its due date.
+    extended_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    extension_reasons = models.TextField(max_length=4000, blank=True)
+    interim_safety_plan = models.TextField(max_length=10000, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The outcome: register or not (per child, Registration rows), the categories of concern,
+    # the lead professional and whether a referral to the Principal Reporter was considered.
+    categories = models.ManyToManyField(ConcernCategory, blank=True, related_name="+")
+    lead_professional = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reporter_referral = models.BooleanField(
+        "referral to the Principal Reporter", null=True, blank=True
+    )
+    reporter_note = models.TextField(max_length=4000, blank=True)
+    record = models.TextField("record of the meeting", max_length=50000, blank=True)
+    record_issued_at = models.DateTimeField(null=True, blank=True)
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    # Compare-and-set: every form names the version it was read at (ird.cppm._lock).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        verbose_name = "CPPM"
+        verbose_name_plural = "CPPMs"
+        indexes = [models.Index(fields=["referral", "status"], name="cppm_referral_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ends_at(self):
+        return self.scheduled_for + timedelta(minutes=self.duration_minutes)
+
+
+class CppmInvitation(models.Model):
+    """Someone invited to the CPPM, with the agency they come for (as IRD invitations)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cppm = models.ForeignKey(Cppm, on_delete=models.CASCADE, related_name="invitations")
+    staff = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    role_in_cppm = models.CharField("role", max_length=120, blank=True)
+    invited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agency__name", "invited_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cppm", "staff"], name="one_cppm_invitation_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} ({self.agency}) to {self.cppm}"
+
+
+class Registration(models.Model):
+    """A child on the child protection register (NG2021 3.133): from a CPPM's decision, or
+    temporarily while a child registered elsewhere stays here. Only a review CPPM ends it.
+    A child has one active registration at a time (a database constraint)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    temporary = models.BooleanField(default=False)
+    from_authority = models.CharField(
+        "registered by", max_length=200, blank=True, help_text="For a temporary registration."
+    )
+    registered_on = models.DateField()
+    registered_at = models.ForeignKey(
+        Cppm, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+    )
+    categories = models.ManyToManyField(ConcernCategory, related_name="+")
+    review_due_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    ended_at = models.ForeignKey(
+        Cppm, null=True, blank=True, on_delete=models.PROTECT, related_name="deregistrations"
+    )
+    recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-registered_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(ended_on__isnull=True),
+                name="one_active_registration_per_child",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("registered_on")),
+                name="registration_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} registered {self.registered_on}"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_on is None

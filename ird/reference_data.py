@@ -105,6 +105,57 @@ TIMESCALES = [
         14 * DAY,
         "Child protection committee: review each IRD procedure version after its trial",
     ),
+    (
+        "cppm_reconvene",
+        "Inquorate CPPM reconvened",
+        10,
+        "working_days",
+        2 * DAY,
+        DAY,
+        3 * DAY,
+        "National Guidance 2023 Appendix D: an inquorate CPPM is reconvened within 10 working days",
+    ),
+    (
+        "cppm_record",
+        "CPPM record issued",
+        10,
+        "working_days",
+        2 * DAY,
+        DAY,
+        3 * DAY,
+        "National Guidance 2023 Appendix D: the CPPM record is issued within 10 working days",
+    ),
+    (
+        "cppm_review_pre_birth",
+        "Review CPPM after a pre-birth CPPM",
+        3,
+        "calendar_months",
+        14 * DAY,
+        DAY,
+        3 * DAY,
+        "National Guidance 2023 Appendix D: review within 3 months of a pre-birth CPPM",
+    ),
+    (
+        "cppm_review",
+        "Review CPPM of a registered child",
+        6,
+        "calendar_months",
+        14 * DAY,
+        DAY,
+        3 * DAY,
+        "National Guidance 2021 (2023): review CPPM within 6 months, then 6-monthly or sooner",
+    ),
+    (
+        "cppm_transfer",
+        "Transfer CPPM for a child registered elsewhere",
+        21,
+        "working_days",
+        3 * DAY,
+        DAY,
+        3 * DAY,
+        "Local procedures (Highland, Lanarkshire): the receiving authority holds a transfer CPPM "
+        "within 21 working days",
+    ),
 ]
 KINDS = frozenset(kind for kind, *_ in TIMESCALES)
 
@@ -135,6 +186,11 @@ TASKS = {
     "ird_action": "Complete the IRD action",
     "ird_follow_up": "Complete the IRD follow-up item",
     "ird_procedure_review": "Review the IRD procedure at the end of its trial",
+    "cppm_reconvene": "Reconvene the inquorate CPPM",
+    "cppm_record": "Issue the CPPM record",
+    "cppm_review_pre_birth": "Hold the review CPPM",
+    "cppm_review": "Hold the review CPPM",
+    "cppm_transfer": "Hold the transfer CPPM",
 }
 
 

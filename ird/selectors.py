@@ -10,6 +10,8 @@ from ird.models import (
     Addendum,
     Attendance,
     Circulation,
+    Cppm,
+    CppmInvitation,
     DecisionCode,
     FollowUpItem,
     Invitation,
@@ -20,6 +22,7 @@ from ird.models import (
     ProcedureVersion,
     QualityReview,
     RecordSection,
+    Registration,
     Revision,
 )
 from referrals.models import Agency, Person, Referral, Relationship, Staff
@@ -136,6 +139,19 @@ def invitable_staff() -> QuerySet[Staff]:
     )
 
 
+def cppm_chairs() -> QuerySet[Staff]:
+    """A social work team manager or service manager chairs a CPPM."""
+    return (
+        Staff.objects.filter(
+            is_active=True,
+            agency__kind=Agency.Kind.SOCIAL_WORK,
+            role__in=sorted(access.MANAGER_ROLES),
+        )
+        .select_related("agency")
+        .order_by("last_name", "first_name")
+    )
+
+
 def lead_professional_choices() -> QuerySet[Staff]:
     return Staff.objects.filter(
         is_active=True,
@@ -231,4 +247,41 @@ def api_irds(agency: Agency) -> QuerySet[Ird]:
             ),
         )
         .order_by("-scheduled_for", "-requested_at")
+    )
+
+
+# --- Child protection planning meetings and the register -----------------------------------
+
+
+def cppm_page(cppms: QuerySet[Cppm]) -> QuerySet[Cppm]:
+    """Everything the CPPM page shows."""
+    return cppms.select_related(
+        "referral__team",
+        "ird",
+        "previous",
+        "chair",
+        "coordinator",
+        "lead_professional",
+        "extended_by",
+        "outcome_recorded_by",
+    ).prefetch_related(
+        "children",
+        "categories",
+        Prefetch("invitations", queryset=CppmInvitation.objects.select_related("staff", "agency")),
+        Prefetch("registrations", queryset=Registration.objects.select_related("person")),
+        Prefetch("deregistrations", queryset=Registration.objects.select_related("person")),
+    )
+
+
+def referral_cppms(referral: Referral) -> QuerySet[Cppm]:
+    return Cppm.objects.filter(referral=referral).order_by("-scheduled_for")
+
+
+def register_rows() -> QuerySet[Registration]:
+    """Children on the register now, with their categories: two queries for any number."""
+    return (
+        Registration.objects.filter(ended_on__isnull=True)
+        .select_related("person", "registered_at", "referral")
+        .prefetch_related("categories")
+        .order_by("review_due_on", "person__last_name", "person__first_name")
     )

@@ -130,7 +130,7 @@ def _record_changed(ird: Ird, *, key: str, text: str, by, now: datetime) -> None
     )
 
 
-def _open_deadline(kind: str, **fields):
+def open_deadline(kind: str, **fields):
     # The IRD timescales come from a data migration; should one be missing (a flushed test
     # database), its default is put back rather than losing the deadline.
     return deadlines.deadline_open(
@@ -142,7 +142,7 @@ def _referral_step(ird: Ird, kind: str, *, owner, starts_at: datetime):
     """IRD held and IRD record are steps of the referral: closing the referral cancels them."""
     subject = deadlines.referral_subject(ird.referral)
     subject["url"] = ird_url(ird)
-    return _open_deadline(kind, starts_at=starts_at, owner=owner, team=ird.referral.team, **subject)
+    return open_deadline(kind, starts_at=starts_at, owner=owner, team=ird.referral.team, **subject)
 
 
 def _referral_step_done(ird: Ird, kind: str) -> None:
@@ -187,7 +187,7 @@ def _chronicle(
         )
 
 
-def _notify_people(people, *, title: str, ird: Ird, url: str = "", email: bool = False):
+def notify_people(people, *, title: str, ird: Ird, url: str = "", email: bool = False):
     notifications.notify(
         people,
         kind=Notification.Kind.GENERAL,
@@ -274,7 +274,7 @@ def ird_request_open(
         Staff.objects.filter(role=Role.SERVICE_MANAGER, is_active=True)
     )
     urgent = "Urgent: " if route == Ird.Route.IMMEDIATE_RISK else ""
-    _notify_people(
+    notify_people(
         coordinators,
         title=f"{urgent}IRD to schedule: {ird.reference} (referral {referral.reference})",
         ird=ird,
@@ -529,14 +529,14 @@ def ird_schedule(*, ird: Ird, by, plan: Schedule, expected_version: int | None =
         _queue_calendar(
             ird, CalendarMessage.Method.CANCEL, [invitation.staff for invitation in removed], now
         )
-        _notify_people(
+        notify_people(
             [invitation.staff for invitation in removed],
             title=f"You are no longer invited to IRD {ird.reference}",
             ird=ird,
             url=reverse("ird:list"),
         )
     when = local_text(ird.scheduled_for)
-    _notify_people(
+    notify_people(
         everyone,
         title=(
             f"IRD invitation: {ird.reference} on {when}"
@@ -605,31 +605,36 @@ def calendar_resend_unsent(now: datetime | None = None) -> int:
     return len(unsent)
 
 
+def _calendar_subject(message: CalendarMessage) -> tuple[str, str, str]:
+    """The e-mail's subject, the link to sign in at and the attachment's name."""
+    if message.cppm_id:
+        meeting = f"child protection planning meeting {message.cppm.reference}"
+        link, filename = calendar.cppm_link(message.cppm), "cppm.ics"
+    else:
+        meeting = f"inter-agency referral discussion {message.ird.reference}"
+        link, filename = calendar.ird_link(message.ird), "ird.ics"
+    if message.method == CalendarMessage.Method.CANCEL:
+        subject = f"Cancelled: {meeting}"
+    else:
+        subject = f"{'Updated' if message.sequence else 'Invitation'}: {meeting}"
+    return subject, link, filename
+
+
 @transaction.atomic
 def calendar_message_send(*, message_id) -> None:
     """E-mail one invitation, update or cancellation with its .ics, once."""
     message = (
         CalendarMessage.objects.select_for_update(of=("self",))
-        .select_related("ird", "recipient")
+        .select_related("ird", "cppm", "recipient")
         .filter(pk=message_id)
         .first()
     )
     if message is None or message.sent_at is not None:
         return
-    ird = message.ird
     if message.recipient.email:
-        cancel = message.method == CalendarMessage.Method.CANCEL
-        subject = (
-            f"Cancelled: inter-agency referral discussion {ird.reference}"
-            if cancel
-            else f"{'Updated' if message.sequence else 'Invitation'}: inter-agency "
-            f"referral discussion {ird.reference}"
-        )
+        subject, link, filename = _calendar_subject(message)
         body = "\n\n".join(
-            [
-                subject + ".",
-                f"The calendar entry is attached. Sign in to see the IRD: {calendar.ird_link(ird)}",
-            ]
+            [subject + ".", f"The calendar entry is attached. Sign in to see the meeting: {link}"]
         )
         email = EmailMultiAlternatives(
             subject=subject,
@@ -639,7 +644,7 @@ def calendar_message_send(*, message_id) -> None:
         )
         part = MIMEText(message.ics, "calendar", "utf-8")
         part.set_param("method", message.method)
-        part.add_header("Content-Disposition", "attachment", filename="ird.ics")
+        part.add_header("Content-Disposition", "attachment", filename=filename)
         email.attach(part)
         email.send()
     message.sent_at = timezone.now()
@@ -674,7 +679,7 @@ def ird_cancel(*, ird: Ird, by, reason: str, expected_version: int | None = None
     if was_scheduled:
         invited = _invited_staff(ird)
         _queue_calendar(ird, CalendarMessage.Method.CANCEL, invited, now)
-        _notify_people(
+        notify_people(
             invited, title=f"IRD {ird.reference} cancelled", ird=ird, url=reverse("ird:list")
         )
     _chronicle(
@@ -1071,7 +1076,7 @@ def action_add(
         holds_cppm=holds_cppm,
         created_by=by,
     )
-    _open_deadline(
+    open_deadline(
         "ird_action",
         subject_type="ird_action",
         subject_id=str(action.pk),
@@ -1268,7 +1273,7 @@ def _ensure_follow_up(ird: Ird, now: datetime) -> None:
         if code in existing:
             continue
         item = FollowUpItem(ird=ird, code=code, due_at=now)
-        deadline = _open_deadline(
+        deadline = open_deadline(
             "ird_follow_up",
             subject_type="ird_follow_up",
             subject_id=str(item.pk),
@@ -1320,7 +1325,7 @@ def ird_sign_off(
         summary=f"IRD {ird.reference} record signed off. Decisions: {labels}.",
         occurred_at=now,
     )
-    _notify_people(
+    notify_people(
         _invited_staff(ird),
         title=f"IRD {ird.reference} record signed off",
         ird=ird,
@@ -1382,7 +1387,7 @@ def record_circulate(
     if other_recipient.strip() and other_method not in Circulation.Method.values:
         raise IrdRefused("Say how the record was sent to the other recipient.")
     now = timezone.now()
-    _notify_people(
+    notify_people(
         recipients,
         title=f"IRD {ird.reference}: signed record for you",
         ird=ird,
@@ -1526,7 +1531,7 @@ def _open_review_reminders(procedure: ProcedureVersion, now: datetime) -> None:
     after it (escalating to service managers), until the review is recorded."""
     due_at = datetime.combine(procedure.trial_ends_on, REVIEW_DUE_TIME, tzinfo=LONDON)
     for member in _committee():
-        _open_deadline(
+        open_deadline(
             "ird_procedure_review",
             subject_type="ird_procedure",
             subject_id=str(procedure.pk),

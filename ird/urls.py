@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ird import views
+from ird import cppm_views, views
 
 app_name = "ird"
 
@@ -48,4 +48,16 @@ urlpatterns = [
     path("<uuid:ird_id>/actions/<uuid:action_id>/", views.action_update, name="action"),
     path("<uuid:ird_id>/follow-up/<uuid:item_id>/", views.follow_up_done, name="follow_up"),
     path("<uuid:ird_id>/quality/", views.quality_review, name="quality"),
+    # Child protection planning meetings and the register.
+    path("cppm/new/<uuid:referral_id>/", cppm_views.cppm_new, name="cppm_new"),
+    path("cppm/<uuid:cppm_id>/", cppm_views.cppm_detail, name="cppm_detail"),
+    path("cppm/<uuid:cppm_id>/outcome/", cppm_views.cppm_outcome, name="cppm_outcome"),
+    path("cppm/<uuid:cppm_id>/record/", cppm_views.cppm_record, name="cppm_record"),
+    path("cppm/<uuid:cppm_id>/calendar.ics", cppm_views.cppm_calendar, name="cppm_calendar"),
+    path("register/", cppm_views.register, name="register"),
+    path(
+        "register/temporary/<uuid:referral_id>/",
+        cppm_views.register_temporary,
+        name="register_temporary",
+    ),
 ]

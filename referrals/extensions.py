@@ -32,11 +32,14 @@ kept_with        (referral_ids) -> {referral_id: set[record type]}: the retentio
                  (ird/: "ird_record" for a referral with IRDs).
 kept_apart       () -> list[KeptApart]: an app's records about referrals kept on a retention
                  clock of their own, one line per referral and class (hub/: its reviews).
+register_status  (person_ids) -> {person_id: RegisterStatus}: whether each child is on the
+                 child protection register now, for a whole page in a fixed number of queries
+                 (ird/ keeps the register); shown wherever a child is named.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -302,4 +305,34 @@ def kept_apart() -> list[KeptApart]:
     found: list[KeptApart] = []
     for function in _kept_apart:
         found.extend(function())
+    return found
+
+
+@dataclass(frozen=True)
+class RegisterStatus:
+    """A child on the child protection register now."""
+
+    registered_on: date
+    temporary: bool = False  # registered here while on another authority's register
+    categories: tuple[str, ...] = ()  # the concern categories' labels
+    review_due_on: date | None = None  # the next review (or transfer) CPPM
+
+
+_register_status: list[Callable] = []
+
+
+def register_register_status(function: Callable) -> None:
+    if function not in _register_status:
+        _register_status.append(function)
+
+
+def register_status(person_ids) -> dict:
+    """One call per page, never one per row: {person_id: RegisterStatus} for the registered."""
+    ids = list(person_ids)
+    found: dict = {}
+    if not ids:
+        return found
+    for function in _register_status:
+        for person_id, status in function(ids).items():
+            found.setdefault(person_id, status)
     return found

@@ -72,28 +72,65 @@ UNSET = object()
 
 
 def concern_page_data(referrals: list[Referral], agency_id) -> list[dict]:
-    """A page of concerns, their IRDs looked up once for the whole page."""
+    """A page of concerns, their IRDs and the children's register status looked up once for
+    the whole page."""
     irds = extensions.concern_irds([r.pk for r in referrals], agency_id) if referrals else {}
-    return [concern_data(referral, ird=irds.get(referral.pk)) for referral in referrals]
+    people = [link.person_id for r in referrals for link in r.child_links.all()]
+    register = extensions.register_status(people)
+    return [
+        concern_data(referral, ird=irds.get(referral.pk), register=register)
+        for referral in referrals
+    ]
 
 
-def concern_data(referral: Referral, *, ird=UNSET) -> dict:
+def _children(referral: Referral, submission, register: dict, *, in_ird: bool) -> list[dict]:
+    """Each child is known by its place in this concern: the council's person records (and
+    whether a child was matched to one) are never shown to a partner. Whether the child is on
+    the child protection register is, to an agency taking part in the concern's IRD."""
+    people = {link.pk: link.person_id for link in referral.child_links.all()}
+    children = []
+    for index, child in enumerate(submission.submitted["children"]):
+        link_id = (
+            submission.child_link_ids[index] if index < len(submission.child_link_ids) else None
+        )
+        status = register.get(people.get(_uuid(link_id))) if in_ird else None
+        children.append(
+            {
+                "id": link_id,
+                **child,
+                "child_protection_register": None
+                if status is None
+                else {
+                    "registered_on": status.registered_on,
+                    "temporary": status.temporary,
+                    "categories": list(status.categories),
+                    "review_due_on": status.review_due_on,
+                },
+            }
+        )
+    return children
+
+
+def _uuid(value):
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+def concern_data(referral: Referral, *, ird=UNSET, register=UNSET) -> dict:
     """A concern as the partner reads it: what it submitted (never what the council's records
-    hold about the children), with the council's reference, status and decision. `ird`, when
-    given, is its IRD already looked up for a whole page (concern_page_data)."""
+    hold about the children), with the council's reference, status and decision. `ird` and
+    `register`, when given, were looked up for a whole page (concern_page_data)."""
     submission = referral.partner_submission
     submitted = submission.submitted
-    # Each child is known by its place in this concern: the council's person records (and
-    # whether a child was matched to one) are never shown to a partner.
-    children = [
-        {
-            "id": submission.child_link_ids[index]
-            if index < len(submission.child_link_ids)
-            else None,
-            **child,
-        }
-        for index, child in enumerate(submitted["children"])
-    ]
+    if ird is UNSET:
+        ird = extensions.concern_irds([referral.pk], submission.client.agency_id).get(referral.pk)
+    if register is UNSET:
+        register = extensions.register_status(
+            [link.person_id for link in referral.child_links.all()]
+        )
+    children = _children(referral, submission, register, in_ird=ird is not None)
     approved = getattr(referral, "approved_decisions", None)
     if approved is None:
         approved = list(
@@ -131,11 +168,7 @@ def concern_data(referral: Referral, *, ird=UNSET) -> dict:
             "approved_at": decision.reviewed_at,
         },
         # The IRD the agency takes part in, from ird/ through the core's extension point.
-        "ird": (
-            extensions.concern_irds([referral.pk], submission.client.agency_id).get(referral.pk)
-            if ird is UNSET
-            else ird
-        ),
+        "ird": ird,
         "feedback_count": feedback_count,
     }
 

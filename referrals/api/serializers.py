@@ -307,6 +307,21 @@ class ReferrerOut(serializers.Serializer):
     email = serializers.CharField()
 
 
+class RegisterOut(serializers.Serializer):
+    """The child is on the council's child protection register now."""
+
+    registered_on = serializers.DateField()
+    temporary = serializers.BooleanField(
+        help_text="Registered here while on another authority's register."
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(), help_text="The categories of concern, as labels."
+    )
+    review_due_on = serializers.DateField(
+        allow_null=True, help_text="When the next review (or transfer) CPPM is due."
+    )
+
+
 class ChildOut(serializers.Serializer):
     id = serializers.UUIDField(
         help_text="This child's place in the concern, stable for the concern's life. It is not "
@@ -321,6 +336,11 @@ class ChildOut(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
     address = AddressOut()
     school = serializers.CharField()
+    child_protection_register = RegisterOut(
+        allow_null=True,
+        help_text="Whether the child is on the child protection register now, once your agency "
+        "takes part in the concern's IRD (`ird` is not null); null if not registered or before.",
+    )
 
 
 class AdultOut(serializers.Serializer):

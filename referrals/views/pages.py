@@ -90,7 +90,7 @@ def _detail_context(request, referral, **forms):
         "decisions": sorted(
             referral.screening_decisions.all(), key=lambda d: d.proposed_at, reverse=True
         ),
-        "children": list(referral.child_links.all()),
+        "children": _with_register_status(list(referral.child_links.all())),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
         "measures": list(referral.emergency_measures.select_related("child", "reporter_told_by")),
@@ -127,6 +127,14 @@ def _detail_context(request, referral, **forms):
     )
     context.update(forms)
     return context
+
+
+def _with_register_status(links: list) -> list:
+    """Each child's place on the child protection register, looked up once for the page."""
+    found = extensions.register_status([link.person_id for link in links])
+    for link in links:
+        link.register_status = found.get(link.person_id)
+    return links
 
 
 def _can_acknowledge_feedback(user, referral) -> bool:
@@ -323,6 +331,8 @@ def person_page(request, person, *, relationship_form=None, event_form=None, sta
             "can_merge": access.can_merge_people(request.user),
             "relationship_form": relationship_form if can_record else None,
             "event_form": event_form if can_record else None,
+            # Whether the child is on the child protection register (ird/ keeps it).
+            "register_status": extensions.register_status([person.pk]).get(person.pk),
         },
         status=status,
     )
