@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ird import services
-from ird.models import DecisionCode, Ird, IrdAction
+from ird.models import DecisionCode, Ird, IrdAction, Registration
 from referrals.api import services as api_services
-from referrals.models import AuditEntry, Deadline, Referral
+from referrals.models import AuditEntry, ConcernCategory, Deadline, Referral
 from tests.api.conftest import PartnerClient, concern_body
 from tests.ird.conftest import approve_child_protection, complete_record, plan
 
@@ -373,3 +374,54 @@ def test_the_concern_shows_the_ird_its_agency_takes_part_in(
 @pytest.fixture
 def duty_worker_and_manager(social_worker, team_manager):
     return social_worker, team_manager
+
+
+# --- The concern's children on the child protection register (issue 11) -------------------
+
+
+def test_the_concern_shows_each_child_on_the_register_to_an_agency_in_its_ird(
+    police_api, duty_worker_and_manager, chair, health_participant, education_api
+):
+    worker, manager = duty_worker_and_manager
+    concern = police_api.submit(concern_body()).json()
+    referral = Referral.objects.get(pk=concern["id"])
+    child = referral.children.get()
+    registration = Registration.objects.create(
+        person=child,
+        referral=referral,
+        registered_on=timezone.localdate(),
+        review_due_on=timezone.localdate() + timedelta(days=180),
+        recorded_by=manager,
+    )
+    registration.categories.set([ConcernCategory.objects.get(code="neglect")])
+    url = f"/api/v1/concerns/{referral.pk}/"
+    # Before the agency takes part in the concern's IRD: not shown.
+    assert police_api.get(url).json()["children"][0]["child_protection_register"] is None
+
+    approve_child_protection(referral, worker, manager)
+    services.ird_schedule(
+        ird=Ird.objects.get(referral=referral),
+        by=manager,
+        plan=plan(chair=chair, recorder=worker, participants=[health_participant]),
+    )
+    shown = police_api.get(url).json()["children"][0]["child_protection_register"]
+    assert shown == {
+        "registered_on": timezone.localdate().isoformat(),
+        "temporary": False,
+        "categories": ["Neglect"],
+        "review_due_on": registration.review_due_on.isoformat(),
+    }
+    listed = police_api.get("/api/v1/concerns/").json()["results"][0]
+    assert listed["children"][0]["child_protection_register"] == shown
+
+
+def test_the_concern_list_reads_the_register_once_per_page(police_api, duty_worker_and_manager):
+    def reads(count: int) -> int:
+        for _ in range(count):
+            police_api.submit(concern_body())
+        with CaptureQueriesContext(connection) as queries:
+            assert police_api.get("/api/v1/concerns/", {"page_size": 50}).json()["results"]
+        # Reads only: each concern listed writes its own audit row, by design.
+        return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries)
+
+    assert reads(2) == reads(6)

@@ -969,6 +969,86 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"ird_id": uuid.uuid4(), "item_id": uuid.uuid4()},
     ),
+    # Child protection planning meetings and the register (ird/). Pages with real CPPMs
+    # for each relation to them are in tests/ird/test_cppm_pages.py; here each CPPM route
+    # answers for a meeting nobody may see, the referral's pages for the world's referral
+    # (scheduling is refused without a signed-off IRD: 400, nothing saved).
+    "ird:cppm_new": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=404,
+                outsiders=404,
+                tm_own=200,
+                service_manager=200,
+                hub_reviewer=403,
+            ),
+            "POST": statuses(
+                social_work=403,
+                quality=404,
+                outsiders=404,
+                tm_own=400,
+                service_manager=400,
+                hub_reviewer=403,
+            ),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
+    ),
+    "ird:register_temporary": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=404,
+                outsiders=404,
+                tm_own=200,
+                service_manager=200,
+                hub_reviewer=403,
+            ),
+            "POST": statuses(
+                social_work=403,
+                quality=404,
+                outsiders=404,
+                tm_own=400,
+                service_manager=400,
+                hub_reviewer=403,
+            ),
+        },
+        accepts=frozenset({"GET", "POST"}),
+        record="referral",
+        kwargs=referral_kwargs,
+    ),
+    "ird:cppm_detail": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
+    "ird:cppm_calendar": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
+    "ird:cppm_outcome": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
+    "ird:cppm_record": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
+    "ird:register": Route(
+        {
+            "GET": statuses(
+                social_work=200,
+                quality=200,
+                outsiders=403,
+                sw_own=403,
+                sw_other=403,
+                hub_reviewer=403,
+            )
+        }
+    ),
     # Practice hub pages (hub/). Their full matrix, with reviews queued, claimed and
     # submitted and audit rounds open and closed, is tests/hub/test_access.py; here every hub
     # route answers for a record nobody may see (an unknown id), the other pages as they are.
