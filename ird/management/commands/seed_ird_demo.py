@@ -1,6 +1,7 @@
 """Demo IRDs on top of seed_demo: one scheduled IRD with police, health, education and social
 work invited, one held and signed off with actions and follow-up, and an IRD procedure version
-in its trial (ending soon, so its review reminder shows).
+in its trial (ending soon, so its review reminder shows). After the signed-off IRD, an initial
+child protection planning meeting registered the child, and the review CPPM is scheduled.
 
 Idempotent: the two IRDs belong to the two newest child protection referrals of the duty team,
 and each is moved on only while it is still requested; the procedure version is found by its
@@ -13,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from ird import services
-from ird.models import DecisionCode, Ird, IrdChild, ProcedureVersion
+from ird import cppm, services
+from ird.models import Cppm, DecisionCode, Ird, IrdChild, ProcedureVersion
 from ird.reference_data import ensure_ird_reference_data
-from referrals.models import Agency, Referral, ScreeningDecision, Staff
+from referrals.models import Agency, ConcernCategory, Referral, ScreeningDecision, Staff
 from referrals.working_days import LONDON
 
 SENIORITY = {"tm.duty": "first_line_manager"}
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             done.append(self._scheduled(referrals[0], users))
         if len(referrals) > 1:
             done.append(self._signed_off(referrals[1], users))
+            done.append(self._registered(referrals[1], users))
         done.append(self._procedure(users["cpc.qa"]))
         for line in filter(None, done):
             self.stdout.write(line)
@@ -136,6 +138,75 @@ class Command(BaseCommand):
                 other_method="secure_email",
             )
         return f"  {ird.reference}: held and signed off."
+
+    @transaction.atomic
+    def _registered(self, referral, users) -> str:
+        """An initial CPPM held two days after the IRD registered the child; the review CPPM
+        is scheduled a fortnight ahead, so the register shows a review due."""
+        ird = Ird.objects.filter(referral=referral, status=Ird.Status.SIGNED_OFF).first()
+        if ird is None or Cppm.objects.filter(referral=referral).exists():
+            return ""
+        chair = users["tm.duty"]
+        invitees = [users["ird.police"], users["ird.health"], users["sw.duty"]]
+        held_at = ird.signed_off_at + timedelta(days=2)
+        with _at(ird.signed_off_at + timedelta(hours=1)):
+            initial = cppm.cppm_schedule(
+                referral=referral,
+                by=chair,
+                plan=cppm.CppmPlan(
+                    kind=Cppm.Kind.INITIAL,
+                    scheduled_for=held_at,
+                    chair=chair,
+                    invitees=invitees,
+                    place="Elgin family centre, room 2",
+                    short_notice_reason="Injury to a pre-school child: the agencies agreed to "
+                    "meet within the week.",
+                ),
+            )
+        with _at(held_at + timedelta(hours=2)):
+            categories = list(
+                ConcernCategory.objects.filter(code__in=["physical_abuse", "neglect"])
+            )
+            initial = cppm.cppm_outcome_record(
+                cppm=initial,
+                by=chair,
+                outcome=cppm.Outcome(
+                    quorate=True,
+                    held_at=held_at,
+                    register=list(initial.children.all()),
+                    categories=categories,
+                    lead_professional=users["sw.duty"],
+                    reporter_referral=True,
+                    reporter_note="Compulsory measures may be needed: the parents do not accept "
+                    "the concerns.",
+                ),
+            )
+            cppm.cppm_record_save(
+                cppm=initial,
+                by=chair,
+                text="Attended by police, health and social work. The child is registered "
+                "under physical abuse and neglect; the core group meets within 15 working days.",
+                based_on=initial.version,
+                issue=True,
+            )
+        review_at = datetime.combine(
+            timezone.localdate() + timedelta(days=14), time(10, 0), tzinfo=LONDON
+        )
+        review = cppm.cppm_schedule(
+            referral=referral,
+            by=chair,
+            plan=cppm.CppmPlan(
+                kind=Cppm.Kind.REVIEW,
+                scheduled_for=review_at,
+                chair=chair,
+                invitees=invitees,
+                place="Elgin family centre, room 2",
+            ),
+        )
+        return (
+            f"  {initial.reference}: held, child registered; review {review.reference} on "
+            f"{services.local_text(review_at)}."
+        )
 
     def _record(self, ird, users, start) -> None:
         recorder = users["sw.duty"]
