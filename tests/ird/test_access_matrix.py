@@ -15,11 +15,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import services
+from ird import cppm, services
 from ird.models import (
     Addendum,
     Attendance,
     Circulation,
+    Cppm,
     DecisionCode,
     FollowUpItem,
     Ird,
@@ -29,6 +30,7 @@ from ird.models import (
     ProcedureReview,
     ProcedureVersion,
     QualityReview,
+    Registration,
     Revision,
 )
 from ird.reference_data import ensure_ird_reference_data
@@ -92,6 +94,7 @@ class World:
     irds: dict  # state -> IRD id
     procedure_id: uuid.UUID
     sibling_child: dict = field(default_factory=dict)  # state -> IrdChild id
+    cppms: dict = field(default_factory=dict)  # "scheduled" (its time has come), "held"
 
     def ird(self, state: str) -> Ird:
         return Ird.objects.select_related("referral").get(pk=self.irds[state])
@@ -185,6 +188,37 @@ def _ird_in_state(users: dict, state: str) -> tuple[Ird, IrdChild]:
     return services.ird_sign_off(ird=ird, by=users["chair"], confirmed=True), proposed
 
 
+def _cppm_in_state(users: dict, state: str) -> Cppm:
+    """A CPPM after a signed-off IRD: the coordinator chairs; the IRD's chair (police), the
+    invited nurse and the recorder (social work) are invited. Its time has come."""
+    ird, _ = _ird_in_state(users, "signed_off")
+    meeting = cppm.cppm_schedule(
+        referral=ird.referral,
+        by=users["coordinator"],
+        plan=cppm.CppmPlan(
+            kind="initial",
+            scheduled_for=timezone.now() + timedelta(days=7),
+            chair=users["coordinator"],
+            invitees=[users["chair"], users["invited"], users["recorder"]],
+            place="Family centre",
+        ),
+    )
+    Cppm.objects.filter(pk=meeting.pk).update(scheduled_for=timezone.now() - timedelta(hours=1))
+    meeting.refresh_from_db()
+    if state == "held":
+        meeting = cppm.cppm_outcome_record(
+            cppm=meeting,
+            by=users["coordinator"],
+            outcome=cppm.Outcome(
+                quorate=True,
+                held_at=meeting.scheduled_for,
+                reporter_referral=False,
+                reporter_note="Not needed.",
+            ),
+        )
+    return meeting
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
@@ -196,6 +230,7 @@ def world(django_db_setup, django_db_blocker):
         for state in ("requested", "scheduled", "in_progress", "concluded", "signed_off"):
             ird, sibling = _ird_in_state(users, state)
             irds[state], siblings[state] = ird.pk, sibling.pk
+        cppms = {state: _cppm_in_state(users, state).pk for state in ("scheduled", "held")}
         procedure = services.procedure_start(
             by=users["committee"],
             title="IRD procedure",
@@ -203,7 +238,13 @@ def world(django_db_setup, django_db_blocker):
             effective_from=timezone.localdate(),
             text="Convene, record, decide.",
         )
-        yield World(users=users, irds=irds, procedure_id=procedure.pk, sibling_child=siblings)
+        yield World(
+            users=users,
+            irds=irds,
+            procedure_id=procedure.pk,
+            sibling_child=siblings,
+            cppms=cppms,
+        )
         transaction.set_rollback(True)
 
 
@@ -237,6 +278,9 @@ class Route:
     done: object = None
     audits_read: bool = False  # a 200 GET shows the IRD: one view row
     ird_record: bool = True  # a 404 is about a real IRD: one denied row
+    # The record a 404 refused, when not an IRD: (world, state) -> (object_type, object_id).
+    denied_as: object = None
+    read_as: str = "ird"  # the object_type of a 200 GET's view row
 
 
 def _schedule_body(world, state):
@@ -668,6 +712,135 @@ MATRIX.update(
     }
 )
 
+# --- Child protection planning meetings and the register ------------------------------------
+
+CPPM_INVITED = ("chair", "recorder", "invited", "coordinator")  # the coordinator chairs
+SOCIAL_WORK_NOT_MANAGING = ("recorder", "sw_not_invited", "tm_other", "hub_reviewer")
+
+
+def cppm_args(world, state):
+    return {"cppm_id": world.cppms[state]}
+
+
+def cppm_referral(world, state) -> dict:
+    return {"referral_id": Cppm.objects.get(pk=world.cppms[state]).referral_id}
+
+
+def _denied_referral(world, state):
+    return ("referral", str(cppm_referral(world, state)["referral_id"]))
+
+
+def _denied_cppm(world, state):
+    return ("cppm", str(world.cppms[state]))
+
+
+def _cppm_schedule_body(world, state):
+    users = world.users
+    return {
+        "kind": "initial",
+        "scheduled_for": local(timezone.now() + timedelta(days=7)),
+        "duration_minutes": "90",
+        "place": "Family centre",
+        "chair": users["coordinator"].pk,
+        "invitees": [users["chair"].pk, users["invited"].pk, users["recorder"].pk],
+    }
+
+
+def _temporary_body(world, state):
+    child = Cppm.objects.get(pk=world.cppms[state]).referral.children.get()
+    return {
+        "child": child.pk,
+        "from_authority": "Highland Council",
+        "registered_on": timezone.localdate().isoformat(),
+        "categories": [ConcernCategory.objects.get(code="neglect").pk],
+        "moved_here": "on",
+    }
+
+
+MATRIX.update(
+    {
+        "ird:cppm_new": Route(
+            {
+                ("scheduled", "GET"): statuses(
+                    **each(COORDINATORS, 200), **each(SOCIAL_WORK_NOT_MANAGING, 403)
+                ),
+                ("scheduled", "POST"): statuses(
+                    **each(COORDINATORS, 302), **each(SOCIAL_WORK_NOT_MANAGING, 403)
+                ),
+            },
+            kwargs=cppm_referral,
+            body=_cppm_schedule_body,
+            denied_as=_denied_referral,
+            done=lambda world, state: Cppm.objects.count() > 2,
+        ),
+        "ird:register_temporary": Route(
+            {
+                ("scheduled", "GET"): statuses(
+                    **each(COORDINATORS, 200), **each(SOCIAL_WORK_NOT_MANAGING, 403)
+                ),
+                ("scheduled", "POST"): statuses(
+                    **each(COORDINATORS, 302), **each(SOCIAL_WORK_NOT_MANAGING, 403)
+                ),
+            },
+            kwargs=cppm_referral,
+            body=_temporary_body,
+            denied_as=_denied_referral,
+            done=lambda world, state: Registration.objects.filter(temporary=True).exists(),
+        ),
+        "ird:cppm_detail": Route(
+            {("scheduled", "GET"): statuses(**each(CPPM_INVITED + COORDINATORS, 200))},
+            kwargs=cppm_args,
+            audits_read=True,
+            read_as="cppm",
+            denied_as=_denied_cppm,
+        ),
+        "ird:cppm_calendar": Route(
+            {("scheduled", "GET"): statuses(**each(CPPM_INVITED, 200), service_manager=403)},
+            kwargs=cppm_args,
+            audits_read=True,
+            read_as="cppm",
+            denied_as=_denied_cppm,
+        ),
+        "ird:cppm_outcome": Route(
+            {
+                ("scheduled", "GET"): statuses(405),
+                ("scheduled", "POST"): statuses(
+                    **each(CPPM_INVITED + COORDINATORS, 403) | {"coordinator": 302}
+                ),
+            },
+            kwargs=cppm_args,
+            body=lambda world, state: {
+                "outcome-version": Cppm.objects.get(pk=world.cppms[state]).version,
+                "outcome-quorate": "no",
+                "outcome-held_at": local(Cppm.objects.get(pk=world.cppms[state]).scheduled_for),
+            },
+            denied_as=_denied_cppm,
+            done=lambda world, state: (
+                Cppm.objects.get(pk=world.cppms[state]).status == Cppm.Status.INQUORATE
+            ),
+        ),
+        "ird:cppm_record": Route(
+            {
+                ("held", "GET"): statuses(405),
+                ("held", "POST"): statuses(**each(CPPM_INVITED, 403) | each(COORDINATORS, 302)),
+            },
+            kwargs=cppm_args,
+            body=lambda world, state: {
+                "record-text": "The agencies agreed the plan.",
+                "record-based_on": Cppm.objects.get(pk=world.cppms[state]).version,
+            },
+            denied_as=_denied_cppm,
+            done=lambda world, state: bool(Cppm.objects.get(pk=world.cppms[state]).record),
+        ),
+        "ird:register": Route(
+            {
+                (None, "GET"): statuses(403, **each(COORDINATORS + ("committee", "tm_other"), 200)),
+            },
+            ird_record=False,
+        ),
+    }
+)
+
 CELLS = [
     pytest.param(name, state, method, role, status, id=f"{name}-{state}-{method}-{role}")
     for name, route in MATRIX.items()
@@ -739,12 +912,14 @@ def test_access(world, name, state, method, role, expected):
         assert snapshot() == before, "a refused or GET request changed something"
     if user is None:
         assert rows == []
+    elif expected == 404 and route.denied_as is not None:
+        assert rows == [("denied", *route.denied_as(world, state))]
     elif expected == 404 and route.ird_record:
         assert rows == [("denied", "ird", str(world.irds[state]))]
     elif expected == 403:
         assert [row[0] for row in rows] == ["denied"]
     elif method == "GET" and expected == 200 and route.audits_read:
-        assert len(rows) == 1 and rows[0][1] == "ird", rows
+        assert len(rows) == 1 and rows[0][1] == route.read_as, rows
         assert rows[0][0] in {"view", "export"}
     if method == "POST" and not refused and route.done is not None:
         assert route.done(world, state), "the permitted action did not happen"

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from ird.models import CalendarMessage, Ird, ProcedureVersion, Revision
+from ird.models import CalendarMessage, Cppm, Ird, ProcedureVersion, Registration, Revision
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import ConcernCategory, CumulativeHarmRule, Deadline
 from referrals.reference_data import ensure_reference_data
@@ -23,6 +23,8 @@ def counts() -> dict:
         "calendar": CalendarMessage.objects.count(),
         "procedures": ProcedureVersion.objects.count(),
         "deadlines": Deadline.objects.count(),
+        "cppms": sorted(Cppm.objects.values_list("reference", "status", "version")),
+        "registrations": Registration.objects.count(),
     }
 
 
@@ -51,6 +53,18 @@ def test_the_demo_has_a_signed_off_ird_and_a_procedure_in_trial(seeded):
     assert signed.circulation.exists()
     assert ProcedureVersion.objects.get(version="2.0").status == ProcedureVersion.Status.TRIAL
     assert Ird.objects.filter(status=Ird.Status.REQUESTED).exists()
+
+
+def test_the_demo_has_a_registered_child_and_a_review_cppm_due(seeded):
+    registration = Registration.objects.get(ended_on__isnull=True)
+    initial = registration.registered_at
+    assert initial.kind == Cppm.Kind.INITIAL and initial.record_issued_at is not None
+    assert {c.code for c in registration.categories.all()} == {"neglect", "physical_abuse"}
+    review = Cppm.objects.get(kind=Cppm.Kind.REVIEW, status=Cppm.Status.SCHEDULED)
+    assert list(review.children.all()) == [registration.person]
+    assert Deadline.objects.get(
+        timescale__kind="cppm_review", subject_id=str(registration.pk), state="open"
+    )
 
 
 def test_a_second_run_adds_nothing(seeded):
