@@ -3,6 +3,8 @@ through ird.access (404 outside scope), check the action (403), validate the for
 ird.cppm, render; a refusal shows its message on the page (400, or 409 for a conflict) with
 nothing saved. Every page naming a child writes one audit row."""
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -43,8 +45,8 @@ def _reconvening(request, referral):
     if not wanted:
         return None
     try:
-        found = access.access_cppm(request.user, wanted)
-    except (ValueError, Http404):
+        found = access.access_cppm(request.user, UUID(wanted))
+    except ValueError:
         raise Http404("No CPPM found.") from None
     if found.referral_id != referral.pk:
         raise Http404("No CPPM found.")

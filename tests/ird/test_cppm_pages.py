@@ -328,3 +328,22 @@ def test_the_person_and_referral_pages_show_the_registration(client, registered,
     ).content.decode()
     for page in (person_page, referral_page):
         assert "On the child protection register" in page and "Neglect" in page
+
+
+@pytest.mark.parametrize("reconvene", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_a_bad_reconvene_id_is_404_not_500(client, signed_ird, team_manager, reconvene):
+    client.force_login(team_manager)
+    url = reverse("ird:cppm_new", args=[signed_ird.referral_id])
+    assert client.get(url, {"reconvene": reconvene}).status_code == 404
+
+
+def test_reconvening_an_inquorate_cppm_from_its_page(client, meeting, team_manager, invitees):
+    held_now(meeting)
+    cppm.cppm_outcome_record(cppm=meeting, by=team_manager, outcome=outcome(quorate=False))
+    client.force_login(team_manager)
+    page = client.get(reverse("ird:cppm_detail", args=[meeting.pk])).content.decode()
+    assert "Reconvene the CPPM" in page
+    url = reverse("ird:cppm_new", args=[meeting.referral_id]) + f"?reconvene={meeting.pk}"
+    body = schedule_body(team_manager, invitees, reconvene=str(meeting.pk))
+    assert client.post(url, body).status_code == 302
+    assert Cppm.objects.get(previous=meeting).kind == meeting.kind
