@@ -610,8 +610,9 @@ def test_each_level_is_chased_exactly_once(registered, kind, settings):
     settings.REMINDER_HOURS = None
     subject = registered.pk if kind == "cppm_record" else Registration.objects.get().pk
     found = deadline(kind, subject_id=str(subject))
-    late = found.due_at + found.timescale.escalate_to_service_manager_after + timedelta(hours=1)
-    for moment in (found.warn_at, found.due_at, late, late + timedelta(days=1)):
+    # A working-day step escalates in working time (referrals.deadlines.level_moments).
+    moments = sorted(m for m in deadlines.level_moments(found).values() if m is not None)
+    for moment in (*moments, moments[-1] + timedelta(days=1)):
         deadlines.sweep(now=moment + timedelta(minutes=1))
         deadlines.sweep(now=moment + timedelta(minutes=2))
     levels = list(
@@ -626,7 +627,7 @@ def test_the_reconvene_deadline_is_chased_once_per_level(scheduled, team_manager
     settings.REMINDER_HOURS = None
     cppm.cppm_outcome_record(cppm=scheduled, by=team_manager, outcome=outcome(quorate=False))
     found = deadline("cppm_reconvene", subject_id=str(scheduled.pk))
-    end = found.due_at + found.timescale.escalate_to_service_manager_after + timedelta(hours=1)
+    end = max(m for m in deadlines.level_moments(found).values() if m) + timedelta(hours=1)
     for _ in range(2):
         deadlines.sweep(now=end)
     assert DeadlineAlert.objects.filter(deadline=found).count() == 3  # too late to warn
