@@ -326,10 +326,9 @@ def _notify(people, *, title: str, cppm: Cppm, email: bool = False) -> None:
 
 
 def _chronicle(cppm: Cppm, children, *, by, summary: str, occurred_at: datetime) -> None:
-    # The chronology has no kind of its own for CPPMs (a referrals change): a note names it.
     chronology.chronology_add(
         people=list(children),
-        kind=ChronologyEntry.Kind.NOTE,
+        kind=ChronologyEntry.Kind.CPPM,
         summary=summary,
         occurred_at=occurred_at,
         referral=cppm.referral,
@@ -806,7 +805,7 @@ def registration_temporary_record(
         registration.save(update_fields=["review_due_on"])
     chronology.chronology_add(
         people=[person],
-        kind=ChronologyEntry.Kind.NOTE,
+        kind=ChronologyEntry.Kind.REGISTER,
         summary=f"Registered temporarily on the child protection register (registered by "
         f"{registration.from_authority})."
         + (" A transfer CPPM is due within 21 working days." if moved_here else ""),
