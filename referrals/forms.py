@@ -187,6 +187,20 @@ class ConcernForm(forms.Form):
         return data
 
 
+class ChildContactsForm(forms.Form):
+    """The people around a child: school, named person and GP (intake and the edit page)."""
+
+    school = forms.CharField(label="School or nursery", max_length=200, required=False)
+    named_person = forms.CharField(
+        label="Named person",
+        max_length=200,
+        required=False,
+        help_text="Name, role and how to reach them (for example the health visitor or a "
+        "guidance teacher).",
+    )
+    gp_practice = forms.CharField(label="GP practice", max_length=200, required=False)
+
+
 class PersonFormBase(forms.Form):
     first_name = forms.CharField(
         label="First name",
@@ -206,7 +220,7 @@ class PersonFormBase(forms.Form):
         return not_in_future(self.cleaned_data.get("date_of_birth"), "date of birth")
 
 
-class ChildForm(PersonFormBase):
+class ChildForm(ChildContactsForm, PersonFormBase):
     unborn = forms.BooleanField(label="Unborn baby", required=False)
     expected_date_of_delivery = BoundedDateField(
         label="Expected date of delivery", required=False, widget=DateInput()
@@ -221,7 +235,6 @@ class ChildForm(PersonFormBase):
     address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
     town = forms.CharField(label="Town", max_length=100, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
-    school = forms.CharField(label="School or nursery", max_length=200, required=False)
 
     def clean_sex(self):
         return self.cleaned_data.get("sex") or Person.Sex.UNKNOWN
@@ -468,7 +481,7 @@ class EmergencyMeasureForm(forms.Form):
             self.fields["child"].initial = str(children[0].pk)
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(ChildContactsForm):
     """Correcting a person's details; the rules are the service's (people.person_update)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -491,7 +504,6 @@ class PersonEditForm(forms.Form):
     address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
     town = forms.CharField(label="Town", max_length=100, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
-    school = forms.CharField(label="School or nursery", max_length=200, required=False)
 
 
 class ChronologyEventForm(forms.Form):

@@ -38,8 +38,10 @@ def _text(max_length: int, **kwargs) -> StrictCharField:
     return StrictCharField(max_length=max_length, **kwargs)
 
 
-def _optional_text(max_length: int) -> StrictCharField:
-    return StrictCharField(max_length=max_length, required=False, allow_blank=True, default="")
+def _optional_text(max_length: int, help_text: str | None = None) -> StrictCharField:
+    return StrictCharField(
+        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
+    )
 
 
 # --- Input ----------------------------------------------------------------------------------
@@ -88,6 +90,10 @@ class ChildIn(serializers.Serializer):
     sex = StrictChoiceField(choices=Person.Sex.choices, required=False, default=Person.Sex.UNKNOWN)
     address = AddressIn(required=False)
     school = _optional_text(200)
+    named_person = _optional_text(
+        200, "The child's named person: name, role and how to reach them."
+    )
+    gp_practice = _optional_text(200, "The child's GP practice.")
 
     def validate(self, data):
         errors = {
@@ -239,6 +245,8 @@ def submitted_json(data: dict) -> dict:
                     key: address.get(key, "") for key in ("line1", "line2", "town", "postcode")
                 },
                 "school": child.get("school", ""),
+                "named_person": child.get("named_person", ""),
+                "gp_practice": child.get("gp_practice", ""),
             }
         )
     consent = data.get("consent") or {"sought": False, "given": None, "reason_not_sought": ""}
@@ -336,6 +344,8 @@ class ChildOut(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
     address = AddressOut()
     school = serializers.CharField()
+    named_person = serializers.CharField(default="")
+    gp_practice = serializers.CharField(default="")
     child_protection_register = RegisterOut(
         allow_null=True,
         help_text="Whether the child is on the child protection register now, once your agency "

@@ -169,6 +169,8 @@ def _person_fields(child: dict) -> intake.PersonFields:
         town=address.get("town", ""),
         postcode=address.get("postcode", ""),
         school=child.get("school", ""),
+        named_person=child.get("named_person", ""),
+        gp_practice=child.get("gp_practice", ""),
     )
 
 

@@ -31,6 +31,12 @@ class Person(models.Model):
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     school = models.CharField(max_length=200, blank=True)
+    # A child's named person (GIRFEC: usually the health visitor before school, then a
+    # promoted teacher) and GP practice, as text: who they are and how to reach them.
+    named_person = models.CharField(
+        max_length=200, blank=True, help_text="Name, role and how to reach them."
+    )
+    gp_practice = models.CharField("GP practice", max_length=200, blank=True)
     # Phonetic keys, kept in step with the names, let matching pre-filter in the database.
     first_name_key = models.CharField(max_length=40, blank=True, editable=False)
     last_name_key = models.CharField(max_length=40, blank=True, editable=False, db_index=True)

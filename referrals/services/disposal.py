@@ -277,13 +277,13 @@ def _anonymise_referral(referral: Referral) -> None:
 
 
 def _anonymise_person(person: Person) -> None:
-    """No name, date of birth, CHI number, address or school is left; the row stays so that
-    counts and the anonymised records still add up."""
+    """No name, date of birth, CHI number, address, school, named person or GP is left; the
+    row stays so that counts and the anonymised records still add up."""
     person.first_name, person.last_name, person.known_as = ANONYMISED, "", ""
     person.date_of_birth = person.expected_date_of_delivery = None
     person.chi_number = ""
     person.address_line1 = person.address_line2 = person.town = person.postcode = ""
-    person.school = ""
+    person.school = person.named_person = person.gp_practice = ""
     person.save()
     ChronologyEntry.objects.filter(person=person).update(summary=ANONYMISED_TEXT)
     Notification.objects.filter(person=person).delete()

@@ -45,6 +45,8 @@ class PersonFields:
     town: str = ""
     postcode: str = ""
     school: str = ""
+    named_person: str = ""
+    gp_practice: str = ""
 
 
 @dataclass

@@ -27,6 +27,8 @@ _FILLABLE = [
     "town",
     "postcode",
     "school",
+    "named_person",
+    "gp_practice",
 ]
 
 
@@ -157,6 +159,8 @@ EDITABLE = {
     "town": "Town",
     "postcode": "Postcode",
     "school": "School or nursery",
+    "named_person": "Named person",
+    "gp_practice": "GP practice",
 }
 
 

@@ -145,6 +145,8 @@ def gather(person: Person) -> list[dict]:
                     ("CHI number", person.chi_number),
                     ("Address", person.address),
                     ("School", person.school),
+                    ("Named person", person.named_person),
+                    ("GP practice", person.gp_practice),
                 )
                 if value
             ),
