@@ -100,14 +100,35 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
     duplicate.merged_into = keep
     duplicate.chi_number = ""  # the CHI number moves with the person it belongs to
     duplicate.save(update_fields=["merged_into", "chi_number"])
+    # A pre-birth record and the same child's record after birth: the merged person is born,
+    # whichever record is kept, and has no due date any more (the chronology keeps it).
+    expected = keep.expected_date_of_delivery or duplicate.expected_date_of_delivery
+    born_now = keep.unborn and not duplicate.unborn
+    is_born = not (keep.unborn and duplicate.unborn)
     changed = []
     for name in _FILLABLE:
         value = chi_number if name == "chi_number" else getattr(duplicate, name)
+        if name == "expected_date_of_delivery" and is_born:
+            continue
         if value and not getattr(keep, name):
             setattr(keep, name, value)
             changed.append(name)
+    if is_born and (keep.unborn or keep.expected_date_of_delivery):
+        keep.unborn, keep.expected_date_of_delivery = False, None
+        changed += ["unborn", "expected_date_of_delivery"]
     if changed:
         keep.save(update_fields=changed)
+    if born_now:
+        chronology.chronology_add(
+            people=[keep],
+            kind=ChronologyEntry.Kind.BIRTH,
+            summary="Birth recorded by merging the pre-birth record with the child's record "
+            f"after birth (expected {expected.day} {expected:%B %Y})."
+            if expected
+            else "Birth recorded by merging the pre-birth record with the child's record.",
+            occurred_at=timezone.now(),
+            recorded_by=merged_by,
+        )
 
     for link_model in (ReferralChild, ReferralAdult):
         shared = link_model.objects.filter(person=keep).values("referral_id")

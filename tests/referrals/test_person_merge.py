@@ -311,3 +311,52 @@ def test_no_open_flag_is_stranded_on_the_merged_record(keep, duplicate, duty_tea
     person_merge(keep=keep, duplicate=duplicate, merged_by=team_manager)
 
     assert not CumulativeHarmFlag.objects.filter(person=duplicate, status="open").exists()
+
+
+# --- A pre-birth record and the same child after birth (issue 12) --------------------------
+
+
+@pytest.fixture
+def pre_birth():
+    return PersonFactory(
+        first_name="Baby",
+        last_name="Reid",
+        date_of_birth=None,
+        unborn=True,
+        expected_date_of_delivery=datetime.date(2026, 6, 1),
+    )
+
+
+@pytest.fixture
+def born():
+    return PersonFactory(
+        first_name="Isla", last_name="Reid", date_of_birth=datetime.date(2026, 5, 28), chi_number=""
+    )
+
+
+def test_keeping_the_pre_birth_record_records_the_birth(pre_birth, born, team_manager):
+    """The born record's date of birth and CHI number went onto a record still marked unborn:
+    the database refused an unborn child with a CHI number (a server error)."""
+    Person.objects.filter(pk=born.pk).update(chi_number="2805261236")
+
+    kept = person_merge(keep=pre_birth, duplicate=born, merged_by=team_manager)
+
+    kept.refresh_from_db()
+    assert (kept.unborn, kept.date_of_birth, kept.chi_number) == (
+        False,
+        datetime.date(2026, 5, 28),
+        "2805261236",
+    )
+    assert kept.expected_date_of_delivery is None
+    birth = ChronologyEntry.objects.get(person=kept, kind=ChronologyEntry.Kind.BIRTH)
+    assert "expected 1 June 2026" in birth.summary
+
+
+def test_keeping_the_born_record_takes_no_due_date_from_the_pre_birth_one(
+    pre_birth, born, team_manager
+):
+    kept = person_merge(keep=born, duplicate=pre_birth, merged_by=team_manager)
+
+    kept.refresh_from_db()
+    assert (kept.unborn, kept.expected_date_of_delivery) == (False, None)
+    assert kept.date_of_birth == datetime.date(2026, 5, 28)
