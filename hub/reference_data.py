@@ -4,9 +4,7 @@ so the hub's data migration, the demo and the tests can all call them again safe
 
 The functions take model classes so that a migration can pass its historical models."""
 
-from datetime import timedelta
-
-from referrals.reference_data import fill_tasks
+from referrals.reference_data import install_timescales
 
 DAY = 24  # hours
 
@@ -243,20 +241,7 @@ TASKS = {
 
 
 def ensure_hub_timescales(timescale_model) -> None:
-    for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
-        timescale_model.objects.get_or_create(
-            kind=kind,
-            defaults={
-                "label": label,
-                "amount": amount,
-                "unit": unit,
-                "source": source,
-                "warning_before": timedelta(hours=warn),
-                "escalate_to_manager_after": timedelta(hours=manager),
-                "escalate_to_service_manager_after": timedelta(hours=service_manager),
-            },
-        )
-    fill_tasks(timescale_model, TASKS)
+    install_timescales(timescale_model, TIMESCALES, TASKS)
 
 
 def ensure_rubrics(rubric_model, criterion_model, factor_model, *, published_at=None) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from ird.models import DecisionCode
 from referrals.models import Timescale
-from referrals.reference_data import fill_tasks
+from referrals.reference_data import install_timescales
 
 DECISION_CODES = [
     # code, label, effect on the CPPM deadline, medical examination
@@ -195,22 +195,7 @@ TASKS = {
 
 
 def ensure_timescales(timescale_model, kinds=KINDS) -> None:
-    for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
-        if kind not in kinds:
-            continue
-        timescale_model.objects.get_or_create(
-            kind=kind,
-            defaults={
-                "label": label,
-                "amount": amount,
-                "unit": unit,
-                "source": source,
-                "warning_before": warn,
-                "escalate_to_manager_after": manager,
-                "escalate_to_service_manager_after": service_manager,
-            },
-        )
-    fill_tasks(timescale_model, {k: t for k, t in TASKS.items() if k in kinds})
+    install_timescales(timescale_model, TIMESCALES, TASKS, kinds)
 
 
 def ensure_ird_reference_data() -> None:

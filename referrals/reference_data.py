@@ -133,8 +133,16 @@ def fill_tasks(timescale_model, tasks: dict[str, str]) -> None:
         timescale_model.objects.filter(kind=kind, task="").update(task=task)
 
 
-def ensure_timescales(timescale_model) -> None:
-    for kind, label, amount, unit, warn, manager, service_manager, source in TIMESCALES:
+def install_timescales(timescale_model, rows, tasks: dict[str, str], kinds=None) -> None:
+    """Create each timescale of `rows` that is missing (never changing one an administrator
+    has edited), then name as tasks those still without one. Every app installs its own
+    timescales through this, from its data migrations and when a test database lost them.
+
+    A row is (kind, label, amount, unit, warn before, manager after, service manager after,
+    source); the three ladder values are timedeltas, or whole hours."""
+    for kind, label, amount, unit, warn, manager, service_manager, source in rows:
+        if kinds is not None and kind not in kinds:
+            continue
         timescale_model.objects.get_or_create(
             kind=kind,
             defaults={
@@ -142,12 +150,20 @@ def ensure_timescales(timescale_model) -> None:
                 "amount": amount,
                 "unit": unit,
                 "source": source,
-                "warning_before": timedelta(hours=warn),
-                "escalate_to_manager_after": timedelta(hours=manager),
-                "escalate_to_service_manager_after": timedelta(hours=service_manager),
+                "warning_before": _duration(warn),
+                "escalate_to_manager_after": _duration(manager),
+                "escalate_to_service_manager_after": _duration(service_manager),
             },
         )
-    fill_tasks(timescale_model, TASKS)
+    fill_tasks(timescale_model, {k: t for k, t in tasks.items() if kinds is None or k in kinds})
+
+
+def _duration(value) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(hours=value)
+
+
+def ensure_timescales(timescale_model) -> None:
+    install_timescales(timescale_model, TIMESCALES, TASKS)
 
 
 # Sources of concerns with no agency behind them: anyone may ring the council about a child.
