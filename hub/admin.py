@@ -14,7 +14,7 @@ from hub.models import (
     ReviewClaim,
     Rubric,
 )
-from referrals.admin_base import ChildDataAdmin
+from referrals.admin_base import ChildDataAdmin, ReadOnlyInline
 from referrals.errors import DomainError
 
 
@@ -108,15 +108,10 @@ class AuditPanelMemberAdmin(admin.ModelAdmin):
         return obj.staff.agency
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(ReadOnlyInline, admin.TabularInline):
     model = ReviewClaim
-    extra = 0
-    can_delete = False
     fields = ["reviewer", "state", "claimed_at", "expires_at", "ended_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)

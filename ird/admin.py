@@ -15,7 +15,7 @@ from ird.models import (
     ProcedureVersion,
     QualityReview,
 )
-from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin
+from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(DecisionCode)
@@ -25,26 +25,16 @@ class DecisionCodeAdmin(admin.ModelAdmin):
     list_filter = ["active", "cppm"]
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(ReadOnlyInline, admin.TabularInline):
     model = Invitation
     fields = ["staff", "agency", "role_in_ird", "invited_at", "removed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ReadOnlyInline, admin.TabularInline):
     model = IrdDecision
     fields = ["code", "recorded_by", "recorded_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ird)
@@ -115,16 +105,11 @@ class QualityReviewAdmin(ChildDataAdmin):
     ]
 
 
-class ProcedureReviewInline(admin.TabularInline):
+class ProcedureReviewInline(ReadOnlyInline, admin.TabularInline):
     model = ProcedureReview
     fk_name = "procedure"
     fields = ["outcome", "reviewed_by", "reviewed_at", "extended_until", "next_version"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProcedureVersion)

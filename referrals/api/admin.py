@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 
-from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin
+from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin, ReadOnlyInline
 from referrals.api import services
 from referrals.api.errors import TokenRefused
 from referrals.api.models import (
@@ -19,16 +19,11 @@ from referrals.api.models import (
 )
 
 
-class ApiTokenInline(admin.TabularInline):
+class ApiTokenInline(ReadOnlyInline, admin.TabularInline):
     model = ApiToken
     fields = ["prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiClient)
@@ -126,15 +121,10 @@ class SubmittedConcernAdmin(ChildDataAdmin):
     exclude = ["submitted"]
 
 
-class WebhookDeliveryInline(admin.TabularInline):
+class WebhookDeliveryInline(ReadOnlyInline, admin.TabularInline):
     model = WebhookDelivery
     fields = ["attempted_at", "status_code", "succeeded", "error", "duration_ms", "url"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEvent)
