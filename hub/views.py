@@ -1,7 +1,5 @@
 """The practice hub's pages. Thin: access, form, service, render."""
 
-import csv
-import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -9,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +23,7 @@ from hub.forms import (
 )
 from hub.models import AuditAssignment, AuditRound, Review
 from referrals import audit, extensions, ratelimit, restrictions, sharing
+from referrals.csv_export import csv_response
 from referrals.errors import DomainError
 from referrals.grades import GRADE_MEANINGS, Grade
 from referrals.models import Role, Team
@@ -317,26 +316,6 @@ def report_table(request, table):
         },
         status=200 if valid else 400,
     )
-
-
-CSV_FORMULA = re.compile(r"^[=+\-@\t\r]")
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return f"'{text}" if CSV_FORMULA.match(text) else text
-
-
-def csv_response(filename: str, columns: list[str], rows: list[list]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow([csv_cell(column) for column in columns])
-    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
-    return response
 
 
 @login_required

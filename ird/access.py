@@ -20,9 +20,24 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ird.models import Cppm, CppmInvitation, Invitation, Ird, IrdAction, RecordSection
+from ird.models import (
+    CoreGroup,
+    CoreGroupMember,
+    Cppm,
+    CppmInvitation,
+    Invitation,
+    Ird,
+    IrdAction,
+    PlanAction,
+    RecordSection,
+)
 from referrals import audit, restrictions
-from referrals.access import MANAGER_ROLES, SOCIAL_WORK_ROLES, is_social_work_staff
+from referrals.access import (
+    MANAGER_ROLES,
+    SOCIAL_WORK_ROLES,
+    can_read_reports,
+    is_social_work_staff,
+)
 from referrals.models import Agency, ReferralChild, Role
 
 Status = Ird.Status
@@ -382,3 +397,93 @@ def cppm_viewer(user, cppm: Cppm) -> CppmViewer:
         invited=signed_in and CppmInvitation.objects.filter(cppm=cppm, staff=user).exists(),
         coordinator=signed_in and may_coordinate(user, cppm.referral),
     )
+
+
+# --- The core group and the child's plan -----------------------------------------------------
+#
+# As for CPPMs: the core group's members with an account (the lead professional and the
+# agencies' practitioners) see it, and so do the coordinators (team managers of the referral's
+# team, service managers); everyone else gets 404. The lead professional or a coordinator
+# records meetings, adds members and agrees the plan's actions; an action is updated by its
+# owner, a member from the owning agency, the lead professional or a coordinator. A closed
+# group (the child is off the register) is read only.
+
+
+def member_group_ids(user) -> QuerySet:
+    return CoreGroupMember.objects.filter(staff=user).values("core_group_id")
+
+
+def core_groups_visible_to(user) -> QuerySet[CoreGroup]:
+    if not _signed_in(user) or getattr(user, "is_api_client", False):
+        return CoreGroup.objects.none()
+    if is_coordinator(user) and user.role == Role.SERVICE_MANAGER:
+        return CoreGroup.objects.all()
+    condition = Q(pk__in=member_group_ids(user)) | Q(lead_professional=user)
+    if is_coordinator(user):
+        condition |= Q(referral__team_id=user.team_id)
+    return CoreGroup.objects.filter(condition)
+
+
+def access_core_group(user, group_id: UUID, queryset: QuerySet | None = None) -> CoreGroup:
+    """Out of scope and missing look the same (404, the refusal audited); a restricted child
+    needs clearance unless the person is a member of the group."""
+    visible = queryset if queryset is not None else core_groups_visible_to(user)
+    try:
+        group = visible.get(pk=group_id)
+    except CoreGroup.DoesNotExist:
+        if CoreGroup.objects.filter(pk=group_id).exists():
+            audit.record(
+                actor=user,
+                action=audit.Action.DENIED,
+                object_type="core_group",
+                object_id=str(group_id),
+            )
+        raise Http404("No core group found.") from None
+    if group.lead_professional_id != user.pk and not (
+        CoreGroupMember.objects.filter(core_group=group, staff=user).exists()
+    ):
+        restrictions.require_clearance(user, [group.registration.person_id])
+    return group
+
+
+@dataclass(frozen=True)
+class CoreGroupViewer:
+    """What one person may do with one core group, worked out once per request."""
+
+    user: object
+    group: CoreGroup
+    member: bool
+    coordinator: bool
+
+    @property
+    def is_lead(self) -> bool:
+        return self.group.lead_professional_id == self.user.pk
+
+    @property
+    def can_manage(self) -> bool:
+        """Record a meeting, add a member, add an action to the plan."""
+        return self.group.active and (self.is_lead or self.coordinator)
+
+    def can_update_action(self, action: PlanAction) -> bool:
+        if not self.group.active or action.status != PlanAction.Status.OPEN:
+            return False
+        return (
+            self.can_manage
+            or action.owner_id == self.user.pk
+            or (self.member and action.owner_agency_id == self.user.agency_id)
+        )
+
+
+def core_group_viewer(user, group: CoreGroup) -> CoreGroupViewer:
+    signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)
+    return CoreGroupViewer(
+        user=user,
+        group=group,
+        member=signed_in and CoreGroupMember.objects.filter(core_group=group, staff=user).exists(),
+        coordinator=signed_in and may_coordinate(user, group.referral),
+    )
+
+
+def can_read_statistics(user) -> bool:
+    """The child protection committee's statistics: for those who read the hub's reports."""
+    return not getattr(user, "is_api_client", False) and can_read_reports(user)

@@ -8,7 +8,14 @@ class IrdConfig(AppConfig):
     def ready(self):
         # referrals/ never imports ird/: ird connects to the core's events and fills in the
         # core's extension points here.
-        from ird import disposal, hooks, services  # noqa: PLC0415 - app registry must be ready
+        from django.db.backends.signals import connection_created  # noqa: PLC0415
+
+        from ird import (  # noqa: PLC0415 - app registry must be ready
+            disposal,
+            hooks,
+            services,
+            statistics,
+        )
         from referrals import events, extensions  # noqa: PLC0415
 
         events.screening_approved.connect(
@@ -34,3 +41,8 @@ class IrdConfig(AppConfig):
         extensions.register_referral_actions(hooks.referral_cppm_actions)
         extensions.register_navigation(hooks.register_navigation)
         extensions.register_register_status(hooks.register_status)
+        extensions.register_referral_links(hooks.referral_core_group_links)
+        extensions.register_navigation(hooks.statistics_navigation)
+        connection_created.connect(
+            statistics.register_sqlite_functions, dispatch_uid="ird.sqlite_median"
+        )

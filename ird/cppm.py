@@ -24,7 +24,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access, calendar, services
+from ird import access, calendar, core_group, services
 from ird.errors import CppmRefused
 from ird.models import (
     CalendarMessage,
@@ -522,6 +522,13 @@ def _register(cppm: Cppm, person: Person, outcome: Outcome, by, replacing=None) 
         ) from None
     registration.categories.set(outcome.categories)
     _open_review(registration, cppm, by, outcome)
+    core_group.core_group_form(
+        registration=registration,
+        cppm=cppm,
+        by=by,
+        lead_professional=outcome.lead_professional,
+        formed_at=outcome.held_at,
+    )
     return registration
 
 
@@ -622,7 +629,7 @@ def cppm_outcome_record(
     ]
     if cppm.kind == Kind.REVIEW:
         _meet_reviews(registered.values())
-    ended = _end_registrations(cppm, outcome, children, registered)
+    ended = _end_registrations(cppm, outcome, registered, by)
     if cppm.kind == Kind.REVIEW:
         for person_id, registration in registered.items():
             if person_id not in ended:
@@ -654,8 +661,9 @@ def cppm_outcome_record(
     return cppm
 
 
-def _end_registrations(cppm: Cppm, outcome: Outcome, children, registered) -> set:
-    """Removed at a review; at a transfer CPPM a temporary registration not made ours lapses."""
+def _end_registrations(cppm: Cppm, outcome: Outcome, registered, by) -> set:
+    """Removed at a review; at a transfer CPPM a temporary registration not made ours lapses.
+    The child's core group closes with the registration."""
     day = timezone.localdate(outcome.held_at)
     ending = {person.pk for person in outcome.deregister}
     if cppm.kind == Kind.TRANSFER:
@@ -666,6 +674,7 @@ def _end_registrations(cppm: Cppm, outcome: Outcome, children, registered) -> se
         registration.ended_on, registration.ended_at = day, cppm
         registration.save(update_fields=["ended_on", "ended_at"])
         deadlines.deadline_cancel(subject_type="cp_registration", subject_id=str(registration.pk))
+        core_group.core_group_close(registration=registration, cppm=cppm, by=by, day=day)
     return ending
 
 

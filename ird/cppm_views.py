@@ -132,6 +132,11 @@ def _detail_context(request, meeting: Cppm, viewer: access.CppmViewer, **forms_i
             .select_related("timescale")
         ),
         "reconvened": Cppm.objects.filter(previous=meeting).first(),
+        "core_groups": list(
+            access.core_groups_visible_to(request.user)
+            .filter(formed_at=meeting)
+            .select_related("registration__person")
+        ),
     }
     for child in children:
         child.register_status = context["register"].get(child.pk)
@@ -266,8 +271,14 @@ def register(request):
         raise PermissionDenied("The register is for managers and the child protection committee.")
     rows = list(selectors.register_rows())
     hidden = restrictions.hidden_ids(request.user)
+    groups = dict(
+        access.core_groups_visible_to(request.user)
+        .filter(registration_id__in=[row.pk for row in rows])
+        .values_list("registration_id", "pk")
+    )
     for row in rows:
         row.hidden = row.person_id in hidden
+        row.core_group_id = groups.get(row.pk)
     audit.record(
         actor=request.user,
         action=audit.Action.VIEW,

@@ -38,3 +38,7 @@ class ActionConflict(EditConflict):
 
 class CppmRefused(DomainError):
     """A rule of child protection planning meetings or the register refused the request."""
+
+
+class CoreGroupRefused(DomainError):
+    """A rule of the core group or the child's plan refused the request."""

@@ -8,9 +8,11 @@ from ird import selectors
 from ird.models import (
     Attendance,
     Circulation,
+    CoreGroupMember,
     Cppm,
     Ird,
     IrdAction,
+    PlanAction,
     ProcedureReview,
 )
 from referrals.forms import DATE_ERRORS, DateInput, DateTimeInput
@@ -608,3 +610,134 @@ class TemporaryRegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])
         self.fields["child"].label_from_instance = lambda person: person.full_name
+
+
+# --- The core group and the child's plan -----------------------------------------------------
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.role or obj.get_kind_display()})"
+
+
+class CoreGroupMeetingForm(VersionForm):
+    held_on = BoundedDateField(
+        label="Date of the meeting",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the date of the meeting."},
+    )
+    attended = MemberChoiceField(
+        label="Who attended",
+        queryset=CoreGroupMember.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Record who attended the meeting."},
+    )
+    notes = text_field(
+        "Notes", "Record what the meeting discussed and agreed.", max_length=20000, rows=6
+    )
+    next_meeting_on = BoundedDateField(
+        label="Date of the next meeting",
+        widget=DateInput(),
+        help_text="As the child's plan says: the next meeting is chased to this date.",
+        error_messages={**DATE_ERRORS, "required": "Enter the date of the next meeting."},
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].queryset = CoreGroupMember.objects.filter(
+            pk__in=[member.pk for member in members]
+        ).select_related("staff")
+
+    def clean(self):
+        cleaned = super().clean()
+        held_on, next_on = cleaned.get("held_on"), cleaned.get("next_meeting_on")
+        if held_on and next_on and next_on <= held_on:
+            self.add_error("next_meeting_on", "The next meeting is after this one.")
+        return cleaned
+
+
+class CoreGroupMemberForm(VersionForm):
+    staff = StaffChoiceField(
+        label="Practitioner",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        empty_label="Not a practitioner: a parent or carer",
+    )
+    name = forms.CharField(label="Name of the parent or carer", max_length=200, required=False)
+    role = forms.CharField(
+        label="Role",
+        max_length=120,
+        required=False,
+        help_text="For a parent or carer, who they are to the child: mother, kinship carer.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        staff, name = cleaned.get("staff"), (cleaned.get("name") or "").strip()
+        if staff is None and not name:
+            self.add_error("staff", "Choose a practitioner, or give a parent's or carer's name.")
+        elif staff is not None and name:
+            self.add_error("name", "Leave the name empty when you choose a practitioner.")
+        return cleaned
+
+
+class PlanActionForm(VersionForm):
+    description = text_field("Action", "Describe the action.", max_length=2000, rows=2)
+    owner_agency = forms.ModelChoiceField(
+        label="Agency responsible",
+        queryset=Agency.objects.all(),
+        empty_label="Choose an agency",
+        error_messages={"required": "Choose the agency."},
+    )
+    owner = StaffChoiceField(
+        label="Person responsible",
+        queryset=selectors.invitable_staff(),
+        required=False,
+        empty_label="Not named yet",
+    )
+    due_date = BoundedDateField(
+        label="Due date",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the due date."},
+    )
+
+
+class PlanActionUpdateForm(VersionForm):
+    status = forms.ChoiceField(
+        label="Status",
+        widget=forms.RadioSelect,
+        choices=PlanAction.Status.choices,
+        error_messages={"required": "Choose the status."},
+    )
+    note = text_field(
+        "What was done, or why it is no longer needed", required=False, max_length=4000, rows=2
+    )
+    due_date = BoundedDateField(
+        label="New due date (if still open)",
+        widget=DateInput(),
+        required=False,
+        error_messages=DATE_ERRORS,
+    )
+
+
+# --- Statistics for the child protection committee -------------------------------------------
+
+
+class StatisticsPeriodForm(forms.Form):
+    start = BoundedDateField(
+        label="From",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the first day of the period."},
+    )
+    end = BoundedDateField(
+        label="To",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Enter the last day of the period."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start >= end:
+            self.add_error("end", "The end of the period must be after its start.")
+        return cleaned

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access
+from ird import access, selectors
 from ird.models import Cppm, Ird, IrdAction, IrdDecision, ProcedureVersion, Registration
 from referrals.extensions import (
     ActionLink,
@@ -412,3 +412,44 @@ def register_navigation(user) -> list[NavigationEntry]:
         return []
     url = reverse("ird:register")
     return [NavigationEntry("CP register", url, 45, (url,))]
+
+
+# --- The core group and the statistics -------------------------------------------------------
+
+CORE_GROUP_HEADING = "Core group and child's plan"
+
+
+def referral_core_group_links(user, referral) -> list[RelatedRecord]:
+    """The core groups of the referral's registered children; a link only for those this user
+    may open (three queries)."""
+    groups = list(selectors.referral_core_groups(referral.pk))
+    if not groups:
+        return []
+    visible = set(
+        access.core_groups_visible_to(user)
+        .filter(referral_id=referral.pk)
+        .values_list("pk", flat=True)
+    )
+    return [
+        RelatedRecord(
+            heading=CORE_GROUP_HEADING,
+            title=f"Core group from {group.formed_at.reference}",
+            status=group.get_status_display(),
+            detail=(
+                f"Next meeting {group.next_meeting_on:%d %b %Y}"
+                if group.next_meeting_on
+                else f"First meeting due by {group.first_meeting_due_on:%d %b %Y}"
+                if group.first_meeting_due_on and group.active
+                else ""
+            ),
+            url=reverse("ird:core_group", args=[group.pk]) if group.pk in visible else "",
+        )
+        for group in groups
+    ]
+
+
+def statistics_navigation(user) -> list[NavigationEntry]:
+    if not access.can_read_statistics(user):
+        return []
+    url = reverse("ird:statistics")
+    return [NavigationEntry("CP statistics", url, 72, (url,))]

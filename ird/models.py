@@ -802,3 +802,154 @@ class Registration(models.Model):
     @property
     def active(self) -> bool:
         return self.ended_on is None
+
+
+# --- The core group and the child's plan ----------------------------------------------------
+
+
+class CoreGroup(models.Model):
+    """The core group of a registered child (NG2021 3.137): formed when a CPPM places the child
+    on the register, it meets first within 15 working days and then as the plan says, and
+    keeps the child's plan. One per registration (a brother and a sister registered at the same
+    CPPM have a group each, as each has a plan of their own). Closed when a review CPPM removes
+    the child from the register. `version` is the plan's compare-and-set: every change to the
+    group (a member, a meeting, an action) names the version it was read at (ird.core_group)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed: the child is no longer on the register"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    registration = models.OneToOneField(
+        Registration, on_delete=models.PROTECT, related_name="core_group"
+    )
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    formed_at = models.ForeignKey(Cppm, on_delete=models.PROTECT, related_name="core_groups")
+    lead_professional = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    first_meeting_due_on = models.DateField(null=True, blank=True)
+    next_meeting_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    closed_at = models.ForeignKey(
+        Cppm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Core group {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class CoreGroupMember(models.Model):
+    """A member of the core group: the lead professional, a practitioner of an agency (with an
+    account), or a parent or carer, noted by name and role (no account)."""
+
+    class Kind(models.TextChoices):
+        LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+        PRACTITIONER = "practitioner", "Practitioner"
+        FAMILY = "family", "Parent or carer"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    core_group = models.ForeignKey(CoreGroup, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    staff = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="For a parent or carer.")
+    role = models.CharField(max_length=120, blank=True)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "agency__name", "name", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["core_group", "staff"],
+                condition=Q(staff__isnull=False),
+                name="one_core_group_membership_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(staff__isnull=False) | ~Q(name=""),
+                name="core_group_member_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.staff_id:
+            return self.staff.get_full_name() or self.staff.username
+        return self.name
+
+
+class CoreGroupMeeting(models.Model):
+    """A core group meeting: when, who attended, what was discussed and when it meets next."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    core_group = models.ForeignKey(CoreGroup, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField()
+    attended = models.ManyToManyField(CoreGroupMember, related_name="meetings_attended")
+    notes = models.TextField(max_length=20000)
+    next_meeting_on = models.DateField()
+    recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-held_on", "-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_meeting_on__gt=models.F("held_on")),
+                name="core_group_meets_again_later",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Core group meeting {self.held_on}"
+
+
+class PlanAction(models.Model):
+    """An action of the child's plan, owned by an agency (and a person where named), chased
+    to its due date as IRD actions are (timescale child_plan_action)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        NOT_NEEDED = "not_needed", "No longer needed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    core_group = models.ForeignKey(CoreGroup, on_delete=models.CASCADE, related_name="plan_actions")
+    description = models.TextField(max_length=2000)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(
+        max_length=4000, blank=True, help_text="What was done, or why it is no longer needed."
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+
+    def __str__(self) -> str:
+        return self.description[:60]

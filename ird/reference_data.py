@@ -156,6 +156,39 @@ TIMESCALES = [
         "Local procedures (Highland, Lanarkshire): the receiving authority holds a transfer CPPM "
         "within 21 working days",
     ),
+    (
+        "core_group_first",
+        "First core group meeting",
+        15,
+        "working_days",
+        3 * DAY,
+        DAY,
+        3 * DAY,
+        "National Guidance 2023 Appendix D (NG2021 para 3.137): the core group first meets "
+        "within 15 working days of the child's registration",
+    ),
+    # Due on the date the last meeting set: opened with an explicit due time.
+    (
+        "core_group_meeting",
+        "Next core group meeting",
+        0,
+        "calendar_days",
+        2 * DAY,
+        DAY,
+        3 * DAY,
+        "The date of the next meeting agreed at the last core group meeting (the child's plan)",
+    ),
+    # Due on the date the plan set: opened with an explicit due time, as IRD actions are.
+    (
+        "child_plan_action",
+        "Child's plan action",
+        0,
+        "calendar_days",
+        DAY,
+        DAY,
+        3 * DAY,
+        "The due date agreed in the child's plan",
+    ),
 ]
 KINDS = frozenset(kind for kind, *_ in TIMESCALES)
 
@@ -191,6 +224,9 @@ TASKS = {
     "cppm_review_pre_birth": "Hold the review CPPM",
     "cppm_review": "Hold the review CPPM",
     "cppm_transfer": "Hold the transfer CPPM",
+    "core_group_first": "Hold the first core group meeting",
+    "core_group_meeting": "Hold the core group meeting",
+    "child_plan_action": "Complete the child's plan action",
 }
 
 

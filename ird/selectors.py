@@ -10,6 +10,9 @@ from ird.models import (
     Addendum,
     Attendance,
     Circulation,
+    CoreGroup,
+    CoreGroupMeeting,
+    CoreGroupMember,
     Cppm,
     CppmInvitation,
     DecisionCode,
@@ -19,6 +22,7 @@ from ird.models import (
     IrdAction,
     IrdChild,
     IrdDecision,
+    PlanAction,
     ProcedureVersion,
     QualityReview,
     RecordSection,
@@ -284,4 +288,37 @@ def register_rows() -> QuerySet[Registration]:
         .select_related("person", "registered_at", "referral")
         .prefetch_related("categories")
         .order_by("review_due_on", "person__last_name", "person__first_name")
+    )
+
+
+def core_group_page(groups: QuerySet[CoreGroup]) -> QuerySet[CoreGroup]:
+    """Everything the core group page shows, in a fixed number of queries however many
+    members, meetings and actions."""
+    members = CoreGroupMember.objects.select_related("staff", "agency")
+    return groups.select_related(
+        "registration__person",
+        "referral__team",
+        "formed_at",
+        "closed_at",
+        "lead_professional",
+    ).prefetch_related(
+        Prefetch("members", queryset=members),
+        Prefetch(
+            "meetings",
+            queryset=CoreGroupMeeting.objects.select_related("recorded_by").prefetch_related(
+                Prefetch("attended", queryset=members)
+            ),
+        ),
+        Prefetch(
+            "plan_actions",
+            queryset=PlanAction.objects.select_related("owner", "owner_agency", "completed_by"),
+        ),
+    )
+
+
+def referral_core_groups(referral_id) -> QuerySet[CoreGroup]:
+    return (
+        CoreGroup.objects.filter(referral_id=referral_id)
+        .select_related("registration__person", "formed_at")
+        .order_by("-created_at")
     )

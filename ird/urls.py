@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ird import cppm_views, views
+from ird import core_group_views, cppm_views, statistics_views, views
 
 app_name = "ird"
 
@@ -60,4 +60,25 @@ urlpatterns = [
         cppm_views.register_temporary,
         name="register_temporary",
     ),
+    # The core group and the child's plan.
+    path("core-group/<uuid:group_id>/", core_group_views.core_group_detail, name="core_group"),
+    path(
+        "core-group/<uuid:group_id>/meetings/",
+        core_group_views.meeting_record,
+        name="core_group_meeting",
+    ),
+    path(
+        "core-group/<uuid:group_id>/members/", core_group_views.member_add, name="core_group_member"
+    ),
+    path(
+        "core-group/<uuid:group_id>/plan/", core_group_views.plan_action_add, name="plan_action_add"
+    ),
+    path(
+        "core-group/<uuid:group_id>/plan/<uuid:action_id>/",
+        core_group_views.plan_action_update,
+        name="plan_action",
+    ),
+    # Statistics for the child protection committee.
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path("statistics.csv", statistics_views.statistics_csv, name="statistics_csv"),
 ]

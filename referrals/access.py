@@ -34,6 +34,15 @@ def can_read_case_records(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.role in QUALITY_ROLES
 
 
+def can_read_reports(user) -> bool:
+    """The child protection committee and service managers read the reports: the hub's, and
+    ird's statistics for the committee."""
+    active = getattr(user, "is_authenticated", False) and user.is_active
+    if active and user.role == Role.COMMITTEE:
+        return True
+    return is_social_work_staff(user) and user.role == Role.SERVICE_MANAGER
+
+
 def is_auditor(user) -> bool:
     """The read-only auditor: reads every record in the authority, changes nothing (no change
     rule names the role), every read audited like anyone's."""

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hub import reports, services
-from hub.views import csv_cell
 from referrals import extensions
+from referrals.csv_export import csv_cell
 from referrals.models import AuditEntry, Referral
 from referrals.services import progress, screening
 from tests.factories import make_referral

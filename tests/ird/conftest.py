@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ird import services
-from ird.models import DecisionCode, Ird
+from ird import cppm, services
+from ird.models import Cppm, DecisionCode, Ird
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Agency, Role
 from referrals.services import screening
-from tests.factories import StaffFactory, TeamFactory, make_referral
+from tests.factories import StaffFactory, TeamFactory, category, make_referral
 
 
 @pytest.fixture(autouse=True)
@@ -171,3 +171,71 @@ def concluded_ird(started_ird, recorder, social_worker):
 @pytest.fixture
 def signed_ird(concluded_ird, chair):
     return services.ird_sign_off(ird=concluded_ird, by=chair, confirmed=True)
+
+
+# --- Child protection planning meetings and the register (tests/ird/test_cppm.py) ------------
+
+
+def make_plan(*, chair, invitees, kind="initial", days=7, **fields) -> cppm.CppmPlan:
+    return cppm.CppmPlan(
+        kind=kind,
+        scheduled_for=timezone.now() + timedelta(days=days),
+        chair=chair,
+        invitees=list(invitees),
+        place="Family centre, Elgin",
+        **fields,
+    )
+
+
+def held_now(meeting: Cppm) -> Cppm:
+    """The meeting's time comes: it was scheduled (5 days ahead or more) for an hour ago."""
+    Cppm.objects.filter(pk=meeting.pk).update(scheduled_for=timezone.now() - timedelta(hours=1))
+    meeting.refresh_from_db()
+    return meeting
+
+
+@pytest.fixture
+def invitees(police_participant, health_participant, social_worker):
+    return [police_participant, health_participant, social_worker]
+
+
+@pytest.fixture
+def scheduled(signed_ird, team_manager, invitees):
+    return held_now(
+        cppm.cppm_schedule(
+            referral=signed_ird.referral,
+            by=team_manager,
+            plan=make_plan(chair=team_manager, invitees=invitees),
+        )
+    )
+
+
+def outcome(**fields) -> cppm.Outcome:
+    fields.setdefault("quorate", True)
+    fields.setdefault("held_at", timezone.now())
+    fields.setdefault("reporter_referral", False)
+    fields.setdefault("reporter_note", "Compulsory measures not needed while parents engage.")
+    return cppm.Outcome(**fields)
+
+
+@pytest.fixture
+def registered(scheduled, team_manager, social_worker):
+    child = scheduled.children.get()
+    return cppm.cppm_outcome_record(
+        cppm=scheduled,
+        by=team_manager,
+        outcome=outcome(
+            register=[child], categories=[category("neglect")], lead_professional=social_worker
+        ),
+    )
+
+
+@pytest.fixture
+def review(registered, team_manager, invitees):
+    return held_now(
+        cppm.cppm_schedule(
+            referral=registered.referral,
+            by=team_manager,
+            plan=make_plan(chair=team_manager, invitees=invitees, kind="review", days=60),
+        )
+    )

@@ -17,7 +17,7 @@ from referrals.models import AuditEntry, Deadline, DeadlineAlert, Person, Role
 from referrals.services import intake
 from referrals.working_days import LONDON, add_working_days
 from tests.factories import category, make_referral
-from tests.ird.conftest import approve_child_protection
+from tests.ird.conftest import approve_child_protection, held_now, make_plan, outcome
 
 pytestmark = pytest.mark.django_db
 Level = Deadline.Level
@@ -25,71 +25,6 @@ Level = Deadline.Level
 
 def deadline(kind: str, **filters) -> Deadline:
     return Deadline.objects.select_related("timescale").get(timescale__kind=kind, **filters)
-
-
-def make_plan(*, chair, invitees, kind="initial", days=7, **fields) -> cppm.CppmPlan:
-    return cppm.CppmPlan(
-        kind=kind,
-        scheduled_for=timezone.now() + timedelta(days=days),
-        chair=chair,
-        invitees=list(invitees),
-        place="Family centre, Elgin",
-        **fields,
-    )
-
-
-def held_now(meeting: Cppm) -> Cppm:
-    """The meeting's time comes: it was scheduled (5 days ahead or more) for an hour ago."""
-    Cppm.objects.filter(pk=meeting.pk).update(scheduled_for=timezone.now() - timedelta(hours=1))
-    meeting.refresh_from_db()
-    return meeting
-
-
-@pytest.fixture
-def invitees(police_participant, health_participant, social_worker):
-    return [police_participant, health_participant, social_worker]
-
-
-@pytest.fixture
-def scheduled(signed_ird, team_manager, invitees):
-    return held_now(
-        cppm.cppm_schedule(
-            referral=signed_ird.referral,
-            by=team_manager,
-            plan=make_plan(chair=team_manager, invitees=invitees),
-        )
-    )
-
-
-def outcome(**fields) -> cppm.Outcome:
-    fields.setdefault("quorate", True)
-    fields.setdefault("held_at", timezone.now())
-    fields.setdefault("reporter_referral", False)
-    fields.setdefault("reporter_note", "Compulsory measures not needed while parents engage.")
-    return cppm.Outcome(**fields)
-
-
-@pytest.fixture
-def registered(scheduled, team_manager, social_worker):
-    child = scheduled.children.get()
-    return cppm.cppm_outcome_record(
-        cppm=scheduled,
-        by=team_manager,
-        outcome=outcome(
-            register=[child], categories=[category("neglect")], lead_professional=social_worker
-        ),
-    )
-
-
-@pytest.fixture
-def review(registered, team_manager, invitees):
-    return held_now(
-        cppm.cppm_schedule(
-            referral=registered.referral,
-            by=team_manager,
-            plan=make_plan(chair=team_manager, invitees=invitees, kind="review", days=60),
-        )
-    )
 
 
 # --- Scheduling -------------------------------------------------------------------------------

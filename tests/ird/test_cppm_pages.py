@@ -15,7 +15,7 @@ from ird import cppm
 from ird.models import Cppm, Registration
 from referrals.models import AuditEntry, ConcernCategory, Restriction, Role
 from tests.factories import PersonFactory, StaffFactory, category
-from tests.ird.test_cppm import held_now, make_plan, outcome
+from tests.ird.conftest import held_now, make_plan, outcome
 
 pytestmark = pytest.mark.django_db
 
