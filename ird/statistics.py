@@ -193,15 +193,15 @@ def child_protection_statistics(start: date, end: date) -> Statistics:
         .order_by()
         .aggregate(
             journeys=Count("pk"),
-            concern_to_ird=Median("concern_to_ird"),
-            ird_to_cppm=Median("ird_to_cppm"),
-            concern_to_cppm=Median("concern_to_cppm"),
+            median_concern_to_ird=Median("concern_to_ird"),
+            median_ird_to_cppm=Median("ird_to_cppm"),
+            median_concern_to_cppm=Median("concern_to_cppm"),
         )
     )
     found.journeys = journeys["journeys"]
-    found.median_concern_to_ird = _days(journeys["concern_to_ird"])
-    found.median_ird_to_cppm = _days(journeys["ird_to_cppm"])
-    found.median_concern_to_cppm = _days(journeys["concern_to_cppm"])
+    found.median_concern_to_ird = _days(journeys["median_concern_to_ird"])
+    found.median_ird_to_cppm = _days(journeys["median_ird_to_cppm"])
+    found.median_concern_to_cppm = _days(journeys["median_concern_to_cppm"])
     return found
 
 

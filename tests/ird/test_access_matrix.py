@@ -15,11 +15,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import cppm, services
+from ird import core_group, cppm, services
 from ird.models import (
     Addendum,
     Attendance,
     Circulation,
+    CoreGroup,
+    CoreGroupMeeting,
+    CoreGroupMember,
     Cppm,
     DecisionCode,
     FollowUpItem,
@@ -27,6 +30,7 @@ from ird.models import (
     IrdAction,
     IrdChild,
     IrdDecision,
+    PlanAction,
     ProcedureReview,
     ProcedureVersion,
     QualityReview,
@@ -95,6 +99,7 @@ class World:
     procedure_id: uuid.UUID
     sibling_child: dict = field(default_factory=dict)  # state -> IrdChild id
     cppms: dict = field(default_factory=dict)  # "scheduled" (its time has come), "held"
+    core_groups: dict = field(default_factory=dict)  # "active": formed by a registering CPPM
 
     def ird(self, state: str) -> Ird:
         return Ird.objects.select_related("referral").get(pk=self.irds[state])
@@ -205,18 +210,42 @@ def _cppm_in_state(users: dict, state: str) -> Cppm:
     )
     Cppm.objects.filter(pk=meeting.pk).update(scheduled_for=timezone.now() - timedelta(hours=1))
     meeting.refresh_from_db()
-    if state == "held":
+    if state in {"held", "registered"}:
+        registering = state == "registered"
         meeting = cppm.cppm_outcome_record(
             cppm=meeting,
             by=users["coordinator"],
             outcome=cppm.Outcome(
                 quorate=True,
                 held_at=meeting.scheduled_for,
+                register=list(meeting.children.all()) if registering else [],
+                categories=list(ConcernCategory.objects.filter(code="neglect"))
+                if registering
+                else [],
+                lead_professional=users["recorder"] if registering else None,
                 reporter_referral=False,
                 reporter_note="Not needed.",
             ),
         )
     return meeting
+
+
+def _core_group(users: dict) -> CoreGroup:
+    """The group a registering CPPM formed: the recorder (social work) leads; the police
+    officer (the IRD's chair) and the nurse are members; the coordinator chaired the CPPM.
+    The plan has one action, owned by health."""
+    meeting = _cppm_in_state(users, "registered")
+    # The IRD took in the child's brother too: each registered child has a group; one will do.
+    group = CoreGroup.objects.get(formed_at=meeting, registration__person__first_name="Ava")
+    core_group.plan_action_add(
+        group=group,
+        by=users["recorder"],
+        expected_version=group.version,
+        description="Health visitor visits weekly.",
+        owner_agency=users["invited"].agency,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    return group
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +260,7 @@ def world(django_db_setup, django_db_blocker):
             ird, sibling = _ird_in_state(users, state)
             irds[state], siblings[state] = ird.pk, sibling.pk
         cppms = {state: _cppm_in_state(users, state).pk for state in ("scheduled", "held")}
+        core_groups = {"active": _core_group(users).pk}
         procedure = services.procedure_start(
             by=users["committee"],
             title="IRD procedure",
@@ -244,6 +274,7 @@ def world(django_db_setup, django_db_blocker):
             procedure_id=procedure.pk,
             sibling_child=siblings,
             cppms=cppms,
+            core_groups=core_groups,
         )
         transaction.set_rollback(True)
 
@@ -841,6 +872,114 @@ MATRIX.update(
     }
 )
 
+# --- The core group and the child's plan; the committee's statistics -------------------------
+
+GROUP_MEMBERS = ("chair", "invited")  # police and health practitioners, members of the group
+GROUP_MANAGERS = ("recorder",) + COORDINATORS  # the lead professional and the coordinators
+
+
+def group_args(world, state):
+    return {"group_id": world.core_groups[state]}
+
+
+def _group(world, state) -> CoreGroup:
+    return CoreGroup.objects.get(pk=world.core_groups[state])
+
+
+def _denied_group(world, state):
+    return ("core_group", str(world.core_groups[state]))
+
+
+def _plan_action(world, state) -> PlanAction:
+    return PlanAction.objects.get(core_group_id=world.core_groups[state])
+
+
+def _meeting_body(world, state):
+    group = _group(world, state)
+    return {
+        "meeting-version": group.version,
+        "meeting-held_on": timezone.localdate().isoformat(),
+        "meeting-attended": [str(pk) for pk in group.members.values_list("pk", flat=True)],
+        "meeting-notes": "The plan was reviewed.",
+        "meeting-next_meeting_on": (timezone.localdate() + timedelta(days=28)).isoformat(),
+    }
+
+
+GROUP_CHANGE = {
+    ("active", "GET"): statuses(405),
+    ("active", "POST"): statuses(**each(GROUP_MEMBERS, 403), **each(GROUP_MANAGERS, 302)),
+}
+MATRIX.update(
+    {
+        "ird:core_group": Route(
+            {("active", "GET"): statuses(**each(GROUP_MEMBERS + GROUP_MANAGERS, 200))},
+            kwargs=group_args,
+            audits_read=True,
+            read_as="core_group",
+            denied_as=_denied_group,
+        ),
+        "ird:core_group_meeting": Route(
+            GROUP_CHANGE,
+            kwargs=group_args,
+            body=_meeting_body,
+            denied_as=_denied_group,
+            done=lambda world, state: CoreGroupMeeting.objects.filter(
+                core_group_id=world.core_groups[state]
+            ).exists(),
+        ),
+        "ird:core_group_member": Route(
+            GROUP_CHANGE,
+            kwargs=group_args,
+            body=lambda world, state: {
+                "member-version": _group(world, state).version,
+                "member-name": "Kim Matrix",
+                "member-role": "Mother",
+            },
+            denied_as=_denied_group,
+            done=lambda world, state: CoreGroupMember.objects.filter(name="Kim Matrix").exists(),
+        ),
+        "ird:plan_action_add": Route(
+            GROUP_CHANGE,
+            kwargs=group_args,
+            body=lambda world, state: {
+                "action-version": _group(world, state).version,
+                "action-description": "School shares attendance weekly.",
+                "action-owner_agency": Agency.objects.get(kind="education").pk,
+                "action-due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
+            },
+            denied_as=_denied_group,
+            done=lambda world, state: (
+                PlanAction.objects.filter(core_group_id=world.core_groups[state]).count() == 2
+            ),
+        ),
+        # The health action: health (a member of the owning agency), the lead professional and
+        # the coordinators update it; the police member may not.
+        "ird:plan_action": Route(
+            {
+                ("active", "GET"): statuses(405),
+                ("active", "POST"): statuses(chair=403, invited=302, **each(GROUP_MANAGERS, 302)),
+            },
+            kwargs=lambda world, state: {
+                "group_id": world.core_groups[state],
+                "action_id": _plan_action(world, state).pk,
+            },
+            body=lambda world, state: {
+                f"update-{_plan_action(world, state).pk}-version": _group(world, state).version,
+                f"update-{_plan_action(world, state).pk}-status": "done",
+                f"update-{_plan_action(world, state).pk}-note": "Visited.",
+            },
+            denied_as=_denied_group,
+            done=lambda world, state: _plan_action(world, state).status == "done",
+        ),
+        "ird:statistics": Route(
+            {(None, "GET"): statuses(403, committee=200, service_manager=200)}, ird_record=False
+        ),
+        "ird:statistics_csv": Route(
+            {(None, "GET"): statuses(403, committee=200, service_manager=200)}, ird_record=False
+        ),
+    }
+)
+
 CELLS = [
     pytest.param(name, state, method, role, status, id=f"{name}-{state}-{method}-{role}")
     for name, route in MATRIX.items()
@@ -866,6 +1005,10 @@ def snapshot() -> dict:
         "reviews": QualityReview.objects.count(),
         "procedures": sorted(ProcedureVersion.objects.values_list("version", "status")),
         "procedure_reviews": ProcedureReview.objects.count(),
+        "core_groups": sorted(CoreGroup.objects.values_list("version", "status")),
+        "core_group_members": CoreGroupMember.objects.count(),
+        "core_group_meetings": CoreGroupMeeting.objects.count(),
+        "plan_actions": sorted(PlanAction.objects.values_list("status", "due_date")),
     }
 
 

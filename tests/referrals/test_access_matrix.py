@@ -1049,6 +1049,56 @@ MATRIX: dict[str, Route] = {
             )
         }
     ),
+    # The core group and the child's plan (ird/): real groups for each relation to them are
+    # in tests/ird/test_access_matrix.py and test_core_group_pages.py; here each route answers
+    # for a group nobody may see.
+    "ird:core_group": Route(
+        {"GET": statuses(social_work=404, quality=404, outsiders=404)},
+        kwargs=lambda world: {"group_id": uuid.uuid4()},
+    ),
+    "ird:core_group_meeting": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"group_id": uuid.uuid4()},
+    ),
+    "ird:core_group_member": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"group_id": uuid.uuid4()},
+    ),
+    "ird:plan_action_add": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"group_id": uuid.uuid4()},
+    ),
+    "ird:plan_action": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"group_id": uuid.uuid4(), "action_id": uuid.uuid4()},
+    ),
+    # The committee's child protection statistics (ird/), read as the hub's reports are.
+    "ird:statistics": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                committee_member=200,
+                service_manager=200,
+            )
+        }
+    ),
+    "ird:statistics_csv": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                committee_member=200,
+                service_manager=200,
+            )
+        }
+    ),
     # Practice hub pages (hub/). Their full matrix, with reviews queued, claimed and
     # submitted and audit rounds open and closed, is tests/hub/test_access.py; here every hub
     # route answers for a record nobody may see (an unknown id), the other pages as they are.
