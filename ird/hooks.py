@@ -8,7 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ird import access, selectors
-from ird.models import Cppm, Ird, IrdAction, IrdDecision, ProcedureVersion, Registration
+from ird.models import (
+    CoreGroup,
+    Cppm,
+    Ird,
+    IrdAction,
+    IrdDecision,
+    ProcedureVersion,
+    Registration,
+)
 from referrals.extensions import (
     ActionLink,
     HomeItem,
@@ -453,3 +461,10 @@ def statistics_navigation(user) -> list[NavigationEntry]:
         return []
     url = reverse("ird:statistics")
     return [NavigationEntry("CP statistics", url, 72, (url,))]
+
+
+def core_group_records_about(referral_ids) -> list[tuple[str, str]]:
+    """The audit log's names for the core groups about these referrals, for "who saw this
+    child"."""
+    groups = CoreGroup.objects.filter(referral_id__in=referral_ids).values_list("pk", flat=True)
+    return [("core_group", str(pk)) for pk in groups]

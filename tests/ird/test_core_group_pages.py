@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ird import core_group
 from ird.models import CoreGroup, CoreGroupMeeting, CoreGroupMember, PlanAction
+from referrals import extensions
 from referrals.models import Agency, AuditEntry, Role
 from tests.factories import StaffFactory, TeamFactory
 
@@ -354,3 +355,7 @@ def test_the_referral_page_names_a_group_without_a_link_for_those_outside_it(
     client.force_login(other_team_manager)  # reads the referral, not the core group
     body = client.get(reverse("referral_detail", args=[registered.referral_id])).content.decode()
     assert "Core group and child" in body and page(group) not in body
+
+
+def test_who_saw_this_child_finds_the_core_group(group):
+    assert ("core_group", str(group.pk)) in extensions.records_about([group.referral_id])

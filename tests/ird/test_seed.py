@@ -7,8 +7,18 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
-from ird.models import CalendarMessage, Cppm, Ird, ProcedureVersion, Registration, Revision
+from ird.models import (
+    CalendarMessage,
+    CoreGroup,
+    Cppm,
+    Ird,
+    PlanAction,
+    ProcedureVersion,
+    Registration,
+    Revision,
+)
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import ConcernCategory, CumulativeHarmRule, Deadline
 from referrals.reference_data import ensure_reference_data
@@ -25,6 +35,8 @@ def counts() -> dict:
         "deadlines": Deadline.objects.count(),
         "cppms": sorted(Cppm.objects.values_list("reference", "status", "version")),
         "registrations": Registration.objects.count(),
+        "core_groups": sorted(CoreGroup.objects.values_list("version", flat=True)),
+        "plan_actions": PlanAction.objects.count(),
     }
 
 
@@ -65,6 +77,25 @@ def test_the_demo_has_a_registered_child_and_a_review_cppm_due(seeded):
     assert Deadline.objects.get(
         timescale__kind="cppm_review", subject_id=str(registration.pk), state="open"
     )
+
+
+def test_the_registered_child_has_a_core_group_that_met_and_a_plan_with_one_overdue(seeded):
+    group = CoreGroup.objects.get()
+    assert group.registration.ended_on is None and group.active
+    meeting = group.meetings.get()
+    assert meeting.held_on <= timezone.localdate() < meeting.next_meeting_on
+    actions = list(group.plan_actions.order_by("due_date"))
+    assert len(actions) == 2
+    assert actions[0].due_date < timezone.localdate() <= actions[1].due_date
+    assert (
+        Deadline.objects.get(timescale__kind="core_group_first", subject_id=str(group.pk)).state
+        == "met"
+    )
+    assert Deadline.objects.get(
+        timescale__kind="core_group_meeting", subject_id=str(group.pk), state="open"
+    )
+    assert Deadline.objects.filter(timescale__kind="child_plan_action").count() == 2
+    assert "one overdue" in seeded
 
 
 def test_a_second_run_adds_nothing(seeded):

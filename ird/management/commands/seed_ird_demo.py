@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from ird import cppm, services
-from ird.models import Cppm, DecisionCode, Ird, IrdChild, ProcedureVersion
+from ird import core_group, cppm, services
+from ird.models import CoreGroup, Cppm, DecisionCode, Ird, IrdChild, ProcedureVersion
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Agency, ConcernCategory, Referral, ScreeningDecision, Staff
 from referrals.working_days import LONDON
@@ -72,6 +72,7 @@ class Command(BaseCommand):
         if len(referrals) > 1:
             done.append(self._signed_off(referrals[1], users))
             done.append(self._registered(referrals[1], users))
+            done.append(self._core_group(referrals[1], users))
         done.append(self._procedure(users["cpc.qa"]))
         for line in filter(None, done):
             self.stdout.write(line)
@@ -225,6 +226,55 @@ class Command(BaseCommand):
         return (
             f"  {initial.reference}: held, child registered; review {review.reference} on "
             f"{services.local_text(review_at)}."
+        )
+
+    @transaction.atomic
+    def _core_group(self, referral, users) -> str:
+        """The registered child's core group met a couple of days after the CPPM, agreed two
+        actions for the plan (one already overdue) and set its next meeting three weeks on."""
+        group = CoreGroup.objects.filter(referral=referral, meetings__isnull=True).first()
+        if group is None:
+            return ""
+        lead = group.lead_professional
+        now = timezone.now()
+        formed = group.formed_at.held_at
+        met_at = min(formed + timedelta(days=2), now - timedelta(hours=1))
+        agencies = {agency.kind: agency for agency in Agency.objects.all()}
+        with _at(met_at):
+            meeting = core_group.meeting_record(
+                group=group,
+                by=lead,
+                expected_version=group.version,
+                held_on=timezone.localdate(),
+                attended=list(group.members.all()),
+                notes="Agreed the child's plan: the child stays with her grandmother, nursery "
+                "every day, a medical follow-up, and the social worker visits twice a week.",
+                next_meeting_on=timezone.localdate(now) + timedelta(days=21),
+            )
+            group.refresh_from_db()
+            # Due the day after the meeting: overdue by now, so the plan shows one.
+            core_group.plan_action_add(
+                group=group,
+                by=lead,
+                expected_version=group.version,
+                description="Book the paediatric follow-up appointment.",
+                owner_agency=agencies[Agency.Kind.HEALTH],
+                owner=users["ird.health"],
+                due_date=timezone.localdate() + timedelta(days=1),
+            )
+            group.refresh_from_db()
+            core_group.plan_action_add(
+                group=group,
+                by=lead,
+                expected_version=group.version,
+                description="Nursery shares the child's attendance and presentation weekly.",
+                owner_agency=agencies[Agency.Kind.EDUCATION],
+                owner=users["ird.education"],
+                due_date=timezone.localdate(now) + timedelta(days=28),
+            )
+        return (
+            f"  Core group from {group.formed_at.reference}: met {meeting.held_on:%d %b %Y}, "
+            f"next meeting {meeting.next_meeting_on:%d %b %Y}; two plan actions, one overdue."
         )
 
     def _record(self, ird, users, start) -> None:
