@@ -18,7 +18,7 @@ locked and compared first, so of two edits from one version one wins and the oth
 (EditConflict), nothing overwritten.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -334,6 +334,15 @@ def meeting_record(
         recorded_at=now,
     )
     meeting.attended.set(attended)
+    chronology.chronology_add(
+        people=[group.registration.person],
+        kind=ChronologyEntry.Kind.CORE_GROUP,
+        summary=f"Core group met ({len(attended)} attended); next meeting "
+        f"{next_meeting_on:%d %B %Y}.",
+        occurred_at=timezone.make_aware(datetime.combine(held_on, time(12))),
+        referral=group.referral,
+        recorded_by=by,
+    )
     for kind in GROUP_KINDS:
         deadlines.deadline_meet(kind=kind, **_subject(group))
     services.open_deadline(

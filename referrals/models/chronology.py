@@ -32,6 +32,7 @@ class ChronologyEntry(models.Model):
         EVENT = "event", "Significant event"  # written by a worker (chronology.event_record)
         CPPM = "cppm", "Child protection planning meeting"
         REGISTER = "register", "Child protection register"
+        CORE_GROUP = "core_group", "Core group meeting"
 
     class Category(models.TextChoices):
         """What a significant event written by hand is about."""

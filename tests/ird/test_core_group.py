@@ -136,6 +136,10 @@ def test_a_meeting_meets_the_first_deadline_and_chases_the_next(group, social_wo
     assert group.next_meeting_on == today() + timedelta(days=28) and group.version == 2
     audit = AuditEntry.objects.filter(action="change", object_type="core_group").last()
     assert audit.detail["meeting"] == str(meeting.pk)
+    entry = ChronologyEntry.objects.get(
+        person=group.registration.person, kind=ChronologyEntry.Kind.CORE_GROUP
+    )
+    assert "Core group met (2 attended)" in entry.summary
 
     record_meeting(group, social_worker, next_meeting_on=today() + timedelta(days=42))
     states = sorted(
