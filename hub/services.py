@@ -32,10 +32,11 @@ from hub.models import (
     Rubric,
 )
 from hub.reference_data import ensure_hub_timescales, ensure_rubrics
-from referrals import audit, deadlines, notifications
+from referrals import audit, chronology, deadlines, notifications
 from referrals.errors import DomainError, NotPermitted
 from referrals.grades import Grade
 from referrals.models import (
+    ChronologyEntry,
     Deadline,
     Notification,
     Referral,
@@ -450,6 +451,15 @@ def review_submit(
     else:
         _tell_decision_makers(review)
     review.save()
+    # The children's chronologies show that the practice hub reviewed the work, and its grade.
+    chronology.chronology_add(
+        people=[link.person for link in review.referral.child_links.select_related("person")],
+        kind=ChronologyEntry.Kind.REVIEW,
+        summary=f"Practice hub {review.get_kind_display().lower()} review: {Grade(overall).label}.",
+        occurred_at=now,
+        referral=review.referral,
+        recorded_by=reviewer,
+    )
     audit.record(
         actor=reviewer,
         action=audit.Action.CHANGE,

@@ -259,3 +259,14 @@ def test_submitted_reviews_leave_the_deadline_met_on_time(referral, hub_reviewer
     assert deadline.state == Deadline.State.MET
     assert deadline.completed_at <= deadline.due_at
     assert deadline.completed_at <= timezone.now()
+
+
+def test_a_submitted_review_goes_on_each_child_s_chronology(referral, hub_reviewer):
+    """Issue 12: hub reviews appear in the chronology, with their overall grade."""
+    from referrals.models import ChronologyEntry
+
+    review_and_submit(referral_review(referral), hub_reviewer)
+
+    [entry] = ChronologyEntry.objects.filter(kind=ChronologyEntry.Kind.REVIEW, referral=referral)
+    assert entry.summary == "Practice hub referral quality review: 4 Good."
+    assert entry.person_id == referral.child_links.get().person_id
