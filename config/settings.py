@@ -310,7 +310,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "referrals.request_context.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "referrals.request_context.RequestIdLogFilter"},
+        "no_4xx_traceback": {"()": "referrals.request_context.ClientErrorWithoutTraceback"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -323,7 +326,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "no_4xx_traceback"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

@@ -25,7 +25,7 @@ LOGGING["handlers"]["test_run"] = {  # noqa: F405
     "filename": str(TEST_RUN_LOG),
     "mode": "w",
     "formatter": "json",
-    "filters": ["request_id"],
+    "filters": ["request_id", "no_4xx_traceback"],
     "level": "INFO",
 }
 LOGGING["root"]["handlers"] = ["console", "test_run"]  # noqa: F405

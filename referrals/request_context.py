@@ -26,3 +26,14 @@ class RequestIdLogFilter(logging.Filter):
         context = current.get()
         record.request_id = context.request_id if context else "-"
         return True
+
+
+class ClientErrorWithoutTraceback(logging.Filter):
+    """Django logs a refused request (4xx) with its exception's traceback, whose message may
+    name people ("ask Carolyn Brown to reallocate it"). The request line already says what was
+    refused: the traceback is dropped. Server errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and record.levelno < logging.ERROR:
+            record.exc_info, record.exc_text = None, None
+        return True

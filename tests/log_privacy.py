@@ -13,11 +13,12 @@ _details: set[str] = set()
 
 
 def _remember(sender, instance, **kwargs) -> None:
-    for value in (instance.first_name, instance.last_name, instance.chi_number):
-        value = (value or "").strip()
-        # Short or generic words ("Baby", "Anonymised") would match ordinary log text.
-        if len(value) >= 5 and value not in {"Anonymised", "Unknown"}:
-            _details.add(value)
+    # A whole name and a CHI number: a surname alone may be a member of staff's too.
+    name = f"{instance.first_name} {instance.last_name}".strip()
+    if " " in name and not name.startswith("Anonymised"):
+        _details.add(name)
+    if instance.chi_number:
+        _details.add(instance.chi_number)
 
 
 def pytest_configure(config) -> None:

@@ -3,10 +3,12 @@ never a child's details; Prometheus metrics at /metrics for allowed callers only
 
 import json
 import logging
+import sys
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
 from referrals import metrics, request_log
@@ -172,3 +174,23 @@ def test_failed_sign_ins_are_counted():
     authenticate(RequestFactory().post("/login/"), username="nobody", password="wrong")
 
     assert metrics.LOGIN_FAILURES._value.get() == before + 1
+
+
+def test_a_refused_request_is_logged_without_its_exception_s_words():
+    """A 403's exception named the manager to ask ("ask Carolyn Brown to reallocate it")."""
+    from referrals.request_context import ClientErrorWithoutTraceback
+
+    try:
+        raise PermissionDenied("ask Carolyn Brown to reallocate it")
+    except PermissionDenied:
+        refused = logging.LogRecord(
+            "django.request", logging.WARNING, __file__, 1, "Forbidden", (), sys.exc_info()
+        )
+        failed = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Server error", (), sys.exc_info()
+        )
+    for record in (refused, failed):
+        ClientErrorWithoutTraceback().filter(record)
+
+    assert "Carolyn" not in logging.Formatter().format(refused)
+    assert failed.exc_info is not None  # a server error keeps its traceback
