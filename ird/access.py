@@ -160,12 +160,6 @@ class Viewer:
         return self.invited and self.ird.recorder_id == self.user.pk
 
     @property
-    def can_see(self) -> bool:
-        return (
-            self.invited or self.coordinator or (self.quality and self.status == Status.SIGNED_OFF)
-        )
-
-    @property
     def can_see_teleconference(self) -> bool:
         return self.invited and teleconference_open(self.ird)
 

@@ -198,10 +198,6 @@ class Ird(models.Model):
             return None
         return self.scheduled_for + timedelta(minutes=self.duration_minutes)
 
-    @property
-    def is_signed_off(self) -> bool:
-        return self.status == self.Status.SIGNED_OFF
-
 
 class Invitation(models.Model):
     """A person invited to the IRD, with the agency and role they take part for."""

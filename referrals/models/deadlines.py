@@ -166,10 +166,6 @@ class Deadline(models.Model):
         """What the task is for: the referral's reference, or the words given at opening."""
         return self.subject_label or (self.referral.reference if self.referral_id else "")
 
-    @property
-    def is_live(self) -> bool:
-        return self.state in {self.State.OPEN, self.State.BREACHED}
-
 
 class DeadlineAlert(models.Model):
     """That a deadline reached a level and the people concerned were told. One per level."""
