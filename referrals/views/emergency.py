@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals import access
@@ -17,6 +19,20 @@ from referrals.views.pages import _load_referral
 def _may_change(user, referral) -> None:
     if not access.can_work_on(user, referral):
         raise PermissionDenied(access.not_your_team(referral))
+
+
+def _return_to(request) -> str:
+    """Where to go back to after recording: the page the form was opened from (an IRD's page),
+    if it is one of this site's, else ""."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if safe and wanted.startswith("/") else ""
+
+
+def _back(request, referral):
+    return redirect(_return_to(request) or reverse("referral_detail", args=[referral.pk]))
 
 
 @login_required
@@ -46,11 +62,11 @@ def measure_new(request, referral_id):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, f"{measure.get_kind_display()} recorded.")
-            return redirect("referral_detail", referral_id=referral.pk)
+            return _back(request, referral)
     return render(
         request,
         "referrals/emergency_measure_form.html",
-        {"referral": referral, "form": form},
+        {"referral": referral, "form": form, "return_to": _return_to(request)},
         status=400 if form.errors else 200,
     )
 
@@ -67,4 +83,4 @@ def measure_reporter_told(request, referral_id, measure_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Recorded: the Children's Reporter was told.")
-    return redirect("referral_detail", referral_id=referral.pk)
+    return _back(request, referral)
