@@ -263,6 +263,26 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
     checked(page, browser_problems, scanned, "chronology")
     screenshot(page, "chronology")
 
+    # Issue 12: a significant event written by hand, the chronology filtered, and printed.
+    page.get_by_text("Add a significant event").click()
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    page.get_by_label("When it happened").fill(yesterday.isoformat())
+    page.get_by_label("What it is about").select_option(label="Health")
+    page.get_by_label("High: affects the child's safety or wellbeing now").check()
+    page.get_by_label("What happened").fill("Missed the paediatric appointment again.")
+    page.get_by_role("button", name="Add to the chronology").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Event added")
+    page.get_by_label("Kind").select_option(label="Significant event")
+    page.get_by_role("button", name="Show").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Missed the paediatric appointment again.")
+    expect(rows.first).to_contain_text("High significance")
+    checked(page, browser_problems, scanned, "chronology: significant events")
+    printed = page.request.get(
+        page.get_by_role("link", name=re.compile("Print or save as PDF")).get_attribute("href")
+    )
+    assert printed.status == 200 and printed.headers["content-type"] == "application/pdf"
+
     assert scanned == {
         "login",
         "home",
@@ -272,6 +292,7 @@ def test_referral_from_intake_to_approved_screening_and_chronology(
         "screening form",
         "referral detail: manager's review",
         "chronology",
+        "chronology: significant events",
     }
 
 
