@@ -25,6 +25,7 @@ from referrals.models import (
     Staff,
     Team,
 )
+from referrals.progress import progress
 from referrals.services import intake, screening
 
 DEMO_PASSWORD = "demo-referrals-2026"
@@ -294,7 +295,9 @@ class Command(BaseCommand):
             agencies["education"],
             agencies["social-work"],
         ]
+        bar = progress("Demo referrals", 50, self.stdout)
         for number in range(50):
+            bar.advance()
             token = uuid.uuid5(TOKEN_NAMESPACE, f"demo-referral-{number}")
             if Referral.objects.filter(intake_token=token).exists():
                 continue
@@ -320,6 +323,7 @@ class Command(BaseCommand):
                 users=users,
             )
             created += 1
+        bar.finish()
         return created
 
     def _one_referral(

@@ -1,10 +1,10 @@
 """Check the audit log's hash chain from its first row to its last (referrals/audit_chain.py)."""
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals import audit_chain
+from referrals.models import AuditEntry
+from referrals.progress import progress
 
 
 class Command(BaseCommand):
@@ -20,16 +20,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, head, **options):
-        terminal = sys.stdout.isatty()
-
-        def progress(count: int) -> None:
-            end = "\r" if terminal else "\n"
-            self.stdout.write(f"  {count:,} rows checked", ending=end)
-            self.stdout.flush()
-
-        verdict = audit_chain.verify(progress=progress)
-        if terminal:
-            self.stdout.write("")
+        bar = progress(
+            "Audit rows checked",
+            AuditEntry.objects.filter(seq__gt=audit_chain.start_seq()).count(),
+            self.stdout,
+        )
+        verdict = audit_chain.verify(progress=lambda count: bar.advance(count - bar.done))
+        bar.advance(verdict.rows - bar.done)
+        bar.finish()
         if not verdict.intact:
             raise CommandError(f"The audit chain is broken: {verdict.problem}.")
         start = audit_chain.start_seq()
