@@ -25,7 +25,7 @@ from referrals.models import (
     Staff,
     Team,
 )
-from referrals.progress import progress
+from referrals.progress_bar import progress
 from referrals.services import intake, screening
 
 DEMO_PASSWORD = "demo-referrals-2026"

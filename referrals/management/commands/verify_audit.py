@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from referrals import audit_chain
 from referrals.models import AuditEntry
-from referrals.progress import progress
+from referrals.progress_bar import progress
 
 
 class Command(BaseCommand):

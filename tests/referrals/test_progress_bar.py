@@ -5,7 +5,7 @@ import io
 from django.core.management import call_command
 
 from referrals import audit
-from referrals.progress import Progress
+from referrals.progress_bar import Progress
 
 
 class Terminal(io.StringIO):
