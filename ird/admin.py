@@ -20,9 +20,17 @@ from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 @admin.register(DecisionCode)
 class DecisionCodeAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "cppm", "medical_examination", "active", "display_order"]
-    list_editable = ["active", "display_order"]
-    list_filter = ["active", "cppm"]
+    list_display = [
+        "label",
+        "code",
+        "cppm",
+        "medical_examination",
+        "valid_from",
+        "valid_to",
+        "display_order",
+    ]
+    list_editable = ["valid_from", "valid_to", "display_order"]
+    list_filter = ["cppm"]
 
 
 class InvitationInline(ReadOnlyInline, admin.TabularInline):

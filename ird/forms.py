@@ -246,7 +246,7 @@ class LeadProfessionalForm(forms.Form):
 class DecisionForm(forms.Form):
     code = forms.ModelChoiceField(
         label="Decision",
-        queryset=selectors.active_decision_codes(),
+        queryset=selectors.decision_codes_in_use(),
         empty_label="Choose a decision",
         error_messages={"required": "Choose the decision."},
     )
@@ -543,7 +543,7 @@ class CppmOutcomeForm(VersionForm):
     )
     categories = forms.ModelMultipleChoiceField(
         label="Categories of concern",
-        queryset=ConcernCategory.objects.filter(active=True),
+        queryset=ConcernCategory.objects.in_use(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -597,7 +597,7 @@ class TemporaryRegistrationForm(forms.Form):
     )
     categories = forms.ModelMultipleChoiceField(
         label="Categories of concern",
-        queryset=ConcernCategory.objects.filter(active=True),
+        queryset=ConcernCategory.objects.in_use(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose the categories of concern."},
     )

@@ -22,11 +22,12 @@ from referrals.models import (
     ScreeningDecision,
     ShareRoute,
 )
+from referrals.models.lookups import DatedLookup
 
 STAFF = settings.AUTH_USER_MODEL
 
 
-class DecisionCode(models.Model):
+class DecisionCode(DatedLookup):
     """What an IRD can decide (configurable; seeded by migration 0002)."""
 
     class Cppm(models.TextChoices):
@@ -53,7 +54,6 @@ class DecisionCode(models.Model):
         help_text="At sign-off the IRD requests a follow-on IRD, linked to it, for what the "
         "further enquiries find.",
     )
-    active = models.BooleanField(default=True)
     display_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:

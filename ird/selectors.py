@@ -164,8 +164,8 @@ def lead_professional_choices() -> QuerySet[Staff]:
     ).order_by("last_name", "first_name")
 
 
-def active_decision_codes() -> QuerySet[DecisionCode]:
-    return DecisionCode.objects.filter(active=True)
+def decision_codes_in_use() -> QuerySet[DecisionCode]:
+    return DecisionCode.objects.in_use()
 
 
 def revisions_of(ird: Ird) -> QuerySet[Revision]:

@@ -993,8 +993,8 @@ def lead_professional_name(*, ird: Ird, by, lead: Staff) -> Ird:
 def decision_add(*, ird: Ird, by, code: DecisionCode, rationale: str) -> IrdDecision:
     ird = _lock(ird)
     _recording(ird, by)
-    if not code.active:
-        raise IrdRefused("That decision is no longer in use.")
+    if not code.in_use_on():
+        raise IrdRefused("That decision is not in use today.")
     if not rationale.strip():
         raise IrdRefused("Give the reasons for the decision.")
     now = timezone.now()

@@ -101,8 +101,8 @@ class StaffAdmin(UserAdmin):
 
 @admin.register(ConcernCategory)
 class ConcernCategoryAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "is_neglect", "active", "display_order"]
-    list_editable = ["active", "display_order"]
+    list_display = ["label", "code", "is_neglect", "valid_from", "valid_to", "display_order"]
+    list_editable = ["valid_from", "valid_to", "display_order"]
 
 
 @admin.register(CumulativeHarmRule)

@@ -125,7 +125,7 @@ class ConcernForm(forms.Form):
     categories = forms.ModelMultipleChoiceField(
         label="Concern categories",
         widget=forms.CheckboxSelectMultiple,
-        queryset=ConcernCategory.objects.filter(active=True),
+        queryset=ConcernCategory.objects.in_use(),
         error_messages={"required": "Choose at least one concern category."},
     )
     consent_sought = yes_no_field(

@@ -196,7 +196,7 @@ class ConcernIn(serializers.Serializer):
 
     def validate_categories(self, codes):
         wanted = list(dict.fromkeys(codes))
-        found = {c.code: c for c in ConcernCategory.objects.filter(code__in=wanted, active=True)}
+        found = {c.code: c for c in ConcernCategory.objects.in_use().filter(code__in=wanted)}
         unknown = [code for code in wanted if code not in found]
         if unknown:
             raise serializers.ValidationError(

@@ -436,7 +436,7 @@ class CategoriesApi(PartnerApiView):
         tags=["reference data"],
     )
     def get(self, request: Request) -> Response:
-        categories = ConcernCategory.objects.filter(active=True).order_by("display_order", "code")
+        categories = ConcernCategory.objects.in_use().order_by("display_order", "code")
         page = page_of(request, categories)
         audit.record(
             actor=self.client,

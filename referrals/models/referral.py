@@ -6,11 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from referrals.models.lookups import DatedLookup
 from referrals.models.organisation import Agency, Team
 from referrals.models.people import Person
 
 
-class ConcernCategory(models.Model):
+class ConcernCategory(DatedLookup):
     """Concern categories as configured (Scottish Government child protection statistics)."""
 
     code = models.SlugField(max_length=60, unique=True)
@@ -18,7 +19,6 @@ class ConcernCategory(models.Model):
     is_neglect = models.BooleanField(
         default=False, help_text="Counts towards neglect rules and reports."
     )
-    active = models.BooleanField(default=True)
     display_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
