@@ -172,6 +172,28 @@ def build_people(count: int):
     Person.objects.bulk_create(batch)
 
 
+def build_deadlines(count: int, timescale, owner, *, due: int) -> None:
+    """`count` open deadlines, the first `due` of them due now (overdue: each raises alerts)."""
+    from referrals.models import Deadline
+
+    now, later = timezone.now(), timezone.now() + timedelta(days=30)
+    for start in range(0, count, 5000):
+        Deadline.objects.bulk_create(
+            Deadline(
+                timescale=timescale,
+                subject_type="bench",
+                subject_id=str(n),
+                url="/",
+                owner=owner,
+                team=owner.team,
+                starts_at=now - timedelta(days=2) if n < due else later,
+                due_at=now - timedelta(minutes=5) if n < due else later,
+                next_action_at=now - timedelta(minutes=5) if n < due else later,
+            )
+            for n in range(start, min(start + 5000, count))
+        )
+
+
 def main() -> None:
     from referrals import audit_chain, chronology, deadlines, governance, matching, name_matching
     from referrals.models import ChronologyEntry, Deadline, Person, Timescale
@@ -182,24 +204,16 @@ def main() -> None:
     try:
         worker = StaffFactory()
         timescale = Timescale.objects.get(kind="screening")
-        for open_count in (1_000, 20_000):
+        largest = int(os.environ.get("BENCH_OPEN_DEADLINES", "20000"))
+        for open_count in sorted({1_000, 10_000, largest}):
             Deadline.objects.all().delete()
-            later = timezone.now() + timedelta(days=30)
-            Deadline.objects.bulk_create(
-                Deadline(
-                    timescale=timescale,
-                    subject_type="bench",
-                    subject_id=str(n),
-                    url="/",
-                    owner=worker,
-                    team=worker.team,
-                    starts_at=later,
-                    due_at=later,
-                    next_action_at=later,
-                )
-                for n in range(open_count)
-            )
+            build_deadlines(open_count, timescale, worker, due=0)
             measure(f"deadline sweep, {open_count:,} open, none due", deadlines.sweep)
+        # Issue 14 P3: the cost of a sweep follows the rows due, not the rows open.
+        for open_count in sorted({10_000, largest}):
+            Deadline.objects.all().delete()
+            build_deadlines(open_count, timescale, worker, due=1_000)
+            measure_once(f"deadline sweep, {open_count:,} open, 1,000 due", deadlines.sweep)
 
         people = int(os.environ.get("BENCH_PEOPLE", "5000"))
         build_people(people)
