@@ -15,11 +15,11 @@ from ird.models import (
     ProcedureVersion,
     QualityReview,
 )
-from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin, ReadOnlyInline
+from referrals.admin_base import ChildDataAdmin, DateRangeAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(DecisionCode)
-class DecisionCodeAdmin(admin.ModelAdmin):
+class DecisionCodeAdmin(DateRangeAdmin):
     list_display = [
         "label",
         "code",

@@ -100,7 +100,7 @@ class StaffAdmin(UserAdmin):
 
 
 @admin.register(ConcernCategory)
-class ConcernCategoryAdmin(admin.ModelAdmin):
+class ConcernCategoryAdmin(DateRangeAdmin):
     list_display = ["label", "code", "is_neglect", "valid_from", "valid_to", "display_order"]
     list_editable = ["valid_from", "valid_to", "display_order"]
 
