@@ -21,7 +21,6 @@ locked and compared first, so of two edits from one version one wins and the oth
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +38,7 @@ from ird.selectors import PARENT_KINDS
 from referrals import audit, chronology, deadlines
 from referrals.errors import EditConflict, NotPermitted
 from referrals.models import Agency, ChronologyEntry, Deadline, Relationship, Staff
+from referrals.services import progress
 
 Member = CoreGroupMember.Kind
 ActionStatus = PlanAction.Status
@@ -194,7 +194,7 @@ def core_group_close(*, registration: Registration, cppm: Cppm, by, day: date) -
     deadlines.deadline_cancel(**_subject(group))
     group.status, group.closed_on, group.closed_at = CoreGroup.Status.CLOSED, day, cppm
     group.next_meeting_on = None
-    _save(group, "status", "closed_on", "closed_at", "next_meeting_on")
+    progress.save_new_version(group, "status", "closed_on", "closed_at", "next_meeting_on")
     audit.record(
         actor=by,
         action=audit.Action.CHANGE,
@@ -232,12 +232,6 @@ def _manager(group: CoreGroup, by) -> access.CoreGroupViewer:
             "The lead professional or a social work manager of the referral's team does this."
         )
     return viewer
-
-
-def _save(group: CoreGroup, *fields: str) -> None:
-    group.version = F("version") + 1
-    group.save(update_fields=[*fields, "version", "updated_at"])
-    group.refresh_from_db(fields=["version"])
 
 
 def _audit(by, group: CoreGroup, **detail) -> None:
@@ -284,7 +278,7 @@ def member_add(
             )
     except IntegrityError:
         raise CoreGroupRefused(f"{staff} is already a member of the core group.") from None
-    _save(group)
+    progress.save_new_version(group)
     _audit(by, group, member_added=str(member.pk), kind=member.kind)
     return member
 
@@ -357,7 +351,7 @@ def meeting_record(
         **_subject(group),
     )
     group.next_meeting_on = next_meeting_on
-    _save(group, "next_meeting_on")
+    progress.save_new_version(group, "next_meeting_on")
     _audit(by, group, meeting=str(meeting.pk), attended=len(attended))
     return meeting
 
@@ -416,7 +410,7 @@ def plan_action_add(
         starts_at=now,
         due_at=max(services.action_due_at(due_date), now),
     )
-    _save(group)
+    progress.save_new_version(group)
     _audit(by, group, action_added=str(action.pk))
     return action
 
@@ -479,7 +473,7 @@ def plan_action_update(
     action.save(
         update_fields=["status", "note", "due_date", "completed_at", "completed_by", "updated_at"]
     )
-    _save(group)
+    progress.save_new_version(group)
     audit.record(
         actor=by,
         action=audit.Action.CHANGE,

@@ -47,6 +47,7 @@ from referrals.models import (
     Role,
     Staff,
 )
+from referrals.services import progress
 from referrals.working_days import LONDON
 
 Kind = Cppm.Kind
@@ -582,7 +583,7 @@ def cppm_outcome_record(
     subject = {"subject_type": "cppm", "subject_id": str(cppm.pk)}
     if not outcome.quorate:
         _move(cppm, Status.INQUORATE)
-        _save(cppm, "status", "held_at", "outcome_recorded_by")
+        progress.save_new_version(cppm, "status", "held_at", "outcome_recorded_by")
         services.open_deadline(
             "cppm_reconvene",
             url=cppm_url(cppm),
@@ -607,7 +608,7 @@ def cppm_outcome_record(
     _move(cppm, Status.HELD)
     cppm.lead_professional = outcome.lead_professional
     cppm.reporter_referral, cppm.reporter_note = outcome.reporter_referral, outcome.reporter_note
-    _save(
+    progress.save_new_version(
         cppm,
         "status",
         "held_at",
@@ -697,12 +698,6 @@ def _chronicle_outcome(cppm, children, outcome, by, registered_now, ended) -> No
             f"to the Principal Reporter: {'yes' if outcome.reporter_referral else 'no'}.",
             occurred_at=outcome.held_at,
         )
-
-
-def _save(cppm: Cppm, *fields: str) -> None:
-    cppm.version = F("version") + 1
-    cppm.save(update_fields=[*fields, "version", "updated_at"])
-    cppm.refresh_from_db(fields=["version"])
 
 
 # --- The record ---------------------------------------------------------------------------

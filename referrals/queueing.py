@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 
+from django.db import transaction
 from kombu.exceptions import KombuError
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ def enqueue(task, *args) -> bool:
 
 def on_commit(task, *args) -> None:
     """Queue once the current transaction commits (never for a rolled-back change)."""
-    from django.db import transaction  # noqa: PLC0415 - keep this module importable early
-
     transaction.on_commit(lambda: enqueue(task, *args), robust=True)
 
 

@@ -24,11 +24,12 @@ def referral_lock(referral: Referral, expected_version: int | None = None) -> Re
     return locked
 
 
-def referral_save(referral: Referral, *fields: str) -> None:
-    """Save the named fields and move the version on, so open forms know they are stale."""
-    referral.version = F("version") + 1
-    referral.save(update_fields=[*fields, "version", "updated_at"])
-    referral.refresh_from_db(fields=["version"])
+def save_new_version(record, *fields: str) -> None:
+    """Save the named fields and move the record's version on, so open forms know they are
+    stale. For any record with `version` and `updated_at` (referrals, CPPMs, core groups)."""
+    record.version = F("version") + 1
+    record.save(update_fields=[*fields, "version", "updated_at"])
+    record.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -45,7 +46,7 @@ def referral_progress(
     child's chronology and the audit log, and tell the submitting partner system."""
     referral = referral_lock(referral)
     lifecycle.referral_move(referral, target)
-    referral_save(referral, "status")
+    save_new_version(referral, "status")
     chronology.chronology_add(
         people=list(referral.children.all()),
         kind=kind,

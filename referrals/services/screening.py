@@ -75,7 +75,7 @@ def screening_propose(
     )
     if referral.status == Status.RECEIVED:
         lifecycle.referral_move(referral, Status.SCREENING)
-    progress.referral_save(referral, "status")
+    progress.save_new_version(referral, "status")
     deadlines.referral_step_done(referral, "screening")
     deadlines.referral_step_open(referral, "manager_approval", starts_at=now)
     chronology.chronology_add(
@@ -179,7 +179,7 @@ def screening_approve(
         )
     now = timezone.now()
     lifecycle.referral_move(referral, Status.DECIDED)
-    progress.referral_save(referral, "status")
+    progress.save_new_version(referral, "status")
     _record_review(
         referral=referral,
         decision=decision,
@@ -216,7 +216,7 @@ def screening_return(
     if not comment.strip():
         raise ScreeningRefused("Say what needs more work before returning the decision.")
     now = timezone.now()
-    progress.referral_save(referral)
+    progress.save_new_version(referral)
     _record_review(
         referral=referral,
         decision=decision,
@@ -244,7 +244,7 @@ def referral_close(
     lifecycle.referral_move(referral, Status.CLOSED)
     referral.closed_at = timezone.now()
     referral.closure_reason = reason
-    progress.referral_save(referral, "status", "closed_at", "closure_reason")
+    progress.save_new_version(referral, "status", "closed_at", "closure_reason")
     deadlines.referral_steps_cancel(referral)
     chronology.chronology_add(
         people=list(referral.children.all()),
