@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench setup lint demo chromium clean lock sbom audit-deps
+.PHONY: run test bench reliability setup lint demo chromium clean lock sbom audit-deps
 
 # requirements.txt and requirements-dev.txt are hashed lock files compiled by `make lock` from
 # requirements.in and requirements-dev.in: every package pinned, pip itself included, each with
@@ -70,6 +70,12 @@ test: $(VENV)/.dev chromium
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 	$(PY) bench/live_record.py
+
+## Reliability drills (RELIABILITY.md G18, G21, G22): load, the database stopped and its
+## connections killed under load, the worker killed mid-sweep, a soak; each on a PostgreSQL
+## cluster of its own. About 20 minutes; not part of `make test` (docs/reliability.md).
+reliability: $(VENV)/.dev
+	$(PY) bench/reliability.py $(RELIABILITY_ARGS)
 
 ## Browser tests drive Debian's chromium (never a downloaded browser).
 chromium:

@@ -7,7 +7,17 @@ import factory
 from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
-from referrals.models import Agency, ConcernCategory, Person, Referral, Role, Staff, Team
+from referrals.models import (
+    Agency,
+    ConcernCategory,
+    Deadline,
+    Person,
+    Referral,
+    Role,
+    Staff,
+    Team,
+    Timescale,
+)
 from referrals.services import intake
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -129,3 +139,33 @@ def make_referral(
         adults=list(adults),
     )
     return intake.referral_receive(concern=concern, team=team, received_by=received_by)
+
+
+def overdue_deadlines(count: int, *, owner: Staff, label: str = "Worker test") -> list:
+    """`count` deadlines of a one-hour timescale started three hours ago: past their due moment
+    and their manager's escalation (two alerts each), not yet their service manager's. Made in
+    one INSERT, as a sweep of many finds them."""
+    timescale = Timescale.objects.create(
+        kind=label.lower().replace(" ", "_"),
+        label=label,
+        amount=1,
+        unit="hours",
+        warning_before=datetime.timedelta(0),
+        escalate_to_manager_after=datetime.timedelta(hours=1),
+        escalate_to_service_manager_after=datetime.timedelta(days=30),
+    )
+    start = timezone.now() - datetime.timedelta(hours=3)
+    return Deadline.objects.bulk_create(
+        Deadline(
+            timescale=timescale,
+            subject_type="test",
+            subject_id=str(n),
+            url="/",
+            owner=owner,
+            team=owner.team,
+            starts_at=start,
+            due_at=start + datetime.timedelta(hours=1),
+            next_action_at=start + datetime.timedelta(hours=1),
+        )
+        for n in range(count)
+    )

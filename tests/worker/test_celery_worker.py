@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,8 @@ from django.utils import timezone
 
 from config.celery import app
 from referrals import deadlines
-from referrals.models import Deadline, DeadlineAlert, Notification, Timescale
+from referrals.models import Deadline, DeadlineAlert, Notification
+from tests.factories import overdue_deadlines
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -100,34 +100,7 @@ def start_worker(queue):
 @pytest.fixture
 def overdue(social_worker, team_manager):
     """Deadlines whose due and manager-escalation moments have both passed."""
-    timescale = Timescale.objects.create(
-        kind="worker_test",
-        label="Worker test",
-        amount=1,
-        unit="hours",
-        warning_before=timedelta(0),
-        escalate_to_manager_after=timedelta(hours=1),
-        escalate_to_service_manager_after=timedelta(days=30),
-    )
-
-    def make(count: int) -> None:
-        start = timezone.now() - timedelta(hours=3)
-        Deadline.objects.bulk_create(
-            Deadline(
-                timescale=timescale,
-                subject_type="test",
-                subject_id=str(n),
-                url="/",
-                owner=social_worker,
-                team=social_worker.team,
-                starts_at=start,
-                due_at=start + timedelta(hours=1),
-                next_action_at=start + timedelta(hours=1),
-            )
-            for n in range(count)
-        )
-
-    return make
+    return lambda count: overdue_deadlines(count, owner=social_worker)
 
 
 def sweep_on(queue: str) -> None:
