@@ -238,8 +238,9 @@ IF_MATCH = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=r'^"[0-9]{1,18}"( *, *"[0-9]{1,18}")*$',
     description='The `ETag` from your last read of the action, e.g. `"3"`. Missing (or `*`) '
-    "is 428; an ETag that is no longer current is 412.",
+    "is 428; an ETag that is no longer current, or names no version at all, is 412.",
 )
 ETAG_HEADER = {
     "ETag": {
@@ -271,13 +272,26 @@ MISSING_PRECONDITION = OpenApiResponse(
 )
 BAD_ACTION_UPDATE = OpenApiResponse(
     ValidationErrorOut,
-    description="Invalid fields, or a change the action's state refuses",
+    description="Invalid fields, or a completion without a note",
     examples=[
         OpenApiExample(
             "done_without_note",
             value={
                 "detail": "Say what was done (completion note).",
                 "errors": {"body": ["Say what was done (completion note)."]},
+            },
+        )
+    ],
+)
+FINISHED_ACTION = OpenApiResponse(
+    ErrorOut,
+    description="The action is done or cancelled: it cannot be changed again",
+    examples=[
+        OpenApiExample(
+            "finished",
+            value={
+                "detail": "This action is done: it cannot be changed again. Agree a new action "
+                "instead."
             },
         )
     ],
@@ -459,6 +473,7 @@ class IrdActionApi(PartnerApiView):
             400: BAD_ACTION_UPDATE,
             403: FORBIDDEN_ACTION,
             404: schema.NOT_FOUND,
+            409: FINISHED_ACTION,
             412: STALE,
             413: schema.TOO_LARGE,
             415: schema.UNSUPPORTED,
@@ -523,3 +538,16 @@ urlpatterns = [
         name="ird_action",
     ),
 ]
+
+
+def require_a_change(result, generator, request, public):
+    """drf-spectacular cannot state that an action's PATCH must send a body that changes
+    something (no body is a 415, an empty one a 400): the schema says so with a required body
+    and minProperties. A POSTPROCESSING_HOOK."""
+    schemas = result.get("components", {}).get("schemas", {})
+    if "PatchedIrdActionPatchInRequest" in schemas:
+        schemas["PatchedIrdActionPatchInRequest"]["minProperties"] = 1
+    for route, operations in result.get("paths", {}).items():
+        if route.endswith("/actions/{action_id}/") and "patch" in operations:
+            operations["patch"]["requestBody"]["required"] = True
+    return result

@@ -57,7 +57,7 @@ from referrals import (
     references,
     sharing,
 )
-from referrals.errors import EditConflict, NotPermitted
+from referrals.errors import EditConflict, IllegalTransition, NotPermitted
 from referrals.models import (
     Agency,
     ChronologyEntry,
@@ -1131,7 +1131,7 @@ def action_update(
             "read it again and repeat your change if it is still needed."
         )
     if current.status != IrdAction.Status.OPEN and status != current.status:
-        raise IrdRefused(
+        raise IllegalTransition(  # 409: the action's state, not the request, is the obstacle
             f"This action is {current.get_status_display().lower()}: it cannot "
             "be changed again. Agree a new action instead."
         )

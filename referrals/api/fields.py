@@ -19,6 +19,11 @@ DATETIME_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+# What the schema states: the same shapes, in the years every date is held to (1900-2100,
+# referrals.validation). Parsing uses the plain shapes so that a year out of range is told so.
+_YEAR = r"(19[0-9]{2}|20[0-9]{2}|2100)"
+SCHEMA_DATE_PATTERN = DATE_PATTERN.replace("[0-9]{4}", _YEAR, 1)
+SCHEMA_DATETIME_PATTERN = DATETIME_PATTERN.replace("[0-9]{4}", _YEAR, 1)
 _DATE = re.compile(DATE_PATTERN)
 _DATETIME = re.compile(DATETIME_PATTERN)
 _SPACED_OFFSET = re.compile(r"(?<=\d) (\d{2}:\d{2})$")
@@ -87,7 +92,7 @@ class StrictBooleanField(serializers.Field):
         return value
 
 
-@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+@extend_schema_field({"type": "string", "format": "date", "pattern": SCHEMA_DATE_PATTERN})
 class StrictDateField(serializers.Field):
     """`YYYY-MM-DD`, a real date, from 1900 to 2100; `past_only` refuses dates after today
     (UK)."""
@@ -127,7 +132,7 @@ def parse_aware_datetime(data) -> datetime.datetime | None:
         return None
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": SCHEMA_DATETIME_PATTERN})
 class StrictDateTimeField(serializers.Field):
     """ISO 8601 with an offset (`Z` or `+01:00`); a time without one is refused, never guessed."""
 
@@ -156,3 +161,12 @@ class StrictDateTimeField(serializers.Field):
 
     def to_representation(self, value):
         return value.isoformat() if value is not None else None
+
+
+def query_of(serializer_class, request) -> serializers.Serializer:
+    """A query string read by `serializer_class`, as a plain dict: DRF reads an empty value
+    (`?page=`) from a QueryDict as absent, where the schema says it must be a value; given as it
+    is, the field refuses it with a 400 naming the parameter."""
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from referrals.api.fields import query_of
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
@@ -50,6 +52,4 @@ class Page:
 
 
 def page_of(request, items) -> Page:
-    query = PageQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return Page(request, items, **query.validated_data)
+    return Page(request, items, **query_of(PageQuery, request).validated_data)

@@ -93,6 +93,7 @@ def finish_schema(result, generator, request, public):
         "429": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         "503": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
     }
+    _text_needs_a_character(result.get("components", {}).get("schemas", {}))
     # drf-spectacular does not carry a nested list serializer's length limits over.
     concern = result.get("components", {}).get("schemas", {}).get("ConcernInRequest")
     if concern is not None:
@@ -117,6 +118,21 @@ def finish_schema(result, generator, request, public):
                         "schema": {"type": "string", "enum": ["true"]},
                     }
     return result
+
+
+def _text_needs_a_character(components: dict) -> None:
+    """A required text field trims its spaces before it is checked, so "   " is refused as
+    blank: the schema says so, where minLength 1 alone would admit it."""
+    for name, component in components.items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            if (
+                field.get("type") == "string"
+                and field.get("minLength", 0) >= 1
+                and not {"pattern", "format", "enum"} & field.keys()
+            ):
+                field["pattern"] = r"\S"
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

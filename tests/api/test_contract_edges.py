@@ -2,6 +2,7 @@
 sent chunked (no Content-Length) is read, or refused with 413 when over 1 MiB."""
 
 import json
+import re
 import uuid
 from io import BytesIO
 
@@ -76,3 +77,48 @@ def test_the_schema_states_the_page_limits_the_api_enforces(police_api):
     assert (schemas["page"]["minimum"], schemas["page"]["maximum"]) == (1, 1_000_000)
     assert police_api.get(CONCERNS, {"page_size": 0}).status_code == 400
     assert police_api.get(CONCERNS, {"page_size": 100}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        (CONCERNS, "page"),
+        (CONCERNS, "page_size"),
+        (CONCERNS, "updated_since"),
+        (CONCERNS, "status"),
+        ("/api/v1/events/", "since"),
+        ("/api/v1/events/", "type"),
+        ("/api/v1/categories/", "page"),
+    ],
+)
+def test_an_empty_query_parameter_is_refused_naming_it(police_api, path, parameter):
+    """Schemathesis with every check: `?page=` and `?updated_since=` were read as absent (200),
+    where the schema says each must be a value."""
+    response = police_api.get(f"{path}?{parameter}=")
+
+    assert response.status_code == 400, response.content
+    assert parameter in response.json()["errors"]
+
+
+def test_the_schema_states_what_the_api_enforces_on_dates_and_action_updates(police_api):
+    """Schemathesis with every check: a date in 7425 matched the schema and was refused; an
+    action PATCH with an empty body or none matched it and was refused; the documented
+    example of an unborn baby was due on a date now past, so the example itself was refused."""
+    document = police_api.get("/api/schema/", headers={"Accept": "application/json"}).json()
+    events = {
+        p["name"]: p["schema"] for p in document["paths"]["/api/v1/events/"]["get"]["parameters"]
+    }
+    patch = document["paths"]["/api/v1/irds/{ird_id}/actions/{action_id}/"]["patch"]
+    body = document["components"]["schemas"]["PatchedIrdActionPatchInRequest"]
+    example = document["paths"]["/api/v1/concerns/"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["examples"]
+
+    assert re.fullmatch(events["since"]["pattern"], "2026-03-01T14:30:00Z")
+    assert not re.fullmatch(events["since"]["pattern"], "7425-03-01T14:30:00Z")
+    assert patch["requestBody"]["required"] is True and body["minProperties"] == 1
+    if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+    assert re.fullmatch(if_match["schema"]["pattern"], '"3"')
+    for documented in example.values():
+        response = police_api.submit(documented["value"])
+        assert response.status_code == 201, response.json()
