@@ -71,11 +71,15 @@ bench: $(VENV)/.dev
 	$(PY) bench/run.py
 	$(PY) bench/live_record.py
 
-## Reliability drills (RELIABILITY.md G18, G21, G22): load, the database stopped and its
-## connections killed under load, the worker killed mid-sweep, a soak; each on a PostgreSQL
-## cluster of its own. About 20 minutes; not part of `make test` (docs/reliability.md).
+## Reliability drills (RELIABILITY.md G18, G19, G21, G22): load, the database stopped and its
+## connections killed under load, the worker killed mid-sweep, beat down then doubled, the
+## broker restarted, a 30-minute soak, each on a PostgreSQL cluster of its own; then the worker
+## and scheduler drills again on RabbitMQ. About 45 minutes; not part of `make test`
+## (docs/reliability.md). RELIABILITY_ARGS chooses drills and sizes for the first run.
+RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
 reliability: $(VENV)/.dev
 	$(PY) bench/reliability.py $(RELIABILITY_ARGS)
+	$(PY) bench/reliability.py worker-kill scheduler --broker $(RABBITMQ_URL)
 
 ## Browser tests drive Debian's chromium (never a downloaded browser).
 chromium:
