@@ -98,21 +98,28 @@ def approve_list(*, disposal_list: DisposalList, by) -> DisposalList:
     return disposal_list
 
 
-def carry_out(disposal_list_id) -> dict[str, int]:
-    """Dispose of every pending record of an approved list, one transaction each; mark the list
-    completed when none is left. Safe to run again after a crash, or twice at once."""
-    pending = list(
-        DisposalRecord.objects.filter(
-            disposal_list_id=disposal_list_id,
-            disposal_list__state=DisposalList.State.APPROVED,
-            state=DisposalRecord.State.PENDING,
-        ).values_list("pk", flat=True)
+def pending_records(disposal_list_id=None):
+    """The records of approved lists still to dispose of (of one list, if given)."""
+    pending = DisposalRecord.objects.filter(
+        disposal_list__state=DisposalList.State.APPROVED, state=DisposalRecord.State.PENDING
     )
+    return (
+        pending if disposal_list_id is None else pending.filter(disposal_list_id=disposal_list_id)
+    )
+
+
+def carry_out(disposal_list_id, *, progress=None) -> dict[str, int]:
+    """Dispose of every pending record of an approved list, one transaction each; mark the list
+    completed when none is left. Safe to run again after a crash, or twice at once. `progress`
+    is called after each record (a command's progress bar)."""
+    pending = list(pending_records(disposal_list_id).values_list("pk", flat=True))
     counts: dict[str, int] = {}
     for record_id in pending:
         state = dispose_record(record_id)
         if state:
             counts[state] = counts.get(state, 0) + 1
+        if progress is not None:
+            progress()
     with transaction.atomic():
         left = DisposalRecord.objects.filter(
             disposal_list_id=disposal_list_id, state=DisposalRecord.State.PENDING
@@ -124,13 +131,13 @@ def carry_out(disposal_list_id) -> dict[str, int]:
     return counts
 
 
-def resume_approved() -> int:
+def resume_approved(*, progress=None) -> int:
     """Carry on every approved list a crash or a lost task left unfinished."""
     lists = list(
         DisposalList.objects.filter(state=DisposalList.State.APPROVED).values_list("pk", flat=True)
     )
     for list_id in lists:
-        carry_out(list_id)
+        carry_out(list_id, progress=progress)
     return len(lists)
 
 

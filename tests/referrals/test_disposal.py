@@ -3,11 +3,13 @@ anonymised in its own transaction, with a log that holds no personal data and a 
 that repeats nothing and loses nothing."""
 
 import datetime
+import io
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from referrals import tasks
@@ -290,6 +292,24 @@ def test_running_the_same_list_twice_disposes_of_nothing_twice(
     assert disposal.carry_out(listing.pk) == {"deleted": 1}
     assert disposal.carry_out(listing.pk) == {}
     assert DisposalRecord.objects.filter(state="deleted").count() == 1
+
+
+def test_the_command_carries_out_approved_lists_now_showing_its_progress(
+    duty_team, social_worker, officer, approver
+):
+    """Issue 15: long commands show progress. The command does what the hourly job does."""
+    for _ in range(3):
+        nfa_referral(duty_team, social_worker, closed_on=LONG_AGO)
+    listing = approved_list(officer, approver)
+    out = io.StringIO()
+
+    call_command("carry_out_disposal", stdout=out)
+
+    assert "Records disposed of: 3 of 3" in out.getvalue()
+    assert "1 approved list(s) carried out." in out.getvalue()
+    listing.refresh_from_db()
+    assert listing.state == DisposalList.State.COMPLETED
+    assert DisposalRecord.objects.filter(state="deleted").count() == 3
 
 
 # --- The page -----------------------------------------------------------------------------
