@@ -43,6 +43,7 @@ from referrals.models import Agency, ReferralChild, Role
 Status = Ird.Status
 RECORDING = frozenset({Status.IN_PROGRESS, Status.CONCLUDED})
 SCHEDULABLE = frozenset({Status.REQUESTED, Status.SCHEDULED})
+EMERGENCY_RECORDING = SCHEDULABLE | RECORDING  # from the request until sign-off
 TAKES_PART_ROLES = SOCIAL_WORK_ROLES | {Role.IRD_PARTICIPANT}
 # NG2021 3.18: police, health or social work convene an IRD (any agency can ask for one).
 CONVENING_KINDS = frozenset({Agency.Kind.POLICE, Agency.Kind.HEALTH, Agency.Kind.SOCIAL_WORK})
@@ -98,6 +99,11 @@ def may_convene(user, referral) -> bool:
     concerns (police and health convene through their systems, by the partner API, or by
     asking the duty team, who tick "IRD asked for" on the concern)."""
     return is_social_work_staff(user) and referral.status != referral.Status.CLOSED
+
+
+def is_staff_user(user) -> bool:
+    """Signed in as a member of staff (a partner system's API client is not)."""
+    return _signed_in(user) and not getattr(user, "is_api_client", False)
 
 
 def invited_ird_ids(user) -> QuerySet:
@@ -217,6 +223,12 @@ class Viewer:
         )
 
     @property
+    def can_record_emergency_measure(self) -> bool:
+        """Anyone invited (police taking a child to a place of safety, s.56, above all) while
+        the IRD is under way; the referral's team always may (the core's rule)."""
+        return self.invited and self.status in EMERGENCY_RECORDING
+
+    @property
     def can_conclude(self) -> bool:
         return (self.is_chair or self.is_recorder) and self.status == Status.IN_PROGRESS
 
@@ -264,7 +276,7 @@ def teleconference_open(ird: Ird) -> bool:
 
 
 def viewer(user, ird: Ird) -> Viewer:
-    signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)
+    signed_in = is_staff_user(user)
     invited = (
         signed_in
         and Invitation.objects.filter(ird=ird, staff=user, removed_at__isnull=True).exists()

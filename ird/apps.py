@@ -44,6 +44,7 @@ class IrdConfig(AppConfig):
         extensions.register_referral_links(hooks.referral_core_group_links)
         extensions.register_navigation(hooks.statistics_navigation)
         extensions.register_records_about(hooks.core_group_records_about)
+        extensions.register_emergency_measure_recorders(hooks.may_record_emergency_measure)
         connection_created.connect(
             statistics.register_sqlite_functions, dispatch_uid="ird.sqlite_median"
         )

@@ -468,3 +468,15 @@ def core_group_records_about(referral_ids) -> list[tuple[str, str]]:
     child"."""
     groups = CoreGroup.objects.filter(referral_id__in=referral_ids).values_list("pk", flat=True)
     return [("core_group", str(pk)) for pk in groups]
+
+
+def may_record_emergency_measure(user, referral) -> bool:
+    """Viewer.can_record_emergency_measure for any of the referral's IRDs, in one query: the
+    core asks before letting someone other than the referral's team record a measure."""
+    if not access.is_staff_user(user):
+        return False
+    return Ird.objects.filter(
+        referral=referral,
+        status__in=access.EMERGENCY_RECORDING,
+        pk__in=access.invited_ird_ids(user),
+    ).exists()

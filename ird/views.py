@@ -31,6 +31,7 @@ from referrals import audit, deadlines, ratelimit
 from referrals.access import can_read_case_records, can_work_on
 from referrals.errors import DomainError, EditConflict
 from referrals.models import Staff
+from referrals.services import emergency
 from referrals.validation import parse_version
 
 Status = Ird.Status
@@ -110,12 +111,12 @@ def _detail_context(request, ird: Ird, viewer: access.Viewer, **forms_in) -> dic
         ),
         "can_read_referral": can_read_case_records(request.user),
         "follow_ons": list(ird.follow_ons.order_by("requested_at")),
-        # The referral's emergency measures, recorded (by its team) from here too.
+        # The referral's emergency measures, recorded from here too by its team and by those
+        # invited while the IRD is under way.
         "referral": ird.referral,
-        "measures": list(
-            ird.referral.emergency_measures.select_related("child", "reporter_told_by")
-        ),
-        "can_record_measures": can_work_on(request.user, ird.referral),
+        "measures": emergency.measures_of(ird.referral),
+        "can_record_measures": viewer.can_record_emergency_measure
+        or can_work_on(request.user, ird.referral),
         "return_to": request.path,
     }
     if viewer.can_record_initial_discussion and ird.initial_discussion_at is None:

@@ -14,6 +14,7 @@ from referrals.models import (
     CumulativeHarmRule,
     Deadline,
     DeadlineAlert,
+    EmergencyMeasureKind,
     EscalationContact,
     LegalHold,
     Notification,
@@ -103,6 +104,22 @@ class StaffAdmin(UserAdmin):
 class ConcernCategoryAdmin(DateRangeAdmin):
     list_display = ["label", "code", "is_neglect", "valid_from", "valid_to", "display_order"]
     list_editable = ["valid_from", "valid_to", "display_order"]
+
+
+@admin.register(EmergencyMeasureKind)
+class EmergencyMeasureKindAdmin(DateRangeAdmin):
+    """One row per kind the rules know (EmergencyMeasure.Kind): retire one with its last day,
+    never delete or add one."""
+
+    list_display = ["label", "code", "valid_from", "valid_to", "display_order"]
+    list_editable = ["valid_from", "valid_to", "display_order"]
+    readonly_fields = ["code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CumulativeHarmRule)

@@ -35,6 +35,9 @@ kept_apart       () -> list[KeptApart]: an app's records about referrals kept on
 register_status  (person_ids) -> {person_id: RegisterStatus}: whether each child is on the
                  child protection register now, for a whole page in a fixed number of queries
                  (ird/ keeps the register); shown wherever a child is named.
+emergency_measure_recorders (user, referral) -> bool: whether an app lets this user record an
+                 emergency measure for the referral beyond its team (ird/: a participant
+                 invited to one of its IRDs under way).
 """
 
 from collections.abc import Callable
@@ -336,3 +339,15 @@ def register_status(person_ids) -> dict:
         for person_id, status in function(ids).items():
             found.setdefault(person_id, status)
     return found
+
+
+_emergency_measure_recorders: list[Callable] = []
+
+
+def register_emergency_measure_recorders(function: Callable) -> None:
+    if function not in _emergency_measure_recorders:
+        _emergency_measure_recorders.append(function)
+
+
+def may_record_emergency_measure(user, referral) -> bool:
+    return any(function(user, referral) for function in _emergency_measure_recorders)

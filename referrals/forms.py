@@ -12,7 +12,6 @@ from referrals.models import (
     Agency,
     ChronologyEntry,
     ConcernCategory,
-    EmergencyMeasure,
     Person,
     Referral,
     Relationship,
@@ -446,9 +445,11 @@ class EmergencyMeasureForm(forms.Form):
     child = forms.ChoiceField(label="Child", error_messages={"required": "Choose the child."})
     kind = forms.ChoiceField(
         label="Measure",
-        choices=EmergencyMeasure.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of emergency measure."},
+        error_messages={
+            "required": "Choose the kind of emergency measure.",
+            "invalid_choice": "Choose a kind of emergency measure in use now.",
+        },
     )
     granted_at = BoundedDateTimeField(
         label="Granted (or the child removed) at",
@@ -474,8 +475,10 @@ class EmergencyMeasureForm(forms.Form):
         error_messages={"required": "Say why the measure was needed."},
     )
 
-    def __init__(self, *args, children=(), **kwargs):
+    def __init__(self, *args, children=(), kinds=(), **kwargs):
+        """`kinds`: the (code, label) in use today (emergency.kinds_offered)."""
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
         self.fields["child"].choices = [(str(p.pk), p.full_name) for p in children]
         if len(children) == 1:
             self.fields["child"].initial = str(children[0].pk)

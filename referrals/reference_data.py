@@ -162,6 +162,16 @@ def _duration(value) -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(hours=value)
 
 
+def ensure_emergency_measure_kinds(kind_model) -> None:
+    """One row for each kind the rules know, under the label it was first given."""
+    from referrals.models.emergency import EmergencyMeasure  # noqa: PLC0415 - models load late
+
+    for order, (code, label) in enumerate(EmergencyMeasure.Kind.choices, start=1):
+        kind_model.objects.get_or_create(
+            code=code, defaults={"label": label, "display_order": order * 10}
+        )
+
+
 def ensure_timescales(timescale_model) -> None:
     install_timescales(timescale_model, TIMESCALES, TASKS)
 

@@ -6,7 +6,7 @@ from referrals.models.chronology import (
     Notification,
 )
 from referrals.models.deadlines import ClosureDay, Deadline, DeadlineAlert, Timescale
-from referrals.models.emergency import EmergencyMeasure
+from referrals.models.emergency import EmergencyMeasure, EmergencyMeasureKind
 from referrals.models.feedback import ReferralFeedback
 from referrals.models.organisation import Agency, EscalationContact, Role, Staff, Team
 from referrals.models.people import Person, Relationship
@@ -38,6 +38,7 @@ __all__ = [
     "DeadlineAlert",
     "DisclosureItem",
     "EmergencyMeasure",
+    "EmergencyMeasureKind",
     "EscalationContact",
     "DisposalList",
     "DisposalRecord",

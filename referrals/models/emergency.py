@@ -6,6 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from referrals.models.lookups import DatedLookup
+from referrals.models.organisation import Agency
 from referrals.models.people import Person
 from referrals.models.referral import Referral
 
@@ -35,8 +37,15 @@ class EmergencyMeasure(models.Model):
     reporter_told_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    reporter_told_by_label = models.CharField(max_length=200, blank=True)
+    # Staff record a measure from the referral or the IRD page; a partner system through the
+    # API, with no staff account: the label names whoever it was, and the agency they act for.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=200, blank=True)
+    recorded_by_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField()
 
@@ -52,3 +61,18 @@ class EmergencyMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class EmergencyMeasureKind(DatedLookup):
+    """When each kind of measure may be chosen, and its label. The rules (statutory clocks) key
+    on EmergencyMeasure.Kind; a retired kind stays on the records that used it."""
+
+    code = models.CharField(max_length=30, unique=True, choices=EmergencyMeasure.Kind.choices)
+    label = models.CharField(max_length=120)
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "label"]
+
+    def __str__(self) -> str:
+        return self.label

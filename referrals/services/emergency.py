@@ -9,8 +9,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import access, audit, chronology, deadlines
-from referrals.models import AuditEntry, ChronologyEntry, EmergencyMeasure, Person, Referral
+from referrals import access, audit, chronology, deadlines, extensions
+from referrals.models import (
+    AuditEntry,
+    ChronologyEntry,
+    EmergencyMeasure,
+    EmergencyMeasureKind,
+    Person,
+    Referral,
+)
 
 Kind = EmergencyMeasure.Kind
 SUBJECT_TYPE = "emergencymeasure"
@@ -68,6 +75,52 @@ def measure_problems(
     return problems
 
 
+def kinds_offered() -> list[tuple[str, str]]:
+    """The kinds that may be chosen today, with their labels as configured (a kind with no row
+    in the lookup is in use under its own label; rows cannot be deleted in the admin)."""
+    rows = {row.code: row for row in EmergencyMeasureKind.objects.all()}
+    return [
+        (code, rows[code].label if code in rows else label)
+        for code, label in Kind.choices
+        if code not in rows or rows[code].in_use_on()
+    ]
+
+
+def kind_problems(kind: str) -> dict[str, str]:
+    """A retired (or not yet valid) kind cannot be chosen for a new measure."""
+    row = EmergencyMeasureKind.objects.filter(code=kind).first()
+    if row is not None and not row.in_use_on():
+        return {"kind": f"{row.label} is not in use now: choose another kind of measure."}
+    return {}
+
+
+def may_record(by, referral: Referral) -> bool:
+    """The referral's team; a partner system on a concern its agency sent; anyone ird/ says may
+    (a participant invited to the referral's IRD: police removing a child under s.56)."""
+    if getattr(by, "is_api_client", False):
+        return Referral.objects.filter(
+            pk=referral.pk, partner_submission__client__agency_id=by.agency_id
+        ).exists()
+    return access.can_work_on(by, referral) or extensions.may_record_emergency_measure(by, referral)
+
+
+def _require_may_record(by, referral: Referral) -> None:
+    if not may_record(by, referral):
+        raise PermissionDenied(access.not_your_team(referral))
+
+
+def _who(by) -> tuple[object, str]:
+    """The staff account (none for a partner system) and the name shown on the measure."""
+    if getattr(by, "is_api_client", False):
+        return None, str(by)[:200]
+    return by, (by.get_full_name() or by.username)[:200]
+
+
+def measures_of(referral: Referral) -> list[EmergencyMeasure]:
+    """The referral's measures as its page and its IRDs' pages show them, in one query."""
+    return list(referral.emergency_measures.select_related("child", "recorded_by_agency"))
+
+
 def _words(span: timedelta) -> str:
     hours = int(span.total_seconds() // 3600)
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
@@ -85,11 +138,10 @@ def measure_record(
     ends_at: datetime | None,
     reason: str,
 ) -> EmergencyMeasure:
-    if not access.can_work_on(by, referral):
-        raise PermissionDenied(access.not_your_team(referral))
+    _require_may_record(by, referral)
     if not referral.child_links.filter(person=child).exists():
         raise ValidationError({"child": "Choose a child named in this referral."})
-    problems = measure_problems(
+    problems = kind_problems(kind) or measure_problems(
         kind=kind, granted_at=granted_at, starts_at=starts_at, ends_at=ends_at
     )
     if not reason.strip():
@@ -97,6 +149,7 @@ def measure_record(
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
+    staff, label = _who(by)
     measure = EmergencyMeasure.objects.create(
         referral=referral,
         child=child,
@@ -105,7 +158,9 @@ def measure_record(
         starts_at=starts_at,
         ends_at=ends_at,
         reason=reason.strip(),
-        recorded_by=by,
+        recorded_by=staff,
+        recorded_by_label=label,
+        recorded_by_agency_id=by.agency_id,
         recorded_at=now,
     )
     subject = {
@@ -113,7 +168,8 @@ def measure_record(
         "subject_id": str(measure.pk),
         "url": reverse("referral_detail", args=[referral.pk]),
         "referral": referral,
-        "owner": by,
+        # Chased to whoever recorded it, if staff; always to the referral's team.
+        "owner": staff,
         "team": referral.team,
         "urgent": True,  # an emergency measure is chased at any hour
     }
@@ -130,7 +186,7 @@ def measure_record(
         summary=f"{measure.get_kind_display()}{ends}.",
         occurred_at=starts_at,
         referral=referral,
-        recorded_by=by,
+        recorded_by=staff,
     )
     audit.record(
         actor=by,
@@ -144,14 +200,15 @@ def measure_record(
 @transaction.atomic
 def reporter_told(*, measure: EmergencyMeasure, by) -> EmergencyMeasure:
     measure = EmergencyMeasure.objects.select_for_update().get(pk=measure.pk)
-    if not access.can_work_on(by, measure.referral):
-        raise PermissionDenied(access.not_your_team(measure.referral))
+    _require_may_record(by, measure.referral)
     if measure.kind not in REPORTER_TOLD:
         raise ValidationError("A voluntary s.25 accommodation is not notified to the Reporter.")
     if measure.reporter_told_at is not None:
         raise ValidationError("The Reporter has already been recorded as told.")
-    measure.reporter_told_at, measure.reporter_told_by = timezone.now(), by
-    measure.save(update_fields=["reporter_told_at", "reporter_told_by"])
+    staff, label = _who(by)
+    measure.reporter_told_at, measure.reporter_told_by = timezone.now(), staff
+    measure.reporter_told_by_label = label
+    measure.save(update_fields=["reporter_told_at", "reporter_told_by", "reporter_told_by_label"])
     deadlines.deadline_meet(
         kind="reporter_told", subject_type=SUBJECT_TYPE, subject_id=str(measure.pk)
     )

@@ -1,5 +1,6 @@
-"""Recording an emergency measure against a referral, and that the Reporter was told. Only the
-referral's allocated team (and service managers) change it: access.can_work_on."""
+"""Recording an emergency measure against a referral, and that the Reporter was told: the
+referral's allocated team (and service managers), and those invited to one of its IRDs under
+way, who come here from the IRD page (emergency.may_record)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,14 +12,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals import access
 from referrals.forms import EmergencyMeasureForm
-from referrals.models import EmergencyMeasure
+from referrals.models import EmergencyMeasure, Referral
 from referrals.services import emergency
 from referrals.views.pages import _load_referral
 
 
-def _may_change(user, referral) -> None:
-    if not access.can_work_on(user, referral):
+def _load_for_recording(request, referral_id) -> Referral:
+    """The referral as its page loads it; or, for someone invited to one of its IRDs who may
+    record a measure (ird/ says), though its page stays closed to them: their invitation is
+    their clearance, as on the IRD page. Anyone else who may not record: 403, or 404 if the
+    referral is out of their scope."""
+    referral = Referral.objects.filter(pk=referral_id).select_related("team").first()
+    if (
+        referral is not None
+        and not access.referrals_visible_to(request.user).filter(pk=referral.pk).exists()
+    ):
+        if emergency.may_record(request.user, referral):
+            return referral
+    referral = _load_referral(request, referral_id)
+    if not emergency.may_record(request.user, referral):
         raise PermissionDenied(access.not_your_team(referral))
+    return referral
 
 
 def _return_to(request) -> str:
@@ -38,11 +52,12 @@ def _back(request, referral):
 @login_required
 @require_http_methods(["GET", "POST"])
 def measure_new(request, referral_id):
-    referral = _load_referral(request, referral_id)
-    _may_change(request.user, referral)
+    referral = _load_for_recording(request, referral_id)
     children = [link.person for link in referral.child_links.all()]
     form = EmergencyMeasureForm(
-        request.POST if request.method == "POST" else None, children=children
+        request.POST if request.method == "POST" else None,
+        children=children,
+        kinds=emergency.kinds_offered(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -74,8 +89,7 @@ def measure_new(request, referral_id):
 @login_required
 @require_POST
 def measure_reporter_told(request, referral_id, measure_id):
-    referral = _load_referral(request, referral_id)
-    _may_change(request.user, referral)
+    referral = _load_for_recording(request, referral_id)
     measure = get_object_or_404(EmergencyMeasure, pk=measure_id, referral=referral)
     try:
         emergency.reporter_told(measure=measure, by=request.user)

@@ -37,9 +37,9 @@ from referrals.forms import (
     SearchForm,
 )
 from referrals.models import Notification, Role, ScreeningDecision
+from referrals.services import emergency, screening
 from referrals.services import feedback as feedback_services
 from referrals.services import people as people_services
-from referrals.services import screening
 
 
 @login_required
@@ -93,7 +93,7 @@ def _detail_context(request, referral, **forms):
         "children": _with_register_status(list(referral.child_links.all())),
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
-        "measures": list(referral.emergency_measures.select_related("child", "reporter_told_by")),
+        "measures": emergency.measures_of(referral),
         "can_change": access.can_work_on(request.user, referral),
         "can_merge": access.can_merge_people(request.user),
         # What is due next, so nobody has to work it out: the referral's live deadlines.

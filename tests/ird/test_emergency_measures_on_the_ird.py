@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals.models import EmergencyMeasure
+from referrals.models import AuditEntry, EmergencyMeasure
 from referrals.services import emergency
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +48,39 @@ def test_the_team_records_a_measure_from_the_ird_and_comes_back(
     assert "Police removal to a place of safety (s.56)" in client.get(ird_url).content.decode()
 
 
-def test_invited_agencies_see_the_measures_but_record_none(
-    client, scheduled_ird, chair, social_worker
+def test_an_invited_police_officer_records_a_removal_from_the_ird(
+    client, scheduled_ird, chair, police
+):
+    """The chair is a police officer invited to the IRD: the referral's page stays closed to
+    them, but they record a s.56 removal (and telling the Reporter) from the IRD."""
+    client.force_login(chair)
+    ird_url = reverse("ird:detail", args=[scheduled_ird.pk])
+    record_url = reverse("emergency_measure_new", args=[scheduled_ird.referral_id])
+    assert f"{record_url}?next=/ird/{scheduled_ird.pk}/" in client.get(ird_url).content.decode()
+    assert client.get(f"{record_url}?next={ird_url}").status_code == 200
+
+    response = client.post(record_url, {**measure_form(scheduled_ird), "next": ird_url})
+
+    assert response.status_code == 302 and response["Location"] == ird_url
+    measure = EmergencyMeasure.objects.get(referral=scheduled_ird.referral)
+    assert measure.recorded_by == chair and measure.recorded_by_agency == police
+    assert AuditEntry.objects.filter(
+        object_type="emergencymeasure", object_id=str(measure.pk), actor=chair, action="create"
+    ).exists()
+    page = client.get(ird_url).content.decode()
+    assert f"{chair.get_full_name()} ({police.name})" in page
+    told = client.post(
+        reverse("emergency_measure_reporter_told", args=[scheduled_ird.referral_id, measure.pk]),
+        {"next": ird_url},
+    )
+    assert told.status_code == 302
+    measure.refresh_from_db()
+    assert measure.reporter_told_by == chair
+    assert client.get(reverse("referral_detail", args=[measure.referral_id])).status_code == 404
+
+
+def test_those_not_invited_or_after_sign_off_record_none(
+    client, scheduled_ird, police_participant, committee_member, social_worker
 ):
     emergency.measure_record(
         referral=scheduled_ird.referral,
@@ -61,12 +92,35 @@ def test_invited_agencies_see_the_measures_but_record_none(
         ends_at=None,
         reason="Sheriff granted a CPO.",
     )
+    measure = EmergencyMeasure.objects.get()
+    record_url = reverse("emergency_measure_new", args=[scheduled_ird.referral_id])
+    told_url = reverse(
+        "emergency_measure_reporter_told", args=[scheduled_ird.referral_id, measure.pk]
+    )
+    # Police not invited to this IRD: the referral is out of their scope.
+    client.force_login(police_participant)
+    assert client.get(record_url).status_code == 404
+    assert client.post(record_url, measure_form(scheduled_ird)).status_code == 404
+    assert client.post(told_url).status_code == 404
+    # The committee reads only what its quality work puts before it: out of scope.
+    client.force_login(committee_member)
+    assert client.post(record_url, measure_form(scheduled_ird)).status_code == 404
+    assert EmergencyMeasure.objects.count() == 1
+    assert EmergencyMeasure.objects.get().reporter_told_at is None
+
+
+def test_invited_participants_record_none_once_the_ird_is_signed_off(client, signed_ird, chair):
     client.force_login(chair)
 
-    page = client.get(reverse("ird:detail", args=[scheduled_ird.pk])).content.decode()
+    page = client.get(reverse("ird:detail", args=[signed_ird.pk])).content.decode()
+    refused = client.post(
+        reverse("emergency_measure_new", args=[signed_ird.referral_id]),
+        measure_form(signed_ird),
+    )
 
-    assert "Child protection order (s.37)" in page
-    assert "Record an emergency measure" not in page and "The Reporter has been told" not in page
+    assert "Record an emergency measure" not in page
+    assert refused.status_code == 404
+    assert not EmergencyMeasure.objects.exists()
 
 
 def test_a_return_address_off_the_site_is_ignored(client, scheduled_ird, social_worker):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from referrals import deadlines
@@ -14,6 +15,7 @@ from referrals.models import (
     ChronologyEntry,
     Deadline,
     EmergencyMeasure,
+    EmergencyMeasureKind,
     Notification,
 )
 from referrals.services import emergency
@@ -169,3 +171,89 @@ def test_a_child_from_another_referral_is_refused(client, referral, social_worke
 
     assert response.status_code == 400
     assert not EmergencyMeasure.objects.exists()
+
+
+# --- Kinds as a dated lookup (issue 11: retired codes stay readable, cannot be chosen) -------
+
+
+@pytest.fixture
+def removal_retired():
+    kind = EmergencyMeasureKind.objects.get(code=Kind.POLICE_REMOVAL)
+    kind.valid_to = NOW.date() - timedelta(days=1)
+    kind.save()
+    return kind
+
+
+def test_each_kind_is_seeded_with_its_label():
+    seeded = dict(EmergencyMeasureKind.objects.values_list("code", "label"))
+
+    assert seeded == dict(Kind.choices)
+    assert emergency.kinds_offered() == list(Kind.choices)
+
+
+def test_a_retired_kind_is_neither_offered_nor_accepted(
+    client, referral, social_worker, removal_retired
+):
+    client.force_login(social_worker)
+    url = reverse("emergency_measure_new", args=[referral.pk])
+
+    offered = client.get(url).content.decode()
+    refused = client.post(url, form(referral))
+
+    assert removal_retired.label not in offered
+    assert Kind.CHILD_PROTECTION_ORDER.label in offered
+    assert refused.status_code == 400
+    assert "Choose a kind of emergency measure in use now." in refused.content.decode()
+    assert not EmergencyMeasure.objects.exists()
+    with pytest.raises(ValidationError) as raised:
+        emergency.measure_record(
+            referral=referral,
+            child=referral.child_links.get().person,
+            by=social_worker,
+            kind=Kind.POLICE_REMOVAL,
+            granted_at=NOW - timedelta(hours=1),
+            starts_at=NOW - timedelta(hours=1),
+            ends_at=NOW + timedelta(hours=1),
+            reason="Found alone.",
+        )
+    assert set(raised.value.message_dict) == {"kind"}
+
+
+def test_a_kind_retired_later_stays_on_the_measures_that_used_it(client, referral, social_worker):
+    client.force_login(social_worker)
+    client.post(reverse("emergency_measure_new", args=[referral.pk]), form(referral))
+    kind = EmergencyMeasureKind.objects.get(code=Kind.POLICE_REMOVAL)
+    kind.valid_to = NOW.date() - timedelta(days=1)
+    kind.save()
+
+    page = client.get(reverse("referral_detail", args=[referral.pk])).content.decode()
+
+    assert Kind.POLICE_REMOVAL.label in page
+    assert f"{social_worker.get_full_name()} ({social_worker.agency.name})" in page
+
+
+def test_the_admin_keeps_a_kinds_dates_in_order_and_its_rows(client, service_manager):
+    service_manager.is_staff = service_manager.is_superuser = True
+    service_manager.save()
+    client.force_login(service_manager)
+    kind = EmergencyMeasureKind.objects.get(code=Kind.EXCLUSION_ORDER)
+    url = reverse("admin:referrals_emergencymeasurekind_change", args=[kind.pk])
+
+    refused = client.post(
+        url,
+        {
+            "label": kind.label,
+            "valid_from": "2026-12-10",
+            "valid_to": "2026-12-01",
+            "display_order": 50,
+        },
+    )
+
+    assert refused.status_code == 200 and "The last day comes after the first." in (
+        refused.content.decode()
+    )
+    kind.refresh_from_db()
+    assert kind.valid_to is None
+    delete = reverse("admin:referrals_emergencymeasurekind_delete", args=[kind.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert EmergencyMeasureKind.objects.filter(pk=kind.pk).exists()
