@@ -46,6 +46,14 @@ nothing; the same key with a different body is 422; the same key while the first
 still being processed is 409. A new key with an `external_reference` the client already used is
 409, naming the existing concern's `id`.
 
+**Emergency measures.** `POST /api/v1/concerns/{concern_id}/emergency-measures/` records a
+measure taken for one of the concern's children (police removal to a place of safety under
+s.56, child protection, assessment and justice of the peace orders, exclusion orders, s.25
+accommodation), with an `Idempotency-Key` as for concerns. Its times are checked against the
+kind's statutory clock and a retired kind is refused: a 400 names the field, nothing is stored.
+`GET` lists a concern's measures; `POST .../{measure_id}/reporter-told/` records that the
+Children's Reporter was told.
+
 **Events.** `concern.status_changed`, `concern.decision_approved` and `concern.feedback_given`
 are POSTed to the client's webhook address (if the council set one), signed with the header
 `Webhook-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, retried with
@@ -80,6 +88,10 @@ def only_partner_api(endpoints):
     ]
 
 
+# The POSTs that create a record under an Idempotency-Key: 201 with Location, replayed.
+CREATING_PATHS = {"/api/v1/concerns/", "/api/v1/concerns/{concern_id}/emergency-measures/"}
+
+
 def finish_schema(result, generator, request, public):
     result["info"]["description"] = DESCRIPTION
     result["info"]["contact"] = {"name": "The council's children's services system team"}
@@ -105,13 +117,14 @@ def finish_schema(result, generator, request, public):
             for code, extra in headers.items():
                 if code in responses:
                     responses[code].setdefault("headers", {}).update(extra)
-            if method == "post" and path == "/api/v1/concerns/":
+            if method == "post" and path in CREATING_PATHS:
                 created = responses["201"].setdefault("headers", {})
                 created["Location"] = {
-                    "description": "The concern's address.",
+                    "description": "The new record's address.",
                     "schema": {"type": "string", "format": "uri"},
                 }
-                for code in ("201", "409"):
+                # A concern's duplicate (409) is stored and replayed; a measure has none.
+                for code in ("201", "409") if path == "/api/v1/concerns/" else ("201",):
                     responses[code].setdefault("headers", {})["Idempotent-Replayed"] = {
                         "description": "`true` when this is the stored answer to an earlier "
                         "request with the same key.",
@@ -247,6 +260,58 @@ CONFLICT = OpenApiResponse(
         ),
     ],
 )
+INVALID_MEASURE = OpenApiResponse(
+    response=ValidationErrorOut,
+    description="Invalid input, a retired kind, or times outside the measure's statutory clock "
+    "(nothing is stored; the Idempotency-Key may be reused); or a missing or malformed "
+    "Idempotency-Key, or a body that is not valid JSON",
+    examples=[
+        OpenApiExample(
+            "field_errors",
+            summary="Field errors",
+            value={
+                "detail": "The request has errors: see `errors`.",
+                "errors": {
+                    "ends_at": [
+                        "A Police removal to a place of safety (s.56) lasts at most 24 hours "
+                        "from its start."
+                    ],
+                },
+            },
+        ),
+        OpenApiExample(
+            "retired_kind",
+            summary="A retired kind",
+            value={
+                "detail": "The request has errors: see `errors`.",
+                "errors": {
+                    "kind": ["Exclusion order is not in use now: choose another kind of measure."]
+                },
+            },
+        ),
+    ],
+)
+IN_FLIGHT = _error(
+    "A request with the same Idempotency-Key is still being processed",
+    "A request with this Idempotency-Key is still being processed: retry shortly to get its "
+    "result.",
+)
+NOT_NOTIFIED = OpenApiResponse(
+    response=ValidationErrorOut,
+    description="The measure is not one the Reporter is told of",
+    examples=[
+        OpenApiExample(
+            "voluntary",
+            summary="A voluntary s.25 accommodation",
+            value={
+                "detail": "The request has errors: see `errors`.",
+                "errors": {
+                    "kind": ["A voluntary s.25 accommodation is not notified to the Reporter."]
+                },
+            },
+        )
+    ],
+)
 TOO_LARGE = _error("The body is larger than 1 MiB", "The request body is larger than 1 MiB.")
 UNSUPPORTED = _error(
     "The body is not JSON (or has no Content-Type)",
@@ -336,6 +401,24 @@ EVENT_EXAMPLE = {
             for key in ("id", "reference", "external_reference", "status", "decision", "updated_at")
         }
     },
+}
+
+
+MEASURE_EXAMPLE = {
+    "id": "9d2b6c1e-4f3a-4e5b-9c8d-7a6b5c4d3e2f",
+    "concern": CONCERN_EXAMPLE["id"],
+    "child": "2a7c9e1b-5d3f-4a6b-8c0d-1e2f3a4b5c6d",
+    "kind": "police_removal",
+    "kind_label": "Police removal to a place of safety (s.56)",
+    "granted_at": "2026-03-01T22:10:00Z",
+    "starts_at": "2026-03-01T22:10:00Z",
+    "ends_at": "2026-03-02T22:10:00Z",
+    "reason": "Two children alone at home overnight; parents not traced.",
+    "reporter_to_be_told": True,
+    "reporter_told_at": "2026-03-02T08:30:00Z",
+    "reporter_told_by": "Police Scotland iVPD",
+    "recorded_at": "2026-03-01T22:25:00Z",
+    "recorded_by": {"name": "Police Scotland iVPD", "agency": "police"},
 }
 
 

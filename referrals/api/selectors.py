@@ -10,7 +10,14 @@ from django.http import Http404
 
 from referrals import audit, extensions
 from referrals.api.models import ApiClient, WebhookEvent
-from referrals.models import Referral, ReferralChild, ReferralFeedback, ScreeningDecision
+from referrals.models import (
+    EmergencyMeasure,
+    Referral,
+    ReferralChild,
+    ReferralFeedback,
+    ScreeningDecision,
+)
+from referrals.services import emergency
 
 
 def concerns_visible_to(client: ApiClient) -> QuerySet[Referral]:
@@ -202,6 +209,46 @@ def feedback_data(feedback: ReferralFeedback) -> dict:
         "comments": feedback.comments,
         "acknowledged_at": feedback.acknowledged_at,
         "acknowledged_by": feedback.acknowledged_by_label or None,
+    }
+
+
+def measures_for(referral: Referral) -> QuerySet[EmergencyMeasure]:
+    """The concern's emergency measures, newest first."""
+    return referral.emergency_measures.select_related("recorded_by_agency").order_by(
+        "-starts_at", "-pk"
+    )
+
+
+def measure_item(referral: Referral, measure_id: UUID) -> EmergencyMeasure:
+    measure = measures_for(referral).filter(pk=measure_id).first()
+    if measure is None:
+        raise Http404("No emergency measure found.")
+    return measure
+
+
+def measure_data(referral: Referral, measure: EmergencyMeasure) -> dict:
+    """A measure as the partner reads it; its child known by the child's `id` in the concern
+    (the referral's child links are prefetched by concern_rows)."""
+    links = {link.person_id: link.pk for link in referral.child_links.all()}
+    agency = measure.recorded_by_agency
+    return {
+        "id": measure.pk,
+        "concern": referral.pk,
+        "child": links.get(measure.child_id),
+        "kind": measure.kind,
+        "kind_label": measure.get_kind_display(),
+        "granted_at": measure.granted_at,
+        "starts_at": measure.starts_at,
+        "ends_at": measure.ends_at,
+        "reason": measure.reason,
+        "reporter_to_be_told": measure.kind in emergency.REPORTER_TOLD,
+        "reporter_told_at": measure.reporter_told_at,
+        "reporter_told_by": measure.reporter_told_by_label or None,
+        "recorded_at": measure.recorded_at,
+        "recorded_by": {
+            "name": measure.recorded_by_label,
+            "agency": agency.code if agency is not None else None,
+        },
     }
 
 

@@ -17,6 +17,7 @@ from referrals.api.fields import (
 )
 from referrals.models import (
     ConcernCategory,
+    EmergencyMeasure,
     Person,
     Referral,
     Relationship,
@@ -221,6 +222,29 @@ class ConcernIn(serializers.Serializer):
         if any(errors):
             raise serializers.ValidationError(errors)
         return children
+
+
+class EmergencyMeasureIn(serializers.Serializer):
+    """An emergency measure taken to protect one of the concern's children. Its statutory
+    clock is checked (a 400 names the field): a police removal (s.56) lasts 24 hours at most
+    from its start, which is when the child was removed; a child assessment order (s.35) starts
+    within 24 hours of its grant and lasts up to 3 days; a justice of the peace order (s.55) is
+    acted on within 12 hours and lasts up to 24 hours from its grant. `ends_at` is required for
+    those three and an exclusion order."""
+
+    child = serializers.UUIDField(help_text="The child's `id` in the concern.")
+    kind = StrictChoiceField(
+        choices=EmergencyMeasure.Kind.choices,
+        help_text="A kind in use now: a retired kind is refused (400).",
+    )
+    granted_at = StrictDateTimeField(
+        past_only=True, help_text="When it was granted, or the child removed. Not in the future."
+    )
+    starts_at = StrictDateTimeField(help_text="In effect from; not before `granted_at`.")
+    ends_at = StrictDateTimeField(
+        required=False, allow_null=True, default=None, help_text="When it ends; after the start."
+    )
+    reason = _text(4000, help_text="Why the measure was needed. Not blank.")
 
 
 def submitted_json(data: dict) -> dict:
@@ -479,6 +503,30 @@ class EventOut(serializers.Serializer):
     data = EventDataOut()
 
 
+class RecordedByOut(serializers.Serializer):
+    name = serializers.CharField(help_text="A member of staff or an API client's name.")
+    agency = serializers.CharField(allow_null=True, help_text="Their agency's code.")
+
+
+class EmergencyMeasureOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    concern = serializers.UUIDField(help_text="The concern's `id`.")
+    child = serializers.UUIDField(allow_null=True, help_text="The child's `id` in the concern.")
+    kind = serializers.ChoiceField(choices=EmergencyMeasure.Kind.choices)
+    kind_label = serializers.CharField()
+    granted_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    reporter_to_be_told = serializers.BooleanField(
+        help_text="Whether the Children's Reporter is told of it (every compulsory measure)."
+    )
+    reporter_told_at = serializers.DateTimeField(allow_null=True)
+    reporter_told_by = serializers.CharField(allow_null=True)
+    recorded_at = serializers.DateTimeField()
+    recorded_by = RecordedByOut()
+
+
 # --- Errors (documentation of the error bodies) ----------------------------------------------
 
 
@@ -518,3 +566,4 @@ ConcernPage = _page("ConcernPage", ConcernOut)
 FeedbackPage = _page("FeedbackPage", FeedbackOut)
 CategoryPage = _page("CategoryPage", CategoryOut)
 EventPage = _page("EventPage", EventOut)
+EmergencyMeasurePage = _page("EmergencyMeasurePage", EmergencyMeasureOut)

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,8 +21,8 @@ from referrals.api.models import (
     ApiToken,
     SubmittedConcern,
 )
-from referrals.models import Agency, Person, Referral, Team
-from referrals.services import intake
+from referrals.models import Agency, EmergencyMeasure, Person, Referral, Team
+from referrals.services import emergency, intake
 
 # A token is "cwr_" and 76 lower-case hex digits: 12 of prefix (stored, to find the row) and
 # 64 of secret. Only the SHA-256 of the whole token is stored.
@@ -316,4 +317,25 @@ def _details_key(values: dict) -> tuple:
             "address_line1",
             "school",
         )
+    )
+
+
+# --- Emergency measures ------------------------------------------------------------------
+
+
+def measure_record(*, client: ApiClient, referral: Referral, data: dict) -> EmergencyMeasure:
+    """A measure on a concern the client's agency sent, for the child the partner knows by its
+    `id` in the concern; the rules are emergency.measure_record's."""
+    link = referral.child_links.filter(pk=data["child"]).select_related("person").first()
+    if link is None:
+        raise ValidationError({"child": "Give the `id` of one of this concern's children."})
+    return emergency.measure_record(
+        referral=referral,
+        child=link.person,
+        by=client,
+        kind=data["kind"],
+        granted_at=data["granted_at"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        reason=data["reason"],
     )

@@ -42,6 +42,21 @@ urlpatterns = [
         views.FeedbackAcknowledgeApi.as_view(),
         name="feedback_acknowledge",
     ),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/emergency-measures/",
+        views.ConcernMeasuresApi.as_view(),
+        name="concern_measures",
+    ),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/emergency-measures/<uuid:measure_id>/",
+        views.ConcernMeasureDetailApi.as_view(),
+        name="measure_detail",
+    ),
+    path(
+        "api/v1/concerns/<uuid:concern_id>/emergency-measures/<uuid:measure_id>/reporter-told/",
+        views.MeasureReporterToldApi.as_view(),
+        name="measure_reporter_told",
+    ),
     path("api/v1/categories/", views.CategoriesApi.as_view(), name="categories"),
     path("api/v1/events/", views.EventsApi.as_view(), name="events"),
     path("api/schema/", docs.PartnerSchemaView.as_view(), name="schema"),

@@ -8,6 +8,7 @@ import datetime
 import json
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,9 @@ from referrals.api.serializers import (
     ConcernListQuery,
     ConcernOut,
     ConcernPage,
+    EmergencyMeasureIn,
+    EmergencyMeasureOut,
+    EmergencyMeasurePage,
     EventListQuery,
     EventOut,
     EventPage,
@@ -43,6 +47,7 @@ from referrals.api.serializers import (
 )
 from referrals.api.throttling import PartnerClientThrottle
 from referrals.models import ConcernCategory, Referral
+from referrals.services import emergency
 from referrals.services import feedback as feedback_services
 
 # The documented example's unborn baby is due four months from when the schema is made: a fixed
@@ -72,6 +77,9 @@ PAGE_PARAMETERS = [
 ]
 CONCERN_ID = OpenApiParameter(
     "concern_id", UUID, OpenApiParameter.PATH, description="The concern's `id`."
+)
+MEASURE_ID = OpenApiParameter(
+    "measure_id", UUID, OpenApiParameter.PATH, description="The emergency measure's `id`."
 )
 FEEDBACK_ID = OpenApiParameter(
     "feedback_id", UUID, OpenApiParameter.PATH, description="The feedback item's `id`."
@@ -125,6 +133,65 @@ class PartnerApiView(APIView):
     @property
     def client(self):
         return self.request.user
+
+    def concern_page(self, request, concern_id, *, name, items, row, out) -> Response:
+        """A page of what one of the agency's concerns holds (`items(referral)`), its read
+        audited in one row naming the items shown."""
+        referral = selectors.concern_for(self.client, concern_id)
+        page = page_of(request, items(referral))
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=referral,
+            detail={
+                **self.read_basis(),
+                "via": "partner_api",
+                name: [str(item.pk) for item in page.items],
+            },
+        )
+        rows = [row(referral, item) for item in page.items]
+        return Response(page.envelope(out(rows, many=True).data))
+
+    # What a replayed 201 answer shows, for the audit row of the partner reading it again.
+    replayed_type = "referral"
+
+    def idempotent(self, request, form, work) -> Response:
+        """A creating POST with Stripe's idempotency (API.md): a replay answers as the first
+        request did; invalid input (400) stores nothing; otherwise `work(request, claim,
+        validated_data)` does it and completes the claim with its answer."""
+        key = idempotency.key_from(request)
+        fingerprint = idempotency.fingerprint("POST", request.path, request.data)
+        claim = None
+        row = idempotency.existing(self.client, key)
+        if row is not None:
+            replay = idempotency.check(row, fingerprint)
+            if replay is not None:
+                return self._replay(replay)
+            claim = idempotency.Claim(row)  # an abandoned attempt, taken over
+        if not form.is_valid():
+            if claim is not None:
+                idempotency.release(claim)
+            raise exceptions.ValidationError(form.errors)  # stores nothing (Stripe)
+        if claim is None:
+            claim, replay = idempotency.claim(self.client, key, fingerprint)
+            if replay is not None:
+                return self._replay(replay)
+        return work(request, claim, form.validated_data)
+
+    def _replay(self, row) -> Response:
+        headers = {"Idempotent-Replayed": "true"}
+        if row.location:
+            headers["Location"] = row.location
+        body = row.response_body
+        if row.response_status == status.HTTP_201_CREATED and isinstance(body, dict):
+            audit.record(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                object_type=self.replayed_type,
+                object_id=str(body.get("id", "")),
+                detail={**self.read_basis(), "via": "partner_api", "idempotent_replay": True},
+            )
+        return Response(body, status=row.response_status, headers=headers)
 
 
 # --- Concerns -------------------------------------------------------------------------------
@@ -259,26 +326,7 @@ class ConcernsApi(PartnerApiView):
         tags=["concerns"],
     )
     def post(self, request: Request) -> Response:
-        key = idempotency.key_from(request)
-        body = request.data
-        fingerprint = idempotency.fingerprint("POST", request.path, body)
-        claim = None
-        row = idempotency.existing(self.client, key)
-        if row is not None:
-            replay = idempotency.check(row, fingerprint)
-            if replay is not None:
-                return self._replay(replay)
-            claim = idempotency.Claim(row)  # an abandoned attempt, taken over
-        form = ConcernIn(data=body)
-        if not form.is_valid():
-            if claim is not None:
-                idempotency.release(claim)
-            raise exceptions.ValidationError(form.errors)  # stores nothing (Stripe)
-        if claim is None:
-            claim, replay = idempotency.claim(self.client, key, fingerprint)
-            if replay is not None:
-                return self._replay(replay)
-        return self._submit(request, claim, form.validated_data)
+        return self.idempotent(request, ConcernIn(data=request.data), self._submit)
 
     def _submit(self, request, claim, data) -> Response:
         submitted = submitted_json(data)
@@ -321,21 +369,6 @@ class ConcernsApi(PartnerApiView):
         referral = selectors.concern_rows(Referral.objects.filter(pk=referral.pk)).get()
         return as_json(ConcernOut(selectors.concern_data(referral)).data)
 
-    def _replay(self, row) -> Response:
-        headers = {"Idempotent-Replayed": "true"}
-        if row.location:
-            headers["Location"] = row.location
-        body = row.response_body
-        if row.response_status == status.HTTP_201_CREATED and isinstance(body, dict):
-            audit.record(
-                actor=self.client,
-                action=audit.Action.VIEW,
-                object_type="referral",
-                object_id=str(body.get("id", "")),
-                detail={**self.read_basis(), "via": "partner_api", "idempotent_replay": True},
-            )
-        return Response(body, status=row.response_status, headers=headers)
-
 
 class ConcernDetailApi(PartnerApiView):
     @extend_schema(
@@ -375,20 +408,14 @@ class ConcernFeedbackApi(PartnerApiView):
         tags=["feedback"],
     )
     def get(self, request: Request, concern_id: UUID) -> Response:
-        referral = selectors.concern_for(self.client, concern_id)
-        page = page_of(request, selectors.feedback_for(referral))
-        audit.record(
-            actor=self.client,
-            action=audit.Action.VIEW,
-            subject=referral,
-            detail={
-                **self.read_basis(),
-                "via": "partner_api",
-                "feedback": [str(f.pk) for f in page.items],
-            },
+        return self.concern_page(
+            request,
+            concern_id,
+            name="feedback",
+            items=selectors.feedback_for,
+            row=lambda referral, item: selectors.feedback_data(item),
+            out=FeedbackOut,
         )
-        rows = [selectors.feedback_data(item) for item in page.items]
-        return Response(page.envelope(FeedbackOut(rows, many=True).data))
 
 
 class FeedbackAcknowledgeApi(PartnerApiView):
@@ -422,6 +449,166 @@ class FeedbackAcknowledgeApi(PartnerApiView):
                 detail={**self.read_basis(), "via": "partner_api", "referral": str(referral.pk)},
             )
         return Response(FeedbackOut(selectors.feedback_data(item)).data)
+
+
+# --- Emergency measures ----------------------------------------------------------------------
+
+
+class ConcernMeasuresApi(PartnerApiView):
+    # /api/v1/concerns/{id}/emergency-measures/: GET lists the concern's measures, POST records
+    # one (police removing a child to a place of safety under s.56, above all).
+    replayed_type = "emergencymeasure"
+
+    @property
+    def takes_json_body(self) -> bool:
+        return self.request.method == "POST"
+
+    @extend_schema(
+        operation_id="concerns_emergency_measures_list",
+        summary="Emergency measures taken for a concern's children, newest first",
+        parameters=[CONCERN_ID, *PAGE_PARAMETERS],
+        responses={
+            200: EmergencyMeasurePage,
+            400: schema.BAD_QUERY,
+            404: schema.NOT_FOUND,
+            **schema.COMMON,
+        },
+        examples=[schema.page_example("measures", schema.MEASURE_EXAMPLE)],
+        tags=["emergency measures"],
+    )
+    def get(self, request: Request, concern_id: UUID) -> Response:
+        return self.concern_page(
+            request,
+            concern_id,
+            name="emergency_measures",
+            items=selectors.measures_for,
+            row=selectors.measure_data,
+            out=EmergencyMeasureOut,
+        )
+
+    @extend_schema(
+        operation_id="concerns_emergency_measures_record",
+        summary="Record an emergency measure for one of a concern's children",
+        description="Recorded once, however often it is retried with the same Idempotency-Key "
+        "(as a concern is). Its end, and telling the Children's Reporter, are chased by the "
+        "council's team on the statutory clock.",
+        parameters=[CONCERN_ID, schema.IDEMPOTENCY_KEY],
+        request=EmergencyMeasureIn,
+        responses={
+            201: OpenApiResponse(
+                EmergencyMeasureOut,
+                description="Recorded (or, with `Idempotent-Replayed: true`, recorded by an "
+                "earlier request)",
+            ),
+            400: schema.INVALID_MEASURE,
+            404: schema.NOT_FOUND,
+            409: schema.IN_FLIGHT,
+            413: schema.TOO_LARGE,
+            415: schema.UNSUPPORTED,
+            422: schema.KEY_REUSED,
+            **schema.COMMON,
+        },
+        examples=[
+            OpenApiExample(
+                "A police removal (s.56)",
+                request_only=True,
+                value={
+                    "child": schema.MEASURE_EXAMPLE["child"],
+                    "kind": "police_removal",
+                    "granted_at": "2026-03-01T22:10:00Z",
+                    "starts_at": "2026-03-01T22:10:00Z",
+                    "ends_at": "2026-03-02T22:10:00Z",
+                    "reason": "Two children alone at home overnight; parents not traced.",
+                },
+            ),
+            schema.example("recorded", schema.MEASURE_EXAMPLE, 201),
+        ],
+        tags=["emergency measures"],
+    )
+    def post(self, request: Request, concern_id: UUID) -> Response:
+        referral = selectors.concern_for(self.client, concern_id)
+        return self.idempotent(
+            request,
+            EmergencyMeasureIn(data=request.data),
+            lambda request, claim, data: self._record(request, claim, referral, data),
+        )
+
+    def _record(self, request, claim, referral, data) -> Response:
+        try:
+            with transaction.atomic():
+                measure = services.measure_record(client=self.client, referral=referral, data=data)
+                body = as_json(EmergencyMeasureOut(selectors.measure_data(referral, measure)).data)
+                location = request.build_absolute_uri(
+                    reverse("partner_api:measure_detail", args=[referral.pk, measure.pk])
+                )
+                idempotency.complete(claim, status=201, body=body, location=location)
+        except DjangoValidationError as error:
+            idempotency.release(claim)  # invalid input stores nothing (Stripe)
+            raise exceptions.ValidationError(error.message_dict) from None
+        except BaseException:
+            idempotency.release(claim)
+            raise
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class ConcernMeasureDetailApi(PartnerApiView):
+    @extend_schema(
+        operation_id="concerns_emergency_measures_read",
+        summary="Read one emergency measure of a concern",
+        parameters=[CONCERN_ID, MEASURE_ID],
+        responses={200: EmergencyMeasureOut, 404: schema.NOT_FOUND, **schema.COMMON},
+        examples=[schema.example("measure", schema.MEASURE_EXAMPLE)],
+        tags=["emergency measures"],
+    )
+    def get(self, request: Request, concern_id: UUID, measure_id: UUID) -> Response:
+        referral = selectors.concern_for(self.client, concern_id)
+        measure = selectors.measure_item(referral, measure_id)
+        audit.record(
+            actor=self.client,
+            action=audit.Action.VIEW,
+            subject=measure,
+            detail={**self.read_basis(), "via": "partner_api", "referral": str(referral.pk)},
+        )
+        return Response(EmergencyMeasureOut(selectors.measure_data(referral, measure)).data)
+
+
+class MeasureReporterToldApi(PartnerApiView):
+    @extend_schema(
+        operation_id="concerns_emergency_measures_reporter_told",
+        summary="Record that the Children's Reporter was told of a measure (idempotent)",
+        description="Takes an empty body (or any JSON body, which is ignored). Records who and "
+        "when; recording it again changes nothing. A voluntary s.25 accommodation is not "
+        "notified to the Reporter (400).",
+        parameters=[CONCERN_ID, MEASURE_ID],
+        request=None,
+        responses={
+            200: EmergencyMeasureOut,
+            400: schema.NOT_NOTIFIED,
+            404: schema.NOT_FOUND,
+            413: schema.TOO_LARGE,
+            415: schema.UNSUPPORTED,
+            **schema.COMMON,
+        },
+        examples=[schema.example("told", schema.MEASURE_EXAMPLE)],
+        tags=["emergency measures"],
+    )
+    def post(self, request: Request, concern_id: UUID, measure_id: UUID) -> Response:
+        referral = selectors.concern_for(self.client, concern_id)
+        measure = selectors.measure_item(referral, measure_id)
+        if measure.reporter_told_at is None:
+            try:
+                emergency.reporter_told(measure=measure, by=self.client)
+            except DjangoValidationError as error:
+                raise exceptions.ValidationError(error.message_dict) from None
+            measure = selectors.measure_item(referral, measure_id)
+        else:
+            audit.record(
+                actor=self.client,
+                action=audit.Action.VIEW,
+                subject=measure,
+                detail={**self.read_basis(), "via": "partner_api", "referral": str(referral.pk)},
+            )
+        return Response(EmergencyMeasureOut(selectors.measure_data(referral, measure)).data)
 
 
 # --- Reference data and events ---------------------------------------------------------------

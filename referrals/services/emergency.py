@@ -202,7 +202,9 @@ def reporter_told(*, measure: EmergencyMeasure, by) -> EmergencyMeasure:
     measure = EmergencyMeasure.objects.select_for_update().get(pk=measure.pk)
     _require_may_record(by, measure.referral)
     if measure.kind not in REPORTER_TOLD:
-        raise ValidationError("A voluntary s.25 accommodation is not notified to the Reporter.")
+        raise ValidationError(
+            {"kind": "A voluntary s.25 accommodation is not notified to the Reporter."}
+        )
     if measure.reporter_told_at is not None:
         raise ValidationError("The Reporter has already been recorded as told.")
     staff, label = _who(by)

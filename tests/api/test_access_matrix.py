@@ -13,7 +13,7 @@ from ird.models import Ird
 from referrals.api import services
 from referrals.api.models import ApiToken
 from referrals.models import Referral, Role
-from referrals.services import screening
+from referrals.services import emergency, screening
 from referrals.services.feedback import feedback_give
 from tests.api.conftest import CONCERNS, PartnerClient, concern_body
 from tests.factories import StaffFactory, TeamFactory
@@ -27,6 +27,13 @@ OPERATIONS = {
     "read concern": ("GET", "/api/v1/concerns/{concern}/"),
     "list feedback": ("GET", "/api/v1/concerns/{concern}/feedback/"),
     "acknowledge feedback": ("POST", "/api/v1/concerns/{concern}/feedback/{feedback}/acknowledge/"),
+    "list measures": ("GET", "/api/v1/concerns/{concern}/emergency-measures/"),
+    "record measure": ("POST", "/api/v1/concerns/{concern}/emergency-measures/"),
+    "read measure": ("GET", "/api/v1/concerns/{concern}/emergency-measures/{measure}/"),
+    "reporter told": (
+        "POST",
+        "/api/v1/concerns/{concern}/emergency-measures/{measure}/reporter-told/",
+    ),
     "list categories": ("GET", "/api/v1/categories/"),
     "list events": ("GET", "/api/v1/events/"),
     "list irds": ("GET", "/api/v1/irds/"),
@@ -37,7 +44,15 @@ OPERATIONS = {
     "docs": ("GET", "/api/docs/"),
 }
 ALL = set(OPERATIONS)
-OWN_CONCERN = {"read concern", "list feedback", "acknowledge feedback"}
+OWN_CONCERN = {
+    "read concern",
+    "list feedback",
+    "acknowledge feedback",
+    "list measures",
+    "record measure",
+    "read measure",
+    "reporter told",
+}
 # The IRD about the police's concern invites police and health (not education); the action
 # belongs to the police.
 INVITED_IRD = {"read ird", "read ird action", "update ird action"}
@@ -59,6 +74,8 @@ def expected(caller: str, operation: str) -> int:
     if caller == "disabled client":
         return 403
     if operation == "submit concern":
+        return 201
+    if caller == "police client" and operation == "record measure":
         return 201
     if caller != "police client" and operation in OWN_CONCERN:
         return 404
@@ -137,8 +154,20 @@ def world(police_client, health_client, education_client, duty_team, hub_reviewe
         "health client": PartnerClient(services.token_issue(client=health_client)[1]),
         "education client": PartnerClient(services.token_issue(client=education_client)[1]),
     }
+    measure = emergency.measure_record(
+        referral=Referral.objects.get(pk=concern["id"]),
+        child=Referral.objects.get(pk=concern["id"]).child_links.get().person,
+        by=StaffFactory(role=Role.SOCIAL_WORKER, team=duty_team),
+        kind="cpo",
+        granted_at=timezone.now() - datetime.timedelta(hours=1),
+        starts_at=timezone.now() - datetime.timedelta(hours=1),
+        ends_at=None,
+        reason="Sheriff granted a child protection order.",
+    )
     return callers, {
         "concern": concern["id"],
+        "child": concern["children"][0]["id"],
+        "measure": str(measure.pk),
         "feedback": str(feedback.pk),
         "ird": ird,
         "action": action,
@@ -152,10 +181,23 @@ def test_every_operation_for_every_caller(world, caller):
     seen = {}
     for name, (method, template) in OPERATIONS.items():
         path = template.format(**ids)
+        now = timezone.now()
         if method == "GET":
             response = api.get(path)
         elif name == "submit concern":
             response = api.submit(concern_body())
+        elif name == "record measure":
+            response = api.post(
+                path,
+                {
+                    "child": ids["child"],
+                    "kind": "police_removal",
+                    "granted_at": (now - datetime.timedelta(hours=1)).isoformat(),
+                    "starts_at": (now - datetime.timedelta(hours=1)).isoformat(),
+                    "ends_at": (now + datetime.timedelta(hours=12)).isoformat(),
+                    "reason": "Found alone at home at night.",
+                },
+            )
         elif method == "PATCH":
             response = api.http.generic(
                 "PATCH",
@@ -199,6 +241,7 @@ def test_the_matrix_covers_every_api_route():
         .replace("<uuid:feedback_id>", "{feedback}")
         .replace("<uuid:ird_id>", "{ird}")
         .replace("<uuid:action_id>", "{action}")
+        .replace("<uuid:measure_id>", "{measure}")
         for route in routes
     }
     assert normalised == {template for _, template in OPERATIONS.values()}

@@ -59,6 +59,10 @@ def test_every_operation_is_documented_with_bearer_auth_and_its_errors(schema):
         ("/api/v1/concerns/{concern_id}/", "get"),
         ("/api/v1/concerns/{concern_id}/feedback/", "get"),
         ("/api/v1/concerns/{concern_id}/feedback/{feedback_id}/acknowledge/", "post"),
+        ("/api/v1/concerns/{concern_id}/emergency-measures/", "get"),
+        ("/api/v1/concerns/{concern_id}/emergency-measures/", "post"),
+        ("/api/v1/concerns/{concern_id}/emergency-measures/{measure_id}/", "get"),
+        ("/api/v1/concerns/{concern_id}/emergency-measures/{measure_id}/reporter-told/", "post"),
         ("/api/v1/categories/", "get"),
         ("/api/v1/events/", "get"),
         ("/api/v1/irds/", "get"),
@@ -74,7 +78,8 @@ def test_every_operation_is_documented_with_bearer_auth_and_its_errors(schema):
             assert responses[code]["content"]["application/json"]["examples"], (path, code)
         assert responses["401"]["headers"]["WWW-Authenticate"]
         assert responses["429"]["headers"]["Retry-After"]
-        success = "201" if (path, method) == ("/api/v1/concerns/", "post") else "200"
+        creates = path in {"/api/v1/concerns/", "/api/v1/concerns/{concern_id}/emergency-measures/"}
+        success = "201" if creates and method == "post" else "200"
         assert success in responses
         for code, response in responses.items():
             assert response["content"]["application/json"]["examples"], (path, method, code)
@@ -117,6 +122,20 @@ def test_submitting_documents_the_idempotency_key_and_every_outcome(schema):
     assert body["properties"]["external_reference"]["maxLength"] == 64
     child = schema["components"]["schemas"]["ChildInRequest"]
     assert child["properties"]["sex"]["allOf"][0]["$ref"].endswith("SexEnum")
+
+
+def test_recording_an_emergency_measure_is_documented_like_submitting(schema):
+    record = schema["paths"]["/api/v1/concerns/{concern_id}/emergency-measures/"]["post"]
+    [key] = [p for p in record["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["required"] is True and key["schema"]["pattern"]
+    assert set(record["responses"]) >= {"201", "400", "404", "409", "413", "415", "422"}
+    assert {"Location", "Idempotent-Replayed"} <= set(record["responses"]["201"]["headers"])
+    assert record["requestBody"]["content"]["application/json"]["examples"]
+    body = schema["components"]["schemas"]["EmergencyMeasureInRequest"]
+    assert set(body["required"]) == {"child", "kind", "granted_at", "starts_at", "reason"}
+    assert body["properties"]["reason"]["maxLength"] == 4000
+    kinds = schema["components"]["schemas"]["KindEnum"]["enum"]
+    assert "police_removal" in kinds and "s25_accommodation" in kinds
 
 
 def test_list_filters_are_documented(schema):

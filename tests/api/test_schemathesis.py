@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 import re
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -57,7 +59,20 @@ def world(db, police_client, duty_team, hub_reviewer, settings):
     ird, action = ird_about(
         concern["id"], police_client.agency, AgencyFactory(code="health"), duty_team
     )
+    now = timezone.now()
+    measure = api.post(
+        f"/api/v1/concerns/{concern['id']}/emergency-measures/",
+        {
+            "child": concern["children"][0]["id"],
+            "kind": "police_removal",
+            "granted_at": (now - timedelta(hours=1)).isoformat(),
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=12)).isoformat(),
+            "reason": "Found alone at home at night.",
+        },
+    ).json()
     return {
+        "measure": measure["id"],
         "token": token,
         "concern": concern["id"],
         "feedback": str(feedback.pk),
@@ -209,6 +224,8 @@ def test_the_api_never_fails_and_always_matches_its_schema(case, world, wsgi_app
             case.path_parameters["ird_id"] = world["ird"]
         if "action_id" in case.path_parameters:
             case.path_parameters["action_id"] = world["action"]
+        if "measure_id" in case.path_parameters:
+            case.path_parameters["measure_id"] = world["measure"]
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and KEY.fullmatch(key):
         # Hypothesis reuses small keys with other bodies: every one would be a 422 and never
@@ -229,7 +246,7 @@ def test_enough_requests_were_generated():
         pytest.skip("runs after the schemathesis test, in the same session")
     assert len(sent) >= MINIMUM_REQUESTS, len(sent)
     operations = {line.rsplit(" ", 1)[0] for line in sent}
-    assert len(operations) == 11, operations  # every operation of the schema
+    assert len(operations) == 15, operations  # every operation of the schema
     statuses = {line.rsplit(" ", 1)[1] for line in sent}
     assert {"200", "201", "400", "404"} <= statuses, statuses
     print(f"{len(sent)} generated requests; statuses {sorted(statuses)}")
