@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals import access
+from referrals import access, audit
 from referrals.forms import EmergencyMeasureForm
 from referrals.models import EmergencyMeasure, Referral
 from referrals.services import emergency
@@ -78,6 +78,12 @@ def measure_new(request, referral_id):
         else:
             messages.success(request, f"{measure.get_kind_display()} recorded.")
             return _back(request, referral)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.VIEW,
+        subject=referral,
+        detail={"page": "emergency_measure"},
+    )
     return render(
         request,
         "referrals/emergency_measure_form.html",

@@ -58,6 +58,9 @@ def test_an_invited_police_officer_records_a_removal_from_the_ird(
     record_url = reverse("emergency_measure_new", args=[scheduled_ird.referral_id])
     assert f"{record_url}?next=/ird/{scheduled_ird.pk}/" in client.get(ird_url).content.decode()
     assert client.get(f"{record_url}?next={ird_url}").status_code == 200
+    assert AuditEntry.objects.filter(
+        actor=chair, action="view", object_id=str(scheduled_ird.referral_id)
+    ).exists()
 
     response = client.post(record_url, {**measure_form(scheduled_ird), "next": ird_url})
 
