@@ -135,3 +135,17 @@ def test_a_return_address_off_the_site_is_ignored(client, scheduled_ird, social_
     )
 
     assert response["Location"] == reverse("referral_detail", args=[scheduled_ird.referral_id])
+
+
+@pytest.mark.parametrize("invitee", ["health_participant", "education_participant"])
+def test_every_agency_invited_records_one(client, scheduled_ird, invitee, request):
+    participant = request.getfixturevalue(invitee)
+    client.force_login(participant)
+
+    response = client.post(
+        reverse("emergency_measure_new", args=[scheduled_ird.referral_id]),
+        measure_form(scheduled_ird, kind=EmergencyMeasure.Kind.ACCOMMODATION, ends_at=""),
+    )
+
+    assert response.status_code == 302
+    assert EmergencyMeasure.objects.get().recorded_by_agency == participant.agency
