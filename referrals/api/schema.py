@@ -154,7 +154,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=True,
     type=str,
     pattern=idempotency.KEY_PATTERN,
-    description="1 to 255 visible ASCII characters, unique per concern. Send it again, "
+    description="1 to 255 visible ASCII characters, unique per record you create. Send it again, "
     "unchanged, when you retry.",
     examples=[
         OpenApiExample("uuid", summary="A UUID", value="3f1c2a8e-8a51-4d3e-9a0a-6f2a1c5b7d10")
