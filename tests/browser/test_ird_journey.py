@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from ird.forms import staff_label
 from ird.models import Ird, QualityReview
 from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Role
@@ -23,11 +24,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LIVE_WAIT_MS = 15_000  # pushed within a second; generous for a loaded CI machine
 
 
-def sign_in(page, user) -> None:
+def sign_in(page, user, password: str = DEFAULT_PASSWORD) -> None:
     with_authenticator(user)
     go(page, "/login/")
     page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     enter_code(page, user)
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
@@ -58,7 +59,45 @@ def checked(page, browser_problems, scanned: set[str], name: str) -> None:
 
 
 def label(staff) -> str:
-    return f"{staff.get_full_name()} – {staff.agency.name}, {staff.job_title}"
+    """How the pages offer a member of staff to choose."""
+    return staff_label(staff)
+
+
+def titled(staff, job_title: str) -> None:
+    """The job title the pages show beside a name (and the tests choose people by)."""
+    staff.job_title = job_title
+    staff.save(update_fields=["job_title"])
+
+
+def schedule_in_an_hour(page, *, chair, recorder, invited) -> None:
+    """Fill in and send the IRD's schedule form: a teleconference an hour from now."""
+    when = timezone.localtime(timezone.now() + timedelta(hours=1))
+    page.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Chair", exact=True).select_option(label=label(chair))
+    page.get_by_label("Recorder", exact=True).select_option(label=label(recorder))
+    page.get_by_label(label(invited)).check()
+    page.get_by_label("Dial-in number").fill("0800 012 3456")
+    page.get_by_label("Meeting ID").fill("481 516 2342")
+    page.get_by_label("PIN").fill("7319")
+    page.get_by_role("button", name="Schedule and send invitations").click()
+
+
+def complete_for_sign_off(recorder_page) -> None:
+    """What sign-off needs besides attendance and decisions: the analysis, the reasons, how the
+    IRD was held and the chronology considered."""
+    for key, box, text in (
+        ("risk_and_need", "Analysis of risk and need", "Unexplained injury; account changes."),
+        ("decision_reasons", "Reasons for the decisions", "Disclosure and injury."),
+    ):
+        recorder_page.get_by_label(box, exact=True).fill(text)
+        recorder_page.get_by_label("Next steps").focus()
+        expect(recorder_page.locator(f"#status-{key}")).to_contain_text("Last saved at")
+    recorder_page.get_by_label("Video call").check()
+    recorder_page.get_by_label("The integrated chronology was considered at this IRD").check()
+    recorder_page.get_by_role("button", name="Save how it was held").click()
+    expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "How the IRD was held recorded"
+    )
 
 
 def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
@@ -75,10 +114,8 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     chair = StaffFactory(
         role=Role.IRD_PARTICIPANT, team=TeamFactory(agency=police), job_title="Detective sergeant"
     )
-    social_worker.job_title = "Social worker"
-    social_worker.save(update_fields=["job_title"])
-    health_participant.job_title = "Child protection nurse"
-    health_participant.save(update_fields=["job_title"])
+    titled(social_worker, "Social worker")
+    titled(health_participant, "Child protection nurse")
     referral = make_referral(team=social_worker.team, received_by=social_worker)
     approve_child_protection(referral, social_worker, team_manager)
     ird = Ird.objects.get(referral=referral)
@@ -97,15 +134,9 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     recorder_page.get_by_role("button", name="Schedule the IRD").click()
     expect(recorder_page.get_by_role("heading", level=1)).to_have_text("Schedule the IRD")
     checked(recorder_page, browser_problems, scanned, "schedule")
-    when = timezone.localtime(timezone.now() + timedelta(hours=1))
-    recorder_page.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT%H:%M"))
-    recorder_page.get_by_label("Chair", exact=True).select_option(label=label(chair))
-    recorder_page.get_by_label("Recorder", exact=True).select_option(label=label(social_worker))
-    recorder_page.get_by_label(label(health_participant)).check()
-    recorder_page.get_by_label("Dial-in number").fill("0800 012 3456")
-    recorder_page.get_by_label("Meeting ID").fill("481 516 2342")
-    recorder_page.get_by_label("PIN").fill("7319")
-    recorder_page.get_by_role("button", name="Schedule and send invitations").click()
+    schedule_in_an_hour(
+        recorder_page, chair=chair, recorder=social_worker, invited=health_participant
+    )
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
         "IRD scheduled"
     )
@@ -184,20 +215,7 @@ def test_ird_scheduled_recorded_live_watched_signed_off_and_reviewed(
     expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Decision recorded"
     )
-    # Sign-off needs the analysis, the reasons, how it was held and the chronology considered.
-    for key, box, text in (
-        ("risk_and_need", "Analysis of risk and need", "Unexplained injury; account changes."),
-        ("decision_reasons", "Reasons for the decisions", "Disclosure and injury."),
-    ):
-        recorder_page.get_by_label(box, exact=True).fill(text)
-        recorder_page.get_by_label("Next steps").focus()
-        expect(recorder_page.locator(f"#status-{key}")).to_contain_text("Last saved at")
-    recorder_page.get_by_label("Video call").check()
-    recorder_page.get_by_label("The integrated chronology was considered at this IRD").check()
-    recorder_page.get_by_role("button", name="Save how it was held").click()
-    expect(recorder_page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "How the IRD was held recorded"
-    )
+    complete_for_sign_off(recorder_page)
     checked(recorder_page, browser_problems, scanned, "record (recorder, filled)")
     expect(chair_page.locator("#ird-live")).to_contain_text(
         "Child protection investigation (joint)", timeout=LIVE_WAIT_MS
