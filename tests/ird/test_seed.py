@@ -3,6 +3,7 @@ social work invited, one held and signed off, a procedure version in trial; a se
 nothing."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -77,6 +78,12 @@ def test_the_demo_has_a_registered_child_and_a_review_cppm_due(seeded):
     assert Deadline.objects.get(
         timescale__kind="cppm_review", subject_id=str(registration.pk), state="open"
     )
+    # Soon, and with the people README's walk-through names: tm.duty chairs, police and health
+    # are invited, education is not.
+    assert timezone.now() < review.scheduled_for <= timezone.now() + timedelta(days=15)
+    assert review.chair.username == "tm.duty"
+    invited = set(review.invitations.values_list("staff__username", flat=True))
+    assert {"ird.police", "ird.health"} <= invited and "ird.education" not in invited
 
 
 def test_the_registered_child_has_a_core_group_that_met_and_a_plan_with_one_overdue(seeded):
