@@ -46,11 +46,15 @@ def _prepare(var_dir: Path) -> None:
         import psycopg2
 
         base, _, _name = url.rpartition("/")
-        with psycopg2.connect(url) as admin:
-            admin.autocommit = True
+        # Not `with connect(...)`: psycopg2 opens a transaction there, where DROP DATABASE fails.
+        admin = psycopg2.connect(url)
+        admin.autocommit = True
+        try:
             with admin.cursor() as cursor:
                 cursor.execute("DROP DATABASE IF EXISTS bench_live_record")
                 cursor.execute("CREATE DATABASE bench_live_record")
+        finally:
+            admin.close()
         os.environ["DATABASE_URL"] = f"{base}/bench_live_record"
     os.environ.setdefault("CELERY_BROKER_URL", f"filesystem://{var_dir}/broker")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
