@@ -2,7 +2,9 @@
 practice and school recorded at intake; a person's details corrected (the previous value on the
 chronology), the birth of an unborn child recorded and the pre-birth record merged with the
 born one; possible matches left by the partner API confirmed and rejected; a referral from a
-member of the public who gives no name. Every page visited is checked with axe-core."""
+member of the public who gives no name; the practice hub's feedback read and acknowledged by
+an external referrer through the link e-mailed to them. Every page visited is checked with
+axe-core."""
 
 import datetime
 import re
@@ -12,6 +14,7 @@ from playwright.sync_api import expect
 
 from referrals.models import Agency, ChronologyEntry, Person, Referral, ReferralChild
 from referrals.reference_data import ensure_community_sources
+from referrals.services import feedback as feedback_services
 from referrals.services import intake
 from tests.browser.test_referral_journey import checked, fieldset, sign_in, valid_chi
 from tests.factories import PersonFactory, make_referral
@@ -256,3 +259,34 @@ def test_a_member_of_the_public_refers_without_giving_a_name(page, browser_probl
     checked(page, browser_problems, scanned, "referral detail")
     assert referral.source_agency.code == "public"
     assert (referral.referrer_name, referral.referrer_email) == ("", "")
+
+
+def test_an_external_referrer_reads_and_acknowledges_the_hub_s_feedback(
+    page, browser_problems, social_worker, hub_reviewer
+):
+    referral = make_referral(team=social_worker.team, received_by=social_worker)
+    Referral.objects.filter(pk=referral.pk).update(
+        referrer_email="a.watt@school.example", external_reference="SCH-77"
+    )
+    feedback = feedback_services.feedback_give(
+        referral=referral,
+        given_by=hub_reviewer,
+        scores=[{"criterion": "clarity", "label": "Clear account of the concern", "score": 5}],
+        comments="Well evidenced: the child's own words were recorded.",
+    )
+    scanned: set[str] = set()
+
+    # No account and no sign-in: the signed link in the e-mail is the key.
+    page.goto(feedback_services.referrer_link(feedback))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Feedback on your referral {referral.reference}"
+    )
+    expect(page.get_by_text("your reference SCH-77")).to_be_visible()
+    expect(page.get_by_text("Well evidenced: the child's own words were recorded.")).to_be_visible()
+    checked(page, browser_problems, scanned, "feedback link")
+    page.get_by_role("button", name="Acknowledge the feedback").click()
+    expect(page.get_by_role("heading", name="Feedback acknowledged")).to_be_visible()
+    expect(page.get_by_role("button", name="Acknowledge the feedback")).to_have_count(0)
+    checked(page, browser_problems, scanned, "feedback acknowledged")
+    feedback.refresh_from_db()
+    assert feedback.acknowledged_by_label == "the referrer (e-mail link)"
