@@ -2,9 +2,9 @@
 practice and school recorded at intake; a person's details corrected (the previous value on the
 chronology), the birth of an unborn child recorded and the pre-birth record merged with the
 born one; possible matches left by the partner API confirmed and rejected; a referral from a
-member of the public who gives no name; the practice hub's feedback read and acknowledged by
-an external referrer through the link e-mailed to them. Every page visited is checked with
-axe-core."""
+member of the public who gives no name; a known child's history of involvement at intake; the
+practice hub's feedback read and acknowledged by an external referrer through the link e-mailed
+to them. Every page visited is checked with axe-core."""
 
 import datetime
 import re
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from referrals.models import Agency, ChronologyEntry, Person, Referral, ReferralChild
 from referrals.reference_data import ensure_community_sources
 from referrals.services import feedback as feedback_services
-from referrals.services import intake
+from referrals.services import intake, screening
 from tests.browser.test_referral_journey import checked, fieldset, sign_in, valid_chi
 from tests.factories import PersonFactory, make_referral
 
@@ -290,3 +290,47 @@ def test_an_external_referrer_reads_and_acknowledges_the_hub_s_feedback(
     checked(page, browser_problems, scanned, "feedback acknowledged")
     feedback.refresh_from_db()
     assert feedback.acknowledged_by_label == "the referrer (e-mail link)"
+
+
+def test_intake_shows_a_known_child_s_history_of_involvement(
+    page, browser_problems, social_worker, team_manager, police
+):
+    known = PersonFactory(
+        first_name="Nina", last_name="Shand", date_of_birth=CHILD_DOB, chi_number=""
+    )
+    earlier = make_referral(
+        team=social_worker.team,
+        received_by=social_worker,
+        children=[known],
+        categories=("neglect",),
+    )
+    decision = screening.screening_propose(
+        referral=earlier,
+        proposed_by=social_worker,
+        outcome="support",
+        reasons="Family support accepted.",
+        risk_analysis="Low.",
+        needs_analysis="Routine.",
+        cumulative_harm_analysis="None earlier.",
+    )
+    screening.screening_approve(decision=decision, approved_by=team_manager)
+    scanned: set[str] = set()
+    sign_in(page, social_worker)
+    page.goto("/referrals/new/")
+    fill_concern(page, source="Police Scotland", referrer="PC Jamie Reid")
+    child = fieldset(page, "Child 1")
+    child.get_by_label("First name").fill("Nina")
+    child.get_by_label("Last name").fill("Shand")
+    child.get_by_label("Date of birth").fill(CHILD_DOB.isoformat())
+    page.get_by_role("button", name="Continue: check for existing records").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is each person already known?")
+
+    page.get_by_text("History of involvement: Nina Shand").click()
+    history = page.locator("details").filter(has_text="History of involvement: Nina Shand")
+    expect(history).to_contain_text(f"{earlier.reference}, received")
+    expect(history).to_contain_text("Neglect.")
+    expect(history).to_contain_text("Screening: Support through the child's plan")
+    expect(
+        history.get_by_role("link", name=re.compile("Chronology of Nina Shand"))
+    ).to_have_attribute("href", f"/people/{known.pk}/")
+    checked(page, browser_problems, scanned, "intake step 2 with history")
