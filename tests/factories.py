@@ -18,7 +18,7 @@ from referrals.models import (
     Team,
     Timescale,
 )
-from referrals.services import intake
+from referrals.services import intake, screening
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -169,3 +169,18 @@ def overdue_deadlines(count: int, *, owner: Staff, label: str = "Worker test") -
         )
         for n in range(count)
     )
+
+
+def make_screened(referral: Referral, proposed_by: Staff, approved_by: Staff, outcome="support"):
+    """The referral's screening decision proposed and approved (four eyes), as the pages do."""
+    decision = screening.screening_propose(
+        referral=referral,
+        proposed_by=proposed_by,
+        outcome=outcome,
+        reasons="Family support accepted.",
+        risk_analysis="Low.",
+        needs_analysis="Routine.",
+        cumulative_harm_analysis="None earlier.",
+    )
+    screening.screening_approve(decision=decision, approved_by=approved_by)
+    return decision

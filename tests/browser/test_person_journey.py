@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from referrals.models import Agency, ChronologyEntry, Person, Referral, ReferralChild
 from referrals.reference_data import ensure_community_sources
 from referrals.services import feedback as feedback_services
-from referrals.services import intake, screening
+from referrals.services import intake
 from tests.browser.test_referral_journey import checked, fieldset, sign_in, valid_chi
-from tests.factories import PersonFactory, make_referral
+from tests.factories import PersonFactory, make_referral, make_screened
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -304,16 +304,7 @@ def test_intake_shows_a_known_child_s_history_of_involvement(
         children=[known],
         categories=("neglect",),
     )
-    decision = screening.screening_propose(
-        referral=earlier,
-        proposed_by=social_worker,
-        outcome="support",
-        reasons="Family support accepted.",
-        risk_analysis="Low.",
-        needs_analysis="Routine.",
-        cumulative_harm_analysis="None earlier.",
-    )
-    screening.screening_approve(decision=decision, approved_by=team_manager)
+    make_screened(earlier, social_worker, team_manager)
     scanned: set[str] = set()
     sign_in(page, social_worker)
     page.goto("/referrals/new/")

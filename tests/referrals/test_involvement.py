@@ -5,8 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from referrals import selectors
-from referrals.services import screening
-from tests.factories import make_referral
+from tests.factories import make_referral, make_screened
 from tests.referrals.test_pages import (  # noqa: F401 - fixtures
     known_child,
     step_two,
@@ -28,16 +27,7 @@ def test_each_earlier_referral_shows_its_categories_and_decision(
     newer = make_referral(
         team=duty_team, children=[known_child], categories=("emotional_abuse", "neglect")
     )
-    decision = screening.screening_propose(
-        referral=older,
-        proposed_by=social_worker,
-        outcome="support",
-        reasons="Family support accepted.",
-        risk_analysis="Low.",
-        needs_analysis="Routine.",
-        cumulative_harm_analysis="None earlier.",
-    )
-    screening.screening_approve(decision=decision, approved_by=team_manager)
+    make_screened(older, social_worker, team_manager)
 
     response = step_two(sw_client, two_children(social_work, known_child))
 
