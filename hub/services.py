@@ -164,7 +164,7 @@ def _in_decision_sample(decision: ScreeningDecision, percent: int) -> bool:
     return decision.pk.int % 100 < percent
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of its caller's change: no savepoint of its own
 def review_enqueue(
     *,
     referral: Referral,

@@ -201,7 +201,7 @@ def notify_people(people, *, title: str, ird: Ird, url: str = "", email: bool = 
 # --- Opening an IRD request ----------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of its caller's change: no savepoint of its own
 def ird_request_open(
     *,
     referral: Referral,

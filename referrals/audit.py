@@ -1,6 +1,8 @@
 """Writing the audit log. Called inside the same transaction as the change it records."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -11,6 +13,26 @@ from referrals.request_context import current_request
 
 Action = AuditEntry.Action
 _IP = AuditEntry._meta.get_field("ip_address")
+_gathering: ContextVar[list[dict] | None] = ContextVar("audit_gathering", default=None)
+
+
+@contextmanager
+def gathered():
+    """Rows recorded inside the block are written when it ends, together: one place taken in
+    the hash chain and one INSERT for a change that records several (an intake: the referral,
+    each new person, the IRD it opens). Use inside the change's transaction; if the block
+    fails, nothing is written, as the change itself rolls back."""
+    if _gathering.get() is not None:  # nested: the outer block writes them
+        yield
+        return
+    rows: list[dict] = []
+    token = _gathering.set(rows)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+    if rows:
+        _append(rows)
 
 
 def record(
@@ -27,7 +49,12 @@ def record(
     if subject is not None:
         object_type = object_type or subject._meta.model_name
         object_id = object_id or str(subject.pk)
-    [entry] = _append([_values(actor, action, object_type, object_id, detail)])
+    values = _values(actor, action, object_type, object_id, detail)
+    gathering = _gathering.get()
+    if gathering is not None:
+        gathering.append(values)
+        return AuditEntry(**values)  # saved when the gathering block ends
+    [entry] = _append([values])
     return entry
 
 

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import metrics, notifications, queueing, tasks
+from referrals import memo, metrics, notifications, queueing, tasks
 from referrals.models import (
     Agency,
     ClosureDay,
@@ -49,7 +49,13 @@ EMAIL_RETRY_AFTER = timedelta(minutes=5)
 
 
 def closure_days() -> frozenset[date]:
-    return frozenset(ClosureDay.objects.values_list("date", flat=True))
+    return memo.remembered(
+        "closure_days", lambda: frozenset(ClosureDay.objects.values_list("date", flat=True))
+    )
+
+
+def _timescale(kind: str) -> Timescale | None:
+    return memo.remembered(("timescale", kind), lambda: Timescale.objects.filter(kind=kind).first())
 
 
 def referral_subject(referral: Referral) -> dict:
@@ -133,10 +139,10 @@ def deadline_open(
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
     date, the end of a procedure's trial); otherwise the timescale computes it. `restore`, if
     given, puts back the app's default timescale should it be missing (a flushed database)."""
-    timescale = Timescale.objects.filter(kind=kind).first()
+    timescale = _timescale(kind)
     if timescale is None and restore is not None:
         restore()
-        timescale = Timescale.objects.filter(kind=kind).first()
+        timescale = _timescale(kind)
     if timescale is None:
         raise Timescale.DoesNotExist(f"No timescale {kind!r}: add it in the admin.")
     closures = closure_days()

@@ -10,14 +10,18 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from referrals import queueing, tasks
+from referrals import memo, queueing, tasks
 from referrals.models import Notification, Person, Referral, Role, Staff, Team
 
 logger = logging.getLogger(__name__)
 
 
 def team_managers(team: Team) -> list[Staff]:
-    return list(Staff.objects.filter(team=team, role=Role.TEAM_MANAGER, is_active=True))
+    managers = memo.remembered(
+        ("team_managers", team.pk),
+        lambda: tuple(Staff.objects.filter(team=team, role=Role.TEAM_MANAGER, is_active=True)),
+    )
+    return list(managers)
 
 
 def notify(

@@ -238,7 +238,7 @@ def duplicate_error(existing: SubmittedConcern) -> DuplicateConcern:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the view's transaction retries it whole
 def concern_submit(*, client: ApiClient, data: dict, submitted: dict) -> Referral:
     """Record a partner's concern. `data` is the validated input (Python values); `submitted`
     the same in JSON form, kept so the partner reads back what it sent."""

@@ -14,6 +14,7 @@ from referrals import (
     cumulative_harm,
     deadlines,
     events,
+    memo,
     notifications,
     references,
 )
@@ -99,6 +100,13 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
 
     `received_by` is the social worker who typed it in (None for a partner system); `actor` is
     who the audit log names (defaults to `received_by`)."""
+    # Receivers (hub/, ird/) ask for the same reference data again; the audit rows of the
+    # referral, its new people and what receivers open are written together at the end.
+    with memo.one_change(), audit.gathered():
+        return _receive(concern=concern, team=team, received_by=received_by, actor=actor)
+
+
+def _receive(*, concern: Concern, team: Team, received_by, actor) -> Referral:
     actor = actor if actor is not None else received_by
     received_at = concern.received_at or timezone.now()
     referral = Referral.objects.create(
@@ -126,7 +134,7 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
         external_reference=concern.external_reference,
         intake_token=concern.intake_token,
     )
-    referral.categories.set(concern.categories)
+    referral.categories.add(*concern.categories)  # a new referral: no SELECT of those it has
     audit.record(actor=actor, action=audit.Action.CREATE, subject=referral)
 
     children = []
@@ -144,16 +152,19 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
         )
         children.append(person)
 
+    relationships = []
     for position, adult in enumerate(concern.adults):
         person = adult.existing or _person_create(adult.details, actor=actor)
         ReferralAdult.objects.create(
             referral=referral, person=person, relationship=adult.relationship, position=position
         )
         if adult.relationship in Relationship.Kind.values:
-            for child in children:
-                Relationship.objects.get_or_create(
-                    person=child, relative=person, kind=adult.relationship
-                )
+            relationships += [
+                Relationship(person=child, relative=person, kind=adult.relationship)
+                for child in children
+            ]
+    # One INSERT; a relationship already on record (relationship_unique) is kept as it is.
+    Relationship.objects.bulk_create(relationships, ignore_conflicts=True)
 
     categories = ", ".join(category.label for category in concern.categories)
     # Dated when the concern arrived (the agencies' knowledge); when the events happened, if

@@ -1355,3 +1355,30 @@ def test_readyz_is_503_when_the_broker_is_down(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "broker": "failed"}
     assert response["Retry-After"]
+
+
+def test_an_intake_through_the_pages_stays_within_its_query_budget(
+    sw_client, social_work, duty_team, known_child
+):
+    """Issue 14 (P7): step one, the matching step and the save, an adult and a child matched
+    to a record on file. Team managers, timescales and closure days are looked up once per
+    intake, the audit rows written in one INSERT, relationships in one; a guard against the
+    number creeping back up."""
+    make_referral(team=duty_team)  # the year's reference counter exists, as it mostly will
+    data = intake_data(social_work, adults=[adult_row(relationship="parent")])
+    with CaptureQueriesContext(connection) as step_one:
+        assert sw_client.get("/referrals/new/").status_code == 200
+    with CaptureQueriesContext(connection) as matching:
+        payload = step_two(sw_client, data).context["payload"]
+    confirm = {
+        "action": "confirm",
+        "payload": payload,
+        "match-child-0": str(known_child.pk),
+        "match-adult-0": "new",
+    }
+    with CaptureQueriesContext(connection) as save:
+        assert sw_client.post("/referrals/new/", confirm).status_code == 302
+
+    assert len(step_one) <= 14, len(step_one)
+    assert len(matching) <= 23, len(matching)
+    assert len(save) <= 41, len(save)
