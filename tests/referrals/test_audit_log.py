@@ -265,3 +265,35 @@ def test_intake_rows_hold_ids_only_never_names_or_chi(social_worker):
             assert set(value) <= person_fields
     change = next(row for row in rows if row.action == AuditEntry.Action.CHANGE)
     assert change.detail == {"fields": ["postcode", "school"]}
+
+
+def test_rows_gathered_in_a_change_are_written_together_when_it_ends(social_worker):
+    """Issue 14: an intake's audit rows (the referral, each new person, the IRD it opens) take
+    one place in the hash chain and one INSERT, in the order they were recorded."""
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals import audit_chain
+
+    with transaction.atomic(), audit.gathered():
+        with CaptureQueriesContext(connection) as inside:
+            for object_id in ("first", "second", "third"):
+                audit.record(
+                    actor=social_worker,
+                    action=audit.Action.CREATE,
+                    object_type="referral",
+                    object_id=object_id,
+                )
+        assert len(inside) == 0
+        assert not AuditEntry.objects.exists()
+
+    written = AuditEntry.objects.order_by("seq")
+    assert list(written.values_list("object_id", flat=True)) == ["first", "second", "third"]
+    assert audit_chain.verify().intact
+
+
+def test_rows_gathered_in_a_change_that_fails_are_not_written(social_worker):
+    with pytest.raises(ValueError), transaction.atomic(), audit.gathered():
+        audit.record(actor=social_worker, action=audit.Action.CREATE, object_type="referral")
+        raise ValueError("the change failed")
+
+    assert not AuditEntry.objects.exists()
