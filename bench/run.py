@@ -78,100 +78,6 @@ def build_audit_chain(count: int, *, about) -> None:
     AuditChainHead.objects.update_or_create(id=1, defaults={"seq": count, "row_hash": previous})
 
 
-def build_people(count: int):
-    """`count` children with realistic spread: Scottish first names and surnames in many
-    combinations, dates of birth over 18 years, postcodes over the council's districts. The
-    phonetic keys are worked out here, as Person.save would, so that a million rows take
-    minutes (bulk inserts in batches) rather than a save each."""
-    from referrals import name_matching
-    from referrals.models import Person
-
-    first_names = [
-        "Olivia",
-        "Isla",
-        "Emily",
-        "Freya",
-        "Ava",
-        "Ella",
-        "Sophie",
-        "Grace",
-        "Amelia",
-        "Lily",
-        "Jack",
-        "Noah",
-        "Harris",
-        "Leo",
-        "Oliver",
-        "Rory",
-        "Finlay",
-        "Lewis",
-        "Alfie",
-        "Charlie",
-        "James",
-        "Thomas",
-        "Archie",
-        "Lucas",
-        "Mason",
-        "Hannah",
-    ]
-    surnames = [
-        "Smith",
-        "Brown",
-        "Wilson",
-        "Robertson",
-        "Campbell",
-        "Stewart",
-        "Thomson",
-        "Anderson",
-        "Macdonald",
-        "Scott",
-        "Reid",
-        "Murray",
-        "Taylor",
-        "Clark",
-        "Ross",
-        "Watson",
-        "Morrison",
-        "Paterson",
-        "Young",
-        "Mitchell",
-        "Walker",
-        "Fraser",
-        "Miller",
-        "Mackenzie",
-        "Gray",
-        "Henderson",
-        "Hamilton",
-        "Johnston",
-        "Duncan",
-        "Graham",
-        "Ferguson",
-        "Kerr",
-        "Davidson",
-    ]
-    today = timezone.localdate()
-    batch = []
-    for n in range(count):
-        first = first_names[n % len(first_names)]
-        last = surnames[(n // len(first_names)) % len(surnames)]
-        batch.append(
-            Person(
-                first_name=first,
-                last_name=last,
-                first_name_key=name_matching.name_key(first),
-                last_name_key=name_matching.name_key(last),
-                # About 60,000 full postcodes, a few children each, as a council has.
-                postcode=f"IV{30 + n % 9} {(n // 9) % 10}"
-                f"{chr(65 + (n // 90) % 26)}{chr(65 + (n // 2340) % 26)}",
-                date_of_birth=today - timedelta(days=n % (18 * 365)),
-            )
-        )
-        if len(batch) == 5000:
-            Person.objects.bulk_create(batch)
-            batch = []
-    Person.objects.bulk_create(batch)
-
-
 def build_deadlines(count: int, timescale, owner, *, due: int) -> None:
     """`count` open deadlines, the first `due` of them due now (overdue: each raises alerts)."""
     from referrals.models import Deadline
@@ -195,7 +101,15 @@ def build_deadlines(count: int, timescale, owner, *, due: int) -> None:
 
 
 def main() -> None:
-    from referrals import audit_chain, chronology, deadlines, governance, matching, name_matching
+    from referrals import (
+        audit_chain,
+        chronology,
+        deadlines,
+        governance,
+        matching,
+        name_matching,
+        volume,
+    )
     from referrals.models import ChronologyEntry, Deadline, Person, Timescale
     from tests.factories import StaffFactory
 
@@ -216,7 +130,7 @@ def main() -> None:
             measure_once(f"deadline sweep, {open_count:,} open, 1,000 due", deadlines.sweep)
 
         people = int(os.environ.get("BENCH_PEOPLE", "5000"))
-        build_people(people)
+        volume.build_people(people)
         query = name_matching.PersonDetails(
             first_name="Olivia",
             last_name="Smyth",

@@ -70,6 +70,14 @@ def record_many(
     return _append(rows) if rows else []
 
 
+def record_past(rows: list[dict]) -> list[AuditEntry]:
+    """Rows for events that happened earlier (generated volume data: referrals.volume), each
+    with its own `at`, actor and object, chained in the order given in one statement. No request
+    context: there was none."""
+    blank = {"detail": {}, "request_id": "", "ip_address": None, "route": ""}
+    return _append([blank | row for row in rows]) if rows else []
+
+
 def _values(actor, action: str, object_type: str, object_id: str, detail: dict | None) -> dict:
     context = current_request()
     principal = actor if getattr(actor, "is_authenticated", False) else None

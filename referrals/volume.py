@@ -1,0 +1,517 @@
+"""Volume data at a council's scale, for the bench (bench/run.py) and `manage.py generate_volume`:
+people in households, referrals over several years with their screening decisions, deadlines,
+chronology and audit rows, all written with bulk inserts in batches (no save per row, no
+signals), and everything drawn from one seeded random generator so a seed gives the same data.
+
+The core never imports hub or ird: each app adds its records (hub reviews; IRDs and their
+decisions) from a module of its own named `volume`, found by Django's autodiscovery as the admin
+finds `admin` modules, which calls `register_step` here."""
+
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from referrals import audit, name_matching
+from referrals.models import (
+    Agency,
+    ChronologyEntry,
+    ConcernCategory,
+    Deadline,
+    Person,
+    Referral,
+    ReferralChild,
+    Relationship,
+    Role,
+    ScreeningDecision,
+    Staff,
+    Team,
+    Timescale,
+)
+from referrals.working_days import due_time
+
+BATCH = 5_000
+
+# Name frequencies after National Records of Scotland's lists of babies' first names and the
+# commonest surnames (rounded: relative weights, not counts).
+GIRLS = {
+    "Olivia": 40, "Isla": 36, "Emily": 30, "Freya": 28, "Ava": 26, "Ella": 24, "Sophie": 22,
+    "Grace": 22, "Amelia": 21, "Lily": 20, "Mia": 18, "Ellie": 16, "Millie": 14, "Harper": 13,
+    "Isabella": 12, "Hannah": 12, "Eilidh": 10, "Skye": 9, "Erin": 9, "Rosie": 8, "Orla": 8,
+    "Evie": 8, "Aria": 7, "Maisie": 7, "Ruby": 7, "Kayla": 4, "Mhairi": 4, "Niamh": 4,
+}  # fmt: skip
+BOYS = {
+    "Jack": 40, "Noah": 34, "Oliver": 30, "Leo": 28, "Harris": 26, "Rory": 24, "Finlay": 22,
+    "Lewis": 22, "Alfie": 20, "Charlie": 20, "James": 19, "Archie": 18, "Thomas": 16,
+    "Lucas": 15, "Mason": 14, "Alexander": 13, "Max": 12, "Jacob": 11, "Callum": 10, "Logan": 10,
+    "Cameron": 9, "Ethan": 9, "Ruaridh": 5, "Fraser": 5, "Hamish": 4, "Calum": 4, "Kyle": 4,
+}  # fmt: skip
+SURNAMES = {
+    "Smith": 100, "Brown": 70, "Wilson": 62, "Robertson": 60, "Campbell": 57, "Stewart": 56,
+    "Thomson": 53, "Anderson": 50, "Macdonald": 45, "Scott": 43, "Reid": 42, "Murray": 41,
+    "Taylor": 40, "Clark": 37, "Ross": 34, "Watson": 33, "Morrison": 33, "Paterson": 32,
+    "Young": 32, "Mitchell": 31, "Walker": 31, "Fraser": 30, "Miller": 30, "Mackenzie": 29,
+    "Gray": 28, "Henderson": 28, "Hamilton": 27, "Johnston": 27, "Duncan": 26, "Graham": 26,
+    "Ferguson": 25, "Kerr": 25, "Davidson": 24, "Bell": 24, "Cameron": 23, "Kelly": 23,
+    "Martin": 22, "Hunter": 22, "Allan": 21, "Mackay": 21, "Grant": 20, "Simpson": 19,
+    "Mclean": 19, "Black": 18, "Maclean": 18, "Macleod": 18, "Mcdonald": 16, "Munro": 15,
+    "Sutherland": 14, "Mcintosh": 12, "Macrae": 9, "Mckay": 8, "Smyth": 6, "Thompson": 6,
+}  # fmt: skip
+STREETS = [
+    "High Street",
+    "Station Road",
+    "Church Street",
+    "Main Street",
+    "Park Road",
+    "Seafield Road",
+    "Moss Street",
+    "South Street",
+    "Victoria Crescent",
+    "Burn Road",
+]
+TOWNS = [
+    ("Elgin", "IV30"),
+    ("Forres", "IV36"),
+    ("Lossiemouth", "IV31"),
+    ("Buckie", "AB56"),
+    ("Keith", "AB55"),
+    ("Fochabers", "IV32"),
+    ("Rothes", "AB38"),
+    ("Aberlour", "AB38"),
+]
+# Children in a household (weights), and how often each screening outcome is reached.
+HOUSEHOLD_SIZES = {1: 40, 2: 35, 3: 18, 4: 7}
+OUTCOMES = {
+    ScreeningDecision.Outcome.NO_FURTHER_ACTION: 40,
+    ScreeningDecision.Outcome.SUPPORT: 30,
+    ScreeningDecision.Outcome.WELFARE_ASSESSMENT: 20,
+    ScreeningDecision.Outcome.CHILD_PROTECTION: 10,
+}
+# A referral still being screened is one received in the last few days.
+SCREENING_WINDOW = timedelta(days=4)
+# One referral in five is about a household referred before (repeat concerns).
+REPEAT_SHARE = 0.2
+
+
+def weighted(rng: random.Random, table: dict):
+    return rng.choices(list(table), weights=list(table.values()))[0]
+
+
+def new_uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def in_batches(rows: Iterable, model, size: int = BATCH) -> int:
+    """Insert `rows` (model instances, produced lazily) in batches; the number written."""
+    batch, written = [], 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            model.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+    return written + len(batch)
+
+
+def person(first: str, last: str, **fields) -> Person:
+    """A Person with its phonetic keys and postcode set as Person.save sets them."""
+    return Person(
+        first_name=first,
+        last_name=last,
+        first_name_key=name_matching.name_key(first),
+        last_name_key=name_matching.name_key(last),
+        postcode=name_matching.normalise_postcode(fields.pop("postcode", "")),
+        **fields,
+    )
+
+
+def postcode(rng: random.Random, district: str) -> str:
+    """One of about 3,000 full postcodes per district, so a few children share each."""
+    return (
+        f"{district} {rng.randrange(10)}{chr(65 + rng.randrange(20))}{chr(65 + rng.randrange(15))}"
+    )
+
+
+# --- People and households ------------------------------------------------------------------
+
+
+@dataclass
+class Household:
+    children: list[uuid.UUID] = field(default_factory=list)
+
+
+def build_people(
+    count: int, *, seed: int = 0, today: date | None = None, bar=None
+) -> list[Household]:
+    """`count` children in households: brothers and sisters share a surname (mostly), an
+    address and a postcode, and are recorded as siblings; names follow Scottish frequencies,
+    dates of birth spread over 18 years."""
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    households: list[Household] = []
+    siblings: list[Relationship] = []
+
+    def people():
+        made = 0
+        while made < count:
+            size = min(weighted(rng, HOUSEHOLD_SIZES), count - made)
+            surname = weighted(rng, SURNAMES)
+            town, district = rng.choice(TOWNS)
+            address = {
+                "address_line1": f"{rng.randrange(1, 120)} {rng.choice(STREETS)}",
+                "town": town,
+                "postcode": postcode(rng, district),
+            }
+            household = Household()
+            eldest = rng.randrange(2 * 365, 18 * 365)
+            for n in range(size):
+                sex = rng.choice([Person.Sex.FEMALE, Person.Sex.MALE])
+                first = weighted(rng, GIRLS if sex == Person.Sex.FEMALE else BOYS)
+                # One child in ten carries another parent's surname (a half-sibling).
+                last = surname if rng.random() > 0.1 else weighted(rng, SURNAMES)
+                child = person(
+                    first,
+                    last,
+                    id=new_uuid(rng),
+                    sex=sex,
+                    date_of_birth=today
+                    - timedelta(days=max(eldest - n * rng.randrange(300, 1100), 1)),
+                    **address,
+                )
+                if household.children:
+                    siblings.append(
+                        Relationship(
+                            person_id=child.id,
+                            relative_id=household.children[-1],
+                            kind=Relationship.Kind.SIBLING
+                            if last == surname
+                            else Relationship.Kind.HALF_SIBLING,
+                            lives_with=True,
+                        )
+                    )
+                household.children.append(child.id)
+                yield child
+            households.append(household)
+            made += size
+            if bar:
+                bar.advance(size)
+
+    in_batches(people(), Person)
+    in_batches(siblings, Relationship)
+    return households
+
+
+# --- Referrals ------------------------------------------------------------------------------
+
+
+@dataclass
+class Organisation:
+    agency: Agency
+    sources: list[Agency]
+    teams: list[Team]
+    workers: list[Staff]
+    managers: list[Staff]
+
+
+def organisation() -> Organisation:
+    """The agencies, teams and staff the generated referrals belong to (made if missing)."""
+    agency, _ = Agency.objects.get_or_create(
+        code="social-work",
+        defaults={"name": "Children's Social Work", "kind": Agency.Kind.SOCIAL_WORK},
+    )
+    sources = [agency]
+    for code, kind in [
+        ("police", Agency.Kind.POLICE),
+        ("health", Agency.Kind.HEALTH),
+        ("education", Agency.Kind.EDUCATION),
+    ]:
+        sources.append(
+            Agency.objects.get_or_create(code=code, defaults={"name": code.title(), "kind": kind})[
+                0
+            ]
+        )
+    teams, workers, managers = [], [], []
+    for town, _ in TOWNS[:3]:
+        team, _ = Team.objects.get_or_create(
+            agency=agency, name=f"Children and families ({town})", defaults={"locality": town}
+        )
+        teams.append(team)
+        for role, staff in [(Role.SOCIAL_WORKER, workers), (Role.TEAM_MANAGER, managers)]:
+            username = f"volume.{role}.{town.lower()}"
+            staff.append(
+                Staff.objects.get_or_create(
+                    username=username,
+                    defaults={
+                        "role": role,
+                        "agency": agency,
+                        "team": team,
+                        "email": f"{username}@example.org",
+                    },
+                )[0]
+            )
+    return Organisation(agency, sources, teams, workers, managers)
+
+
+@dataclass
+class Generated:
+    """What the core wrote, for the apps' steps to build on."""
+
+    rng: random.Random
+    now: datetime
+    org: Organisation
+    # (referral id, received_at, team index, children) of each referral
+    referrals: list[tuple] = field(default_factory=list)
+    # approved decisions: (decision id, referral id, outcome, reviewed_at)
+    decisions: list[tuple] = field(default_factory=list)
+
+
+# A step adds an app's records; `bars(label, total)` gives it a progress bar (or None).
+Step = Callable[[Generated, Callable | None], None]
+_steps: list[Step] = []
+
+
+def register_step(step: Step) -> None:
+    if step not in _steps:
+        _steps.append(step)
+
+
+def app_steps() -> list[Step]:
+    autodiscover_modules("volume")
+    return list(_steps)
+
+
+def build_referrals(
+    households: list[Household],
+    count: int,
+    *,
+    years: int,
+    seed: int = 0,
+    now: datetime | None = None,
+    bar=None,
+) -> Generated:
+    """`count` referrals received over `years` years up to `now`, about the children of a
+    household (one in five a household referred before). Those received in the last few days
+    are being screened (their screening deadline open, or overdue once due); the others have
+    an approved decision, met on time or late, and are decided or closed; a few were closed
+    before any decision (deadline cancelled). Each child's chronology has the concern, and the
+    audit log its receipt and decision, chained."""
+    rng = random.Random(seed + 1)
+    now = now or timezone.now()
+    org = organisation()
+    generated = Generated(rng=rng, now=now, org=org)
+    timescale = Timescale.objects.get(kind="screening")
+    categories = list(ConcernCategory.objects.order_by("code").values_list("pk", flat=True))
+    span = timedelta(days=365 * years).total_seconds()
+    received = sorted(now - timedelta(seconds=rng.random() * span) for _ in range(count))
+    referred: list[Household] = []
+    numbers: dict[int, int] = {}
+    for start in range(0, count, BATCH):
+        rows = {m: [] for m in ("referral", "child", "category", "decision", "deadline", "entry")}
+        audit_rows = []
+        for at in received[start : start + BATCH]:
+            repeat = bool(referred) and rng.random() < REPEAT_SHARE
+            household = rng.choice(referred if repeat else households)
+            if not repeat:
+                referred.append(household)
+            team = rng.randrange(len(org.teams))
+            year = timezone.localtime(at).year
+            numbers[year] = numbers.get(year, 0) + 1
+            referral_id = new_uuid(rng)
+            status, decision = _screening(rng, at, now)
+            referral = Referral(
+                id=referral_id,
+                reference=f"VOL-{year}-{numbers[year]:07d}",
+                status=status,
+                team=org.teams[team],
+                channel=rng.choice(Referral.Channel.values),
+                source_agency=rng.choice(org.sources),
+                referrer_name="Referrer",
+                received_at=at,
+                summary="Generated concern.",
+                immediate_risk=rng.random() < 0.05,
+                sharing_basis=Referral.SharingBasis.SAFEGUARDING,
+                received_by=org.workers[team],
+                closed_at=decision["closed_at"] if decision else None,
+            )
+            rows["referral"].append(referral)
+            generated.referrals.append((referral_id, at, team, household.children))
+            for category in rng.sample(categories, k=min(len(categories), rng.choice([1, 1, 2]))):
+                rows["category"].append(
+                    Referral.categories.through(
+                        referral_id=referral_id, concerncategory_id=category
+                    )
+                )
+            for position, child in enumerate(household.children):
+                rows["child"].append(
+                    ReferralChild(
+                        id=new_uuid(rng),
+                        referral_id=referral_id,
+                        person_id=child,
+                        match=ReferralChild.Match.MATCHED
+                        if repeat
+                        else ReferralChild.Match.NEW_RECORD,
+                        position=position,
+                    )
+                )
+                rows["entry"].append(
+                    ChronologyEntry(
+                        id=new_uuid(rng),
+                        person_id=child,
+                        occurred_at=at,
+                        kind=ChronologyEntry.Kind.CONCERN,
+                        summary="Concern received",
+                        referral_id=referral_id,
+                        source_agency=referral.source_agency,
+                    )
+                )
+            rows["deadline"].append(
+                _screening_deadline(rng, timescale, referral, decision, org.workers[team], now)
+            )
+            audit_rows.append(_audit_row(org.workers[team], "create", "referral", referral_id, at))
+            if decision and decision["outcome"]:
+                decision_id = new_uuid(rng)
+                rows["decision"].append(
+                    ScreeningDecision(
+                        id=decision_id,
+                        referral_id=referral_id,
+                        outcome=decision["outcome"],
+                        reasons="Generated.",
+                        risk_analysis="Generated.",
+                        needs_analysis="Generated.",
+                        state=ScreeningDecision.State.APPROVED,
+                        proposed_by=org.workers[team],
+                        proposed_at=decision["proposed_at"],
+                        reviewed_by=org.managers[team],
+                        reviewed_at=decision["reviewed_at"],
+                    )
+                )
+                generated.decisions.append(
+                    (decision_id, referral_id, decision["outcome"], decision["reviewed_at"])
+                )
+                audit_rows.append(
+                    _audit_row(
+                        org.managers[team],
+                        "approve",
+                        "screeningdecision",
+                        decision_id,
+                        decision["reviewed_at"],
+                    )
+                )
+        with transaction.atomic():
+            Referral.objects.bulk_create(rows["referral"])
+            for model, key in [
+                (Referral.categories.through, "category"),
+                (ReferralChild, "child"),
+                (ScreeningDecision, "decision"),
+                (Deadline, "deadline"),
+                (ChronologyEntry, "entry"),
+            ]:
+                in_batches(rows[key], model)
+            audit.record_past(audit_rows)
+        if bar:
+            bar.advance(len(rows["referral"]))
+    return generated
+
+
+def _screening(rng: random.Random, at: datetime, now: datetime) -> tuple[str, dict | None]:
+    """The referral's status and, once screened, its decision's times and outcome."""
+    if now - at < SCREENING_WINDOW:
+        return rng.choice([Referral.Status.RECEIVED, Referral.Status.SCREENING]), None
+    if rng.random() < 0.03:  # withdrawn or a duplicate: closed without a decision
+        return Referral.Status.CLOSED, {"outcome": "", "closed_at": at + timedelta(hours=2)}
+    proposed = at + timedelta(hours=rng.uniform(1, 60))
+    reviewed = proposed + timedelta(hours=rng.uniform(0.5, 30))
+    outcome = weighted(rng, OUTCOMES)
+    old = now - reviewed > timedelta(days=90)
+    if outcome == ScreeningDecision.Outcome.CHILD_PROTECTION:
+        status = (
+            Referral.Status.IRD_HELD
+            if now - reviewed > timedelta(days=3)
+            else Referral.Status.DECIDED
+        )
+    elif outcome == ScreeningDecision.Outcome.NO_FURTHER_ACTION or old:
+        status = Referral.Status.CLOSED
+    else:
+        status = Referral.Status.DECIDED
+    closed = min(reviewed + timedelta(days=rng.uniform(0, 90)), now) if status == "closed" else None
+    return status, {
+        "outcome": outcome,
+        "proposed_at": proposed,
+        "reviewed_at": reviewed,
+        "closed_at": closed,
+    }
+
+
+def _screening_deadline(rng, timescale, referral, decision, owner, now) -> Deadline:
+    due = due_time(referral.received_at, timescale.amount, timescale.unit)
+    deadline = Deadline(
+        id=new_uuid(rng),
+        timescale=timescale,
+        referral_id=referral.id,
+        subject_type="referral",
+        subject_id=str(referral.id),
+        url=f"/referrals/{referral.id}/",
+        urgent=referral.immediate_risk,
+        owner=owner,
+        team_id=referral.team_id,
+        starts_at=referral.received_at,
+        due_at=due,
+    )
+    if decision is None:  # still being screened
+        if due <= now:
+            deadline.state, deadline.breached_at = Deadline.State.BREACHED, due
+            deadline.level, deadline.next_action_at = Deadline.Level.DUE, now
+        else:
+            deadline.next_action_at = due
+    elif not decision["outcome"]:
+        deadline.state, deadline.completed_at = Deadline.State.CANCELLED, decision["closed_at"]
+    else:
+        deadline.state, deadline.completed_at = Deadline.State.MET, decision["reviewed_at"]
+        if decision["reviewed_at"] > due:  # met late: it was overdue first
+            deadline.breached_at, deadline.level = due, Deadline.Level.DUE
+    return deadline
+
+
+def _audit_row(actor: Staff, action: str, object_type: str, object_id, at: datetime) -> dict:
+    return {
+        "at": at,
+        "actor_id": actor.pk,
+        "actor_label": actor.username,
+        "actor_role": actor.role,
+        "actor_agency": "social-work",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "detail": {},
+    }
+
+
+def build_volume(
+    *, people: int, referrals: int, years: int, seed: int = 0, now=None, bars=None
+) -> Generated:
+    """People, then referrals, then what each app adds to them (hub reviews, IRDs).
+    `bars(label, total)`, if given, makes a progress bar (referrals.progress_bar)."""
+    now = now or timezone.now()
+
+    def bar(label: str, total: int):
+        return bars(label, total) if bars else None
+
+    people_bar = bar("People", people)
+    households = build_people(people, seed=seed, today=timezone.localdate(now), bar=people_bar)
+    if people_bar:
+        people_bar.finish()
+    referrals_bar = bar("Referrals", referrals)
+    generated = build_referrals(
+        households, referrals, years=years, seed=seed, now=now, bar=referrals_bar
+    )
+    if referrals_bar:
+        referrals_bar.finish()
+    for step in app_steps():
+        step(generated, bars)
+    return generated
