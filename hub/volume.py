@@ -53,7 +53,7 @@ def reviews(generated: volume.Generated, bars) -> None:
                 ]
             made.append(review)
         with transaction.atomic():
-            Review.objects.bulk_create(made)
+            volume.in_batches(made, Review)
             volume.in_batches(scores, ReviewScore)
         if bar:
             bar.advance(len(made))

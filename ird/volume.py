@@ -25,11 +25,12 @@ def irds(generated: volume.Generated, bars) -> None:
         for decision_id, referral_id, outcome, reviewed in generated.decisions
         if outcome == ScreeningDecision.Outcome.CHILD_PROTECTION
     ]
+    earlier = Ird.objects.filter(reference__startswith="VOL-IRD-").count()
     bar = bars("IRDs", len(requests)) if bars else None
     for start in range(0, len(requests), volume.BATCH):
         rows = {"ird": [], "child": [], "decision": [], "entry": []}
         for n, (decision_id, referral_id, reviewed) in enumerate(
-            requests[start : start + volume.BATCH], start=start + 1
+            requests[start : start + volume.BATCH], start=earlier + start + 1
         ):
             ird = Ird(
                 id=volume.new_uuid(rng),
@@ -79,7 +80,7 @@ def irds(generated: volume.Generated, bars) -> None:
                     )
                 )
         with transaction.atomic():
-            Ird.objects.bulk_create(rows["ird"])
+            volume.in_batches(rows["ird"], Ird)
             for model, key in [
                 (IrdChild, "child"),
                 (IrdDecision, "decision"),

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Add to a database that already holds referrals (never in production).",
+            help="Add to a database that already holds referrals (never in production); a "
+            "second run needs another --seed.",
         )
 
     def handle(self, *args, people, referrals, years, seed, force, **options):
