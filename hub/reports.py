@@ -19,9 +19,11 @@ What each table counts:
   review: when the referral was received; a decision review: when the decision was approved).
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Count,
@@ -161,6 +163,19 @@ def has_earlier_concern() -> Exists:
     )
 
 
+@contextmanager
+def without_jit():
+    """PostgreSQL compiles a query it costs highly (as these, with a subquery per measure)
+    before running it: for the neglect tables that took 0.8 s of a 0.85 s query (issue 14,
+    bench/RESULTS.md). The report's queries run without, in a transaction of their own."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 class Report:
     TABLES = {
         "concerns": "Concerns by month, locality and source agency",
@@ -212,7 +227,8 @@ class Report:
         return q
 
     def table(self, key: str) -> Table:
-        return getattr(self, f"table_{key}")()
+        with without_jit():
+            return getattr(self, f"table_{key}")()
 
     def tables(self) -> list[Table]:
         return [self.table(key) for key in self.TABLES]
