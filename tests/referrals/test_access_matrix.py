@@ -198,6 +198,10 @@ def feedback_kwargs(world: World) -> dict:
     return {"concern_id": world.referral.pk, "feedback_id": uuid.uuid4()}
 
 
+def measure_kwargs(world: World) -> dict:
+    return {"concern_id": world.referral.pk, "measure_id": uuid.uuid4()}
+
+
 def passkey_kwargs(world: World) -> dict:
     """A passkey of the referral's social worker (sw_own): everyone else's answer is 404."""
     return {"passkey_id": PasskeyFactory(user=world.referral.received_by).pk}
@@ -764,6 +768,17 @@ MATRIX: dict[str, Route] = {
         {"GET": API_ONLY, "POST": API_ONLY},
         accepts=frozenset({"POST"}),
         kwargs=feedback_kwargs,
+    ),
+    "partner_api:concern_measures": Route(
+        {"GET": API_ONLY, "POST": API_ONLY},
+        accepts=frozenset({"GET", "POST"}),
+        kwargs=concern_kwargs,
+    ),
+    "partner_api:measure_detail": Route({"GET": API_ONLY}, kwargs=measure_kwargs),
+    "partner_api:measure_reporter_told": Route(
+        {"GET": API_ONLY, "POST": API_ONLY},
+        accepts=frozenset({"POST"}),
+        kwargs=measure_kwargs,
     ),
     "partner_api:categories": Route({"GET": API_ONLY}),
     "partner_api:events": Route({"GET": API_ONLY}),
