@@ -34,6 +34,7 @@ from tests.factories import AgencyFactory
 EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "160"))
 KEY = re.compile(idempotency.KEY_PATTERN)
 MINIMUM_REQUESTS = 1000
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "30"))
 sent: list[str] = []
 
 
@@ -250,3 +251,18 @@ def test_enough_requests_were_generated():
     statuses = {line.rsplit(" ", 1)[1] for line in sent}
     assert {"200", "201", "400", "404"} <= statuses, statuses
     print(f"{len(sent)} generated requests; statuses {sorted(statuses)}")
+
+
+def test_sequences_of_calls_never_fail_and_match_the_schema(world, wsgi_app):
+    """The stateful phase: chains of calls linked by what earlier answers returned (a concern
+    created, then read, its measures listed, a measure recorded and the Reporter told...),
+    with every check on every answer."""
+    workflow = schema.as_state_machine()
+    workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
