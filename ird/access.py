@@ -394,6 +394,13 @@ class CppmViewer:
     def can_reconvene(self) -> bool:
         return self.coordinator and self.cppm.status == Cppm.Status.INQUORATE
 
+    @property
+    def can_reschedule(self) -> bool:
+        """Who may schedule the CPPM moves or cancels it, until it has been held."""
+        return self.coordinator and self.cppm.status == Cppm.Status.SCHEDULED
+
+    can_cancel = can_reschedule
+
 
 def cppm_viewer(user, cppm: Cppm) -> CppmViewer:
     signed_in = _signed_in(user) and not getattr(user, "is_api_client", False)

@@ -279,6 +279,11 @@ def _check_time(plan: CppmPlan, due_at: datetime | None, by, now: datetime) -> b
     return True
 
 
+def _statutory_due(referral: Referral, kind: str, children, previous) -> datetime | None:
+    # A meeting reconvened after an inquorate one is chased by its own 10 working days.
+    return None if previous else cppm_due_at(referral, kind, children)
+
+
 def _check_people(plan: CppmPlan) -> list[Staff]:
     everyone = {staff.pk: staff for staff in [plan.chair, *plan.invitees]}
     if not access.is_coordinator(plan.chair):
@@ -296,15 +301,17 @@ def _check_people(plan: CppmPlan) -> list[Staff]:
     return list(everyone.values())
 
 
-def _queue_calendar(cppm: Cppm, people, now: datetime) -> None:
-    ics = calendar.cppm_ics(
-        cppm=cppm, method=CalendarMessage.Method.REQUEST, attendees=people, stamp=now
-    )
+def _queue_calendar(
+    cppm: Cppm, people, now: datetime, method: str = CalendarMessage.Method.REQUEST
+) -> None:
+    """One calendar event per meeting (as for IRDs): a move is a REQUEST, a cancellation a
+    CANCEL, both at the meeting's next SEQUENCE, e-mailed to each person after commit."""
+    ics = calendar.cppm_ics(cppm=cppm, method=method, attendees=people, stamp=now)
     messages = CalendarMessage.objects.bulk_create(
         CalendarMessage(
             cppm=cppm,
             recipient=staff,
-            method=CalendarMessage.Method.REQUEST,
+            method=method,
             sequence=cppm.calendar_sequence,
             ics=ics,
             created_at=now,
@@ -357,8 +364,7 @@ def cppm_schedule(*, referral: Referral, by, plan: CppmPlan, previous: Cppm | No
     if plan.kind in FIRST:
         _ensure_cppm_deadline(referral, ird, plan.kind, children, by)
     now = timezone.now()
-    # A meeting reconvened after an inquorate one is chased by its own 10 working days.
-    due_at = None if previous else cppm_due_at(referral, plan.kind, children)
+    due_at = _statutory_due(referral, plan.kind, children, previous)
     extended = _check_time(plan, due_at, by, now)
     everyone = _check_people(plan)
 
@@ -420,6 +426,155 @@ def cppm_schedule(*, referral: Referral, by, plan: CppmPlan, previous: Cppm | No
             "extended": extended,
             "invited": sorted(str(staff.pk) for staff in everyone),
         },
+    )
+    return cppm
+
+
+# --- Moving or calling off a scheduled meeting -----------------------------------------------
+
+
+def _lock_scheduled(cppm: Cppm, by, expected_version: int | None, verb: str, done: str) -> Cppm:
+    """Lock at the version the user saw; who may schedule the CPPM moves or cancels it."""
+    if not access.may_coordinate(by, cppm.referral):
+        raise NotPermitted(f"A social work manager of the referral's team {verb} its CPPMs.")
+    cppm = _lock(cppm, expected_version)
+    if cppm.status != Status.SCHEDULED:
+        raise CppmRefused(
+            f"{cppm.reference} is {cppm.get_status_display().lower()}: only a scheduled CPPM "
+            f"is {done}."
+        )
+    return cppm
+
+
+def _invited(cppm: Cppm) -> list[Staff]:
+    return [invitation.staff for invitation in cppm.invitations.select_related("staff")]
+
+
+@transaction.atomic
+def cppm_reschedule(
+    *,
+    cppm: Cppm,
+    by,
+    scheduled_for: datetime,
+    reason: str,
+    expected_version: int | None = None,
+    short_notice_reason: str = "",
+    extension_reasons: str = "",
+    interim_safety_plan: str = "",
+) -> Cppm:
+    """Move a scheduled CPPM: everyone invited gets the same calendar event at the next
+    SEQUENCE after commit. Later than the statutory due date is held to the same rule as
+    scheduling it there (a service manager, an interim safety plan and the reasons)."""
+    cppm = _lock_scheduled(cppm, by, expected_version, "reschedules", "moved")
+    if not reason.strip():
+        raise CppmRefused("Give the reason for moving the CPPM.")
+    children = list(cppm.children.all())
+    plan = CppmPlan(
+        kind=cppm.kind,
+        scheduled_for=scheduled_for.replace(second=0, microsecond=0),
+        chair=cppm.chair,
+        duration_minutes=cppm.duration_minutes,
+        short_notice_reason=short_notice_reason,
+        extension_reasons=extension_reasons,
+        interim_safety_plan=interim_safety_plan,
+    )
+    if plan.scheduled_for == cppm.scheduled_for:
+        raise CppmRefused(f"{cppm.reference} is already at that time: choose the new time.")
+    now = timezone.now()
+    due_at = _statutory_due(cppm.referral, cppm.kind, children, cppm.previous)
+    extended = _check_time(plan, due_at, by, now)
+    moved_from = cppm.scheduled_for
+    cppm.scheduled_for, cppm.reschedule_reason = plan.scheduled_for, reason
+    cppm.calendar_sequence += 1
+    if short_notice_reason.strip():
+        cppm.short_notice_reason = short_notice_reason
+    if extended:  # an earlier extension's reasons stay, the new ones follow
+        cppm.extended_by = by
+        stamp = f"{timezone.localdate(now):%d %B %Y}: "
+        cppm.extension_reasons = "\n\n".join(
+            part for part in (cppm.extension_reasons, stamp + extension_reasons) if part
+        )
+        cppm.interim_safety_plan = "\n\n".join(
+            part for part in (cppm.interim_safety_plan, stamp + interim_safety_plan) if part
+        )
+        deadlines.deadline_extend(
+            kind="cppm",
+            subject_type="referral",
+            subject_id=str(cppm.referral_id),
+            due_at=cppm.ends_at,
+        )
+    progress.save_new_version(
+        cppm,
+        "scheduled_for",
+        "reschedule_reason",
+        "calendar_sequence",
+        "short_notice_reason",
+        "extended_by",
+        "extension_reasons",
+        "interim_safety_plan",
+    )
+    invited = _invited(cppm)
+    _queue_calendar(cppm, invited, now)
+    when = services.local_text(cppm.scheduled_for)
+    _notify(invited, title=f"CPPM {cppm.reference} rescheduled: now {when}", cppm=cppm)
+    _chronicle(
+        cppm,
+        children,
+        by=by,
+        summary=f"CPPM {cppm.reference} moved from {services.local_text(moved_from)} to "
+        f"{when}: {reason}" + (" The 28 days were extended." if extended else ""),
+        occurred_at=now,
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=cppm,
+        detail={
+            "rescheduled_from": moved_from.isoformat(),
+            "scheduled_for": cppm.scheduled_for.isoformat(),
+            "extended": extended,
+            "sequence": cppm.calendar_sequence,
+        },
+    )
+    return cppm
+
+
+@transaction.atomic
+def cppm_cancel(*, cppm: Cppm, by, reason: str, expected_version: int | None = None) -> Cppm:
+    """Call off a scheduled CPPM: everyone invited gets the calendar cancellation after
+    commit, and the meeting's own deadlines close. The clock that asked for a CPPM (the 28
+    days, a review, a transfer, a reconvening) stays open: only a CPPM held meets it."""
+    cppm = _lock_scheduled(cppm, by, expected_version, "cancels", "cancelled")
+    if not reason.strip():
+        raise CppmRefused("Give the reason for cancelling the CPPM.")
+    now = timezone.now()
+    _move(cppm, Status.CANCELLED)
+    cppm.cancelled_at, cppm.cancelled_by, cppm.cancellation_reason = now, by, reason
+    cppm.calendar_sequence += 1
+    progress.save_new_version(
+        cppm,
+        "status",
+        "cancelled_at",
+        "cancelled_by",
+        "cancellation_reason",
+        "calendar_sequence",
+    )
+    deadlines.deadline_cancel(subject_type="cppm", subject_id=str(cppm.pk))
+    invited = _invited(cppm)
+    _queue_calendar(cppm, invited, now, CalendarMessage.Method.CANCEL)
+    _notify(invited, title=f"CPPM {cppm.reference} cancelled", cppm=cppm, email=True)
+    _chronicle(
+        cppm,
+        cppm.children.all(),
+        by=by,
+        summary=f"CPPM {cppm.reference} cancelled: {reason}",
+        occurred_at=now,
+    )
+    audit.record(
+        actor=by,
+        action=audit.Action.CHANGE,
+        subject=cppm,
+        detail={"status": cppm.status, "sequence": cppm.calendar_sequence},
     )
     return cppm
 

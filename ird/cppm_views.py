@@ -150,6 +150,13 @@ def _detail_context(request, meeting: Cppm, viewer: access.CppmViewer, **forms_i
                 "lead_professional": meeting.ird.lead_professional_id if meeting.ird else None,
             },
         )
+    if viewer.can_reschedule:
+        context["reschedule_form"] = forms.CppmRescheduleForm(
+            prefix="reschedule", initial={"version": meeting.version}
+        )
+        context["cancel_form"] = forms.CppmCancelForm(
+            prefix="cancel", initial={"version": meeting.version}
+        )
     if viewer.can_write_record:
         context["record_form"] = forms.CppmRecordForm(
             prefix="record", initial={"text": meeting.record, "based_on": meeting.version}
@@ -237,6 +244,42 @@ def cppm_record(request, cppm_id):
         return _with_errors(request, cppm_id, error.status_code, record_form=form)
     messages.success(request, "Record issued." if data["issue"] else "Record saved.")
     return redirect("ird:cppm_detail", cppm_id=meeting.pk)
+
+
+def _change_scheduled(request, cppm_id, form_class, prefix: str, change, done: str):
+    """Move or cancel: who may schedule the CPPM does it; the form's fields are the service's
+    arguments; a refusal is shown on the CPPM page with nothing saved."""
+    meeting, viewer = _load(request, cppm_id)
+    if not viewer.coordinator:
+        raise PermissionDenied("A social work manager of the referral's team moves its CPPMs.")
+    form = form_class(request.POST, prefix=prefix)
+    key = f"{prefix}_form"
+    if not form.is_valid():
+        return _with_errors(request, cppm_id, 400, **{key: form})
+    data = dict(form.cleaned_data)
+    try:
+        change(cppm=meeting, by=request.user, expected_version=data.pop("version"), **data)
+    except DomainError as error:
+        form.add_error(None, str(error))
+        return _with_errors(request, cppm_id, error.status_code, **{key: form})
+    messages.success(request, f"{meeting.reference} {done}: everyone invited is told.")
+    return redirect("ird:cppm_detail", cppm_id=meeting.pk)
+
+
+@login_required
+@require_POST
+def cppm_reschedule(request, cppm_id):
+    return _change_scheduled(
+        request, cppm_id, forms.CppmRescheduleForm, "reschedule", cppm.cppm_reschedule, "moved"
+    )
+
+
+@login_required
+@require_POST
+def cppm_cancel(request, cppm_id):
+    return _change_scheduled(
+        request, cppm_id, forms.CppmCancelForm, "cancel", cppm.cppm_cancel, "cancelled"
+    )
 
 
 @login_required

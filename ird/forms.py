@@ -507,6 +507,31 @@ class CppmScheduleForm(forms.Form):
         return cleaned
 
 
+class CppmRescheduleForm(VersionForm):
+    scheduled_for = BoundedDateTimeField(
+        label="New date and time",
+        widget=DateTimeInput(),
+        help_text="Everyone invited gets the updated calendar entry.",
+        error_messages={**DATETIME_ERRORS, "required": "Enter the new date and time of the CPPM."},
+    )
+    reason = text_field(
+        "Why is the CPPM moved?", "Give the reason for moving the CPPM.", max_length=2000, rows=2
+    )
+    short_notice_reason = CppmScheduleForm.base_fields["short_notice_reason"]
+    extension_reasons = CppmScheduleForm.base_fields["extension_reasons"]
+    interim_safety_plan = CppmScheduleForm.base_fields["interim_safety_plan"]
+
+
+class CppmCancelForm(VersionForm):
+    reason = text_field(
+        "Why is the CPPM cancelled?",
+        "Give the reason for cancelling the CPPM.",
+        max_length=2000,
+        rows=2,
+        help_text="The CPPM is still due: schedule another one.",
+    )
+
+
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 

@@ -711,6 +711,14 @@ class Cppm(models.Model):
     reporter_note = models.TextField(max_length=4000, blank=True)
     record = models.TextField("record of the meeting", max_length=50000, blank=True)
     record_issued_at = models.DateTimeField(null=True, blank=True)
+    # Moved or called off before it was held (ird.cppm.cppm_reschedule / cppm_cancel): the
+    # reason stays with the meeting; each move is also on the children's chronologies.
+    reschedule_reason = models.TextField("why it was last moved", max_length=2000, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancellation_reason = models.TextField(max_length=2000, blank=True)
     calendar_sequence = models.PositiveIntegerField(default=0)
     # Compare-and-set: every form names the version it was read at (ird.cppm._lock).
     version = models.PositiveIntegerField(default=1)

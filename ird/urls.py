@@ -53,6 +53,8 @@ urlpatterns = [
     path("cppm/<uuid:cppm_id>/", cppm_views.cppm_detail, name="cppm_detail"),
     path("cppm/<uuid:cppm_id>/outcome/", cppm_views.cppm_outcome, name="cppm_outcome"),
     path("cppm/<uuid:cppm_id>/record/", cppm_views.cppm_record, name="cppm_record"),
+    path("cppm/<uuid:cppm_id>/reschedule/", cppm_views.cppm_reschedule, name="cppm_reschedule"),
+    path("cppm/<uuid:cppm_id>/cancel/", cppm_views.cppm_cancel, name="cppm_cancel"),
     path("cppm/<uuid:cppm_id>/calendar.ics", cppm_views.cppm_calendar, name="cppm_calendar"),
     path("register/", cppm_views.register, name="register"),
     path(

@@ -863,6 +863,42 @@ MATRIX.update(
             denied_as=_denied_cppm,
             done=lambda world, state: bool(Cppm.objects.get(pk=world.cppms[state]).record),
         ),
+        # Who may schedule a CPPM moves or cancels it; the invited may not (403).
+        "ird:cppm_reschedule": Route(
+            {
+                ("scheduled", "GET"): statuses(405),
+                ("scheduled", "POST"): statuses(
+                    **each(CPPM_INVITED, 403) | each(COORDINATORS, 302)
+                ),
+            },
+            kwargs=cppm_args,
+            body=lambda world, state: {
+                "reschedule-version": Cppm.objects.get(pk=world.cppms[state]).version,
+                "reschedule-scheduled_for": local(timezone.now() + timedelta(days=8)),
+                "reschedule-reason": "The police officer is in court.",
+            },
+            denied_as=_denied_cppm,
+            done=lambda world, state: (
+                Cppm.objects.get(pk=world.cppms[state]).calendar_sequence == 1
+            ),
+        ),
+        "ird:cppm_cancel": Route(
+            {
+                ("scheduled", "GET"): statuses(405),
+                ("scheduled", "POST"): statuses(
+                    **each(CPPM_INVITED, 403) | each(COORDINATORS, 302)
+                ),
+            },
+            kwargs=cppm_args,
+            body=lambda world, state: {
+                "cancel-version": Cppm.objects.get(pk=world.cppms[state]).version,
+                "cancel-reason": "The family have moved away.",
+            },
+            denied_as=_denied_cppm,
+            done=lambda world, state: (
+                Cppm.objects.get(pk=world.cppms[state]).status == Cppm.Status.CANCELLED
+            ),
+        ),
         "ird:register": Route(
             {
                 (None, "GET"): statuses(403, **each(COORDINATORS + ("committee", "tm_other"), 200)),

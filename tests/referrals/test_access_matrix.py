@@ -1052,6 +1052,16 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"cppm_id": uuid.uuid4()},
     ),
+    "ird:cppm_reschedule": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
+    "ird:cppm_cancel": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"cppm_id": uuid.uuid4()},
+    ),
     "ird:register": Route(
         {
             "GET": statuses(
