@@ -422,8 +422,13 @@ def cppm_viewer(user, cppm: Cppm) -> CppmViewer:
 # group (the child is off the register) is read only.
 
 
+def current_memberships(user) -> QuerySet[CoreGroupMember]:
+    """A member who left keeps their row (the meetings they attended) but not its access."""
+    return CoreGroupMember.objects.filter(staff=user, left_at__isnull=True)
+
+
 def member_group_ids(user) -> QuerySet:
-    return CoreGroupMember.objects.filter(staff=user).values("core_group_id")
+    return current_memberships(user).values("core_group_id")
 
 
 def core_groups_visible_to(user) -> QuerySet[CoreGroup]:
@@ -453,7 +458,7 @@ def access_core_group(user, group_id: UUID, queryset: QuerySet | None = None) ->
             )
         raise Http404("No core group found.") from None
     if group.lead_professional_id != user.pk and not (
-        CoreGroupMember.objects.filter(core_group=group, staff=user).exists()
+        current_memberships(user).filter(core_group=group).exists()
     ):
         restrictions.require_clearance(user, [group.registration.person_id])
     return group
@@ -474,7 +479,7 @@ class CoreGroupViewer:
 
     @property
     def can_manage(self) -> bool:
-        """Record a meeting, add a member, add an action to the plan."""
+        """Record a meeting, add a member or record that one left, add an action."""
         return self.group.active and (self.is_lead or self.coordinator)
 
     def can_update_action(self, action: PlanAction) -> bool:
@@ -492,7 +497,7 @@ def core_group_viewer(user, group: CoreGroup) -> CoreGroupViewer:
     return CoreGroupViewer(
         user=user,
         group=group,
-        member=signed_in and CoreGroupMember.objects.filter(core_group=group, staff=user).exists(),
+        member=signed_in and current_memberships(user).filter(core_group=group).exists(),
         coordinator=signed_in and may_coordinate(user, group.referral),
     )
 

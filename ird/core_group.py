@@ -284,6 +284,49 @@ def member_add(
 
 
 @transaction.atomic
+def member_leave(
+    *, group: CoreGroup, member: CoreGroupMember, by, expected_version: int, reason: str
+) -> CoreGroupMember:
+    """A member leaves the core group: the row stays (the meetings they attended name them),
+    the access it gave ends, and their open actions are chased at the lead professional
+    until someone else is named."""
+    group = _lock(group, expected_version)
+    _manager(group, by)
+    member = CoreGroupMember.objects.select_for_update().filter(pk=member.pk, core_group=group)
+    member = member.first()
+    if member is None:
+        raise CoreGroupRefused("Only a member of this core group can leave it.")
+    if member.left_at is not None:
+        raise CoreGroupRefused(
+            f"{member.display_name} left the core group on "
+            f"{timezone.localdate(member.left_at):%d %B %Y}."
+        )
+    if member.kind == Member.LEAD_PROFESSIONAL or member.staff_id == group.lead_professional_id:
+        raise CoreGroupRefused(
+            "The lead professional leads the core group and cannot leave it: a review CPPM "
+            "names another lead professional."
+        )
+    if not reason.strip():
+        raise CoreGroupRefused("Say why the member is leaving the core group.")
+    now = timezone.now()
+    member.left_at, member.left_recorded_by, member.left_reason = now, by, reason.strip()
+    member.save(update_fields=["left_at", "left_recorded_by", "left_reason"])
+    orphaned = 0
+    if member.staff_id:
+        open_actions = PlanAction.objects.filter(
+            core_group=group, owner_id=member.staff_id, status=ActionStatus.OPEN
+        ).values_list("pk", flat=True)
+        orphaned = Deadline.objects.filter(
+            subject_type=ACTION_SUBJECT,
+            subject_id__in=[str(pk) for pk in open_actions],
+            state__in=deadlines.LIVE_STATES,
+        ).update(owner=group.lead_professional, team=group.referral.team, updated_at=now)
+    progress.save_new_version(group)
+    _audit(by, group, member_left=str(member.pk), actions_needing_owner=orphaned)
+    return member
+
+
+@transaction.atomic
 def meeting_record(
     *,
     group: CoreGroup,
@@ -310,6 +353,15 @@ def meeting_record(
         raise CoreGroupRefused("Record who attended the meeting.")
     if any(member.core_group_id != group.pk for member in attended):
         raise CoreGroupRefused("Only members of this core group are recorded as attending.")
+    gone = [
+        member.display_name
+        for member in attended
+        if member.left_at is not None and timezone.localdate(member.left_at) < held_on
+    ]
+    if gone:
+        raise CoreGroupRefused(
+            f"{', '.join(gone)} left the core group before the meeting: they did not attend it."
+        )
     if not notes.strip():
         raise CoreGroupRefused("Record what the meeting discussed and agreed (notes).")
     if next_meeting_on <= today:
@@ -356,12 +408,25 @@ def meeting_record(
     return meeting
 
 
-def _check_action(description: str, owner_agency: Agency, owner: Staff | None, due_date: date):
+def _check_action(
+    group: CoreGroup, description: str, owner_agency: Agency, owner: Staff | None, due_date: date
+):
     if not description.strip():
         raise CoreGroupRefused("Describe the action.")
     if owner is not None and owner.agency_id != owner_agency.pk:
         raise CoreGroupRefused(f"{owner} does not work for {owner_agency.name}.")
+    if owner is not None and owner.pk in left_staff_ids(group):
+        raise CoreGroupRefused(f"{owner} has left the core group: name someone else.")
     _check_due(due_date)
+
+
+def left_staff_ids(group: CoreGroup, members=None) -> set:
+    """Practitioners who left the group and have not rejoined: their open actions need a new
+    owner. `members`: the group's members already loaded (the page), else one query."""
+    if members is None:
+        members = CoreGroupMember.objects.filter(core_group=group, staff__isnull=False)
+    left = {member.staff_id for member in members if member.staff_id and member.left_at}
+    return left - {member.staff_id for member in members if member.left_at is None}
 
 
 def _check_due(due_date: date) -> None:
@@ -388,7 +453,7 @@ def plan_action_add(
     """An action of the child's plan, chased to its due date by the timescales engine."""
     group = _lock(group, expected_version)
     _manager(group, by)
-    _check_action(description, owner_agency, owner, due_date)
+    _check_action(group, description, owner_agency, owner, due_date)
     now = timezone.now()
     action = PlanAction.objects.create(
         core_group=group,

@@ -33,14 +33,31 @@ def _update_form(action: PlanAction, version: int, data=None):
     )
 
 
+def _current(group: CoreGroup) -> list:
+    """Members now: those who left stay on the page but get no new meetings."""
+    return [member for member in group.members.all() if member.left_at is None]
+
+
+def _leavers(group: CoreGroup) -> list:
+    """Who may be recorded as leaving: anyone current but the lead professional."""
+    return [
+        member
+        for member in _current(group)
+        if member.kind != member.Kind.LEAD_PROFESSIONAL
+        and member.staff_id != group.lead_professional_id
+    ]
+
+
 def _context(group: CoreGroup, viewer: access.CoreGroupViewer, **forms_in) -> dict:
     members = list(group.members.all())
     actions = list(group.plan_actions.all())
     person = group.registration.person
     action_deadlines = core_group.live_action_deadlines(actions)
+    left = core_group.left_staff_ids(group, members)
     today = timezone.localdate()
     for action in actions:
         action.deadline = action_deadlines.get(str(action.pk))
+        action.needs_owner = action.status == PlanAction.Status.OPEN and action.owner_id in left
         action.overdue = action.status == PlanAction.Status.OPEN and action.due_date < today
         if viewer.can_update_action(action):
             action.update_form = forms_in.pop(f"update_{action.pk}", None) or _update_form(
@@ -59,8 +76,12 @@ def _context(group: CoreGroup, viewer: access.CoreGroupViewer, **forms_in) -> di
     }
     if viewer.can_manage:
         context["meeting_form"] = forms.CoreGroupMeetingForm(
-            prefix="meeting", members=members, initial={"version": group.version}
+            prefix="meeting", members=_current(group), initial={"version": group.version}
         )
+        if leavers := _leavers(group):
+            context["leave_form"] = forms.CoreGroupLeaveForm(
+                prefix="leave", members=leavers, initial={"version": group.version}
+            )
         context["member_form"] = forms.CoreGroupMemberForm(
             prefix="member", initial={"version": group.version}
         )
@@ -107,83 +128,79 @@ def _refused(request, group_id, form, error: DomainError, key: str):
     return _page_again(request, group_id, key, form, error.status_code)
 
 
-@login_required
-@require_POST
-def meeting_record(request, group_id):
+def _manage(request, group_id, form_class, prefix: str, change, done: str, members=None):
+    """A change by the lead professional or a coordinator: the form's fields are the service's
+    arguments (`members` picks the members the form offers); a refusal is shown on the
+    page with nothing saved."""
     group, viewer = _load(request, group_id)
     if not viewer.can_manage:
         raise PermissionDenied(MANAGE)
-    form = forms.CoreGroupMeetingForm(
-        request.POST, prefix="meeting", members=list(group.members.all())
-    )
+    extra = {"members": members(group)} if members else {}
+    form = form_class(request.POST, prefix=prefix, **extra)
+    key = f"{prefix}_form"
     if not form.is_valid():
-        return _page_again(request, group_id, "meeting_form", form)
-    data = form.cleaned_data
+        return _page_again(request, group_id, key, form)
+    data = dict(form.cleaned_data)
     try:
-        core_group.meeting_record(
-            group=group,
-            by=request.user,
-            expected_version=data["version"],
-            held_on=data["held_on"],
-            attended=list(data["attended"]),
-            notes=data["notes"],
-            next_meeting_on=data["next_meeting_on"],
-        )
+        change(group=group, by=request.user, expected_version=data.pop("version"), **data)
     except DomainError as error:
-        return _refused(request, group_id, form, error, "meeting_form")
-    messages.success(request, "Meeting recorded: the next one is chased to its date.")
+        return _refused(request, group_id, form, error, key)
+    messages.success(request, done)
     return redirect("ird:core_group", group_id=group.pk)
+
+
+@login_required
+@require_POST
+def meeting_record(request, group_id):
+    return _manage(
+        request,
+        group_id,
+        forms.CoreGroupMeetingForm,
+        "meeting",
+        core_group.meeting_record,
+        "Meeting recorded: the next one is chased to its date.",
+        members=_current,
+    )
 
 
 @login_required
 @require_POST
 def member_add(request, group_id):
-    group, viewer = _load(request, group_id)
-    if not viewer.can_manage:
-        raise PermissionDenied(MANAGE)
-    form = forms.CoreGroupMemberForm(request.POST, prefix="member")
-    if not form.is_valid():
-        return _page_again(request, group_id, "member_form", form)
-    data = form.cleaned_data
-    try:
-        core_group.member_add(
-            group=group,
-            by=request.user,
-            expected_version=data["version"],
-            staff=data["staff"],
-            name=data["name"],
-            role=data["role"],
-        )
-    except DomainError as error:
-        return _refused(request, group_id, form, error, "member_form")
-    messages.success(request, "Member added to the core group.")
-    return redirect("ird:core_group", group_id=group.pk)
+    return _manage(
+        request,
+        group_id,
+        forms.CoreGroupMemberForm,
+        "member",
+        core_group.member_add,
+        "Member added to the core group.",
+    )
+
+
+@login_required
+@require_POST
+def member_leave(request, group_id):
+    return _manage(
+        request,
+        group_id,
+        forms.CoreGroupLeaveForm,
+        "leave",
+        core_group.member_leave,
+        "Recorded that the member left the core group.",
+        members=_leavers,
+    )
 
 
 @login_required
 @require_POST
 def plan_action_add(request, group_id):
-    group, viewer = _load(request, group_id)
-    if not viewer.can_manage:
-        raise PermissionDenied(MANAGE)
-    form = forms.PlanActionForm(request.POST, prefix="action")
-    if not form.is_valid():
-        return _page_again(request, group_id, "action_form", form)
-    data = form.cleaned_data
-    try:
-        core_group.plan_action_add(
-            group=group,
-            by=request.user,
-            expected_version=data["version"],
-            description=data["description"],
-            owner_agency=data["owner_agency"],
-            owner=data["owner"],
-            due_date=data["due_date"],
-        )
-    except DomainError as error:
-        return _refused(request, group_id, form, error, "action_form")
-    messages.success(request, "Action added to the child's plan.")
-    return redirect("ird:core_group", group_id=group.pk)
+    return _manage(
+        request,
+        group_id,
+        forms.PlanActionForm,
+        "action",
+        core_group.plan_action_add,
+        "Action added to the child's plan.",
+    )
 
 
 @login_required

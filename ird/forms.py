@@ -640,9 +640,13 @@ class TemporaryRegistrationForm(forms.Form):
 # --- The core group and the child's plan -----------------------------------------------------
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberLabel:
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.role or obj.get_kind_display()})"
+
+
+class MemberChoiceField(MemberLabel, forms.ModelMultipleChoiceField):
+    pass
 
 
 class CoreGroupMeetingForm(VersionForm):
@@ -679,6 +683,32 @@ class CoreGroupMeetingForm(VersionForm):
         if held_on and next_on and next_on <= held_on:
             self.add_error("next_meeting_on", "The next meeting is after this one.")
         return cleaned
+
+
+class LeavingMemberField(MemberLabel, forms.ModelChoiceField):
+    pass
+
+
+class CoreGroupLeaveForm(VersionForm):
+    member = LeavingMemberField(
+        label="Member",
+        queryset=CoreGroupMember.objects.none(),
+        empty_label="Choose the member",
+        error_messages={"required": "Choose the member who is leaving."},
+    )
+    reason = text_field(
+        "Why are they leaving?",
+        "Say why the member is leaving the core group.",
+        max_length=2000,
+        rows=2,
+        help_text="Their open actions are shown as needing a new owner.",
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = CoreGroupMember.objects.filter(
+            pk__in=[member.pk for member in members]
+        ).select_related("staff")
 
 
 class CoreGroupMemberForm(VersionForm):

@@ -873,14 +873,21 @@ class CoreGroupMember(models.Model):
     name = models.CharField(max_length=200, blank=True, help_text="For a parent or carer.")
     role = models.CharField(max_length=120, blank=True)
     added_at = models.DateTimeField()
+    # Leaving keeps the row, so the meetings they attended still name them (ird.core_group
+    # member_leave); from then on the membership grants nothing.
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_recorded_by = models.ForeignKey(
+        STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    left_reason = models.TextField("why they left", max_length=2000, blank=True)
 
     class Meta:
         ordering = ["kind", "agency__name", "name", "added_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["core_group", "staff"],
-                condition=Q(staff__isnull=False),
-                name="one_core_group_membership_per_person",
+                condition=Q(staff__isnull=False, left_at__isnull=True),
+                name="one_current_core_group_membership_per_person",
             ),
             models.CheckConstraint(
                 condition=Q(staff__isnull=False) | ~Q(name=""),
@@ -896,6 +903,10 @@ class CoreGroupMember(models.Model):
         if self.staff_id:
             return self.staff.get_full_name() or self.staff.username
         return self.name
+
+    @property
+    def current(self) -> bool:
+        return self.left_at is None
 
 
 class CoreGroupMeeting(models.Model):

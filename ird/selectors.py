@@ -268,6 +268,7 @@ def cppm_page(cppms: QuerySet[Cppm]) -> QuerySet[Cppm]:
         "lead_professional",
         "extended_by",
         "outcome_recorded_by",
+        "cancelled_by",
     ).prefetch_related(
         "children",
         "categories",

@@ -73,6 +73,11 @@ urlpatterns = [
         "core-group/<uuid:group_id>/members/", core_group_views.member_add, name="core_group_member"
     ),
     path(
+        "core-group/<uuid:group_id>/members/leave/",
+        core_group_views.member_leave,
+        name="core_group_member_leave",
+    ),
+    path(
         "core-group/<uuid:group_id>/plan/", core_group_views.plan_action_add, name="plan_action_add"
     ),
     path(

@@ -974,6 +974,21 @@ MATRIX.update(
             denied_as=_denied_group,
             done=lambda world, state: CoreGroupMember.objects.filter(name="Kim Matrix").exists(),
         ),
+        "ird:core_group_member_leave": Route(
+            GROUP_CHANGE,
+            kwargs=group_args,
+            body=lambda world, state: {
+                "leave-version": _group(world, state).version,
+                "leave-member": CoreGroupMember.objects.get(
+                    core_group_id=world.core_groups[state], staff=world.users["invited"]
+                ).pk,
+                "leave-reason": "The nurse has moved to another practice.",
+            },
+            denied_as=_denied_group,
+            done=lambda world, state: CoreGroupMember.objects.filter(
+                core_group_id=world.core_groups[state], left_at__isnull=False
+            ).exists(),
+        ),
         "ird:plan_action_add": Route(
             GROUP_CHANGE,
             kwargs=group_args,

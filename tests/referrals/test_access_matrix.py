@@ -1091,6 +1091,11 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"group_id": uuid.uuid4()},
     ),
+    "ird:core_group_member_leave": Route(
+        {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
+        accepts=frozenset({"POST"}),
+        kwargs=lambda world: {"group_id": uuid.uuid4()},
+    ),
     "ird:plan_action_add": Route(
         {"GET": POST_ONLY, "POST": statuses(social_work=404, quality=404, outsiders=404)},
         accepts=frozenset({"POST"}),
