@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from ird.models import (
     CalendarMessage,
+    CppmType,
     DecisionCode,
     Invitation,
     Ird,
@@ -31,6 +32,22 @@ class DecisionCodeAdmin(DateRangeAdmin):
     ]
     list_editable = ["valid_from", "valid_to", "display_order"]
     list_filter = ["cppm"]
+
+
+@admin.register(CppmType)
+class CppmTypeAdmin(DateRangeAdmin):
+    """The four statutory kinds, seeded: retired by their dates, never added or deleted (the
+    rules key on the kind; CPPMs keep theirs)."""
+
+    list_display = ["label", "kind", "valid_from", "valid_to", "display_order"]
+    list_editable = ["valid_from", "valid_to", "display_order"]
+    readonly_fields = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class InvitationInline(ReadOnlyInline, admin.TabularInline):

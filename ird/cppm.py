@@ -24,7 +24,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access, calendar, core_group, services
+from ird import access, calendar, core_group, selectors, services
 from ird.errors import CppmRefused
 from ird.models import (
     CalendarMessage,
@@ -217,6 +217,14 @@ class CppmPlan:
     interim_safety_plan: str = ""
 
 
+def _check_kind_in_use(kind: str) -> None:
+    """A kind retired from the lookup (or not yet in use) is not chosen for a new CPPM."""
+    if not selectors.cppm_types_in_use().filter(kind=kind).exists():
+        raise CppmRefused(
+            f"{Kind(kind).label} CPPMs are not in use now: choose another kind of CPPM."
+        )
+
+
 def _check_kind(referral: Referral, plan: CppmPlan, ird: Ird | None, children) -> None:
     if plan.kind not in Kind.values:
         raise CppmRefused("Choose the kind of CPPM: initial, pre-birth, review or transfer.")
@@ -357,7 +365,9 @@ def cppm_schedule(*, referral: Referral, by, plan: CppmPlan, previous: Cppm | No
             raise CppmRefused("Only an inquorate CPPM of this referral is reconvened.")
         if Cppm.objects.filter(previous=previous).exists():
             raise CppmRefused(f"{previous.reference} has already been reconvened.")
-        plan.kind = previous.kind
+        plan.kind = previous.kind  # reconvening is no new choice: a retired kind carries on
+    elif plan.kind in Kind.values:
+        _check_kind_in_use(plan.kind)
     ird = signed_off_ird(referral)
     children = list(previous.children.all()) if previous else cppm_children(referral, plan.kind)
     _check_kind(referral, plan, ird, children)

@@ -61,7 +61,9 @@ def cppm_new(request, referral_id):
         raise PermissionDenied("A social work manager of the referral's team schedules CPPMs.")
     previous = _reconvening(request, referral)
     initial = {"kind": previous.kind if previous else Cppm.Kind.INITIAL, "duration_minutes": 90}
-    form = forms.CppmScheduleForm(request.POST or None, initial=initial)
+    form = forms.CppmScheduleForm(
+        request.POST or None, initial=initial, carried_on=previous.kind if previous else None
+    )
     status = 200
     if request.method == "POST":
         status = 400

@@ -457,7 +457,10 @@ class CppmScheduleForm(forms.Form):
         label="Kind of CPPM",
         widget=forms.RadioSelect,
         choices=Cppm.Kind.choices,
-        error_messages={"required": "Choose the kind of CPPM."},
+        error_messages={
+            "required": "Choose the kind of CPPM.",
+            "invalid_choice": "That kind of CPPM is not in use now: choose another.",
+        },
     )
     scheduled_for = BoundedDateTimeField(
         label="Date and time",
@@ -499,6 +502,15 @@ class CppmScheduleForm(forms.Form):
         max_length=10000,
         rows=4,
     )
+
+    def __init__(self, *args, carried_on: str | None = None, **kwargs):
+        """The kinds in use today (the dated lookup); `carried_on`: the kind of the inquorate
+        CPPM being reconvened, offered even if retired since."""
+        super().__init__(*args, **kwargs)
+        types = list(selectors.cppm_types_in_use().values_list("kind", "label"))
+        if carried_on and carried_on not in {kind for kind, _ in types}:
+            types.append((carried_on, Cppm.Kind(carried_on).label))
+        self.fields["kind"].choices = types
 
     def clean(self):
         cleaned = super().clean()

@@ -739,6 +739,23 @@ class Cppm(models.Model):
         return self.scheduled_for + timedelta(minutes=self.duration_minutes)
 
 
+class CppmType(DatedLookup):
+    """The kinds of CPPM as a dated lookup (seeded by migration): the rules key on `kind`
+    (Cppm.Kind); the row names it and says from when to when it may be chosen. A retired
+    kind stays on the CPPMs that had it."""
+
+    kind = models.CharField(max_length=20, choices=Cppm.Kind.choices, unique=True)
+    label = models.CharField(max_length=200)
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "label"]
+        verbose_name = "CPPM type"
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class CppmInvitation(models.Model):
     """Someone invited to the CPPM, with the agency they come for (as IRD invitations)."""
 

@@ -4,7 +4,7 @@ data migration, the tests and a repair at run time can all call them."""
 
 from datetime import timedelta
 
-from ird.models import DecisionCode
+from ird.models import CppmType, DecisionCode
 from referrals.models import Timescale
 from referrals.reference_data import install_timescales
 
@@ -206,6 +206,22 @@ def ensure_decision_codes(decision_code_model) -> None:
         )
 
 
+# The statutory kinds of CPPM (ird.models.Cppm.Kind), as rows of the dated lookup.
+CPPM_TYPES = [
+    ("initial", "Initial"),
+    ("pre_birth", "Pre-birth"),
+    ("review", "Review"),
+    ("transfer", "Transfer"),
+]
+
+
+def ensure_cppm_types(cppm_type_model) -> None:
+    for order, (kind, label) in enumerate(CPPM_TYPES, start=1):
+        cppm_type_model.objects.get_or_create(
+            kind=kind, defaults={"label": label, "display_order": order * 10}
+        )
+
+
 def mark_further_ird_codes(decision_code_model) -> None:
     decision_code_model.objects.filter(code__in=FURTHER_IRD_CODES, further_ird=False).update(
         further_ird=True
@@ -238,4 +254,5 @@ def ensure_ird_reference_data() -> None:
     """With the current models (tests, and repair at run time)."""
     ensure_decision_codes(DecisionCode)
     mark_further_ird_codes(DecisionCode)
+    ensure_cppm_types(CppmType)
     ensure_timescales(Timescale)

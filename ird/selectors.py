@@ -15,6 +15,7 @@ from ird.models import (
     CoreGroupMember,
     Cppm,
     CppmInvitation,
+    CppmType,
     DecisionCode,
     FollowUpItem,
     Invitation,
@@ -162,6 +163,10 @@ def lead_professional_choices() -> QuerySet[Staff]:
         agency__kind=Agency.Kind.SOCIAL_WORK,
         role__in=sorted(access.SOCIAL_WORK_ROLES),
     ).order_by("last_name", "first_name")
+
+
+def cppm_types_in_use() -> QuerySet[CppmType]:
+    return CppmType.objects.in_use()
 
 
 def decision_codes_in_use() -> QuerySet[DecisionCode]:

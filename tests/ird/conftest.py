@@ -199,6 +199,22 @@ def invitees(police_participant, health_participant, social_worker):
     return [police_participant, health_participant, social_worker]
 
 
+def local(moment) -> str:
+    """A moment as a datetime-local field posts it."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def meeting(signed_ird, team_manager, invitees):
+    """An initial CPPM scheduled a week ahead: the coordinator chairs; police, health and the
+    social worker are invited."""
+    return cppm.cppm_schedule(
+        referral=signed_ird.referral,
+        by=team_manager,
+        plan=make_plan(chair=team_manager, invitees=invitees),
+    )
+
+
 @pytest.fixture
 def scheduled(signed_ird, team_manager, invitees):
     return held_now(

@@ -17,19 +17,10 @@ from ird.models import CalendarMessage, Cppm
 from referrals import deadlines
 from referrals.errors import EditConflict, NotPermitted
 from referrals.models import AuditEntry, ChronologyEntry, Deadline
-from tests.ird.conftest import held_now, make_plan, outcome
+from tests.ird.conftest import held_now, local, make_plan, outcome
 
 pytestmark = pytest.mark.django_db
 MOVE_REASON = "The police officer in the case is in court that day."
-
-
-@pytest.fixture
-def meeting(signed_ird, team_manager, invitees):
-    return cppm.cppm_schedule(
-        referral=signed_ird.referral,
-        by=team_manager,
-        plan=make_plan(chair=team_manager, invitees=invitees),
-    )
 
 
 def event(message: CalendarMessage):
@@ -270,10 +261,6 @@ def test_cancelling_needs_a_reason_and_a_scheduled_meeting(meeting, team_manager
 
 
 # --- The CPPM page ---------------------------------------------------------------------------
-
-
-def local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def move_body(meeting: Cppm, when, **fields) -> dict:

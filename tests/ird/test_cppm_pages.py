@@ -15,27 +15,14 @@ from ird import cppm
 from ird.models import Cppm, Registration
 from referrals.models import AuditEntry, ConcernCategory, Restriction, Role
 from tests.factories import PersonFactory, StaffFactory, category
-from tests.ird.conftest import held_now, make_plan, outcome
+from tests.ird.conftest import held_now, local, outcome
 
 pytestmark = pytest.mark.django_db
-
-
-def local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
 def invitees(police_participant, health_participant, social_worker):
     return [police_participant, health_participant, social_worker]
-
-
-@pytest.fixture
-def meeting(signed_ird, team_manager, invitees):
-    return cppm.cppm_schedule(
-        referral=signed_ird.referral,
-        by=team_manager,
-        plan=make_plan(chair=team_manager, invitees=invitees),
-    )
 
 
 @pytest.fixture
