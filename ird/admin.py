@@ -1,11 +1,14 @@
-"""IRD configuration in the admin: decision codes. The IRDs themselves, their records and the
-procedure versions are shown read-only: they change through the application's services, which
-keep the audit log, the deadlines and the calendar invitations in step."""
+"""IRD configuration in the admin: decision codes and CPPM types. The IRDs and CPPMs
+themselves, their records and the procedure versions are shown read-only: they change through
+the application's services, which keep the audit log, the deadlines and the calendar
+invitations in step."""
 
 from django.contrib import admin
 
 from ird.models import (
     CalendarMessage,
+    Cppm,
+    CppmInvitation,
     CppmType,
     DecisionCode,
     Invitation,
@@ -91,6 +94,44 @@ class IrdAdmin(ChildDataAdmin):
     ]
     raw_id_fields = ["referral"]
     inlines = [InvitationInline, DecisionInline]
+
+
+class CppmInvitationInline(ReadOnlyInline, admin.TabularInline):
+    model = CppmInvitation
+    fields = ["staff", "agency", "role_in_cppm", "invited_at"]
+    readonly_fields = fields
+
+
+@admin.register(Cppm)
+class CppmAdmin(ChildDataAdmin):
+    list_display = ["reference", "kind", "status", "scheduled_for", "chair", "held_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["reference"]
+    # What organises the meeting; its record and the reasons given are read in the
+    # application, where each read is audited.
+    fields = [
+        "reference",
+        "referral",
+        "ird",
+        "previous",
+        "kind",
+        "status",
+        "scheduled_for",
+        "duration_minutes",
+        "coordinator",
+        "chair",
+        "extended_by",
+        "held_at",
+        "outcome_recorded_by",
+        "lead_professional",
+        "reporter_referral",
+        "record_issued_at",
+        "cancelled_at",
+        "cancelled_by",
+        "calendar_sequence",
+        "version",
+    ]
+    inlines = [CppmInvitationInline]
 
 
 @admin.register(IrdAction)

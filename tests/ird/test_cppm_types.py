@@ -13,6 +13,7 @@ from django.utils import timezone
 from ird import cppm
 from ird.errors import CppmRefused
 from ird.models import Cppm, CppmType
+from referrals.models import AuditEntry
 from tests.ird.conftest import held_now, local, make_plan, outcome
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,20 @@ def test_the_admin_edits_the_dates_within_the_pages_range(client, administrator)
     assert row.valid_to == datetime.date(2030, 7, 31) and row.kind == "transfer"
     assert client.get(reverse("admin:ird_cppmtype_add")).status_code == 403
     assert client.get(reverse("admin:ird_cppmtype_changelist")).status_code == 200
+
+
+def test_the_admin_shows_cppms_read_only_and_audits_each_read(client, meeting, administrator):
+    client.force_login(administrator)
+    listed = client.get(reverse("admin:ird_cppm_changelist"))
+    opened = client.get(reverse("admin:ird_cppm_change", args=[meeting.pk]))
+
+    assert listed.status_code == 200 and meeting.reference in listed.content.decode()
+    assert opened.status_code == 200
+    page = opened.content.decode()
+    assert meeting.reference in page and 'name="scheduled_for' not in page  # read only
+    rows = AuditEntry.objects.filter(actor=administrator, object_type="cppm")
+    assert rows.filter(detail__admin="list").exists()
+    assert rows.filter(detail__admin="record", object_id=str(meeting.pk)).exists()
+    assert client.get(reverse("admin:ird_cppm_add")).status_code == 403
+    assert client.post(reverse("admin:ird_cppm_delete", args=[meeting.pk])).status_code == 403
+    assert Cppm.objects.filter(pk=meeting.pk).exists()
