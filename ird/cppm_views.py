@@ -304,6 +304,33 @@ def cppm_calendar(request, cppm_id):
     return response
 
 
+# --- CPPMs due -----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def cppms_due(request):
+    """A team manager's scheduled CPPMs (a service manager's: every team's), the ones whose
+    time has passed without an outcome marked overdue: one query however many."""
+    if not access.is_coordinator(request.user):
+        raise PermissionDenied("The CPPMs due are for social work team and service managers.")
+    rows = list(selectors.cppms_due(access.cppms_visible_to(request.user)))
+    now = timezone.now()
+    for row in rows:
+        row.overdue = row.scheduled_for < now
+    audit.record(
+        actor=request.user,
+        action=audit.Action.VIEW,
+        object_type="cppm_list",
+        detail={"cppms": [str(row.pk) for row in rows]},
+    )
+    return render(
+        request,
+        "ird/cppms_due.html",
+        {"upcoming": [r for r in rows if not r.overdue], "overdue": [r for r in rows if r.overdue]},
+    )
+
+
 # --- The register -----------------------------------------------------------------------
 
 

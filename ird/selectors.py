@@ -165,6 +165,16 @@ def lead_professional_choices() -> QuerySet[Staff]:
     ).order_by("last_name", "first_name")
 
 
+def cppms_due(visible: QuerySet[Cppm]) -> QuerySet[Cppm]:
+    """Scheduled CPPMs not yet recorded (those whose time has passed first), with what the
+    list shows, in one query."""
+    return (
+        visible.filter(status=Cppm.Status.SCHEDULED)
+        .select_related("referral__team", "chair")
+        .order_by("scheduled_for")
+    )
+
+
 def cppm_types_in_use() -> QuerySet[CppmType]:
     return CppmType.objects.in_use()
 

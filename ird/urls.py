@@ -56,6 +56,7 @@ urlpatterns = [
     path("cppm/<uuid:cppm_id>/reschedule/", cppm_views.cppm_reschedule, name="cppm_reschedule"),
     path("cppm/<uuid:cppm_id>/cancel/", cppm_views.cppm_cancel, name="cppm_cancel"),
     path("cppm/<uuid:cppm_id>/calendar.ics", cppm_views.cppm_calendar, name="cppm_calendar"),
+    path("cppm/due/", cppm_views.cppms_due, name="cppms_due"),
     path("register/", cppm_views.register, name="register"),
     path(
         "register/temporary/<uuid:referral_id>/",

@@ -899,6 +899,10 @@ MATRIX.update(
                 Cppm.objects.get(pk=world.cppms[state]).status == Cppm.Status.CANCELLED
             ),
         ),
+        "ird:cppms_due": Route(
+            {(None, "GET"): statuses(403, **each(COORDINATORS + ("tm_other",), 200))},
+            ird_record=False,
+        ),
         "ird:register": Route(
             {
                 (None, "GET"): statuses(403, **each(COORDINATORS + ("committee", "tm_other"), 200)),

@@ -7,6 +7,8 @@ nothing."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -387,3 +389,50 @@ def test_who_may_not_move_or_cancel_it(client, request, meeting, role, expected)
     assert meeting.status == Cppm.Status.SCHEDULED and meeting.calendar_sequence == 0
     page = client.get(reverse("ird:cppm_detail", args=[meeting.pk])).content.decode()
     assert "Move the CPPM" not in page
+
+
+# --- CPPMs due, for team managers --------------------------------------------------------
+
+
+def due_page(client, user):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("ird:cppms_due"))
+    return response, len(queries)
+
+
+def test_a_team_manager_sees_the_teams_cppms_due_in_fixed_queries(
+    client, meeting, team_manager, other_team_manager, invitees, service_manager
+):
+    response, one = due_page(client, team_manager)
+    assert response.status_code == 200
+    assert meeting.reference in response.content.decode()
+    assert "No CPPM is overdue." in response.content.decode()
+
+    held_now(meeting)  # its time has passed with no outcome
+    later = cppm.cppm_schedule(
+        referral=meeting.referral,
+        by=team_manager,
+        plan=make_plan(chair=team_manager, invitees=invitees, days=9),
+    )
+    cancelled = cppm.cppm_schedule(
+        referral=meeting.referral,
+        by=team_manager,
+        plan=make_plan(chair=team_manager, invitees=invitees, days=10),
+    )
+    cppm.cppm_cancel(cppm=cancelled, by=team_manager, reason="The chair is ill.")
+    response, more = due_page(client, team_manager)
+    page = response.content.decode()
+    assert more == one
+    assert page.index(meeting.reference) < page.index("Upcoming") < page.index(later.reference)
+    assert cancelled.reference not in page
+    row = AuditEntry.objects.filter(object_type="cppm_list").order_by("id").last()
+    assert set(row.detail["cppms"]) == {str(meeting.pk), str(later.pk)}
+
+    assert meeting.reference not in due_page(client, other_team_manager)[0].content.decode()
+    assert meeting.reference in due_page(client, service_manager)[0].content.decode()
+
+
+@pytest.mark.parametrize("role", ["social_worker", "police_participant", "committee_member"])
+def test_cppms_due_are_for_managers(client, request, role):
+    assert due_page(client, request.getfixturevalue(role))[0].status_code == 403

@@ -1062,6 +1062,18 @@ MATRIX: dict[str, Route] = {
         accepts=frozenset({"POST"}),
         kwargs=lambda world: {"cppm_id": uuid.uuid4()},
     ),
+    "ird:cppms_due": Route(
+        {
+            "GET": statuses(
+                social_work=403,
+                quality=403,
+                outsiders=403,
+                tm_own=200,
+                tm_other=200,
+                service_manager=200,
+            )
+        }
+    ),
     "ird:register": Route(
         {
             "GET": statuses(
