@@ -292,8 +292,13 @@ def member_leave(
     until someone else is named."""
     group = _lock(group, expected_version)
     _manager(group, by)
-    member = CoreGroupMember.objects.select_for_update().filter(pk=member.pk, core_group=group)
-    member = member.first()
+    # The default ordering joins the agency, which may be empty: lock the member's row alone.
+    member = (
+        CoreGroupMember.objects.select_for_update(of=("self",))
+        .filter(pk=member.pk, core_group=group)
+        .order_by("pk")
+        .first()
+    )
     if member is None:
         raise CoreGroupRefused("Only a member of this core group can leave it.")
     if member.left_at is not None:
