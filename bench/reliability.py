@@ -642,6 +642,13 @@ def invariants(cluster: Cluster, created: list[dict]) -> dict:
 
 
 def drill_load(load: Load, seconds: float) -> dict:
+    """G22: no failed request, p95 under 500 ms, connections under max_connections - 10."""
+    result = _load_figures(load, seconds)
+    result["met"] = result["no_errors"] and result["p95_ms_all"] < 500 and result["connections_ok"]
+    return result
+
+
+def _load_figures(load: Load, seconds: float) -> dict:
     load.run(seconds)
     summary = latency_summary(load.outcomes)
     peak = max((s["connections"] or 0 for s in load.samples), default=0)
@@ -653,11 +660,8 @@ def drill_load(load: Load, seconds: float) -> dict:
         "p95_ms_all": round(p95, 1),
         "peak_connections": peak,
         "max_connections": limit,
-        "met": (
-            all(kind["server_errors"] == kind["client_errors"] == 0 for kind in summary.values())
-            and p95 < 500
-            and peak < limit - 10
-        ),
+        "no_errors": all(k["server_errors"] == k["client_errors"] == 0 for k in summary.values()),
+        "connections_ok": peak < limit - 10,
     }
 
 
@@ -800,8 +804,10 @@ def drill_broker_restart(app: Application, scratch: Path, *, due: int = 500) -> 
 
 
 def drill_soak(load: Load, seconds: float) -> dict:
-    """The load for long: memory of the web and worker processes must settle, not grow."""
-    result = drill_load(load, seconds)
+    """The load for long: no failed request, connections bounded, and the memory of the web and
+    worker processes settling rather than growing (< 10% after the first minutes). Latency is
+    the load drill's goal, not this one's: a long run shares the machine with whatever else runs."""
+    result = _load_figures(load, seconds)
     settled = [
         s["rss_mb"] for s in load.samples if s["rss_mb"] and s["at"] >= min(120, seconds / 4)
     ]
@@ -813,7 +819,7 @@ def drill_soak(load: Load, seconds: float) -> dict:
             "rss_growth": round(growth, 3),
         }
     )
-    result["met"] = result["met"] and growth < 0.1
+    result["met"] = result["no_errors"] and result["connections_ok"] and growth < 0.1
     return result
 
 
