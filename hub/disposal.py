@@ -1,7 +1,8 @@
 """The hub's reviews and audit samples of a referral go with it when it is disposed of under its
-retention class (referrals/services/disposal.py sends `referral_disposing`). They are also kept
-on a clock of their own, the "hub_review" class counted from their completion, and go sooner
-when that runs out, whether or not the referral is closed (`kept_apart_disposing`)."""
+retention class (referrals/services/disposal.py calls extensions.referral_disposing). They are
+also kept on a clock of their own, the "hub_review" class counted from their completion, and go
+sooner when that runs out, whether or not the referral is closed
+(extensions.kept_apart_disposing)."""
 
 import datetime
 
@@ -15,7 +16,7 @@ from referrals.models import RetentionClass
 HUB_REVIEW = RetentionClass.RecordType.HUB_REVIEW
 
 
-def on_referral_disposing(sender, referral, method, **kwargs) -> None:
+def on_referral_disposing(*, referral, method) -> None:
     samples = AuditRecord.objects.filter(referral=referral)
     if method == "delete":
         samples.delete()  # reviews go with the referral (cascade)
@@ -56,7 +57,7 @@ def kept_apart() -> list[KeptApart]:
     return [KeptApart(pk, HUB_REVIEW, at) for pk, at in latest.items()]
 
 
-def on_kept_apart_disposing(sender, referral_id, record_type, completed_by, **kwargs) -> None:
+def on_kept_apart_disposing(*, referral_id, record_type, completed_by) -> None:
     """Delete the referral's reviews and audit samples completed on or before `completed_by`."""
     if record_type != HUB_REVIEW:
         return

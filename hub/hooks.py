@@ -1,16 +1,39 @@
-"""What hub/ adds to the core's pages (registered in HubConfig.ready through
-referrals.extensions)."""
+"""Everything hub/ answers through the core's registry (referrals.extensions): `register` adds
+it, once, from HubConfig.ready."""
 
 from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from hub import access, selectors
+from hub import access, disposal, selectors, services
 from hub.models import AuditAssignment, AuditRecord, Review
+from referrals import extensions
 from referrals.extensions import HomeItem, HomeSection, NavigationEntry
 from referrals.models import Referral
 
 HOME_LIMIT = 20
+
+
+def register(registry: extensions.Registry) -> None:
+    registry.add(extensions.ReferralReceived, referral_received)
+    registry.add(extensions.ScreeningApproved, screening_approved)
+    registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)
+    registry.add(extensions.KeptApartDisposing, disposal.on_kept_apart_disposing)
+    registry.add(extensions.KeptApartRecords, disposal.kept_apart)
+    registry.add(extensions.HomeSections, home_sections)
+    registry.add(extensions.Navigation, navigation)
+    registry.add(extensions.QualityScope, quality_scope)
+
+
+def referral_received(*, referral, actor) -> None:
+    """Every referral enters the quality review queue, its review deadline counting from
+    receipt."""
+    services.review_enqueue(referral=referral, entered_at=referral.received_at)
+
+
+def screening_approved(*, referral, decision) -> None:
+    """An approved screening decision enters the decision review queue."""
+    services.review_enqueue(referral=referral, decision=decision, entered_at=decision.reviewed_at)
 
 
 def _due(deadline, now) -> tuple[str, bool]:

@@ -172,7 +172,7 @@ def review_enqueue(
     entered_at: datetime | None = None,
 ) -> Review | None:
     """Put a referral (or its approved screening decision) in the review queue, with its review
-    deadline. Called by the hub's receivers of referrals.events; a second call changes nothing."""
+    deadline. Called from the hub's event hooks (hub/hooks.py); a second call changes nothing."""
     kind = Review.Kind.DECISION if decision is not None else Review.Kind.REFERRAL
     existing = Review.objects.filter(referral=referral, kind=kind, decision=decision).first()
     if existing is not None:

@@ -1,6 +1,6 @@
 """IRD records go with the referral they came from when it is disposed of under its retention
-class (referrals/services/disposal.py sends `referral_disposing` inside its transaction), and
-that referral waits for the IRD records' own class ("ird_record") too."""
+class (referrals/services/disposal.py calls extensions.referral_disposing inside its
+transaction), and that referral waits for the IRD records' own class ("ird_record") too."""
 
 from ird.models import (
     AbsenceReason,
@@ -53,7 +53,7 @@ def _dispose_cppms(referral, method: str) -> None:
     registrations.update(from_authority="")
 
 
-def on_referral_disposing(sender, referral, method, **kwargs) -> None:
+def on_referral_disposing(*, referral, method) -> None:
     _dispose_cppms(referral, method)
     irds = Ird.objects.filter(referral=referral)
     if method == "delete":

@@ -1,5 +1,5 @@
-"""What ird/ adds to the core's pages and partner API answers (registered in IrdConfig.ready
-through referrals.extensions)."""
+"""Everything ird/ answers through the core's registry (referrals.extensions): `register` adds
+it, once, from IrdConfig.ready."""
 
 from datetime import datetime, time, timedelta
 
@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access, selectors
+from ird import access, disposal, selectors, services
 from ird.models import (
     CoreGroup,
     Cppm,
@@ -17,6 +17,7 @@ from ird.models import (
     ProcedureVersion,
     Registration,
 )
+from referrals import extensions
 from referrals.extensions import (
     ActionLink,
     HomeItem,
@@ -32,6 +33,30 @@ HEADING = "Inter-agency referral discussion"
 HELD = frozenset({Ird.Status.CONCLUDED, Ird.Status.SIGNED_OFF})
 HOME_LIMIT = 20
 PROCEDURE_NOTICE_DAYS = 14  # the committee sees a trial ending two weeks ahead
+
+
+def register(registry: extensions.Registry) -> None:
+    registry.add(extensions.ScreeningApproved, services.on_screening_approved)
+    registry.add(extensions.ReferralReceived, services.on_referral_received)
+    registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)
+    registry.add(extensions.KeptWith, disposal.kept_with)
+    registry.add(extensions.ReferralLinks, referral_links)
+    registry.add(extensions.ReferralLinks, referral_cppm_links)
+    registry.add(extensions.ReferralLinks, referral_core_group_links)
+    registry.add(extensions.ReferralActions, referral_actions)
+    registry.add(extensions.ReferralActions, referral_cppm_actions)
+    registry.add(extensions.ConcernIrds, concern_irds)
+    registry.add(extensions.IrdDecisions, ird_decisions)
+    registry.add(extensions.HomeSections, home_sections)
+    registry.add(extensions.ReferralSummaries, referral_summaries)
+    registry.add(extensions.Navigation, navigation)
+    registry.add(extensions.Navigation, register_navigation)
+    registry.add(extensions.Navigation, statistics_navigation)
+    registry.add(extensions.RecordsAbout, records_about)
+    registry.add(extensions.RecordsAbout, core_group_records_about)
+    registry.add(extensions.SubjectRecords, subject_records)
+    registry.add(extensions.RegisterStatuses, register_status)
+    registry.add(extensions.EmergencyMeasureRecorders, may_record_emergency_measure)
 
 
 def _detail(ird: Ird) -> str:

@@ -1,48 +1,195 @@
-"""Where hub/ and ird/ add to what the core shows, without referrals/ importing them.
+"""The one seam between the core and its two apps: referrals/ never imports hub/ or ird/.
 
-An app registers its functions in its AppConfig.ready(); the core calls whatever is registered
-and shows nothing more when nothing is. Registered functions only read: they never write (the
-page that calls them audits the read once, as it always does).
+Every crossing is a hook: a function an app adds to `registry` in its `hooks.py` (`register`,
+called once from its AppConfig.ready()) under one of the Protocols below, and that the core
+calls through the function of the same name here. `grep -rn "extensions\\." referrals` shows
+every place the core reaches into an app; `registry.add(` in hub/hooks.py and ird/hooks.py
+shows what each app answers.
 
-referral_links   (user, referral) -> list[RelatedRecord]: records about the referral, shown on
-                 the referral page (ird/ adds its IRDs).
-concern_irds     (referral_ids, agency_id) -> {referral_id: dict}: each partner API concern's
-                 `ird`, the IRD the agency takes part in, for a whole page of concerns in a
-                 fixed number of queries (ird/ registers it).
-ird_decisions    (referrals, since, until) -> list[(code, label, count)]: the decisions taken at
-                 IRDs about `referrals` signed off in [since, until), counted in the database
-                 (ird/ registers it; the committee's reports in hub/ show it).
-referral_summaries (referral_ids) -> {referral_id: [str]}: what other apps hold about each of a
-                 batch of referrals, in one line each (ird/ adds its IRDs and their decisions);
-                 the history of involvement at intake shows it.
-navigation       (user) -> list[NavigationEntry]: the menu links an app offers this user, by
-                 its own access rules (hub/ its queue, audits, reports, team feedback; ird/ IRDs).
-records_about    (referral_ids) -> [(object_type, object_id)]: the audit log's names for an
-                 app's records about these referrals (ird/ its IRDs), for "who saw this child".
-quality_scope    (user) -> referral ids: what a hub reviewer's or the committee's quality work
-                 puts in front of them (hub/: its queue, their claims, the audits they grade).
-referral_actions (user, referral) -> list[ActionLink]: what this user may start from the
-                 referral page in another app (ird/ offers "Convene an IRD now").
-home_sections    (user, now) -> list[HomeSection]: the work a user owes in an app, shown on
-                 their home page (IRDs today, actions owed, reviews to claim, audits to grade).
-subject_records  (person) -> list[SubjectRecord]: what an app holds about a person, gathered for
-                 a subject access request (ird/ the records of the IRDs that covered them).
-kept_with        (referral_ids) -> {referral_id: set[record type]}: the retention classes of an
-                 app's records that go with each referral, so the referral waits for them too
-                 (ird/: "ird_record" for a referral with IRDs).
-kept_apart       () -> list[KeptApart]: an app's records about referrals kept on a retention
-                 clock of their own, one line per referral and class (hub/: its reviews).
-register_status  (person_ids) -> {person_id: RegisterStatus}: whether each child is on the
-                 child protection register now, for a whole page in a fixed number of queries
-                 (ird/ keeps the register); shown wherever a child is named.
-emergency_measure_recorders (user, referral) -> bool: whether an app lets this user record an
-                 emergency measure for the referral beyond its team (ird/: a participant
-                 invited to one of its IRDs under way).
+Domain events (writes): called inside the transaction of the change they announce, so a hook's
+writes commit or roll back with it; hooks run in INSTALLED_APPS order (hub before ird).
+  ReferralReceived, ScreeningApproved, ReferralDisposing, KeptApartDisposing.
+Reads: a hook never writes (the page that calls it audits the read once, as it always does).
+Hooks that take a batch (of referral or person ids) are called once per page, never per row,
+and answer in a fixed number of queries.
+
+To add a hook: write its Protocol and the core's calling function here, next to its kin; write
+the function in the app's hooks.py (or a module it imports) and add it in that `register`.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol, TypeVar
+
+
+class Registry:
+    """The hooks added under each Protocol, in the order the apps added them."""
+
+    def __init__(self) -> None:
+        self._hooks: dict[type, list[Callable]] = {}
+
+    def add(self, kind: type[H], function: H) -> None:
+        if not callable(function):
+            raise TypeError(f"a {kind.__name__} hook must be callable")
+        added = self._hooks.setdefault(kind, [])
+        if function not in added:  # ready() may run twice in tests
+            added.append(function)
+
+    def hooks(self, kind: type[H]) -> tuple[H, ...]:
+        return tuple(self._hooks.get(kind, ()))
+
+
+H = TypeVar("H")
+registry = Registry()
+
+
+# --- Domain events ----------------------------------------------------------------------------
+
+
+class ReferralReceived(Protocol):
+    """A referral was recorded (web form or partner API); `actor` is the staff member or API
+    client the audit log names. hub queues its quality review; ird opens an IRD request at once
+    for a concern of immediate risk or one asking for an IRD."""
+
+    def __call__(self, *, referral, actor) -> None: ...
+
+
+class ScreeningApproved(Protocol):
+    """A manager approved a screening decision. hub queues the decision for review; ird opens
+    an IRD request for a child protection outcome."""
+
+    def __call__(self, *, referral, decision) -> None: ...
+
+
+class ReferralDisposing(Protocol):
+    """A closed referral past its retention period is about to be deleted or anonymised
+    (`method` "delete"/"anonymise"): each app does the same to its own records about it."""
+
+    def __call__(self, *, referral, method: str) -> None: ...
+
+
+class KeptApartDisposing(Protocol):
+    """An app's records about a referral kept on a clock of their own (KeptApartRecords) are
+    past retention: the app deletes those of `record_type` completed on or before
+    `completed_by` (a date)."""
+
+    def __call__(self, *, referral_id, record_type: str, completed_by: date) -> None: ...
+
+
+def referral_received(*, referral, actor) -> None:
+    for hook in registry.hooks(ReferralReceived):
+        hook(referral=referral, actor=actor)
+
+
+def screening_approved(*, referral, decision) -> None:
+    for hook in registry.hooks(ScreeningApproved):
+        hook(referral=referral, decision=decision)
+
+
+def referral_disposing(*, referral, method: str) -> None:
+    for hook in registry.hooks(ReferralDisposing):
+        hook(referral=referral, method=method)
+
+
+def kept_apart_disposing(*, referral_id, record_type: str, completed_by: date) -> None:
+    for hook in registry.hooks(KeptApartDisposing):
+        hook(referral_id=referral_id, record_type=record_type, completed_by=completed_by)
+
+
+# --- Reads: related records, navigation and permissions, report sections ---------------------
+
+
+class ReferralLinks(Protocol):
+    """Records about the referral, shown on its page (ird: IRDs, CPPMs, core groups)."""
+
+    def __call__(self, user, referral) -> list[RelatedRecord]: ...
+
+
+class ReferralActions(Protocol):
+    """What this user may start from the referral page in another app ("Convene an IRD now")."""
+
+    def __call__(self, user, referral) -> list[ActionLink]: ...
+
+
+class ConcernIrds(Protocol):
+    """{referral_id: dict}: each partner API concern's `ird`, the IRD the agency takes part
+    in, for a whole page of concerns."""
+
+    def __call__(self, referral_ids, agency_id) -> dict: ...
+
+
+class IrdDecisions(Protocol):
+    """[(code, label, count)]: decisions taken at IRDs about `referrals` signed off in
+    [since, until), counted in the database (a section of hub's committee reports)."""
+
+    def __call__(self, referrals, since, until) -> list[tuple[str, str, int]]: ...
+
+
+class HomeSections(Protocol):
+    """The work this user owes in an app, on their home page."""
+
+    def __call__(self, user, now) -> list[HomeSection]: ...
+
+
+class ReferralSummaries(Protocol):
+    """{referral_id: [line]}: one line per record an app keeps about each of a batch of
+    referrals ("IRD-2026-000003, signed off 3 May 2026: ..."), for the history at intake."""
+
+    def __call__(self, referral_ids) -> dict: ...
+
+
+class Navigation(Protocol):
+    """The menu links an app offers this user, decided by the app's own access rules (the core
+    never guesses them)."""
+
+    def __call__(self, user) -> list[NavigationEntry]: ...
+
+
+class RecordsAbout(Protocol):
+    """[(object_type, object_id)]: the audit log's names for an app's records about these
+    referrals, so that "who saw this child" finds every read of them."""
+
+    def __call__(self, referral_ids) -> list[tuple[str, str]]: ...
+
+
+class QualityScope(Protocol):
+    """Referral ids (a queryset) an app's quality work puts in front of this hub reviewer or
+    committee member now. Need to know: they read nothing else."""
+
+    def __call__(self, user): ...
+
+
+class SubjectRecords(Protocol):
+    """What an app holds about a person, for a subject access request."""
+
+    def __call__(self, person) -> list[SubjectRecord]: ...
+
+
+class KeptWith(Protocol):
+    """{referral_id: {record type}}: retention classes of an app's records that go with each
+    referral, so the referral waits for them too."""
+
+    def __call__(self, referral_ids) -> dict: ...
+
+
+class KeptApartRecords(Protocol):
+    """An app's records about referrals kept on a retention clock of their own, one line per
+    referral and class (hub: its reviews)."""
+
+    def __call__(self) -> list[KeptApart]: ...
+
+
+class RegisterStatuses(Protocol):
+    """{person_id: RegisterStatus} for those of these people on the child protection register
+    now (ird keeps the register)."""
+
+    def __call__(self, person_ids) -> dict: ...
+
+
+# --- What the core calls, and the records hooks answer with ----------------------------------
 
 
 @dataclass(frozen=True)
@@ -54,49 +201,25 @@ class RelatedRecord:
     url: str = ""  # empty where this user may not open it
 
 
-_referral_links: list[Callable] = []
-
-
-def register_referral_links(function: Callable) -> None:
-    if function not in _referral_links:
-        _referral_links.append(function)
-
-
 def referral_links(user, referral) -> list[RelatedRecord]:
     found: list[RelatedRecord] = []
-    for function in _referral_links:
+    for function in registry.hooks(ReferralLinks):
         found.extend(function(user, referral))
     return found
-
-
-_concern_irds: list[Callable] = []
-
-
-def register_concern_irds(function: Callable) -> None:
-    if function not in _concern_irds:
-        _concern_irds.append(function)
 
 
 def concern_irds(referral_ids, agency_id) -> dict:
     """One call per page of concerns, never one per row."""
     found: dict = {}
-    for function in _concern_irds:
+    for function in registry.hooks(ConcernIrds):
         for referral_id, ird in function(referral_ids, agency_id).items():
             found.setdefault(referral_id, ird)
     return found
 
 
-_ird_decisions: list[Callable] = []
-
-
-def register_ird_decisions(function: Callable) -> None:
-    if function not in _ird_decisions:
-        _ird_decisions.append(function)
-
-
 def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
     found: list[tuple[str, str, int]] = []
-    for function in _ird_decisions:
+    for function in registry.hooks(IrdDecisions):
         found.extend(function(referrals, since, until))
     return found
 
@@ -121,37 +244,16 @@ class HomeSection:
     order: int = 50  # lower comes first; overdue work uses 10
 
 
-_home_sections: list[Callable] = []
-
-
-def register_home_sections(function: Callable) -> None:
-    """`function(user, now) -> list[HomeSection]`: the work this user owes in an app, in a fixed
-    number of queries whatever the rows."""
-    if function not in _home_sections:
-        _home_sections.append(function)
-
-
 def home_sections(user, now) -> list[HomeSection]:
     found: list[HomeSection] = []
-    for function in _home_sections:
+    for function in registry.hooks(HomeSections):
         found.extend(function(user, now))
     return sorted(found, key=lambda section: section.order)
 
 
-_referral_summaries: list[Callable] = []
-
-
-def register_referral_summaries(function: Callable) -> None:
-    """`function(referral_ids) -> dict[referral_id, list[str]]`: one line per record an app keeps
-    about each referral ("IRD-2026-000003, signed off 3 May 2026: child protection
-    investigation"), for a whole batch of referrals in a fixed number of queries."""
-    if function not in _referral_summaries:
-        _referral_summaries.append(function)
-
-
 def referral_summaries(referral_ids) -> dict:
     found: dict = {}
-    for function in _referral_summaries:
+    for function in registry.hooks(ReferralSummaries):
         for referral_id, lines in function(referral_ids).items():
             found.setdefault(referral_id, []).extend(lines)
     return found
@@ -168,49 +270,18 @@ class NavigationEntry:
     section: tuple[str, ...] = ()
 
 
-_navigation: list[Callable] = []
-
-
-def register_navigation(function: Callable) -> None:
-    """`function(user) -> list[NavigationEntry]`: the links an app offers this user, decided
-    by the app's own access rules (the core never guesses them)."""
-    if function not in _navigation:
-        _navigation.append(function)
-
-
 def navigation(user) -> list[NavigationEntry]:
     found: list[NavigationEntry] = []
-    for function in _navigation:
+    for function in registry.hooks(Navigation):
         found.extend(function(user))
     return found
 
 
-_records_about: list[Callable] = []
-
-
-def register_records_about(function: Callable) -> None:
-    """`function(referral_ids) -> list[(object_type, object_id)]`: the audit log's names for
-    the records an app keeps about these referrals (ird/ its IRDs), so that "who saw this child"
-    finds every read of them."""
-    if function not in _records_about:
-        _records_about.append(function)
-
-
 def records_about(referral_ids) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for function in _records_about:
+    for function in registry.hooks(RecordsAbout):
         found.extend(function(referral_ids))
     return found
-
-
-_quality_scope: list[Callable] = []
-
-
-def register_quality_scope(function: Callable) -> None:
-    """`function(user) -> QuerySet of referral ids`: the referrals an app's quality work puts
-    in front of this hub reviewer or committee member now. Need to know: they read nothing else."""
-    if function not in _quality_scope:
-        _quality_scope.append(function)
 
 
 def quality_scope(user):
@@ -221,7 +292,7 @@ def quality_scope(user):
     from referrals.models import Referral  # noqa: PLC0415 - the registry imports no models
 
     condition = Q(pk__in=[])
-    for function in _quality_scope:
+    for function in registry.hooks(QualityScope):
         condition |= Q(pk__in=function(user))
     return Referral.objects.filter(condition).values("pk")
 
@@ -233,17 +304,9 @@ class ActionLink:
     hint: str = ""
 
 
-_referral_actions: list[Callable] = []
-
-
-def register_referral_actions(function: Callable) -> None:
-    if function not in _referral_actions:
-        _referral_actions.append(function)
-
-
 def referral_actions(user, referral) -> list[ActionLink]:
     found: list[ActionLink] = []
-    for function in _referral_actions:
+    for function in registry.hooks(ReferralActions):
         found.extend(function(user, referral))
     return found
 
@@ -257,33 +320,17 @@ class SubjectRecord:
     text: str  # the record as it reads now, plain text
 
 
-_subject_records: list[Callable] = []
-
-
-def register_subject_records(function: Callable) -> None:
-    if function not in _subject_records:
-        _subject_records.append(function)
-
-
 def subject_records(person) -> list[SubjectRecord]:
     found: list[SubjectRecord] = []
-    for function in _subject_records:
+    for function in registry.hooks(SubjectRecords):
         found.extend(function(person))
     return found
-
-
-_kept_with: list[Callable] = []
-
-
-def register_kept_with(function: Callable) -> None:
-    if function not in _kept_with:
-        _kept_with.append(function)
 
 
 def kept_with(referral_ids) -> dict[object, set[str]]:
     """One call for a whole listing, never one per referral."""
     found: dict = {}
-    for function in _kept_with:
+    for function in registry.hooks(KeptWith):
         for referral_id, record_types in function(referral_ids).items():
             found.setdefault(referral_id, set()).update(record_types)
     return found
@@ -296,17 +343,9 @@ class KeptApart:
     completed_at: datetime  # the latest completion among them: they go together
 
 
-_kept_apart: list[Callable] = []
-
-
-def register_kept_apart(function: Callable) -> None:
-    if function not in _kept_apart:
-        _kept_apart.append(function)
-
-
 def kept_apart() -> list[KeptApart]:
     found: list[KeptApart] = []
-    for function in _kept_apart:
+    for function in registry.hooks(KeptApartRecords):
         found.extend(function())
     return found
 
@@ -321,33 +360,24 @@ class RegisterStatus:
     review_due_on: date | None = None  # the next review (or transfer) CPPM
 
 
-_register_status: list[Callable] = []
-
-
-def register_register_status(function: Callable) -> None:
-    if function not in _register_status:
-        _register_status.append(function)
-
-
 def register_status(person_ids) -> dict:
     """One call per page, never one per row: {person_id: RegisterStatus} for the registered."""
     ids = list(person_ids)
     found: dict = {}
     if not ids:
         return found
-    for function in _register_status:
+    for function in registry.hooks(RegisterStatuses):
         for person_id, status in function(ids).items():
             found.setdefault(person_id, status)
     return found
 
 
-_emergency_measure_recorders: list[Callable] = []
+class EmergencyMeasureRecorders(Protocol):
+    """Whether an app lets this user record an emergency measure for the referral beyond its
+    team (ird: a participant invited to one of its IRDs under way)."""
 
-
-def register_emergency_measure_recorders(function: Callable) -> None:
-    if function not in _emergency_measure_recorders:
-        _emergency_measure_recorders.append(function)
+    def __call__(self, user, referral) -> bool: ...
 
 
 def may_record_emergency_measure(user, referral) -> bool:
-    return any(function(user, referral) for function in _emergency_measure_recorders)
+    return any(hook(user, referral) for hook in registry.hooks(EmergencyMeasureRecorders))

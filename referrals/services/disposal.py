@@ -4,7 +4,8 @@ Information governance (or the monthly job) lists what is due; a manager other t
 listed it approves; then each record is deleted or anonymised as its retention class says, in a
 transaction of its own that also marks its row in the disposal log. A crash half way leaves the
 rest `pending`, and running again carries on: nothing is disposed of twice and nothing is lost.
-The other apps dispose of their own records about a referral through `events.referral_disposing`.
+The other apps dispose of their own records about a referral through
+`extensions.referral_disposing`.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from referrals import audit, events, queueing
+from referrals import audit, extensions, queueing
 from referrals.api.models import SubmittedConcern
 from referrals.models import (
     AuditEntry,
@@ -162,7 +163,7 @@ def dispose_record(record_id: int) -> str:
         elif _named_people(referral) & retention.held_people():
             record.state = DisposalRecord.State.KEPT_HELD
         else:
-            events.referral_disposing.send(sender=Referral, referral=referral, method=record.method)
+            extensions.referral_disposing(referral=referral, method=record.method)
             if record.method == RetentionClass.Disposal.DELETE:
                 _delete_referral(referral)
                 record.state = DisposalRecord.State.DELETED
@@ -198,8 +199,7 @@ def _dispose_kept_apart(record: DisposalRecord, referral: Referral | None) -> st
     if _named_people(referral) & retention.held_people():
         return DisposalRecord.State.KEPT_HELD
     retention_class = RetentionClass.objects.get(record_type=record.record_type)
-    events.kept_apart_disposing.send(
-        sender=Referral,
+    extensions.kept_apart_disposing(
         referral_id=referral.pk,
         record_type=record.record_type,
         completed_by=retention.shift(timezone.localdate(), retention_class, -1),

@@ -13,7 +13,7 @@ from referrals import (
     chronology,
     cumulative_harm,
     deadlines,
-    events,
+    extensions,
     memo,
     notifications,
     references,
@@ -193,7 +193,8 @@ def _receive(*, concern: Concern, team: Team, received_by, actor) -> Referral:
             body="A referral reporting immediate risk has been received.",
             referral=referral,
         )
-    events.referral_received.send(sender=Referral, referral=referral, actor=actor)
+    # hub queues its quality review; ird opens an IRD request for immediate risk or on request
+    extensions.referral_received(referral=referral, actor=actor)
     return referral
 
 

@@ -9,7 +9,7 @@ from referrals import (
     chronology,
     cumulative_harm,
     deadlines,
-    events,
+    extensions,
     lifecycle,
     notifications,
 )
@@ -198,7 +198,8 @@ def screening_approve(
             status=CumulativeHarmFlag.Status.ADDRESSED, addressed_by=decision, addressed_at=now
         )
     webhooks.concern_event(referral, webhooks.DECISION_APPROVED)
-    events.screening_approved.send(sender=Referral, referral=referral, decision=decision)
+    # hub queues the decision for review; ird opens the IRD request a child protection outcome needs
+    extensions.screening_approved(referral=referral, decision=decision)
     return decision
 
 

@@ -163,9 +163,11 @@ def test_navigation_shows_each_role_its_hub_pages(
     team_manager,
     service_manager,
     social_worker,
+    police_auditor,
 ):
     expected = {
         hub_reviewer: {"Review queue", "Practice audits"},
+        police_auditor: {"Practice audits"},  # the audit panel reaches /hub/audits/ from the menu
         committee_member: {"Practice audits", "Reports"},
         team_manager: {"Team feedback"},
         service_manager: {"Reports", "Team feedback"},
@@ -184,6 +186,8 @@ def test_navigation_shows_each_role_its_hub_pages(
             if f">{name}<" in nav
         }
         assert shown == links, person.role
+        if "Practice audits" in links:
+            assert client.get("/hub/audits/").status_code == 200, person.role
 
 
 # --- Audit pages --------------------------------------------------------------------------------

@@ -244,7 +244,9 @@ def test_decisions_taken_at_irds_come_through_the_core_hook(world, monkeypatch, 
             ("no_further_action", "No further action", 1),
         ]
 
-    monkeypatch.setattr(extensions, "_ird_decisions", [decisions])
+    only_these = extensions.Registry()
+    only_these.add(extensions.IrdDecisions, decisions)
+    monkeypatch.setattr(extensions, "registry", only_these)
     assert rows("ird_decisions") == [["Joint investigative interview", 2], ["No further action", 1]]
     scope, since, until = asked[-1]
     assert scope == {referral.pk for referral in world.values()}
