@@ -153,6 +153,12 @@ def rubric_publish(*, rubric: Rubric, by) -> Rubric:
 # --- The review queue -------------------------------------------------------------------------
 
 
+# Deadline subjects, (type, id) as every app sets them; the label is only for people.
+REVIEW_SUBJECT = "hub_review"
+AUDIT_ASSIGNMENT_SUBJECT = "hub_audit_assignment"
+AUDIT_ROUND_SUBJECT = "hub_audit_round"
+
+
 def review_subject(review: Review) -> str:
     """What the review's deadline alerts name: "... for referral CW-2026-000123"."""
     prefix = "referral" if review.kind == Review.Kind.REFERRAL else "decision on"
@@ -186,8 +192,9 @@ def review_enqueue(
     )
     review.deadline = _deadline_open(
         REVIEW_TIMESCALES[kind],
-        subject_type=review_subject(review),
+        subject_type=REVIEW_SUBJECT,
         subject_id=str(review.pk),
+        subject_label=review_subject(review),
         url=reverse("hub:review", args=[review.pk]),
         starts_at=entered_at,
         team=settings.hub_team,
@@ -442,7 +449,7 @@ def review_submit(
     if review.deadline_id is not None:
         deadlines.deadline_meet(
             kind=REVIEW_TIMESCALES[review.kind],
-            subject_type=review.deadline.subject_type,
+            subject_type=REVIEW_SUBJECT,
             subject_id=str(review.pk),
         )
         review.deadline.refresh_from_db()
@@ -541,10 +548,6 @@ def _audit_panel() -> dict:
     return panel
 
 
-def audit_subject(audit_round: AuditRound) -> str:
-    return str(audit_round)[0].lower() + str(audit_round)[1:]
-
-
 def _local_midnight(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -602,14 +605,13 @@ def audit_round_open(
         len(records), _audit_panel(), settings.auditors_per_record, audit_round.seed
     )
     staff = Staff.objects.in_bulk({pk for auditors in plan for pk in auditors})
-    subject = audit_subject(audit_round)
     for record, auditors in zip(records, plan, strict=True):
         for auditor_id in auditors:
             auditor = staff[auditor_id]
             assignment = AuditAssignment.objects.create(record=record, auditor=auditor)
             assignment.deadline = _deadline_open(
                 "audit_grading",
-                subject_type=subject,
+                subject_type=AUDIT_ASSIGNMENT_SUBJECT,
                 subject_id=str(assignment.pk),
                 subject_label=(
                     f"record {record.position} of the practice audit of "
@@ -623,7 +625,7 @@ def audit_round_open(
             assignment.save(update_fields=["deadline"])
     audit_round.summary_deadline = _deadline_open(
         "audit_summary",
-        subject_type=subject,
+        subject_type=AUDIT_ROUND_SUBJECT,
         subject_id=str(audit_round.pk),
         subject_label=f"the practice audit of {audit_round.period_start:%B %Y}",
         url=reverse("hub:audit_round", args=[audit_round.pk]),
@@ -703,7 +705,7 @@ def audit_assignment_submit(
     if first_time:
         deadlines.deadline_meet(
             kind="audit_grading",
-            subject_type=audit_subject(audit_round),
+            subject_type=AUDIT_ASSIGNMENT_SUBJECT,
             subject_id=str(assignment.pk),
         )
     audit.record(
@@ -736,16 +738,17 @@ def audit_summary_send(
     audit_round.save(
         update_fields=["learning_summary", "summary_sent_at", "summary_sent_by", "state"]
     )
-    subject = audit_subject(audit_round)
     ungraded = AuditAssignment.objects.filter(
         record__round=audit_round, state=AuditAssignment.State.ASSIGNED
     )
     for assignment_id in ungraded.values_list("pk", flat=True):
         deadlines.deadline_cancel(
-            subject_type=subject, subject_id=str(assignment_id), kind="audit_grading"
+            subject_type=AUDIT_ASSIGNMENT_SUBJECT,
+            subject_id=str(assignment_id),
+            kind="audit_grading",
         )
     deadlines.deadline_meet(
-        kind="audit_summary", subject_type=subject, subject_id=str(audit_round.pk)
+        kind="audit_summary", subject_type=AUDIT_ROUND_SUBJECT, subject_id=str(audit_round.pk)
     )
     teams = Team.objects.filter(pk__in=audit_round.records.values("referral__team"))
     recipients = list(Staff.objects.filter(is_active=True, team__in=teams)) + list(

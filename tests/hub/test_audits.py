@@ -178,8 +178,16 @@ def test_auditors_are_assigned_with_deadlines_and_told(
     for assignment in assignments:
         assert assignment.deadline.timescale.kind == "audit_grading"
         assert assignment.deadline.owner == assignment.auditor
-        assert assignment.deadline.subject_type == "practice audit March 2026"
+        subject = assignment.deadline
+        assert (subject.subject_type, subject.subject_id) == (
+            "hub_audit_assignment",
+            str(assignment.pk),
+        )
+        assert subject.subject_label.endswith("of the practice audit of March 2026")
     assert audit_round.summary_deadline.timescale.kind == "audit_summary"
+    summary = audit_round.summary_deadline
+    assert (summary.subject_type, summary.subject_id) == ("hub_audit_round", str(audit_round.pk))
+    assert summary.subject_label == "the practice audit of March 2026"
     told = Notification.objects.filter(title="Practice audit March 2026: records for you to grade")
     assert {n.recipient for n in told} == set(panel)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in panel)

@@ -34,10 +34,8 @@ def test_a_received_referral_enters_the_queue_with_its_review_deadline(
     assert review.entered_at == received
     deadline = review.deadline
     assert deadline.timescale.kind == "hub_review"
-    assert (deadline.subject_type, deadline.subject_id) == (
-        f"referral {referral.reference}",
-        str(review.pk),
-    )
+    assert (deadline.subject_type, deadline.subject_id) == ("hub_review", str(review.pk))
+    assert deadline.subject == f"referral {referral.reference}"  # what its alerts name
     assert deadline.starts_at == received
     assert deadline.due_at - received >= timedelta(days=5)  # five working days
     assert deadline.owner is None and deadline.team == hub_team

@@ -214,7 +214,11 @@ def test_an_approved_decision_enters_the_decision_queue(
     review = decision_review(referral)
     assert review.decision == decision
     assert review.deadline.timescale.kind == "hub_decision_review"
-    assert review.deadline.subject_type == f"decision on {referral.reference}"
+    assert (review.deadline.subject_type, review.deadline.subject_id) == (
+        "hub_review",
+        str(review.pk),
+    )
+    assert review.deadline.subject == f"decision on {referral.reference}"
     services.review_claim(review=review, reviewer=hub_reviewer)
     review.refresh_from_db()
     assert review.rubric.kind == Rubric.Kind.DECISION
