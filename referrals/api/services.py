@@ -147,7 +147,7 @@ def token_mark_used(token: ApiToken) -> None:
 
 
 def intake_team() -> Team:
-    team = Team.objects.filter(receives_partner_concerns=True).order_by("name", "pk").first()
+    team = intake.partner_concern_team()
     if team is None:
         raise NoIntakeTeam(
             "The council has not set up a team to receive partner concerns yet: try again later."

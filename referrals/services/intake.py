@@ -93,6 +93,60 @@ class Concern:
     adults: list[AdultIntake] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PersonToMatch:
+    """A person named on the form, the existing records that may be them (matching.Candidate)
+    and what the social worker chose: a record's id, "new", or nothing yet."""
+
+    field: str
+    name: str  # shown back to the social worker only
+    candidates: tuple
+    choice: str
+
+
+def records_choose(people: list[PersonToMatch]) -> tuple[dict, dict]:
+    """Each person's chosen record ({field: Candidate, or None for a new record}) and, instead,
+    what must be chosen again ({field: message}): a new record is refused where a candidate
+    shares the CHI number, and no record may stand for two people on one form."""
+    chosen: dict = {}
+    errors: dict = {}
+    taken: set[str] = set()
+    for person in people:
+        allowed = {str(candidate.person.pk): candidate for candidate in person.candidates}
+        if person.choice == "new":
+            if any(candidate.certain for candidate in person.candidates):
+                errors[person.field] = (
+                    f"A record with {person.name}'s CHI number already exists: choose that record."
+                )
+            else:
+                chosen[person.field] = None
+        elif person.choice not in allowed:
+            errors[person.field] = f"Choose the record for {person.name}, or a new record."
+        elif person.choice in taken:
+            errors[person.field] = (
+                f"You chose the same record for two people: choose again for {person.name}."
+            )
+        else:
+            chosen[person.field] = allowed[person.choice]
+            taken.add(person.choice)
+    return chosen, errors
+
+
+def partner_concern_team() -> Team | None:
+    """The team that receives concerns from partner agencies (None until one is set up)."""
+    return Team.objects.filter(receives_partner_concerns=True).order_by("name", "pk").first()
+
+
+def intake_team(user) -> Team:
+    """The team a referral entered by this staff member goes to: their own, else the team that
+    receives partner concerns, else the first of their agency's."""
+    if user.team_id:
+        return user.team
+    return (
+        partner_concern_team() or Team.objects.filter(agency=user.agency).order_by("name").first()
+    )
+
+
 @transaction.atomic
 def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=None) -> Referral:
     """Record a concern with its children and adults, add it to each child's chronology, raise

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from referrals import access, matching, name_matching, restrictions, selectors
 from referrals.forms import AdultFormSet, ChildFormSet, ConcernForm
-from referrals.models import Referral, Team
+from referrals.models import Referral
 from referrals.services import intake
 
 SIGNING_SALT = "referrals.intake"
@@ -199,35 +199,24 @@ def _confirm_step(request, action):
 
     people = _people_to_confirm(children, adults)
     choices = {person["field"]: request.POST.get(person["field"], "") for person in people}
-    errors = {}
-    chosen = {}
-    taken = set()
-    for person in people:
-        allowed = {str(c.person.pk): c for c in person["candidates"]}
-        choice = choices[person["field"]]
-        name = "{first_name} {last_name}".format(**person["form"].cleaned_data)
-        if choice == "new" and any(c.certain for c in person["candidates"]):
-            errors[person["field"]] = (
-                f"A record with {name}'s CHI number already exists: choose that record."
+    chosen, errors = intake.records_choose(
+        [
+            intake.PersonToMatch(
+                field=person["field"],
+                name="{first_name} {last_name}".format(**person["form"].cleaned_data),
+                candidates=tuple(person["candidates"]),
+                choice=choices[person["field"]],
             )
-        elif choice == "new":
-            chosen[person["field"]] = None
-        elif choice in allowed and choice in taken:
-            errors[person["field"]] = (
-                f"You chose the same record for two people: choose again for {name}."
-            )
-        elif choice in allowed:
-            chosen[person["field"]] = allowed[choice]
-            taken.add(choice)
-        else:
-            errors[person["field"]] = f"Choose the record for {name}, or a new record."
+            for person in people
+        ]
+    )
     if errors:
         return _render_confirm(request, people, signed, choices, errors, status=400)
 
     try:
         existing = intake.referral_receive(
             concern=_concern(request.user, concern_form, people, chosen, token),
-            team=_intake_team(request.user),
+            team=intake.intake_team(request.user),
             received_by=request.user,
         )
     except IntegrityError:
@@ -248,15 +237,6 @@ def _confirm_step(request, action):
             )
     messages.success(request, f"Referral {existing.reference} recorded.")
     return redirect("referral_detail", referral_id=existing.pk)
-
-
-def _intake_team(user) -> Team:
-    if user.team_id:
-        return user.team
-    return (
-        Team.objects.filter(receives_partner_concerns=True).order_by("name").first()
-        or Team.objects.filter(agency=user.agency).order_by("name").first()
-    )
 
 
 def _concern(user, concern_form, people, chosen, token) -> intake.Concern:

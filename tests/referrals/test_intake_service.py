@@ -10,6 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from referrals.matching import Candidate
 from referrals.models import (
     AuditEntry,
     ChronologyEntry,
@@ -536,3 +537,58 @@ def test_failure_part_way_through_leaves_no_trace(social_worker, team_manager):
         intake.referral_receive(concern=concern, team=social_worker.team, received_by=social_worker)
 
     assert _counts() == before
+
+
+# --- Choosing each person's record at the confirm step ----------------------------------------
+
+
+def _candidate(person, *, certain=False):
+    return Candidate(
+        person=person,
+        score=100 if certain else 70,
+        reasons=("Same CHI number",) if certain else ("Similar name",),
+        certain=certain,
+        referral_count=0,
+        last_referred_at=None,
+    )
+
+
+def _to_match(field, choice, *candidates):
+    return intake.PersonToMatch(field=field, name="the child", candidates=candidates, choice=choice)
+
+
+@pytest.mark.django_db
+def test_each_person_gets_the_record_chosen_or_a_new_one():
+    record = PersonFactory()
+    likely = _candidate(record)
+    chosen, errors = intake.records_choose(
+        [_to_match("match-child-0", str(record.pk), likely), _to_match("match-adult-0", "new")]
+    )
+    assert errors == {}
+    assert chosen == {"match-child-0": likely, "match-adult-0": None}
+
+
+@pytest.mark.django_db
+def test_a_new_record_is_refused_where_one_shares_the_chi_number():
+    certain = _candidate(PersonFactory(), certain=True)
+    chosen, errors = intake.records_choose([_to_match("match-child-0", "new", certain)])
+    assert chosen == {}
+    assert "CHI number already exists" in errors["match-child-0"]
+
+
+@pytest.mark.django_db
+def test_one_record_cannot_stand_for_two_people_nor_an_unoffered_one_be_chosen():
+    record, elsewhere = PersonFactory(), PersonFactory()
+    likely = _candidate(record)
+    chosen, errors = intake.records_choose(
+        [
+            _to_match("match-child-0", str(record.pk), likely),
+            _to_match("match-child-1", str(record.pk), likely),
+            _to_match("match-adult-0", str(elsewhere.pk), likely),
+            _to_match("match-adult-1", "", likely),
+        ]
+    )
+    assert chosen == {"match-child-0": likely}
+    assert "same record for two people" in errors["match-child-1"]
+    assert errors["match-adult-0"] == errors["match-adult-1"]
+    assert errors["match-adult-1"].startswith("Choose the record for the child")
