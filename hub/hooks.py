@@ -5,7 +5,7 @@ from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from hub import access, disposal, selectors, services
+from hub import access, disposal, selectors, services, volume
 from hub.models import AuditAssignment, AuditRecord, Review
 from referrals import extensions
 from referrals.extensions import HomeItem, HomeSection, NavigationEntry
@@ -15,6 +15,7 @@ HOME_LIMIT = 20
 
 
 def register(registry: extensions.Registry) -> None:
+    registry.add(extensions.VolumeSteps, volume.reviews)
     registry.add(extensions.ReferralReceived, referral_received)
     registry.add(extensions.ScreeningApproved, screening_approved)
     registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)

@@ -59,6 +59,3 @@ def reviews(generated: volume.Generated, bars) -> None:
             bar.advance(len(made))
     if bar:
         bar.finish()
-
-
-volume.register_step(reviews)

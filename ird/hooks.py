@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access, disposal, selectors, services
+from ird import access, disposal, selectors, services, volume
 from ird.models import (
     CoreGroup,
     Cppm,
@@ -36,6 +36,7 @@ PROCEDURE_NOTICE_DAYS = 14  # the committee sees a trial ending two weeks ahead
 
 
 def register(registry: extensions.Registry) -> None:
+    registry.add(extensions.VolumeSteps, volume.irds)
     registry.add(extensions.ScreeningApproved, services.on_screening_approved)
     registry.add(extensions.ReferralReceived, services.on_referral_received)
     registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)
@@ -441,10 +442,14 @@ def referral_cppm_actions(user, referral) -> list[ActionLink]:
 
 
 def register_navigation(user) -> list[NavigationEntry]:
-    if not access.can_see_register(user):
-        return []
-    url = reverse("ird:register")
-    return [NavigationEntry("CP register", url, 45, (url,))]
+    entries = []
+    if access.is_coordinator(user):  # team and service managers: their teams' CPPMs due
+        due = reverse("ird:cppms_due")
+        entries.append(NavigationEntry("CPPMs due", due, 44, (due,)))
+    if access.can_see_register(user):
+        url = reverse("ird:register")
+        entries.append(NavigationEntry("CP register", url, 45, (url,)))
+    return entries
 
 
 # --- The core group and the statistics -------------------------------------------------------

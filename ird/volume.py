@@ -91,6 +91,3 @@ def irds(generated: volume.Generated, bars) -> None:
             bar.advance(len(rows["ird"]))
     if bar:
         bar.finish()
-
-
-volume.register_step(irds)

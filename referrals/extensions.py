@@ -381,3 +381,15 @@ class EmergencyMeasureRecorders(Protocol):
 
 def may_record_emergency_measure(user, referral) -> bool:
     return any(hook(user, referral) for hook in registry.hooks(EmergencyMeasureRecorders))
+
+
+class VolumeSteps(Protocol):
+    """Volume data for the bench and `manage.py generate_volume` (referrals.volume): an app adds
+    its own records about the generated referrals (hub its reviews, ird its IRDs); `bars(label,
+    total)` gives it a progress bar, or None."""
+
+    def __call__(self, generated, bars) -> None: ...
+
+
+def volume_steps() -> tuple:
+    return registry.hooks(VolumeSteps)

@@ -4,22 +4,21 @@ chronology and audit rows, all written with bulk inserts in batches (no save per
 signals), and everything drawn from one seeded random generator so a seed gives the same data.
 
 The core never imports hub or ird: each app adds its records (hub reviews; IRDs and their
-decisions) from a module of its own named `volume`, found by Django's autodiscovery as the admin
-finds `admin` modules, which calls `register_step` here."""
+decisions) through the registry's VolumeSteps hook (referrals.extensions), from a module of its
+own named `volume`."""
 
 import io
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
-from referrals import audit, name_matching
+from referrals import audit, extensions, name_matching
 from referrals.models import (
     Agency,
     ChronologyEntry,
@@ -319,19 +318,10 @@ class Generated:
     decisions: list[tuple] = field(default_factory=list)
 
 
-# A step adds an app's records; `bars(label, total)` gives it a progress bar (or None).
-Step = Callable[[Generated, Callable | None], None]
-_steps: list[Step] = []
-
-
-def register_step(step: Step) -> None:
-    if step not in _steps:
-        _steps.append(step)
-
-
-def app_steps() -> list[Step]:
-    autodiscover_modules("volume")
-    return list(_steps)
+def app_steps() -> tuple:
+    """The steps hub and ird add (their hooks.py); each gets the generated data and a factory
+    of progress bars."""
+    return extensions.volume_steps()
 
 
 def build_referrals(

@@ -436,3 +436,20 @@ def test_a_team_manager_sees_the_teams_cppms_due_in_fixed_queries(
 @pytest.mark.parametrize("role", ["social_worker", "police_participant", "committee_member"])
 def test_cppms_due_are_for_managers(client, request, role):
     assert due_page(client, request.getfixturevalue(role))[0].status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "in_menu"),
+    [
+        ("team_manager", True),
+        ("service_manager", True),
+        ("social_worker", False),
+        ("police_participant", False),
+    ],
+)
+def test_the_menu_offers_cppms_due_to_managers_only(client, request, role, in_menu):
+    client.force_login(request.getfixturevalue(role))
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert (reverse("ird:cppms_due") in page) is in_menu
