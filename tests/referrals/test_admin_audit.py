@@ -18,6 +18,7 @@ CHILD_DATA = {
     "hub.review",
     "hub.auditround",
     "ird.ird",
+    "ird.cppm",
     "ird.irdaction",
     "ird.calendarmessage",
     "ird.qualityreview",
