@@ -36,6 +36,7 @@ from referrals.api.fields import StrictCharField, StrictChoiceField
 from referrals.api.pagination import page_of
 from referrals.api.serializers import ErrorOut, ValidationErrorOut
 from referrals.api.views import PAGE_PARAMETERS, PartnerApiView
+from referrals.errors import NotPermitted
 from referrals.validation import parse_version
 
 app_name = "ird_api"
@@ -426,9 +427,7 @@ class IrdActionApi(PartnerApiView):
                 object_type="irdaction",
                 detail={**self.read_basis(), "via": "partner_api"},
             )
-            raise services.NotPermitted(
-                "Only the agency that owns this action reads and updates it."
-            )
+            raise NotPermitted("Only the agency that owns this action reads and updates it.")
         return action
 
     def _answer(self, action: IrdAction) -> Response:

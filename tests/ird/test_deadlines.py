@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from ird import services
-from ird.errors import IrdRefused
+from ird.errors import ActionConflict, IrdRefused
 from ird.models import DecisionCode, IrdAction, ProcedureVersion
 from referrals import deadlines
+from referrals.errors import NotPermitted
 from referrals.models import Deadline, DeadlineAlert, Notification, Role, Timescale
 from referrals.services import screening
 from referrals.working_days import LONDON, add_working_days
@@ -149,7 +150,7 @@ def test_an_action_cancelled_cancels_its_deadline(action, chair):
 
 
 def test_a_done_action_needs_a_note_and_cannot_be_reopened(action, health_participant):
-    with pytest.raises(services.IrdRefused, match="what was done"):
+    with pytest.raises(IrdRefused, match="what was done"):
         services.action_update(
             action=action, by=health_participant, status="done", expected_version=action.version
         )
@@ -160,7 +161,7 @@ def test_a_done_action_needs_a_note_and_cannot_be_reopened(action, health_partic
         completion_note="Done.",
         expected_version=action.version,
     )
-    with pytest.raises(services.NotPermitted):  # a finished action is no longer updated
+    with pytest.raises(NotPermitted):  # a finished action is no longer updated
         services.action_update(
             action=done, by=health_participant, status="open", expected_version=done.version
         )
@@ -334,11 +335,11 @@ def test_amending_starts_the_next_version_and_its_own_trial(procedure, committee
 
 
 def test_only_the_committee_manages_procedures(team_manager, procedure):
-    with pytest.raises(services.NotPermitted):
+    with pytest.raises(NotPermitted):
         services.procedure_start(
             by=team_manager, title="x", version="9", text="x", effective_from=timezone.localdate()
         )
-    with pytest.raises(services.NotPermitted):
+    with pytest.raises(NotPermitted):
         services.procedure_review(procedure=procedure, by=team_manager, outcome="adopt", notes="x")
 
 
@@ -360,7 +361,7 @@ def test_action_versions_refuse_a_stale_update(action, health_participant):
         completion_note="Booked for Tuesday.",
         expected_version=action.version,
     )
-    with pytest.raises(services.ActionConflict):
+    with pytest.raises(ActionConflict):
         services.action_update(
             action=action,
             by=health_participant,
