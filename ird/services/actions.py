@@ -121,27 +121,8 @@ def action_update(
     the partner's ETag was read at; the UPDATE is conditional on it, so of two updates from the
     same version exactly one wins and the other is refused (ActionConflict)."""
     ird = Ird.objects.select_related("referral").get(pk=action.ird_id)
-    if getattr(by, "is_api_client", False):
-        allowed = access.agency_may_update_action(by.agency_id, action)
-    else:
-        allowed = access.viewer(by, ird).can_update_action(action)
-    if not allowed:
-        raise NotPermitted("Only the agency that owns this action updates it.")
-    if status not in IrdAction.Status.values:
-        raise IrdRefused("Choose open, done or cancelled.")
     current = IrdAction.objects.get(pk=action.pk)
-    if current.version != expected_version:
-        raise ActionConflict(
-            "This action was updated by someone else since you read it: "
-            "read it again and repeat your change if it is still needed."
-        )
-    if current.status != IrdAction.Status.OPEN and status != current.status:
-        raise IllegalTransition(  # 409: the action's state, not the request, is the obstacle
-            f"This action is {current.get_status_display().lower()}: it cannot "
-            "be changed again. Agree a new action instead."
-        )
-    if status == IrdAction.Status.DONE and not (completion_note or current.completion_note).strip():
-        raise IrdRefused("Say what was done (completion note).")
+    _check_action_update(ird, current, by, status, completion_note, expected_version)
     now = timezone.now()
     finished = status != IrdAction.Status.OPEN and current.status == IrdAction.Status.OPEN
     updated = IrdAction.objects.filter(pk=action.pk, version=expected_version).update(
@@ -158,27 +139,8 @@ def action_update(
             "read it again and repeat your change if it is still needed."
         )
     action = IrdAction.objects.select_related("owner_agency", "owner").get(pk=action.pk)
-    if finished and status == IrdAction.Status.DONE:
-        deadlines.deadline_meet(
-            kind="ird_action", subject_type="ird_action", subject_id=str(action.pk)
-        )
-        if action.holds_cppm:
-            deadlines.deadline_meet(
-                kind="cppm", subject_type="referral", subject_id=str(ird.referral_id)
-            )
-        chronology.chronology_add(
-            people=_included_children(ird),
-            kind=ChronologyEntry.Kind.ACTION,
-            summary=f"IRD {ird.reference} action done ({action.owner_agency.name}): "
-            f"{action.description[:200]}",
-            occurred_at=now,
-            referral=ird.referral,
-            recorded_by=by if not getattr(by, "is_api_client", False) else None,
-        )
-    elif finished:
-        deadlines.deadline_cancel(
-            kind="ird_action", subject_type="ird_action", subject_id=str(action.pk)
-        )
+    if finished:
+        _action_finished(ird, action, by, now)
     change = (
         f"Action {action.get_status_display().lower()} ({_actor_label(by)}): "
         f"{action.description[:200]}"
@@ -198,3 +160,52 @@ def action_update(
         detail={"ird": str(ird.pk), "status": status, "version": action.version},
     )
     return action
+
+
+def _check_action_update(ird, current, by, status, completion_note, expected_version) -> None:
+    """Who may update it (the owning agency, staff or its API client), at the version read, an
+    open action only, and a note to say what was done."""
+    if getattr(by, "is_api_client", False):
+        allowed = access.agency_may_update_action(by.agency_id, current)
+    else:
+        allowed = access.viewer(by, ird).can_update_action(current)
+    if not allowed:
+        raise NotPermitted("Only the agency that owns this action updates it.")
+    if status not in IrdAction.Status.values:
+        raise IrdRefused("Choose open, done or cancelled.")
+    if current.version != expected_version:
+        raise ActionConflict(
+            "This action was updated by someone else since you read it: "
+            "read it again and repeat your change if it is still needed."
+        )
+    if current.status != IrdAction.Status.OPEN and status != current.status:
+        raise IllegalTransition(  # 409: the action's state, not the request, is the obstacle
+            f"This action is {current.get_status_display().lower()}: it cannot "
+            "be changed again. Agree a new action instead."
+        )
+    if status == IrdAction.Status.DONE and not (completion_note or current.completion_note).strip():
+        raise IrdRefused("Say what was done (completion note).")
+
+
+def _action_finished(ird, action: IrdAction, by, now) -> None:
+    """Done: its deadline met (and the CPPM's, where the action held it) and a chronology entry
+    for the children; cancelled: its deadline cancelled."""
+    if action.status != IrdAction.Status.DONE:
+        deadlines.deadline_cancel(
+            kind="ird_action", subject_type="ird_action", subject_id=str(action.pk)
+        )
+        return
+    deadlines.deadline_meet(kind="ird_action", subject_type="ird_action", subject_id=str(action.pk))
+    if action.holds_cppm:
+        deadlines.deadline_meet(
+            kind="cppm", subject_type="referral", subject_id=str(ird.referral_id)
+        )
+    chronology.chronology_add(
+        people=_included_children(ird),
+        kind=ChronologyEntry.Kind.ACTION,
+        summary=f"IRD {ird.reference} action done ({action.owner_agency.name}): "
+        f"{action.description[:200]}",
+        occurred_at=now,
+        referral=ird.referral,
+        recorded_by=by if not getattr(by, "is_api_client", False) else None,
+    )
