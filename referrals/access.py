@@ -153,3 +153,35 @@ def access_person(user, person_id: UUID, queryset: QuerySet | None = None) -> Pe
     person = visible_or_404(visible, user, person_id)
     restrictions.require_clearance(user, [person.pk])
     return person
+
+
+def can_acknowledge_feedback(user, referral) -> bool:
+    """The practice hub's feedback is acknowledged by the member of staff who received the
+    referral, or a manager of its team."""
+    if not is_social_work_staff(user):
+        return False
+    return user.pk == referral.received_by_id or (
+        user.role == Role.TEAM_MANAGER and user.team_id == referral.team_id
+    )
+
+
+def referral_page_permissions(user, referral) -> dict[str, bool]:
+    """What this user may do from the referral's page, each rule in one place: change it, merge
+    people, propose a screening decision (none waiting), review one (four eyes: a manager who
+    did not propose it), close it once decided, acknowledge the hub's feedback."""
+    decision = referral.current_decision
+    proposed = decision is not None and decision.state == decision.State.PROPOSED
+    works_on = can_work_on(user, referral)
+    return {
+        "can_change": works_on,
+        "can_merge": can_merge_people(user),
+        "can_screen": works_on
+        and referral.status in {Referral.Status.RECEIVED, Referral.Status.SCREENING}
+        and not proposed,
+        "can_review": proposed
+        and can_approve(user, referral)
+        and decision.proposed_by_id != user.pk,
+        "can_close": works_on
+        and referral.status in {Referral.Status.DECIDED, Referral.Status.IRD_HELD},
+        "can_acknowledge_feedback": can_acknowledge_feedback(user, referral),
+    }

@@ -36,7 +36,7 @@ from referrals.forms import (
     ScreeningReviewForm,
     SearchForm,
 )
-from referrals.models import Notification, Role, ScreeningDecision
+from referrals.models import Notification
 from referrals.services import emergency, screening
 from referrals.services import feedback as feedback_services
 from referrals.services import people as people_services
@@ -94,30 +94,19 @@ def _detail_context(request, referral, **forms):
         "adults": list(referral.adult_links.all()),
         "flags": list(referral.harm_flags.all()),
         "measures": emergency.measures_of(referral),
-        "can_change": access.can_work_on(request.user, referral),
-        "can_merge": access.can_merge_people(request.user),
         # What is due next, so nobody has to work it out: the referral's live deadlines.
         "due_steps": list(
             referral.deadlines.filter(state__in=deadlines.LIVE_STATES)
             .select_related("timescale", "owner")
             .order_by("due_at")
         ),
-        "can_screen": access.can_work_on(request.user, referral)
-        and referral.status in {referral.Status.RECEIVED, referral.Status.SCREENING}
-        and not (decision and decision.state == ScreeningDecision.State.PROPOSED),
-        "can_review": decision is not None
-        and decision.state == ScreeningDecision.State.PROPOSED
-        and access.can_approve(request.user, referral)
-        and decision.proposed_by_id != request.user.pk,
         # Records other apps keep about this referral (its IRDs), without importing them.
         "related_records": extensions.referral_links(request.user, referral),
         "related_actions": extensions.referral_actions(request.user, referral),
-        "can_close": access.can_work_on(request.user, referral)
-        and referral.status in {referral.Status.DECIDED, referral.Status.IRD_HELD},
         # The practice hub's feedback, as the core keeps it (hub/ gives it through
         # referrals.services.feedback); the referrer or their team manager acknowledges it.
         "feedback": list(referral.feedback.select_related("given_by", "acknowledged_by_staff")),
-        "can_acknowledge_feedback": _can_acknowledge_feedback(request.user, referral),
+        **access.referral_page_permissions(request.user, referral),
     }
     context.setdefault(
         "review_form", ScreeningReviewForm(initial={"version": referral.version}, prefix="review")
@@ -135,15 +124,6 @@ def _with_register_status(links: list) -> list:
     for link in links:
         link.register_status = found.get(link.person_id)
     return links
-
-
-def _can_acknowledge_feedback(user, referral) -> bool:
-    """The member of staff who received the referral, or a manager of its team."""
-    if not access.is_social_work_staff(user):
-        return False
-    return user.pk == referral.received_by_id or (
-        user.role == Role.TEAM_MANAGER and user.team_id == referral.team_id
-    )
 
 
 @login_required
@@ -274,7 +254,7 @@ def feedback_acknowledge(request, referral_id, feedback_id):
     feedback = referral.feedback.filter(pk=feedback_id).first()
     if feedback is None:
         raise Http404("No feedback found.")
-    if not _can_acknowledge_feedback(request.user, referral):
+    if not access.can_acknowledge_feedback(request.user, referral):
         raise PermissionDenied(
             "Only the member of staff who received the referral, or their "
             "team manager, acknowledges its feedback."
