@@ -1,7 +1,7 @@
-"""Reliability drills (../RELIABILITY.md G18, G19, G21, G22): load, database faults, worker,
-scheduler and broker faults and a soak, against the application served as in production. Figures
-and verdicts are printed and written to var/reliability/; nothing here is a test and no timer is
-asserted anywhere.
+"""Reliability drills (goals G18, G19, G21, G22 in docs/reliability.md): load, database faults,
+worker, scheduler and broker faults and a soak, against the application served as in
+production. Figures and verdicts are printed and written to var/reliability/; nothing here is a
+test and no timer is asserted anywhere.
 
     make reliability                  # every drill on Redis, then worker and beat on RabbitMQ
     .venv/bin/python bench/reliability.py load --load-seconds 300 --users 20  # G22

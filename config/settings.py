@@ -197,7 +197,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: API.md answers larger bodies with 413
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: the partner API answers larger bodies with 413
 
 # --- Static files, served by the application itself ----------------------------------------
 STATIC_URL = "/static/"
@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Partner API limits (API.md): per client, and failed token attempts per address. Kept in
+    # Partner API limits: per client, and failed token attempts per address. Kept in
     # the shared database cache, so every web process counts together.
     "DEFAULT_THROTTLE_RATES": {
         "partner_client": os.environ.get("API_CLIENT_RATE", "600/min"),

@@ -124,3 +124,9 @@ def access_assignment(
     assignment = visible_or_404(visible, user, assignment_id)
     restrictions.require_clearance(user, [assignment.record.person_id])
     return assignment
+
+
+def sees_every_team(user) -> bool:
+    """A service manager's team feedback covers every team (and may pick one); a team
+    manager's only their own."""
+    return user.role == Role.SERVICE_MANAGER

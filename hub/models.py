@@ -1,7 +1,7 @@
 """The practice hub: quality reviews of referrals and of decisions, the rubrics they are scored
 on, claims on the review queue, and the bi-monthly multi-agency practice audit.
 
-Scores use the Care Inspectorate's six-point scale (DOMAIN.md section 4). A rubric is
+Scores use the Care Inspectorate's six-point scale (excellent to unsatisfactory). A rubric is
 versioned: a review or an audit keeps the rubric it was scored on, and a published rubric's
 criteria no longer change (a new version is drafted instead)."""
 

@@ -53,7 +53,7 @@ TIMESCALES = [
 ]
 
 REFERRAL_CRITERIA = [
-    # code, label, guidance (DOMAIN.md section 8)
+    # code, label, guidance: the referral quality criteria the practice hub scores against
     (
         "concern_clarity",
         "Clarity of the concern",
@@ -208,7 +208,7 @@ RUBRICS = [
     (
         "referral",
         "Referral quality",
-        "Scores a referral against the referral quality criteria (DOMAIN.md section 8).",
+        "Scores a referral against the referral quality criteria.",
         REFERRAL_CRITERIA,
         REFERRAL_SUPPORTS,
         REFERRAL_BARRIERS,

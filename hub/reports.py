@@ -1,4 +1,4 @@
-"""Performance reports for the child protection committee (DESIGN.md step 7).
+"""Performance reports for the child protection committee, which oversees practice.
 
 For a chosen period, by month, locality (the receiving team's locality) and source agency.
 Every figure is computed in the database (filter, annotate, values, aggregate): Python only

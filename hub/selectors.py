@@ -31,7 +31,14 @@ from hub.models import (
     ReviewScore,
 )
 from hub.sampling import audit_period_start
-from referrals.models import ChronologyEntry, Deadline, Referral, ReferralChild, ScreeningDecision
+from referrals.models import (
+    ChronologyEntry,
+    Deadline,
+    Referral,
+    ReferralChild,
+    ScreeningDecision,
+    Team,
+)
 
 QUEUE_PAGE_SIZE = 25
 
@@ -305,3 +312,8 @@ def chronology_of(person_id) -> list[ChronologyEntry]:
         .select_related("referral")
         .order_by("occurred_at", "recorded_at")[:500]
     )
+
+
+def social_work_teams() -> QuerySet[Team]:
+    """The teams a service manager may choose between on the team feedback page."""
+    return Team.objects.filter(agency__kind="social_work")

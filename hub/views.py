@@ -26,7 +26,6 @@ from referrals import audit, extensions, ratelimit, restrictions, sharing
 from referrals.csv_export import csv_response
 from referrals.errors import DomainError
 from referrals.grades import GRADE_MEANINGS, Grade
-from referrals.models import Role, Team
 
 # --- The review queue -------------------------------------------------------------------------
 
@@ -194,9 +193,8 @@ def team_feedback(request):
     if not access.can_see_team_feedback(user):
         raise PermissionDenied("This page is for team and service managers.")
     form = None
-    if user.role == Role.SERVICE_MANAGER:
-        teams = Team.objects.filter(agency__kind="social_work")
-        form = TeamChoiceForm(request.GET or None, teams=teams)
+    if access.sees_every_team(user):
+        form = TeamChoiceForm(request.GET or None, teams=selectors.social_work_teams())
         chosen = form.cleaned_data["team"] if form.is_bound and form.is_valid() else None
         team_ids = [chosen.pk] if chosen else None
         team_name = chosen.name if chosen else "All teams"

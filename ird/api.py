@@ -1,4 +1,4 @@
-"""The IRD operations of the partner API (API.md "IRDs"), on the partner API's own foundations
+"""The IRD operations of the partner API, on the partner API's own foundations
 (bearer tokens, throttles, strict JSON, one error format: referrals.api) and mounted under
 /api/v1/irds/ by config/urls.py ahead of the API's catch-all.
 

@@ -1,7 +1,7 @@
 """The core group of a registered child and the child's plan: every write, one function per
 verb, guarded, audited and chased as the CPPM services are (ird.cppm).
 
-Practice (DOMAIN.md 2, National Guidance 2021 (2023) 3.137 and Appendix D):
+Practice (National Guidance for Child Protection in Scotland 2021 (2023) 3.137 and Appendix D):
 - a CPPM that places a child on the register forms the core group: the lead professional, the
   agencies' practitioners invited to the CPPM, and the parents and carers (noted by name and
   role; they have no account);

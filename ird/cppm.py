@@ -1,7 +1,8 @@
 """Child protection planning meetings (CPPMs) and the child protection register: every write,
 one function per verb, guarded, audited and queued after commit as the IRD services are.
 
-Practice (DOMAIN.md 1-2, National Guidance 2021 (2023) 3.130-3.138 and Appendix D):
+Practice (National Guidance for Child Protection in Scotland 2021 (2023), 3.130-3.138 and
+Appendix D):
 - an initial or pre-birth CPPM follows a signed-off IRD that decided one is needed, within 28
   calendar days (the referral's `cppm` deadline, opened at screening approval); a pre-birth CPPM
   also by 28 weeks' gestation. Later than that needs an accountable senior manager (a service

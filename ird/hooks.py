@@ -112,7 +112,7 @@ def referral_actions(user, referral) -> list[ActionLink]:
 
 def concern_irds(referral_ids, agency_id) -> dict:
     """Each concern's `ird` for the partner API: the newest IRD about it that the agency takes
-    part in (API.md), with its decisions once it was held. Two queries for a whole page."""
+    part in, with its decisions once it was held. Two queries for a whole page."""
     newest = {}
     for ird in (
         Ird.objects.filter(

@@ -118,7 +118,7 @@ class Ird(models.Model):
         help_text="The earlier IRD of the same episode this one follows.",
     )
     # Out of hours: a short initial discussion covers immediate protection; the full IRD is
-    # then due the next working day (DOMAIN.md 2).
+    # then due the next working day.
     initial_discussion_at = models.DateTimeField(null=True, blank=True)
     initial_discussion_by = models.ForeignKey(
         STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

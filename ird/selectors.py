@@ -338,3 +338,16 @@ def referral_core_groups(referral_id) -> QuerySet[CoreGroup]:
         .select_related("registration__person", "formed_at")
         .order_by("-created_at")
     )
+
+
+def invited_staff(ird: Ird, *, current_only: bool = False):
+    """The staff invited to the IRD (only those still invited, if `current_only`), with their
+    agencies, by agency and name."""
+    invitations = Invitation.objects.filter(ird=ird)
+    if current_only:
+        invitations = invitations.filter(removed_at__isnull=True)
+    return (
+        Staff.objects.filter(pk__in=invitations.values("staff_id"))
+        .select_related("agency")
+        .order_by("agency__name", "last_name")
+    )

@@ -4,7 +4,7 @@ concern to IRD to CPPM. Counted in the database (aggregates, five queries whatev
 number of records), never by looping over rows in Python.
 
 The statistics year runs 1 August to 31 July (Scottish Government children's social work
-statistics, DOMAIN.md 2): the committee's default period. Any other period can be chosen.
+statistics): the committee's default period. Any other period can be chosen.
 
 Medians: PostgreSQL's percentile_cont; on SQLite (development and the default test database)
 an aggregate of the same meaning registered on each connection, as Django registers its own
@@ -207,11 +207,11 @@ def child_protection_statistics(start: date, end: date) -> Statistics:
 
 # --- The CSV return ---------------------------------------------------------------------------
 
-# Column names: where DOMAIN.md words a figure of the Scottish Government's child protection
-# statistics (registrations, de-registrations, conference types initial / pre-birth / review /
+# Column names: where the Scottish Government's child protection return words a figure
+# (registrations, de-registrations, conference types initial / pre-birth / review /
 # transfer, multiple concerns per conference, concerns identified at case conference) the name
 # is those words in snake_case. The rest (temporary_registrations, the medians, the period) are
-# our own clear snake_case names: the return names none for them (DOMAIN.md, 2 and 10).
+# our own clear snake_case names: the return names none for them.
 RETURN_COLUMNS = [
     "period_start",
     "period_end",

@@ -18,7 +18,6 @@ from ird.models import (
     Attendance,
     CalendarMessage,
     FollowUpItem,
-    Invitation,
     Ird,
     IrdAction,
     IrdChild,
@@ -30,7 +29,6 @@ from referrals import access as referral_access
 from referrals import audit, deadlines, ratelimit
 from referrals.access import can_read_case_records, can_work_on
 from referrals.errors import DomainError, EditConflict
-from referrals.models import Staff
 from referrals.services import emergency
 from referrals.validation import parse_version
 
@@ -53,11 +51,7 @@ def _refuse(message: str):
 
 
 def _invited_staff(ird: Ird):
-    return (
-        Staff.objects.filter(pk__in=[invitation.staff_id for invitation in ird.invitations.all()])
-        .select_related("agency")
-        .order_by("agency__name", "last_name")
-    )
+    return selectors.invited_staff(ird)
 
 
 def _audit_view(request, ird: Ird, page: str, action: str = audit.Action.VIEW) -> None:
@@ -615,11 +609,7 @@ def _record_form_view(
 
 
 def _invited_kwargs(ird: Ird) -> dict:
-    return {
-        "invited": Staff.objects.filter(
-            pk__in=Invitation.objects.filter(ird=ird, removed_at__isnull=True).values("staff_id")
-        ).select_related("agency")
-    }
+    return {"invited": selectors.invited_staff(ird, current_only=True)}
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Strict JSON fields. Partner payloads are untrusted: a string is a JSON string, a boolean a JSON
 boolean, a date `YYYY-MM-DD`, a time ISO 8601 *with* an offset. DRF's own fields coerce
-(`"true"` -> True, `12` -> "12", naive times -> local time), which API.md rules out."""
+(`"true"` -> True, `12` -> "12", naive times -> local time), which the partner contract rules
+out."""
 
 import datetime
 import re

@@ -1,4 +1,4 @@
-"""Idempotency keys with Stripe's semantics (API.md), per API client.
+"""Idempotency keys with Stripe's semantics, per API client.
 
 * A request that fails validation (400) stores nothing: the key can be used again.
 * The same key with an equivalent JSON body returns the stored status, body and Location with
@@ -29,7 +29,7 @@ from referrals.services import retention
 HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _KEY = re.compile(KEY_PATTERN)
-KEEP_AT_LEAST = timedelta(hours=24)  # API.md
+KEEP_AT_LEAST = timedelta(hours=24)  # what partners are promised, whatever the retention class
 # An attempt that has held a key this long without finishing is taken to have died (requests
 # end long before: gunicorn's timeout is 30 s), and a retry may take the key over.
 ABANDONED_AFTER = timedelta(minutes=2)

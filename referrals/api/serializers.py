@@ -1,6 +1,6 @@
 """The partner API's shapes: input serializers (strict, explicit fields) apart from output ones.
-Unknown fields in a request body are ignored, in every operation (API.md leaves this open; the
-OpenAPI description says so)."""
+Unknown fields in a request body are ignored, in every operation (the contract leaves it open;
+the OpenAPI description says so)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone

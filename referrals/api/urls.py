@@ -1,4 +1,4 @@
-"""Partner API routes (API.md). Anything else under /api/ is a JSON 404."""
+"""Partner API routes. Anything else under /api/ is a JSON 404."""
 
 from django.http import JsonResponse
 from django.urls import URLPattern, path

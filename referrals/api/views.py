@@ -1,4 +1,4 @@
-"""Partner API views (API.md). Thin: check the input, call a service or selector, answer.
+"""Partner API views. Thin: check the input, call a service or selector, answer.
 
 Each read writes audit rows naming the API client before the response is sent: one per concern
 shown (a list with none writes one "search" row), one per feedback list, category or event
@@ -156,7 +156,7 @@ class PartnerApiView(APIView):
     replayed_type = "referral"
 
     def idempotent(self, request, form, work) -> Response:
-        """A creating POST with Stripe's idempotency (API.md): a replay answers as the first
+        """A creating POST with Stripe's idempotency: a replay answers as the first
         request did; invalid input (400) stores nothing; otherwise `work(request, claim,
         validated_data)` does it and completes the claim with its answer."""
         key = idempotency.key_from(request)

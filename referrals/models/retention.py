@@ -90,7 +90,7 @@ class RetentionClass(models.Model):
             # Kept anonymised they would be listed again every month, for ever.
             errors["disposal"] = "These records are deleted at the end of their period."
         if kind in self.SYSTEM_TYPES and not self.period:
-            # Partners are promised their idempotency keys for at least 24 hours (API.md).
+            # Partners are promised their idempotency keys for at least 24 hours.
             errors["period"] = "At least one day."
         if errors:
             raise ValidationError(errors)

@@ -1,5 +1,5 @@
 """Emergency measures: recorded against a referral and its child, each kept to its statutory
-clock (DOMAIN.md §2; Children's Hearings (Scotland) Act 2011). The measure's end is chased on
+clock (Children's Hearings (Scotland) Act 2011). The measure's end is chased on
 the timescales engine, and so is telling the Children's Reporter, until someone records it."""
 
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""Subject access requests (UK GDPR Art 15, ICO guidance; DOMAIN.md on children's rights).
+"""Subject access requests (UK GDPR Art 15 and the ICO's guidance on children's rights).
 
 The information governance officer opens a request with who is asking, on whose behalf and how
 their identity was checked; it is due one calendar month from receipt (the `subject_access`

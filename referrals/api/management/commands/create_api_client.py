@@ -1,4 +1,4 @@
-"""Create a partner API client and print its token (API.md), or revoke a client's tokens.
+"""Create a partner API client and print its token (shown once), or revoke a client's tokens.
 
     manage.py create_api_client --agency police --name "Police Scotland iVPD"
     manage.py create_api_client --agency police --name "Police Scotland iVPD"   # rotation
