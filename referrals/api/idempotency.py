@@ -106,13 +106,11 @@ def _take_over(row: IdempotencyKey) -> bool:
 
 
 def claim(client: ApiClient, key: str, print_: str) -> tuple[Claim | None, IdempotencyKey | None]:
-    """Take the key for this request: (claim, None) to go ahead, or (None, row) to replay.
-    Raises KeyMismatch or KeyInFlight. Must run outside any transaction in production, so the
-    in-progress row is visible to concurrent retries at once."""
-    row = existing(client, key)
-    if row is not None:
-        replay = check(row, print_)
-        return (None, replay) if replay is not None else (Claim(row), None)
+    """Take a key that `existing` has just found unused: (claim, None) to go ahead, or
+    (None, row) to replay a concurrent twin that inserted first. Raises KeyMismatch or
+    KeyInFlight. Must run outside any transaction in production, so the in-progress row is
+    visible to concurrent retries at once. The caller's lookup is not repeated: the unique
+    constraint settles the race."""
     try:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(
