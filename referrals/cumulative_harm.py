@@ -5,9 +5,9 @@ concerns in six months. A flag stays open until an approved screening decision a
 and while it is open the screening form requires a cumulative harm analysis.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from referrals import chronology, notifications
 from referrals.models import (
@@ -17,48 +17,65 @@ from referrals.models import (
     Notification,
     Person,
     Referral,
+    ReferralChild,
 )
 
 
-def _counted(rule: CumulativeHarmRule, referrals):
+def _counts_link(rule: CumulativeHarmRule) -> Q:
+    """Whether a ReferralChild row's referral is one the rule counts: each condition its own
+    EXISTS (the rule's category and a neglect one may be two categories of the referral)."""
+    tagged = Referral.categories.through.objects.filter(referral_id=OuterRef("referral_id"))
+    counted = Q()
     if rule.category_id is not None:
-        referrals = referrals.filter(categories=rule.category_id)
+        counted &= Q(Exists(tagged.filter(concerncategory_id=rule.category_id)))
     if rule.counts_neglect_only:
-        referrals = referrals.filter(categories__is_neglect=True)
-    return referrals
-
-
-def concerns_within(
-    rule: CumulativeHarmRule, person: Person, *, since: datetime, until: datetime
-) -> int:
-    """Concerns about `person` received in [since, until] that the rule counts."""
-    referrals = Referral.objects.filter(
-        child_links__person=person, received_at__gte=since, received_at__lte=until
-    )
-    return _counted(rule, referrals).values("pk").distinct().count()
-
-
-def counts_towards(rule: CumulativeHarmRule, referral: Referral) -> bool:
-    return _counted(rule, Referral.objects.filter(pk=referral.pk)).exists()
+        counted &= Q(Exists(tagged.filter(concerncategory__is_neglect=True)))
+    return counted
 
 
 def flags_evaluate(*, referral: Referral, children: list[Person]) -> list[CumulativeHarmFlag]:
-    """Raise a flag for each child and rule that the new referral tips over its threshold."""
-    raised = []
+    """Raise a flag for each of the referral's children and each rule that the referral tips
+    over its threshold. Every child and rule is counted in one query (grouped by child)."""
     rules = list(CumulativeHarmRule.objects.filter(active=True))
+    if not rules or not children:
+        return []
     open_pairs = set(
         CumulativeHarmFlag.objects.filter(
             person__in=children, status=CumulativeHarmFlag.Status.OPEN
         ).values_list("person_id", "rule_id")
     )
-    # A rule about neglect is not tipped over by a concern that is not about neglect.
-    rules = [rule for rule in rules if counts_towards(rule, referral)]
+    until = referral.received_at
+    since = {rule.pk: until - timedelta(days=rule.window_days) for rule in rules}
+    counts = {}
+    for rule in rules:
+        counted = _counts_link(rule)
+        # Within the rule's window, and whether this referral itself is one it counts: a
+        # rule about neglect is not tipped over by a concern that is not about neglect.
+        counts[f"within_{rule.pk}"] = Count(
+            "referral", distinct=True, filter=counted & Q(referral__received_at__gte=since[rule.pk])
+        )
+        counts[f"tips_{rule.pk}"] = Count("referral", filter=counted & Q(referral=referral))
+    rows = (
+        ReferralChild.objects.filter(
+            person__in=children,
+            referral__received_at__gte=min(since.values()),
+            referral__received_at__lte=until,
+        )
+        .values("person_id")
+        .annotate(**counts)
+        .order_by()
+    )
+    by_person = {row["person_id"]: row for row in rows}
+
+    raised = []
     for person in children:
+        row = by_person.get(person.pk)
+        if row is None:
+            continue
         for rule in rules:
-            if (person.pk, rule.pk) in open_pairs:
+            if (person.pk, rule.pk) in open_pairs or not row[f"tips_{rule.pk}"]:
                 continue
-            since = referral.received_at - timedelta(days=rule.window_days)
-            count = concerns_within(rule, person, since=since, until=referral.received_at)
+            count = row[f"within_{rule.pk}"]
             if count >= rule.concern_count:
                 raised.append(_raise_flag(referral=referral, person=person, rule=rule, count=count))
     return raised
