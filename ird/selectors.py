@@ -3,7 +3,16 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from ird import access
 from ird.models import (
@@ -30,7 +39,15 @@ from ird.models import (
     Registration,
     Revision,
 )
-from referrals.models import Agency, Person, Referral, Relationship, Staff
+from referrals.models import (
+    Agency,
+    Person,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+    Staff,
+)
 
 Status = Ird.Status
 LIST_LIMIT = 100
@@ -198,44 +215,69 @@ def _is_child(person: Person, today: date) -> bool:
 def household_children(referral: Referral, today: date) -> list[tuple[Person, str]]:
     """The referral's children, then the other children an IRD should consider (NG2021 3.16):
     brothers and sisters (recorded as such, or children of the same parents and carers), and
-    children of the same household (the same address, or living with the same adults)."""
-    named = [link.person for link in referral.child_links.select_related("person")]
-    found: dict = {person.pk: (person, IrdChild.Source.REFERRAL) for person in named}
-    named_ids = list(found)
-    adults = set(referral.adult_links.values_list("person_id", flat=True))
-    adults |= set(
-        Relationship.objects.filter(person_id__in=named_ids, kind__in=PARENT_KINDS).values_list(
-            "relative_id", flat=True
-        )
+    children of the same household (the same address, or living with the same adults). One
+    query: who is named, a sibling or of the household is decided by subqueries."""
+    named = ReferralChild.objects.filter(referral=referral).values("person_id")
+    adults = Q(
+        relative_id__in=ReferralAdult.objects.filter(referral=referral).values("person_id")
+    ) | Q(
+        relative_id__in=Relationship.objects.filter(
+            person_id__in=named, kind__in=PARENT_KINDS
+        ).values("relative_id")
     )
-    household_adults = set(
-        Relationship.objects.filter(person_id__in=named_ids, lives_with=True)
+    household_adults = (
+        Relationship.objects.filter(person_id__in=named, lives_with=True)
         .exclude(kind__in=SIBLING_KINDS)
-        .values_list("relative_id", flat=True)
+        .values("relative_id")
     )
-
-    siblings = Person.objects.filter(
-        Q(relationships__relative_id__in=named_ids, relationships__kind__in=SIBLING_KINDS)
-        | Q(relative_of__person_id__in=named_ids, relative_of__kind__in=SIBLING_KINDS)
-        | Q(relationships__relative_id__in=adults, relationships__kind__in=PARENT_KINDS)
+    sibling = (
+        Q(
+            pk__in=Relationship.objects.filter(
+                relative_id__in=named, kind__in=SIBLING_KINDS
+            ).values("person_id")
+        )
+        | Q(
+            pk__in=Relationship.objects.filter(person_id__in=named, kind__in=SIBLING_KINDS).values(
+                "relative_id"
+            )
+        )
+        | Q(pk__in=Relationship.objects.filter(adults, kind__in=PARENT_KINDS).values("person_id"))
     )
-    addresses = Q()
-    for person in named:
-        if person.address_line1 and person.postcode:
-            addresses |= Q(address_line1__iexact=person.address_line1, postcode=person.postcode)
-    household = Person.objects.filter(
-        Q(relationships__relative_id__in=household_adults, relationships__lives_with=True)
-        | (addresses if addresses else Q(pk__in=[]))
+    same_address = ReferralChild.objects.filter(
+        referral=referral,
+        person__address_line1__iexact=OuterRef("address_line1"),
+        person__postcode=OuterRef("postcode"),
+    ).exclude(Q(person__address_line1="") | Q(person__postcode=""))
+    household = Q(
+        pk__in=Relationship.objects.filter(
+            relative_id__in=household_adults, lives_with=True
+        ).values("person_id")
+    ) | Q(Exists(same_address))
+    people = (
+        Person.objects.filter(Q(pk__in=named) | sibling | household)
+        .annotate(
+            position=Subquery(
+                ReferralChild.objects.filter(referral=referral, person=OuterRef("pk")).values(
+                    "position"
+                )[:1]
+            ),
+            is_sibling=ExpressionWrapper(sibling, output_field=BooleanField()),
+        )
+        .order_by("date_of_birth", "last_name")
     )
-    for queryset, source in (
-        (siblings, IrdChild.Source.SIBLING),
-        (household, IrdChild.Source.HOUSEHOLD),
-    ):
-        people = queryset.filter(merged_into__isnull=True).exclude(pk__in=named_ids).distinct()
-        for person in people.order_by("date_of_birth", "last_name"):
-            if person.pk not in found and _is_child(person, today):
-                found[person.pk] = (person, source)
-    return list(found.values())
+    found: dict = {}
+    others = []
+    for person in people:
+        if person.position is not None:
+            found[person.pk] = person
+        elif person.merged_into_id is None and _is_child(person, today):
+            others.append(person)
+    named_children = sorted(found.values(), key=lambda person: person.position)
+    return (
+        [(person, IrdChild.Source.REFERRAL) for person in named_children]
+        + [(person, IrdChild.Source.SIBLING) for person in others if person.is_sibling]
+        + [(person, IrdChild.Source.HOUSEHOLD) for person in others if not person.is_sibling]
+    )
 
 
 def procedures() -> QuerySet[ProcedureVersion]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ird import services
+from ird import selectors, services
 from ird.errors import IrdRefused, RecordLocked, SignOffRefused
 from ird.models import DecisionCode, FollowUpItem, Ird, IrdChild, RecordSection
 from referrals.errors import EditConflict, NotPermitted
@@ -109,6 +109,43 @@ def test_brothers_sisters_and_household_children_are_proposed(social_worker, tea
     }
     assert unrelated.pk not in proposals and adult_same_address.pk not in proposals
     assert mother.pk not in proposals
+
+
+def test_the_household_is_found_in_one_query(django_assert_num_queries, social_worker):
+    """Issue 14: the named children, brothers and sisters (through the adults named in the
+    concern too) and the household (living with the same adult) in one query, in that order."""
+    today = timezone.localdate()
+    child = PersonFactory(first_name="Ava", last_name="Reid")
+    second = PersonFactory(first_name="Ben", last_name="Reid")
+    father = PersonFactory(first_name="Tom", last_name="Reid", date_of_birth=None)
+    partner = PersonFactory(first_name="Lynn", last_name="Hay", date_of_birth=None)
+    fathers_son = PersonFactory(first_name="Sam", last_name="Reid")
+    partners_daughter = PersonFactory(first_name="Ella", last_name="Hay")
+    merged = PersonFactory(first_name="Sam", last_name="Reid")
+    merged.merged_into = fathers_son
+    merged.save()
+    referral = make_referral(
+        team=social_worker.team, received_by=social_worker, children=[child, second]
+    )
+    referral.adult_links.create(person=father, relationship="parent", position=0)
+    Relationship.objects.create(person=fathers_son, relative=father, kind="parent")
+    Relationship.objects.create(person=merged, relative=father, kind="parent")
+    Relationship.objects.create(
+        person=child, relative=partner, kind="household_member", lives_with=True
+    )
+    Relationship.objects.create(
+        person=partners_daughter, relative=partner, kind="parent", lives_with=True
+    )
+
+    with django_assert_num_queries(1):
+        found = selectors.household_children(referral, today)
+
+    assert [(person.pk, source) for person, source in found] == [
+        (child.pk, IrdChild.Source.REFERRAL),
+        (second.pk, IrdChild.Source.REFERRAL),
+        (fathers_son.pk, IrdChild.Source.SIBLING),
+        (partners_daughter.pk, IrdChild.Source.HOUSEHOLD),
+    ]
 
 
 def test_coordinator_includes_a_child_or_records_why_not(requested_ird, team_manager):
