@@ -55,7 +55,14 @@ def closure_days() -> frozenset[date]:
 
 
 def _timescale(kind: str) -> Timescale | None:
-    return memo.remembered(("timescale", kind), lambda: Timescale.objects.filter(kind=kind).first())
+    one = Timescale.objects.filter(kind=kind)
+    if not memo.remembering():
+        return one.first()
+    # An intake opens several steps' deadlines (screening, the hub's review, the IRD's): the
+    # few timescales are read in one query. One missing is asked for alone, as `restore` may
+    # have just put it back.
+    every = memo.remembered("timescales", lambda: {t.kind: t for t in Timescale.objects.all()})
+    return every.get(kind) or one.first()
 
 
 def referral_subject(referral: Referral) -> dict:

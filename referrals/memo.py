@@ -26,6 +26,11 @@ def one_change():
         _remembered.reset(token)
 
 
+def remembering() -> bool:
+    """Inside `one_change()`: worth fetching a whole small table once instead of one row."""
+    return _remembered.get() is not None
+
+
 def remembered(key: Hashable, look_up: Callable[[], T]) -> T:
     """`look_up()`, asked once per change. A None answer is not remembered (the caller may
     restore missing reference data and ask again)."""
