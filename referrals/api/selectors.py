@@ -29,7 +29,7 @@ def concern_rows(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         queryset.select_related("partner_submission__client")
         .annotate(feedback_count=Count("feedback", distinct=True))
         .prefetch_related(
-            "categories",
+            # The categories a partner reads are those it submitted: not the referral's.
             Prefetch("child_links", queryset=ReferralChild.objects.select_related("person")),
             Prefetch(
                 "screening_decisions",
