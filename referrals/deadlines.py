@@ -128,7 +128,23 @@ def _next_action(deadline: Deadline, closures: frozenset[date] | None = None) ->
     return min(later) if later else None
 
 
-def deadline_open(
+def deadline_open(**step) -> Deadline:
+    """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
+    date, the end of a procedure's trial); otherwise the timescale computes it. `restore`, if
+    given, puts back the app's default timescale should it be missing (a flushed database).
+    The arguments are `_deadline_for`'s."""
+    deadline = _deadline_for(**step)
+    deadline.save()
+    return deadline
+
+
+def deadlines_open(steps: list[dict]) -> list[Deadline]:
+    """Several steps that open at once (an emergency measure's end and telling the reporter),
+    each as `deadline_open` takes it, in one INSERT."""
+    return Deadline.objects.bulk_create([_deadline_for(**step) for step in steps])
+
+
+def _deadline_for(
     *,
     kind: str,
     subject_type: str,
@@ -143,9 +159,6 @@ def deadline_open(
     urgent: bool | None = None,
     restore: Callable[[], object] | None = None,
 ) -> Deadline:
-    """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
-    date, the end of a procedure's trial); otherwise the timescale computes it. `restore`, if
-    given, puts back the app's default timescale should it be missing (a flushed database)."""
     timescale = _timescale(kind)
     if timescale is None and restore is not None:
         restore()
@@ -171,7 +184,6 @@ def deadline_open(
         due_at=due_at,
     )
     deadline.next_action_at = _next_action(deadline, closures)
-    deadline.save()
     return deadline
 
 

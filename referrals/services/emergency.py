@@ -173,12 +173,12 @@ def measure_record(
         "team": referral.team,
         "urgent": True,  # an emergency measure is chased at any hour
     }
+    steps = []
     if ends_at is not None:
-        deadlines.deadline_open(
-            kind="emergency_measure_ends", starts_at=starts_at, due_at=ends_at, **subject
-        )
+        steps.append({"kind": "emergency_measure_ends", "due_at": ends_at})
     if kind in REPORTER_TOLD:
-        deadlines.deadline_open(kind="reporter_told", starts_at=starts_at, **subject)
+        steps.append({"kind": "reporter_told"})
+    deadlines.deadlines_open([{**step, "starts_at": starts_at, **subject} for step in steps])
     ends = f" until {timezone.localtime(ends_at):%d %B %Y %H:%M}" if ends_at else ""
     chronology.chronology_add(
         people=[child],

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals import deadlines
@@ -98,9 +100,13 @@ def test_measures_within_their_clocks_are_accepted():
 def test_a_police_removal_is_recorded_with_its_clocks_chased(client, referral, social_worker):
     client.force_login(social_worker)
 
-    response = client.post(reverse("emergency_measure_new", args=[referral.pk]), form(referral))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("emergency_measure_new", args=[referral.pk]), form(referral))
 
     assert response.status_code == 302
+    # Issue 14: both clocks open at once, in one INSERT.
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "referrals_deadline"')]
+    assert len(inserts) == 1
     measure = EmergencyMeasure.objects.get()
     chased = {
         d.timescale.kind: d
