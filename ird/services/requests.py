@@ -93,6 +93,7 @@ def ird_request_open(
     RecordSection.objects.bulk_create(
         RecordSection(ird=ird, key=key) for key in RecordSection.Key.values
     )
+    proposed = selectors.household_children(referral, timezone.localdate(now))
     IrdChild.objects.bulk_create(
         IrdChild(
             ird=ird,
@@ -101,7 +102,7 @@ def ird_request_open(
             included=True if source == IrdChild.Source.REFERRAL else None,
             decided_at=now if source == IrdChild.Source.REFERRAL else None,
         )
-        for person, source in selectors.household_children(referral, timezone.localdate(now))
+        for person, source in proposed
     )
     _referral_step(ird, "ird_held", owner=staff, starts_at=requested_at)
     coordinators = notifications.team_managers(referral.team) or list(
@@ -120,7 +121,8 @@ def ird_request_open(
     if previous is not None:
         summary += f", following {previous.reference}"
     chronology.chronology_add(
-        people=list(referral.children.all()),
+        # The referral's children, as found for the proposals above.
+        people=[person for person, source in proposed if source == IrdChild.Source.REFERRAL],
         kind=ChronologyEntry.Kind.IRD,
         summary=summary + ")." + (f" {reason}" if reason else ""),
         occurred_at=now,
