@@ -41,7 +41,10 @@ def test_an_approved_child_protection_decision_opens_one_ird_request(cp_referral
     assert AuditEntry.objects.filter(
         action="create", object_type="ird", object_id=str(ird.pk)
     ).exists()
-    assert ChronologyEntry.objects.filter(kind="ird", summary__contains=ird.reference).exists()
+    on_file = ChronologyEntry.objects.filter(kind="ird", summary__contains=ird.reference)
+    assert set(on_file.values_list("person_id", flat=True)) == set(
+        cp_referral.children.values_list("pk", flat=True)
+    )
 
 
 def test_the_same_decision_announced_twice_opens_nothing_more(cp_referral):
