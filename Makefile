@@ -66,10 +66,12 @@ test: $(VENV)/.dev chromium
 	$(PY) .ci/bandit_check.py
 	$(VENV)/bin/pytest
 
-## Benchmarks: timings of the sweep, matching and chronology at scale (printed, not asserted).
+## Benchmarks: timings of the sweep, matching, chronology and reports at scale, the live record,
+## and the partner API against a bare DRF app (printed, not asserted).
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 	$(PY) bench/live_record.py
+	$(PY) bench/compare_api.py
 
 ## Reliability drills (RELIABILITY.md G18, G19, G21, G22): load, the database stopped and its
 ## connections killed under load, the worker killed mid-sweep, beat down then doubled, the
