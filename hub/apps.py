@@ -8,6 +8,6 @@ class HubConfig(AppConfig):
     def ready(self) -> None:
         # referrals/ never imports hub/: the hub answers the core's hooks, all in hooks.py.
         from hub import hooks  # noqa: PLC0415 - app registry must be ready
-        from referrals import extensions  # noqa: PLC0415
+        from referrals import seam  # noqa: PLC0415
 
-        hooks.register(extensions.registry)
+        hooks.register(seam.registry)

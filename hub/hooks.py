@@ -7,23 +7,23 @@ from django.utils import timezone
 
 from hub import access, disposal, selectors, services, volume
 from hub.models import AuditAssignment, AuditRecord, Review
-from referrals import extensions
+from referrals import seam
 from referrals.extensions import HomeItem, HomeSection, NavigationEntry
 from referrals.models import Referral
 
 HOME_LIMIT = 20
 
 
-def register(registry: extensions.Registry) -> None:
-    registry.add(extensions.VolumeSteps, volume.reviews)
-    registry.add(extensions.ReferralReceived, referral_received)
-    registry.add(extensions.ScreeningApproved, screening_approved)
-    registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)
-    registry.add(extensions.KeptApartDisposing, disposal.on_kept_apart_disposing)
-    registry.add(extensions.KeptApartRecords, disposal.kept_apart)
-    registry.add(extensions.HomeSections, home_sections)
-    registry.add(extensions.Navigation, navigation)
-    registry.add(extensions.QualityScope, quality_scope)
+def register(registry: seam.Registry) -> None:
+    registry.add(seam.VolumeSteps, volume.reviews)
+    registry.add(seam.ReferralReceived, referral_received)
+    registry.add(seam.ScreeningApproved, screening_approved)
+    registry.add(seam.ReferralDisposing, disposal.on_referral_disposing)
+    registry.add(seam.KeptApartDisposing, disposal.on_kept_apart_disposing)
+    registry.add(seam.KeptApartRecords, disposal.kept_apart)
+    registry.add(seam.HomeSections, home_sections)
+    registry.add(seam.Navigation, navigation)
+    registry.add(seam.QualityScope, quality_scope)
 
 
 def referral_received(*, referral, actor) -> None:

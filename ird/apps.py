@@ -10,9 +10,9 @@ class IrdConfig(AppConfig):
         from django.db.backends.signals import connection_created  # noqa: PLC0415
 
         from ird import hooks, statistics  # noqa: PLC0415 - app registry must be ready
-        from referrals import extensions  # noqa: PLC0415
+        from referrals import seam  # noqa: PLC0415
 
-        hooks.register(extensions.registry)
+        hooks.register(seam.registry)
         connection_created.connect(
             statistics.register_sqlite_functions, dispatch_uid="ird.sqlite_median"
         )

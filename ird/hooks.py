@@ -17,7 +17,7 @@ from ird.models import (
     ProcedureVersion,
     Registration,
 )
-from referrals import extensions
+from referrals import seam
 from referrals.extensions import (
     ActionLink,
     HomeItem,
@@ -35,29 +35,29 @@ HOME_LIMIT = 20
 PROCEDURE_NOTICE_DAYS = 14  # the committee sees a trial ending two weeks ahead
 
 
-def register(registry: extensions.Registry) -> None:
-    registry.add(extensions.VolumeSteps, volume.irds)
-    registry.add(extensions.ScreeningApproved, services.on_screening_approved)
-    registry.add(extensions.ReferralReceived, services.on_referral_received)
-    registry.add(extensions.ReferralDisposing, disposal.on_referral_disposing)
-    registry.add(extensions.KeptWith, disposal.kept_with)
-    registry.add(extensions.ReferralLinks, referral_links)
-    registry.add(extensions.ReferralLinks, referral_cppm_links)
-    registry.add(extensions.ReferralLinks, referral_core_group_links)
-    registry.add(extensions.ReferralActions, referral_actions)
-    registry.add(extensions.ReferralActions, referral_cppm_actions)
-    registry.add(extensions.ConcernIrds, concern_irds)
-    registry.add(extensions.IrdDecisions, ird_decisions)
-    registry.add(extensions.HomeSections, home_sections)
-    registry.add(extensions.ReferralSummaries, referral_summaries)
-    registry.add(extensions.Navigation, navigation)
-    registry.add(extensions.Navigation, register_navigation)
-    registry.add(extensions.Navigation, statistics_navigation)
-    registry.add(extensions.RecordsAbout, records_about)
-    registry.add(extensions.RecordsAbout, core_group_records_about)
-    registry.add(extensions.SubjectRecords, subject_records)
-    registry.add(extensions.RegisterStatuses, register_status)
-    registry.add(extensions.EmergencyMeasureRecorders, may_record_emergency_measure)
+def register(registry: seam.Registry) -> None:
+    registry.add(seam.VolumeSteps, volume.irds)
+    registry.add(seam.ScreeningApproved, services.on_screening_approved)
+    registry.add(seam.ReferralReceived, services.on_referral_received)
+    registry.add(seam.ReferralDisposing, disposal.on_referral_disposing)
+    registry.add(seam.KeptWith, disposal.kept_with)
+    registry.add(seam.ReferralLinks, referral_links)
+    registry.add(seam.ReferralLinks, referral_cppm_links)
+    registry.add(seam.ReferralLinks, referral_core_group_links)
+    registry.add(seam.ReferralActions, referral_actions)
+    registry.add(seam.ReferralActions, referral_cppm_actions)
+    registry.add(seam.ConcernIrds, concern_irds)
+    registry.add(seam.IrdDecisions, ird_decisions)
+    registry.add(seam.HomeSections, home_sections)
+    registry.add(seam.ReferralSummaries, referral_summaries)
+    registry.add(seam.Navigation, navigation)
+    registry.add(seam.Navigation, register_navigation)
+    registry.add(seam.Navigation, statistics_navigation)
+    registry.add(seam.RecordsAbout, records_about)
+    registry.add(seam.RecordsAbout, core_group_records_about)
+    registry.add(seam.SubjectRecords, subject_records)
+    registry.add(seam.RegisterStatuses, register_status)
+    registry.add(seam.EmergencyMeasureRecorders, may_record_emergency_measure)
 
 
 def _detail(ird: Ird) -> str:

@@ -1,192 +1,54 @@
 """The one seam between the core and its two apps: referrals/ never imports hub/ or ird/.
 
-Every crossing is a hook: a function an app adds to `registry` in its `hooks.py` (`register`,
-called once from its AppConfig.ready()) under one of the Protocols below, and that the core
-calls through the function of the same name here. `grep -rn "extensions\\." referrals` shows
-every place the core reaches into an app; `registry.add(` in hub/hooks.py and ird/hooks.py
-shows what each app answers.
+Every crossing is a hook: a function an app adds to `seam.registry` in its `hooks.py`
+(`register`, called once from its AppConfig.ready()) under one of the Protocols of
+referrals/seam.py, and that the core calls through the function of the same name here, with the
+records hooks answer with. `grep -rn "extensions\\." referrals` shows every place the core
+reaches into an app; `registry.add(` in hub/hooks.py and ird/hooks.py shows what each app
+answers; import-linter holds the Protocols to those two files.
 
 Domain events (writes): called inside the transaction of the change they announce, so a hook's
 writes commit or roll back with it; hooks run in INSTALLED_APPS order (hub before ird).
-  ReferralReceived, ScreeningApproved, ReferralDisposing, KeptApartDisposing.
 Reads: a hook never writes (the page that calls it audits the read once, as it always does).
 Hooks that take a batch (of referral or person ids) are called once per page, never per row,
 and answer in a fixed number of queries.
 
-To add a hook: write its Protocol and the core's calling function here, next to its kin; write
-the function in the app's hooks.py (or a module it imports) and add it in that `register`.
+To add a hook: write its Protocol in referrals/seam.py and the core's calling function here,
+next to its kin; write the function in the app's hooks.py (or a module it imports) and add it in
+that `register`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, TypeVar
 
-
-class Registry:
-    """The hooks added under each Protocol, in the order the apps added them."""
-
-    def __init__(self) -> None:
-        self._hooks: dict[type, list[Callable]] = {}
-
-    def add(self, kind: type[H], function: H) -> None:
-        if not callable(function):
-            raise TypeError(f"a {kind.__name__} hook must be callable")
-        added = self._hooks.setdefault(kind, [])
-        if function not in added:  # ready() may run twice in tests
-            added.append(function)
-
-    def hooks(self, kind: type[H]) -> tuple[H, ...]:
-        return tuple(self._hooks.get(kind, ()))
-
-
-H = TypeVar("H")
-registry = Registry()
-
+from referrals import seam
 
 # --- Domain events ----------------------------------------------------------------------------
 
 
-class ReferralReceived(Protocol):
-    """A referral was recorded (web form or partner API); `actor` is the staff member or API
-    client the audit log names. hub queues its quality review; ird opens an IRD request at once
-    for a concern of immediate risk or one asking for an IRD."""
-
-    def __call__(self, *, referral, actor) -> None: ...
-
-
-class ScreeningApproved(Protocol):
-    """A manager approved a screening decision. hub queues the decision for review; ird opens
-    an IRD request for a child protection outcome."""
-
-    def __call__(self, *, referral, decision) -> None: ...
-
-
-class ReferralDisposing(Protocol):
-    """A closed referral past its retention period is about to be deleted or anonymised
-    (`method` "delete"/"anonymise"): each app does the same to its own records about it."""
-
-    def __call__(self, *, referral, method: str) -> None: ...
-
-
-class KeptApartDisposing(Protocol):
-    """An app's records about a referral kept on a clock of their own (KeptApartRecords) are
-    past retention: the app deletes those of `record_type` completed on or before
-    `completed_by` (a date)."""
-
-    def __call__(self, *, referral_id, record_type: str, completed_by: date) -> None: ...
-
-
 def referral_received(*, referral, actor) -> None:
-    for hook in registry.hooks(ReferralReceived):
+    for hook in seam.registry.hooks(seam.ReferralReceived):
         hook(referral=referral, actor=actor)
 
 
 def screening_approved(*, referral, decision) -> None:
-    for hook in registry.hooks(ScreeningApproved):
+    for hook in seam.registry.hooks(seam.ScreeningApproved):
         hook(referral=referral, decision=decision)
 
 
 def referral_disposing(*, referral, method: str) -> None:
-    for hook in registry.hooks(ReferralDisposing):
+    for hook in seam.registry.hooks(seam.ReferralDisposing):
         hook(referral=referral, method=method)
 
 
 def kept_apart_disposing(*, referral_id, record_type: str, completed_by: date) -> None:
-    for hook in registry.hooks(KeptApartDisposing):
+    for hook in seam.registry.hooks(seam.KeptApartDisposing):
         hook(referral_id=referral_id, record_type=record_type, completed_by=completed_by)
 
 
 # --- Reads: related records, navigation and permissions, report sections ---------------------
-
-
-class ReferralLinks(Protocol):
-    """Records about the referral, shown on its page (ird: IRDs, CPPMs, core groups)."""
-
-    def __call__(self, user, referral) -> list[RelatedRecord]: ...
-
-
-class ReferralActions(Protocol):
-    """What this user may start from the referral page in another app ("Convene an IRD now")."""
-
-    def __call__(self, user, referral) -> list[ActionLink]: ...
-
-
-class ConcernIrds(Protocol):
-    """{referral_id: dict}: each partner API concern's `ird`, the IRD the agency takes part
-    in, for a whole page of concerns."""
-
-    def __call__(self, referral_ids, agency_id) -> dict: ...
-
-
-class IrdDecisions(Protocol):
-    """[(code, label, count)]: decisions taken at IRDs about `referrals` signed off in
-    [since, until), counted in the database (a section of hub's committee reports)."""
-
-    def __call__(self, referrals, since, until) -> list[tuple[str, str, int]]: ...
-
-
-class HomeSections(Protocol):
-    """The work this user owes in an app, on their home page."""
-
-    def __call__(self, user, now) -> list[HomeSection]: ...
-
-
-class ReferralSummaries(Protocol):
-    """{referral_id: [line]}: one line per record an app keeps about each of a batch of
-    referrals ("IRD-2026-000003, signed off 3 May 2026: ..."), for the history at intake."""
-
-    def __call__(self, referral_ids) -> dict: ...
-
-
-class Navigation(Protocol):
-    """The menu links an app offers this user, decided by the app's own access rules (the core
-    never guesses them)."""
-
-    def __call__(self, user) -> list[NavigationEntry]: ...
-
-
-class RecordsAbout(Protocol):
-    """[(object_type, object_id)]: the audit log's names for an app's records about these
-    referrals, so that "who saw this child" finds every read of them."""
-
-    def __call__(self, referral_ids) -> list[tuple[str, str]]: ...
-
-
-class QualityScope(Protocol):
-    """Referral ids (a queryset) an app's quality work puts in front of this hub reviewer or
-    committee member now. Need to know: they read nothing else."""
-
-    def __call__(self, user): ...
-
-
-class SubjectRecords(Protocol):
-    """What an app holds about a person, for a subject access request."""
-
-    def __call__(self, person) -> list[SubjectRecord]: ...
-
-
-class KeptWith(Protocol):
-    """{referral_id: {record type}}: retention classes of an app's records that go with each
-    referral, so the referral waits for them too."""
-
-    def __call__(self, referral_ids) -> dict: ...
-
-
-class KeptApartRecords(Protocol):
-    """An app's records about referrals kept on a retention clock of their own, one line per
-    referral and class (hub: its reviews)."""
-
-    def __call__(self) -> list[KeptApart]: ...
-
-
-class RegisterStatuses(Protocol):
-    """{person_id: RegisterStatus} for those of these people on the child protection register
-    now (ird keeps the register)."""
-
-    def __call__(self, person_ids) -> dict: ...
 
 
 # --- What the core calls, and the records hooks answer with ----------------------------------
@@ -203,7 +65,7 @@ class RelatedRecord:
 
 def referral_links(user, referral) -> list[RelatedRecord]:
     found: list[RelatedRecord] = []
-    for function in registry.hooks(ReferralLinks):
+    for function in seam.registry.hooks(seam.ReferralLinks):
         found.extend(function(user, referral))
     return found
 
@@ -211,7 +73,7 @@ def referral_links(user, referral) -> list[RelatedRecord]:
 def concern_irds(referral_ids, agency_id) -> dict:
     """One call per page of concerns, never one per row."""
     found: dict = {}
-    for function in registry.hooks(ConcernIrds):
+    for function in seam.registry.hooks(seam.ConcernIrds):
         for referral_id, ird in function(referral_ids, agency_id).items():
             found.setdefault(referral_id, ird)
     return found
@@ -219,7 +81,7 @@ def concern_irds(referral_ids, agency_id) -> dict:
 
 def ird_decisions(referrals, since, until) -> list[tuple[str, str, int]]:
     found: list[tuple[str, str, int]] = []
-    for function in registry.hooks(IrdDecisions):
+    for function in seam.registry.hooks(seam.IrdDecisions):
         found.extend(function(referrals, since, until))
     return found
 
@@ -246,14 +108,14 @@ class HomeSection:
 
 def home_sections(user, now) -> list[HomeSection]:
     found: list[HomeSection] = []
-    for function in registry.hooks(HomeSections):
+    for function in seam.registry.hooks(seam.HomeSections):
         found.extend(function(user, now))
     return sorted(found, key=lambda section: section.order)
 
 
 def referral_summaries(referral_ids) -> dict:
     found: dict = {}
-    for function in registry.hooks(ReferralSummaries):
+    for function in seam.registry.hooks(seam.ReferralSummaries):
         for referral_id, lines in function(referral_ids).items():
             found.setdefault(referral_id, []).extend(lines)
     return found
@@ -272,14 +134,14 @@ class NavigationEntry:
 
 def navigation(user) -> list[NavigationEntry]:
     found: list[NavigationEntry] = []
-    for function in registry.hooks(Navigation):
+    for function in seam.registry.hooks(seam.Navigation):
         found.extend(function(user))
     return found
 
 
 def records_about(referral_ids) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for function in registry.hooks(RecordsAbout):
+    for function in seam.registry.hooks(seam.RecordsAbout):
         found.extend(function(referral_ids))
     return found
 
@@ -292,7 +154,7 @@ def quality_scope(user):
     from referrals.models import Referral  # noqa: PLC0415 - the registry imports no models
 
     condition = Q(pk__in=[])
-    for function in registry.hooks(QualityScope):
+    for function in seam.registry.hooks(seam.QualityScope):
         condition |= Q(pk__in=function(user))
     return Referral.objects.filter(condition).values("pk")
 
@@ -306,7 +168,7 @@ class ActionLink:
 
 def referral_actions(user, referral) -> list[ActionLink]:
     found: list[ActionLink] = []
-    for function in registry.hooks(ReferralActions):
+    for function in seam.registry.hooks(seam.ReferralActions):
         found.extend(function(user, referral))
     return found
 
@@ -322,7 +184,7 @@ class SubjectRecord:
 
 def subject_records(person) -> list[SubjectRecord]:
     found: list[SubjectRecord] = []
-    for function in registry.hooks(SubjectRecords):
+    for function in seam.registry.hooks(seam.SubjectRecords):
         found.extend(function(person))
     return found
 
@@ -330,7 +192,7 @@ def subject_records(person) -> list[SubjectRecord]:
 def kept_with(referral_ids) -> dict[object, set[str]]:
     """One call for a whole listing, never one per referral."""
     found: dict = {}
-    for function in registry.hooks(KeptWith):
+    for function in seam.registry.hooks(seam.KeptWith):
         for referral_id, record_types in function(referral_ids).items():
             found.setdefault(referral_id, set()).update(record_types)
     return found
@@ -345,7 +207,7 @@ class KeptApart:
 
 def kept_apart() -> list[KeptApart]:
     found: list[KeptApart] = []
-    for function in registry.hooks(KeptApartRecords):
+    for function in seam.registry.hooks(seam.KeptApartRecords):
         found.extend(function())
     return found
 
@@ -366,30 +228,15 @@ def register_status(person_ids) -> dict:
     found: dict = {}
     if not ids:
         return found
-    for function in registry.hooks(RegisterStatuses):
+    for function in seam.registry.hooks(seam.RegisterStatuses):
         for person_id, status in function(ids).items():
             found.setdefault(person_id, status)
     return found
 
 
-class EmergencyMeasureRecorders(Protocol):
-    """Whether an app lets this user record an emergency measure for the referral beyond its
-    team (ird: a participant invited to one of its IRDs under way)."""
-
-    def __call__(self, user, referral) -> bool: ...
-
-
 def may_record_emergency_measure(user, referral) -> bool:
-    return any(hook(user, referral) for hook in registry.hooks(EmergencyMeasureRecorders))
-
-
-class VolumeSteps(Protocol):
-    """Volume data for the bench and `manage.py generate_volume` (referrals.volume): an app adds
-    its own records about the generated referrals (hub its reviews, ird its IRDs); `bars(label,
-    total)` gives it a progress bar, or None."""
-
-    def __call__(self, generated, bars) -> None: ...
+    return any(hook(user, referral) for hook in seam.registry.hooks(seam.EmergencyMeasureRecorders))
 
 
 def volume_steps() -> tuple:
-    return registry.hooks(VolumeSteps)
+    return seam.registry.hooks(seam.VolumeSteps)

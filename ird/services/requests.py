@@ -145,13 +145,13 @@ def ird_request_open(
 
 def on_screening_approved(*, referral, decision) -> None:
     """A child protection outcome approved at screening opens the IRD request
-    (extensions.ScreeningApproved)."""
+    (seam.ScreeningApproved)."""
     if decision.outcome == ScreeningDecision.Outcome.CHILD_PROTECTION:
         ird_request_open(referral=referral, decision=decision, by=decision.reviewed_by)
 
 
 def on_referral_received(*, referral, actor=None) -> None:
-    """extensions.ReferralReceived: a concern from police, health or social
+    """seam.ReferralReceived: a concern from police, health or social
     work reporting immediate risk, or asking for an IRD, opens the IRD request at once, without
     waiting for screening; its clock starts at the concern's arrival (NG2021 3.15, 3.18)."""
     if not (referral.immediate_risk or referral.ird_requested):

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hub import reports, services
-from referrals import extensions
+from referrals import seam
 from referrals.csv_export import csv_cell
 from referrals.models import AuditEntry, Referral
 from referrals.services import progress, screening
@@ -244,9 +244,9 @@ def test_decisions_taken_at_irds_come_through_the_core_hook(world, monkeypatch, 
             ("no_further_action", "No further action", 1),
         ]
 
-    only_these = extensions.Registry()
-    only_these.add(extensions.IrdDecisions, decisions)
-    monkeypatch.setattr(extensions, "registry", only_these)
+    only_these = seam.Registry()
+    only_these.add(seam.IrdDecisions, decisions)
+    monkeypatch.setattr(seam, "registry", only_these)
     assert rows("ird_decisions") == [["Joint investigative interview", 2], ["No further action", 1]]
     scope, since, until = asked[-1]
     assert scope == {referral.pk for referral in world.values()}
