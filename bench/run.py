@@ -125,6 +125,7 @@ def report_pages(referrals: int) -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from hub import summary
     from hub.forms import MAX_REPORT_DAYS
     from hub.reports import Report
     from referrals import volume
@@ -137,6 +138,12 @@ def report_pages(referrals: int) -> None:
     volume.build_volume(people=max(referrals // 2, 1), referrals=referrals, years=10, seed=1)
     print(f"{'generate_volume, ' + format(referrals, ',') + ' referrals':<58} "
           f"{time.perf_counter() - started:9.1f} s   (one run)")  # fmt: skip
+    # The repeat and neglect tables read the summary (hub/summary.py): built in full once,
+    # then the beat task's run when nothing changed.
+    measure_once("report summary, full rebuild", summary.summary_rebuild)
+    measure_once(
+        "report summary, refresh (all saved within its 5-minute overlap)", summary.summary_refresh
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
@@ -183,8 +190,14 @@ def main() -> None:
     from tests.factories import StaffFactory
 
     setup_test_environment()
+    # A name of one's own, so that two benches on one server do not drop each other's database.
+    if os.environ.get("BENCH_DB_NAME"):
+        connection.settings_dict["TEST"]["NAME"] = os.environ["BENCH_DB_NAME"]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
+        if os.environ.get("BENCH_ONLY") == "reports":
+            report_pages(int(os.environ.get("BENCH_REFERRALS", "10000")))
+            return
         worker = StaffFactory()
         timescale = Timescale.objects.get(kind="screening")
         largest = int(os.environ.get("BENCH_OPEN_DEADLINES", "20000"))

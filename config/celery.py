@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
     # period), and tidies review claims past their time.
     "open-due-audit-round": {"task": "hub.tasks.open_due_audit_round", "schedule": 3600.0},
     "expire-review-claims": {"task": "hub.tasks.expire_review_claims", "schedule": 300.0},
+    # The committee reports' summary (hub/summary.py): what changed, every five minutes; all
+    # of it once a day.
+    "refresh-report-summary": {"task": "hub.tasks.refresh_report_summary", "schedule": 300.0},
+    "rebuild-report-summary": {"task": "hub.tasks.rebuild_report_summary", "schedule": 86400.0},
     "purge-idempotency-keys": {
         "task": "referrals.api.tasks.purge_idempotency_keys",
         "schedule": 3600.0,

@@ -424,3 +424,44 @@ class AuditGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.score}"
+
+
+class ReferralFacts(models.Model):
+    """What the committee's repeat and neglect tables ask of each referral, worked out once
+    (hub/summary.py) rather than probed referral by referral on every page (issue 14 P5)."""
+
+    referral = models.OneToOneField(
+        Referral, primary_key=True, on_delete=models.CASCADE, related_name="hub_facts"
+    )
+    received_at = models.DateTimeField()
+    # A child named in it had another concern in the year before.
+    repeat = models.BooleanField()
+    # In a category marked as neglect.
+    neglect = models.BooleanField()
+    # It raised a cumulative harm flag.
+    flagged = models.BooleanField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["received_at"], name="hub_facts_received_idx"),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(neglect=True) | Q(flagged=True),
+                name="hub_facts_neglect_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of referral {self.referral_id}"
+
+
+class FactsRefresh(models.Model):
+    """One row: how far the summary has been brought up to date. Its lock keeps one refresh
+    running at a time."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    refreshed_to = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"report summary up to {self.refreshed_to}"

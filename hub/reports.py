@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from hub import charts
-from hub.models import Factor, Review, ReviewScore
+from hub.models import Factor, ReferralFacts, Review, ReviewScore
 from hub.sampling import months_before
 from hub.selectors import month_of
 from referrals import extensions
@@ -49,12 +49,10 @@ from referrals.models import (
     CumulativeHarmFlag,
     Deadline,
     Referral,
-    ReferralChild,
     ScreeningDecision,
 )
 
 LIVE = [Deadline.State.OPEN, Deadline.State.BREACHED]
-REPEAT_WINDOW = timedelta(days=365)
 OUTCOME_LABELS = dict(ScreeningDecision.Outcome.choices)
 
 
@@ -150,17 +148,6 @@ def criterion_series(
         charts.Series("Overall judgement", [averages.get(("overall", m)) for m in months])
     )
     return series
-
-
-def has_earlier_concern() -> Exists:
-    """For a referral row: a child named in it had another concern in the year before."""
-    return Exists(
-        ReferralChild.objects.filter(
-            person__referral_links__referral=OuterRef("pk"),
-            referral__received_at__lt=OuterRef("received_at"),
-            referral__received_at__gte=OuterRef("received_at") - REPEAT_WINDOW,
-        )
-    )
 
 
 @contextmanager
@@ -483,8 +470,8 @@ class Report:
     def table_repeat(self) -> Table:
         concerns = dict(
             (r["month"], r)
-            for r in self.referrals()
-            .annotate(month=month_of("received_at"), repeat=has_earlier_concern())
+            for r in ReferralFacts.objects.filter(self._where("referral__"))
+            .annotate(month=month_of("received_at"))
             .values("month")
             .annotate(concerns=Count("pk"), repeat=Count("pk", filter=Q(repeat=True)))
         )
@@ -727,44 +714,40 @@ class Report:
     def _neglect(self) -> QuerySet[Referral]:
         """Concerns about neglect, or that raised a cumulative harm flag, each annotated with
         what the report asks of it."""
-        through = Referral.categories.through
         screening = Deadline.objects.filter(referral=OuterRef("pk"), timescale__kind="screening")
         approved = ScreeningDecision.objects.filter(
             referral=OuterRef("pk"), state=ScreeningDecision.State.APPROVED
         ).order_by("-reviewed_at")
         review = Review.objects.filter(referral=OuterRef("pk"), state=Review.State.SUBMITTED)
-        return (
-            self.referrals()
-            .annotate(
-                neglect=Exists(
-                    through.objects.filter(
-                        referral_id=OuterRef("pk"), concerncategory__is_neglect=True
-                    )
-                ),
-                flagged=Exists(CumulativeHarmFlag.objects.filter(triggered_by=OuterRef("pk"))),
-                flag_open=Exists(
-                    CumulativeHarmFlag.objects.filter(
-                        triggered_by=OuterRef("pk"), status=CumulativeHarmFlag.Status.OPEN
-                    )
-                ),
-                screened=Exists(screening),
-                screening_late=Exists(
-                    screening.filter(
-                        Q(state=Deadline.State.MET, completed_at__gt=F("due_at"))
-                        | Q(state__in=LIVE, due_at__lte=self.now)
-                    )
-                ),
-                screening_pending=Exists(screening.filter(state__in=LIVE, due_at__gt=self.now)),
-                repeat=has_earlier_concern(),
-                outcome=Subquery(approved.values("outcome")[:1]),
-                quality=Subquery(review.filter(kind=Review.Kind.REFERRAL).values("overall")[:1]),
-                decision_quality=Subquery(
-                    review.filter(kind=Review.Kind.DECISION)
-                    .order_by("-submitted_at")
-                    .values("overall")[:1]
-                ),
-            )
-            .filter(Q(neglect=True) | Q(flagged=True))
+        # The summary (hub/summary.py) picks the concerns and says which are repeats; only
+        # those few are probed for the rest.
+        facts = ReferralFacts.objects.filter(
+            self._where("referral__"), Q(neglect=True) | Q(flagged=True)
+        )
+        return Referral.objects.filter(hub_facts__in=facts).annotate(
+            neglect=F("hub_facts__neglect"),
+            flagged=F("hub_facts__flagged"),
+            flag_open=Exists(
+                CumulativeHarmFlag.objects.filter(
+                    triggered_by=OuterRef("pk"), status=CumulativeHarmFlag.Status.OPEN
+                )
+            ),
+            screened=Exists(screening),
+            screening_late=Exists(
+                screening.filter(
+                    Q(state=Deadline.State.MET, completed_at__gt=F("due_at"))
+                    | Q(state__in=LIVE, due_at__lte=self.now)
+                )
+            ),
+            screening_pending=Exists(screening.filter(state__in=LIVE, due_at__gt=self.now)),
+            repeat=F("hub_facts__repeat"),
+            outcome=Subquery(approved.values("outcome")[:1]),
+            quality=Subquery(review.filter(kind=Review.Kind.REFERRAL).values("overall")[:1]),
+            decision_quality=Subquery(
+                review.filter(kind=Review.Kind.DECISION)
+                .order_by("-submitted_at")
+                .values("overall")[:1]
+            ),
         )
 
     MEASURES = dict(

@@ -3,7 +3,7 @@ The beat schedule lives in config/celery.py (fixed UTC intervals)."""
 
 from celery import shared_task
 
-from hub import services
+from hub import services, summary
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -17,3 +17,16 @@ def open_due_audit_round() -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def expire_review_claims() -> int:
     return services.claims_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_report_summary() -> int | None:
+    """Brings the committee reports' summary up to date with what changed since its last run;
+    a second run at the same time leaves at once."""
+    return summary.summary_refresh()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rebuild_report_summary() -> int:
+    """Every referral's facts again, once a night (what a merge or a disposal changed)."""
+    return summary.summary_rebuild()

@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hub import reports, services
+from hub import reports, services, tasks
 from referrals import seam
 from referrals.csv_export import csv_cell
 from referrals.models import AuditEntry, Referral
@@ -161,6 +161,7 @@ def world(
             categories=("emotional_abuse",),
             received_at=moment(3, 2),
         )
+    tasks.refresh_report_summary()
     return {"r1": r1, "r2": r2, "r3": r3, "r4": r4, "r5": r5}
 
 
