@@ -96,9 +96,26 @@ def _changed_since(since: datetime) -> set:
     return changed | set(followers)
 
 
+def _write_all(now: datetime) -> int:
+    """Every referral's facts, in keyset batches of their own transactions (savepoints inside
+    a refresh's)."""
+    written, last = 0, None
+    while True:
+        page = Referral.objects.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        ids = list(page.values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return written
+        with transaction.atomic():
+            written += _write(Referral.objects.filter(pk__in=ids), now)
+        last = ids[-1]
+
+
 def summary_refresh(now: datetime | None = None) -> int | None:
-    """Bring the summary up to date with what changed since the last run. One run at a time:
-    a second finds the row locked and leaves (None). Safe to run twice."""
+    """Bring the summary up to date with what changed since the last run (all of it the first
+    time). One run at a time: a second finds the row locked and leaves (None). Safe to run
+    twice."""
     now = now or timezone.now()
     FactsRefresh.objects.get_or_create(pk=1)
     with transaction.atomic():
@@ -106,7 +123,7 @@ def summary_refresh(now: datetime | None = None) -> int | None:
         if mark is None:
             return None
         if mark.refreshed_to is None:
-            written = facts_write(Referral.objects.values_list("pk", flat=True).iterator())
+            written = _write_all(now)
         else:
             written = facts_write(_changed_since(mark.refreshed_to - OVERLAP))
         mark.refreshed_to = now
@@ -115,18 +132,9 @@ def summary_refresh(now: datetime | None = None) -> int | None:
 
 
 def summary_rebuild(now: datetime | None = None) -> int:
-    """Every referral's facts worked out again (keyset batches, each its own transaction)."""
+    """Every referral's facts worked out again. What changes meanwhile is seen by the next
+    refresh: the summary is marked as of the rebuild's start."""
     now = now or timezone.now()
-    written, last = 0, None
-    while True:
-        page = Referral.objects.order_by("pk")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        ids = list(page.values_list("pk", flat=True)[:BATCH])
-        if not ids:
-            break
-        with transaction.atomic():
-            written += _write(Referral.objects.filter(pk__in=ids), now)
-        last = ids[-1]
+    written = _write_all(now)
     FactsRefresh.objects.update_or_create(pk=1, defaults={"refreshed_to": now})
     return written

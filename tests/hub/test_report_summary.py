@@ -3,12 +3,14 @@ give the figures worked out directly from the referrals, on data with repeats in
 outside the year, on the year's boundary, at the edges of the period, kept up to date by the
 beat task as concerns arrive (backdated ones too) and rebuilt in full by the command."""
 
+import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
 from hub import reports, summary, tasks
@@ -165,3 +167,33 @@ def test_a_disposed_referral_leaves_the_summary(history):
     referral = Referral.objects.order_by("received_at").last()
     referral.delete()
     assert not ReferralFacts.objects.filter(referral_id=referral.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED is PostgreSQL's")
+def test_one_refresh_runs_at_a_time(history):
+    """A second refresh while one holds the mark leaves without writing; once it is free the
+    next run does the work."""
+    FactsRefresh.objects.get_or_create(pk=1)
+    held, release, outcome = threading.Event(), threading.Event(), []
+
+    def first_runner():
+        try:
+            with transaction.atomic():
+                FactsRefresh.objects.select_for_update().get(pk=1)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    runner = threading.Thread(target=first_runner)
+    runner.start()
+    try:
+        assert held.wait(10)
+        outcome.append(tasks.refresh_report_summary())
+    finally:
+        release.set()
+        runner.join()
+    assert outcome == [None]
+    assert not ReferralFacts.objects.exists()
+    assert tasks.refresh_report_summary() == Referral.objects.count()
