@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hub.models import FactsRefresh, ReferralFacts
+from hub.reports import without_jit
 from referrals.models import CumulativeHarmFlag, Referral, ReferralChild
 
 REPEAT_WINDOW = timedelta(days=365)
@@ -107,7 +108,7 @@ def _write_all(now: datetime) -> int:
         ids = list(page.values_list("pk", flat=True)[:BATCH])
         if not ids:
             return written
-        with transaction.atomic():
+        with without_jit():
             written += _write(Referral.objects.filter(pk__in=ids), now)
         last = ids[-1]
 
