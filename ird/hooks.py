@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ird import access, disposal, selectors, services, volume
+from ird import access, disposal, people, selectors, services, volume
 from ird.models import (
     CoreGroup,
     Cppm,
@@ -39,6 +39,7 @@ def register(registry: seam.Registry) -> None:
     registry.add(seam.VolumeSteps, volume.irds)
     registry.add(seam.ScreeningApproved, services.on_screening_approved)
     registry.add(seam.ReferralReceived, services.on_referral_received)
+    registry.add(seam.PersonMerged, people.person_merged)
     registry.add(seam.ReferralDisposing, disposal.on_referral_disposing)
     registry.add(seam.KeptWith, disposal.kept_with)
     registry.add(seam.ReferralLinks, referral_links)

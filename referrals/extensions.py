@@ -48,6 +48,11 @@ def kept_apart_disposing(*, referral_id, record_type: str, completed_by: date) -
         hook(referral_id=referral_id, record_type=record_type, completed_by=completed_by)
 
 
+def person_merged(*, keep, duplicate) -> None:
+    for hook in seam.registry.hooks(seam.PersonMerged):
+        hook(keep=keep, duplicate=duplicate)
+
+
 # --- Reads: related records, navigation and permissions, report sections ---------------------
 
 

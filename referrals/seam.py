@@ -176,3 +176,11 @@ class VolumeSteps(Protocol):
     total)` gives it a progress bar, or None."""
 
     def __call__(self, generated, bars) -> None: ...
+
+
+class PersonMerged(Protocol):
+    """A duplicate person record was merged into the kept one (inside the merge's transaction):
+    an app moves its own rows about the duplicate to the kept record (ird: IRD children, CPPM
+    children, registrations), or refuses the merge with a MergeRefused saying why."""
+
+    def __call__(self, *, keep, duplicate) -> None: ...

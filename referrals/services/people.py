@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from referrals import access, audit, chi, chronology, intake_rules
+from referrals import access, audit, chi, chronology, extensions, intake_rules
 from referrals.access import can_merge_people
 from referrals.errors import EditConflict, MergeRefused, NotPermitted
 from referrals.models import (
@@ -145,6 +145,9 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by) -> Person:
     ).delete()
     CumulativeHarmFlag.objects.filter(person=duplicate).update(person=keep)
     _move_relationships(duplicate=duplicate, keep=keep)
+    # IRDs, CPPMs and the register hold the child too: their rows move with the record, or
+    # the merge is refused (two active registrations), all in this transaction.
+    extensions.person_merged(keep=keep, duplicate=duplicate)
 
     chronology.chronology_add(
         people=[keep],
