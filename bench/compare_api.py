@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.reliability import concern_body, free_port, request  # noqa: E402
+from bench.harness import cpu_seconds, free_port, process_tree, request  # noqa: E402
+from bench.reliability import concern_body  # noqa: E402
 
 
 def _database(name: str, scratch: Path) -> str:
@@ -99,12 +100,7 @@ class Server:
         self.ids: list = []
 
     def cpu_seconds(self) -> float:
-        ticks, total = os.sysconf("SC_CLK_TCK"), 0
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        for pid in [self.process.pid, *map(int, children.read_text().split())]:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        return cpu_seconds(process_tree(self.process.pid))
 
     def call(self, kind: str) -> tuple[int, float]:
         headers = {"Authorization": self.auth}

@@ -17,7 +17,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,11 +29,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from bench.harness import cpu_seconds, free_port, process_tree  # noqa: E402
 
 
 def _prepare(var_dir: Path) -> None:
@@ -129,23 +124,6 @@ class Watcher(threading.Thread):
                 self.seen[int(line[4:])] = time.monotonic()
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def _server_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [master, *map(int, children)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--watchers", type=int, default=20)
@@ -156,7 +134,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
     _prepare(scratch)
     ird_id, recorder_session, sessions = _build(options.watchers)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, loopback only
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -177,7 +155,7 @@ def main() -> None:
     )
     try:
         _wait_for(port)
-        pids = _server_pids(server.pid)
+        pids = process_tree(server.pid)
         idle_none = _cpu_over(pids, options.idle_seconds)
 
         path = f"/ird/{ird_id}/record/live/"
@@ -224,9 +202,9 @@ def _wait_for(port: int) -> None:
 
 
 def _cpu_over(pids: list[int], seconds: float) -> float:
-    before = _cpu_seconds(pids)
+    before = cpu_seconds(pids)
     time.sleep(seconds)
-    return (_cpu_seconds(pids) - before) / seconds
+    return (cpu_seconds(pids) - before) / seconds
 
 
 def _save_repeatedly(port: int, ird_id, session: str, saves: int) -> dict[int, float]:

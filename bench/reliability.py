@@ -26,7 +26,6 @@ screening deadline; after a fault, how long until requests succeed again.
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -46,6 +45,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import free_port, process_tree, request  # noqa: E402
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 BROKER_URL = os.environ.get("RELIABILITY_BROKER_URL", "redis://127.0.0.1:6379/13")
@@ -144,12 +145,6 @@ def recovery_verdict(outcomes: list[Outcome], *, fault_at: float, back_at: float
 
 
 # --- The drill's own PostgreSQL cluster ------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Cluster:
@@ -278,27 +273,18 @@ class Application:
     def kill_worker(self, *, child_only: bool = False) -> None:
         """SIGKILL the whole worker (main process and its pool), or only a pool child, which the
         main process replaces while the task it held is lost with it."""
-        if child_only:
-            children = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
-            pids = children.read_text().split() if children.exists() else []
-            if pids:
-                os.kill(int(pids[0]), signal.SIGKILL)
-                return
+        pool = process_tree(self.worker.pid)[1:]
+        if child_only and pool:
+            os.kill(pool[0], signal.SIGKILL)
+            return
         os.killpg(self.worker.pid, signal.SIGKILL)
         self.worker.wait()
         self.start_worker()
 
     def processes(self) -> list[int]:
         """Every process of the web server and the worker (masters and children)."""
-        pids = []
-        for process in (self.web, self.worker):
-            if process is None or process.poll() is not None:
-                continue
-            pids.append(process.pid)
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-            if children.exists():
-                pids.extend(int(pid) for pid in children.read_text().split())
-        return pids
+        running = [p for p in (self.web, self.worker) if p is not None and p.poll() is None]
+        return [pid for process in running for pid in process_tree(process.pid)]
 
     def stop(self) -> None:
         for process in (*self.beats, self.worker, self.web):
@@ -340,23 +326,6 @@ class OwnRedis:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait()
-
-
-def request(port, method, path, headers=None, body=None) -> tuple[int, dict, bytes]:
-    """One request on its own connection. Status 0 when nothing answered."""
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        content = response.read()
-        headers: dict[str, str] = {}
-        for name, value in response.getheaders():  # several Set-Cookie: keep them all
-            headers[name.lower()] = (
-                f"{headers[name.lower()]}\n{value}" if name.lower() in headers else value
-            )
-        return response.status, headers, content
-    except (OSError, http.client.HTTPException):
-        return 0, {}, b""
 
 
 # --- Data the load needs -----------------------------------------------------------------------

@@ -253,7 +253,9 @@ class DecisionForm(forms.Form):
     rationale = text_field("Reasons", "Give the reasons for the decision.", rows=3)
 
 
-class ActionForm(forms.Form):
+class ActionFields(forms.Form):
+    """What every agreed action records, at an IRD or in a child's plan: what, whose, by when."""
+
     description = text_field("Action", "Describe the action.", max_length=2000, rows=2)
     owner_agency = forms.ModelChoiceField(
         label="Agency responsible",
@@ -272,6 +274,9 @@ class ActionForm(forms.Form):
         widget=DateInput(),
         error_messages={**DATE_ERRORS, "required": "Enter the due date."},
     )
+
+
+class ActionForm(ActionFields):
     holds_cppm = forms.BooleanField(
         label="This action is the child protection planning meeting", required=False
     )
@@ -748,25 +753,8 @@ class CoreGroupMemberForm(VersionForm):
         return cleaned
 
 
-class PlanActionForm(VersionForm):
-    description = text_field("Action", "Describe the action.", max_length=2000, rows=2)
-    owner_agency = forms.ModelChoiceField(
-        label="Agency responsible",
-        queryset=Agency.objects.all(),
-        empty_label="Choose an agency",
-        error_messages={"required": "Choose the agency."},
-    )
-    owner = StaffChoiceField(
-        label="Person responsible",
-        queryset=selectors.invitable_staff(),
-        required=False,
-        empty_label="Not named yet",
-    )
-    due_date = BoundedDateField(
-        label="Due date",
-        widget=DateInput(),
-        error_messages={**DATE_ERRORS, "required": "Enter the due date."},
-    )
+class PlanActionForm(ActionFields, VersionForm):
+    """A child's plan action, at the core group's version."""
 
 
 class PlanActionUpdateForm(VersionForm):
