@@ -2,31 +2,15 @@
 whatever the number of rows shown. One table: who looks, where, and how a row is made; each
 page is measured with one row and again with four, and the two counts must be equal."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from hub import services as hub_services
-from hub.models import HubSettings
 from ird.models import Ird
-from ird.reference_data import ensure_ird_reference_data
 from referrals.models import Referral
 from referrals.services import screening
-from tests.factories import PersonFactory, TeamFactory, make_referral
+from tests.factories import make_referral
+from tests.page_costs import Page, page_context, queries_for_one_row_and_four
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Page:
-    role: str  # the fixture of the staff member who looks
-    url: Callable[[dict], str]
-    row: Callable[[dict], None]  # adds one more row to what the page shows
-    method: str = "get"
-    data: dict | None = None
 
 
 def _referral(ctx) -> Referral:
@@ -84,27 +68,7 @@ PAGES = {
 @pytest.mark.parametrize("name", list(PAGES))
 def test_a_page_costs_the_same_queries_for_one_row_as_for_four(name, request, client):
     page = PAGES[name]
-    ctx = {
-        fixture: request.getfixturevalue(fixture)
-        for fixture in ("duty_team", "social_worker", "team_manager", page.role)
-    }
-    hub_services.reference_data_ensure()
-    hub = HubSettings.current()
-    hub.hub_team = TeamFactory(agency=ctx["duty_team"].agency, name="Practice hub")
-    hub.save()
-    ensure_ird_reference_data()
-    ctx["child"] = PersonFactory(first_name="Ava", last_name="Smith")
+    ctx = page_context(request, page.role)
     client.force_login(ctx[page.role])
-
-    def cost() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            response = getattr(client, page.method)(page.url(ctx), page.data)
-        assert response.status_code == 200, response.status_code
-        return len(queries)
-
-    page.row(ctx)
-    one = cost()
-    for _ in range(3):
-        page.row(ctx)
-    four = cost()
+    one, four = queries_for_one_row_and_four(page, ctx, client)
     assert four == one, (one, four)

@@ -1,0 +1,56 @@
+"""Issue 14 (P7): the measure every query-count table shares. A page is fetched once with one
+row and again with four; a page or endpoint whose cost follows its rows runs more queries the
+second time. The tables are in tests/test_query_counts.py and beside each app's tests."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hub import services as hub_services
+from hub.models import HubSettings
+from ird.reference_data import ensure_ird_reference_data
+from tests.factories import PersonFactory, TeamFactory
+
+
+@dataclass
+class Page:
+    role: str  # the fixture of the staff member who looks
+    url: Callable[[dict], str]
+    row: Callable[[dict], None]  # adds one more row to what the page shows
+    method: str = "get"
+    data: dict | None = None
+    status: int = 200
+
+
+def page_context(request, *roles: str) -> dict:
+    """The fixtures a table's rows are made from, with the hub and IRD reference data and a
+    child (`ctx["child"]`) to hang concerns on."""
+    ctx = {
+        fixture: request.getfixturevalue(fixture)
+        for fixture in ("duty_team", "social_worker", "team_manager", *roles)
+    }
+    hub_services.reference_data_ensure()
+    hub = HubSettings.current()
+    hub.hub_team = TeamFactory(agency=ctx["duty_team"].agency, name="Practice hub")
+    hub.save()
+    ensure_ird_reference_data()
+    ctx["child"] = PersonFactory(first_name="Ava", last_name="Smith")
+    return ctx
+
+
+def queries_for_one_row_and_four(page: Page, ctx: dict, client) -> tuple[int, int]:
+    """The queries `page` runs showing one row, then four (the caller has signed in)."""
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, page.method)(page.url(ctx), page.data)
+        assert response.status_code == page.status, response.status_code
+        return len(queries)
+
+    page.row(ctx)
+    one = cost()
+    for _ in range(3):
+        page.row(ctx)
+    return one, cost()
