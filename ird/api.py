@@ -35,7 +35,7 @@ from referrals.api import schema
 from referrals.api.fields import StrictCharField, StrictChoiceField
 from referrals.api.pagination import page_of
 from referrals.api.serializers import ErrorOut, ValidationErrorOut
-from referrals.api.views import PAGE_PARAMETERS, PartnerApiView
+from referrals.api.views import PAGE_PARAMETERS, PartnerApiView, represent
 from referrals.errors import NotPermitted
 from referrals.validation import parse_version
 
@@ -382,7 +382,7 @@ class IrdsApi(PartnerApiView):
                 detail={**self.read_basis(), "via": "partner_api", "results": 0},
             )
         rows = [ird_data(ird, self.client.agency_id) for ird in page.items]
-        return Response(page.envelope(PartnerIrdOut(rows, many=True).data))
+        return Response(page.envelope(represent(PartnerIrdOut, rows, many=True)))
 
 
 class IrdDetailApi(PartnerApiView):
@@ -402,7 +402,7 @@ class IrdDetailApi(PartnerApiView):
             subject=ird,
             detail={**self.read_basis(), "via": "partner_api"},
         )
-        return Response(PartnerIrdOut(ird_data(ird, self.client.agency_id)).data)
+        return Response(represent(PartnerIrdOut, ird_data(ird, self.client.agency_id)))
 
 
 class IrdActionApi(PartnerApiView):
@@ -431,7 +431,9 @@ class IrdActionApi(PartnerApiView):
         return action
 
     def _answer(self, action: IrdAction) -> Response:
-        return Response(IrdActionOut(action_data(action)).data, headers={"ETag": etag(action)})
+        return Response(
+            represent(IrdActionOut, action_data(action)), headers={"ETag": etag(action)}
+        )
 
     @extend_schema(
         operation_id="irds_action_read",

@@ -41,6 +41,7 @@ Two details keep the fuzzy rules honest:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -169,6 +170,9 @@ def _name_parts(name: str) -> list[str]:
     return parts
 
 
+# Pure functions of a name, asked for the same names over and over (every candidate is scored
+# against the child's): remembered per process.
+@functools.lru_cache(maxsize=65_536)
 def normalise_name(name: str) -> str:
     """Casefold, strip accents, drop everything but letters, and spell Mac as Mc.
 
@@ -178,6 +182,7 @@ def normalise_name(name: str) -> str:
     return "".join(_name_parts(name))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _key_from_normalised(normal: str) -> str:
     if not normal:
         return ""

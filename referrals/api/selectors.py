@@ -29,8 +29,9 @@ def concern_rows(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         queryset.select_related("partner_submission__client")
         .annotate(feedback_count=Count("feedback", distinct=True))
         .prefetch_related(
-            # The categories a partner reads are those it submitted: not the referral's.
-            Prefetch("child_links", queryset=ReferralChild.objects.select_related("person")),
+            # The categories a partner reads are those it submitted: not the referral's; and
+            # of the children, only which record each is linked to (never the record itself).
+            Prefetch("child_links", queryset=ReferralChild.objects.only("referral", "person")),
             Prefetch(
                 "screening_decisions",
                 queryset=ScreeningDecision.objects.filter(

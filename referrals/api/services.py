@@ -136,8 +136,11 @@ def webhook_secret_generate(*, client: ApiClient, changed_by=None) -> str:
 
 
 def token_mark_used(token: ApiToken) -> None:
-    """At most one write a minute per token, and never a lost race: a filtered UPDATE."""
+    """At most one write a minute per token (none while the row just read is recent), and
+    never a lost race: a filtered UPDATE."""
     now = timezone.now()
+    if token.last_used_at is not None and token.last_used_at >= now - timedelta(minutes=1):
+        return
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
     ).update(last_used_at=now)

@@ -4,6 +4,8 @@ kind of bad token, 403 for a disabled client, 429 for too many failures or too m
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals.api import services
@@ -123,10 +125,20 @@ def test_use_is_recorded_at_most_once_a_minute(police_client, duty_team):
     first_use = token.last_used_at
     assert first_use is not None
 
-    api.get(CONCERNS)
+    with CaptureQueriesContext(connection) as queries:
+        api.get(CONCERNS)
 
     token.refresh_from_db()
     assert token.last_used_at == first_use
+    # Issue 14: within the minute, the token row read says so: no statement is sent at all.
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "apitoken" in q["sql"]]
+
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=first_use - datetime.timedelta(minutes=2)
+    )
+    api.get(CONCERNS)
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
 
 
 def test_failed_token_attempts_from_one_address_are_throttled_but_a_valid_token_never_is(

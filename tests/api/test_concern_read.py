@@ -221,9 +221,10 @@ def test_an_unencoded_plus_in_updated_since_is_read_as_meant(police_api):
     assert len(response.json()["results"]) == 1
 
 
-# Token, throttle, client, the page and its count, the IRDs and registrations of the page's
-# children (one query each, whatever the rows), and the audit rows with their chain head.
-LIST_QUERIES = 13
+# Token (its last use written at most once a minute), throttle, the page and its count, the
+# IRDs and registrations of the page's children (one query each, whatever the rows), and the
+# audit rows with their chain head.
+LIST_QUERIES = 12
 
 
 def test_the_concern_list_costs_an_exact_number_of_queries_for_1_10_or_100_concerns(

@@ -338,3 +338,33 @@ def test_exact_match_survives_a_crowd_sharing_the_postcode(duty_team):
     )
 
     assert candidates and candidates[0].person == target
+
+
+def test_only_a_few_dozen_are_scored_and_the_strongest_blocks_come_first(duty_team):
+    """Issue 14 P4: the database ranks the field by the blocks each candidate shares (CHI, date
+    of birth, name, postcode) and only the first few dozen are scored; a record sharing the
+    child's date of birth as well as name and postcode is scored however many namesakes in the
+    same street were referred more recently."""
+    from referrals.matching import MAX_SCORED
+
+    target = PersonFactory(
+        first_name="Ava", last_name="Smith", date_of_birth=DOB, postcode="IV30 1AB"
+    )
+    namesakes = PersonFactory.create_batch(
+        MAX_SCORED + 10,
+        first_name="Ava",
+        last_name="Smith",
+        postcode="IV30 1AB",
+        date_of_birth=None,
+    )
+    make_referral(team=duty_team, children=namesakes[:3])
+
+    with CaptureQueriesContext(connection) as context:
+        candidates = candidates_for(
+            PersonDetails(
+                first_name="Ava", last_name="Smith", date_of_birth=DOB, postcode="IV30 1AB"
+            )
+        )
+
+    assert candidates[0].person == target
+    assert len(context.captured_queries) == 1
