@@ -5,8 +5,9 @@ grants the permissions below, and an administrator may grant more through groups
 """
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 
-from referrals.models import Role
+from referrals.models import Role, Staff
 
 GOVERNANCE = frozenset(
     {
@@ -26,6 +27,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 class RolePermissionBackend(ModelBackend):
     """Django's model backend, plus the permissions of the person's role."""
+
+    def get_user(self, user_id):
+        # The signed-in person's agency and team are asked for on nearly every page (scope,
+        # navigation): read with the person, not in a statement each.
+        try:
+            user = Staff._default_manager.select_related("agency", "team").get(pk=user_id)
+        except (Staff.DoesNotExist, ValueError, ValidationError):
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def get_group_permissions(self, user_obj, obj=None):
         granted = super().get_group_permissions(user_obj, obj)
