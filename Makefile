@@ -66,12 +66,12 @@ test: $(VENV)/.dev chromium
 	$(PY) .ci/bandit_check.py
 	$(VENV)/bin/pytest
 
-## Benchmarks: timings of the sweep, matching, chronology and reports at scale, the live record,
-## and the partner API against a bare DRF app (printed, not asserted).
+## Benchmarks (printed, never asserted): issue 14's goals P1-P7 at two sizes, as one table
+## (bench/table.py: the sweep, matching, reports and each request's statements over generated
+## data, the partner API and the intake pages against a bare Django + DRF app, the live record).
+## BENCH_SIZE=small for the small size alone; bench/RESULTS.md keeps the figures.
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
-	$(PY) bench/live_record.py
-	$(PY) bench/compare_api.py
+	$(PY) bench/table.py
 
 ## Reliability drills (RELIABILITY.md G18, G19, G21, G22): load, the database stopped and its
 ## connections killed under load, the worker killed mid-sweep, beat down then doubled, the

@@ -10,8 +10,10 @@ so that whatever else the machine does weighs on both. Figures are printed, neve
 """
 
 import argparse
+import html
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -20,12 +22,15 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import cpu_seconds, free_port, process_tree, request  # noqa: E402
 from bench.reliability import concern_body  # noqa: E402
+
+KINDS = ("create", "intake pages", "detail", "list")
 
 
 def _database(name: str, scratch: Path) -> str:
@@ -44,20 +49,38 @@ def _database(name: str, scratch: Path) -> str:
 
 
 SETUP_OURS = """
+import json, os
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from referrals.api import services
-from tests.factories import AgencyFactory, TeamFactory
+from referrals.models import Role
+from tests.conftest import SignedInClient
+from tests.factories import AgencyFactory, StaffFactory, TeamFactory, category
+referrals = int(os.environ.get("BENCH_API_REFERRALS", "0"))
+if referrals:  # a council's volume on file: matching, lists and scope read among it
+    from referrals import volume
+    volume.build_volume(people=max(referrals // 2, 1), referrals=referrals, years=10, seed=2)
 police = AgencyFactory(code="police", kind="police", name="Police Scotland")
-TeamFactory(agency=AgencyFactory(code="sw", kind="social_work"), receives_partner_concerns=True)
+social_work = AgencyFactory(code="sw", kind="social_work")
+team = TeamFactory(agency=social_work, receives_partner_concerns=True)
+browser = SignedInClient()  # both factors, as a social worker who entered their code
+browser.force_login(StaffFactory(role=Role.SOCIAL_WORKER, team=team))
+form = {"source_agency": str(police.pk), "categories": str(category("neglect").pk)}
+print(json.dumps({"session": browser.cookies["sessionid"].value, "form": form}))
 print(services.token_issue(client=services.client_create(name="Bench", agency=police))[1])
 """
 SETUP_BARE = """
+import json
 from django.core.management import call_command
 call_command("migrate", run_syncdb=True, verbosity=0)
 from django.contrib.auth.models import User
+from django.test import Client
 from rest_framework.authtoken.models import Token
-print(Token.objects.create(user=User.objects.create(username="bench")).key)
+user = User.objects.create(username="bench")
+browser = Client()
+browser.force_login(user)
+print(json.dumps({"session": browser.cookies["sessionid"].value, "form": {}}))
+print(Token.objects.create(user=user).key)
 """
 
 
@@ -84,7 +107,9 @@ class Server:
             text=True,
             check=True,
         )
-        self.auth = f"{scheme} {setup.stdout.strip().splitlines()[-1]}"
+        *_, signed_in, token = setup.stdout.strip().splitlines()
+        self.auth = f"{scheme} {token}"
+        self.browser = json.loads(signed_in)
         self.process = subprocess.Popen(  # noqa: S603 - gunicorn, loopback only
             [str(ROOT / ".venv/bin/gunicorn"), wsgi, "--bind", f"127.0.0.1:{self.port}"]
             + ["--workers", "2", "--log-level", "warning"],
@@ -121,11 +146,78 @@ class Server:
             )
             if status == 201:
                 self.ids.append(json.loads(content)["id"])
+        elif kind == "intake pages":
+            return self.intake(), time.monotonic() - started
         elif kind == "detail":
             status = request(self.port, "GET", f"/api/v1/concerns/{self.ids[-1]}/", headers)[0]
         else:
             status = request(self.port, "GET", "/api/v1/concerns/", headers)[0]
         return status, time.monotonic() - started
+
+    def intake(self) -> int:
+        """Step one, the checked form (ours: with the matching), the save: 302 when saved."""
+        path = "/referrals/new/" if self.name == "ours" else "/intake/"
+        cookie = f"sessionid={self.browser['session']}"
+        status, headers, page = request(self.port, "GET", path, {"Cookie": cookie})
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        csrf = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", ""))
+        if status != 200 or not token or not csrf:
+            return status or 599
+        cookie = f"{cookie}; csrftoken={csrf.group(1)}"
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        form = {"csrfmiddlewaretoken": token.group(1).decode(), **_intake_form(self.browser)}
+        status, _, page = request(self.port, "POST", path, headers, urlencode(form, doseq=True))
+        payload = re.search(rb'name="payload" value="([^"]+)"', page)
+        if status != 200 or not payload:
+            return status or 599
+        confirm = {
+            "csrfmiddlewaretoken": form["csrfmiddlewaretoken"],
+            "action": "confirm",
+            "payload": html.unescape(payload.group(1).decode()),
+            "match-child-0": "new",
+        }
+        status = request(self.port, "POST", path, headers, urlencode(confirm))[0]
+        return 200 if status == 302 else status or 599
+
+
+def _intake_form(browser: dict) -> dict:
+    """What a social worker types at step one (ours) or its plain equivalent (bare), about a
+    child nobody else is about, as concern_body is."""
+    tag = uuid.uuid4().hex[:8]
+    common = {
+        "action": "continue",
+        "channel": "phone",
+        "referrer_name": "Anne Watt",
+        "referrer_role": "Guidance teacher",
+        "summary": "Came to school hungry and without a coat.",
+        "immediate_risk": "no",
+        "consent_sought": "no",
+        "reason_consent_not_sought": "Asking would place the child at greater risk.",
+    }
+    if not browser["form"]:
+        return {
+            **common,
+            "categories": "neglect",
+            "child_first_name": "Ava",
+            "child_last_name": f"Bench{tag}",
+            "child_date_of_birth": "2016-05-04",
+        }
+    child = {
+        "first_name": "Ava",
+        "last_name": f"Bench{tag}",
+        "date_of_birth": "2016-05-04",
+        "sex": "unknown",
+    }
+    return {
+        **common,
+        **browser["form"],
+        "sharing_basis": "safeguarding",
+        "child-TOTAL_FORMS": "1",
+        "child-INITIAL_FORMS": "0",
+        **{f"child-0-{key}": value for key, value in child.items()},
+        "adult-TOTAL_FORMS": "0",
+        "adult-INITIAL_FORMS": "0",
+    }
 
 
 def phase(server: Server, kind: str, seconds: float, connections: int) -> dict:
@@ -175,6 +267,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="Also write the figures here (bench/table.py).")
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     ours = Server(
@@ -197,7 +290,7 @@ def main() -> None:
     )
     try:
         results = {}
-        for kind in ("create", "detail", "list"):
+        for kind in KINDS:
             runs = {"ours": [], "bare": []}
             for _ in range(options.rounds):
                 for server in (ours, bare):
@@ -206,6 +299,8 @@ def main() -> None:
                     )
             results[kind] = {name: summarise(r) for name, r in runs.items()}
         _report(results, options)
+        if options.json:
+            options.json.write_text(json.dumps(results, indent=1))
     finally:
         for server in (ours, bare):
             server.process.terminate()

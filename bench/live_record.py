@@ -14,6 +14,7 @@ they spend with none, divided by the number of watchers. Figures are printed, ne
 
 import argparse
 import http.client
+import json
 import os
 import re
 import signal
@@ -129,6 +130,7 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=20)
     parser.add_argument("--saves", type=int, default=40)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--json", type=Path, help="Also write the figures here (bench/table.py).")
     options = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -262,6 +264,9 @@ def _report(options, latencies, expected, idle_none, idle_watched) -> None:
         return
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    if options.json:
+        figures = {"p50_ms": statistics.median(ordered), "p95_ms": p95, "max_ms": ordered[-1]}
+        options.json.write_text(json.dumps({**figures, "delivered": len(latencies)}))
     print(f"  delivered                          {len(latencies):5d} of {expected} events")
     print(f"  save-to-seen p50                   {statistics.median(ordered):8.1f} ms")
     print(f"  save-to-seen p95                   {p95:8.1f} ms   (goal <= 1000 ms)")

@@ -6,6 +6,7 @@ Each benchmark builds its data in a fresh test database, runs its operation a fe
 prints the median wall time and the query count.
 """
 
+import json
 import os
 import statistics
 import sys
@@ -25,6 +26,8 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 RUNS = 5
+# Every figure printed, by its label, for bench/table.py (written to $BENCH_JSON at the end).
+RESULTS: dict[str, dict] = {}
 
 
 def measure(label: str, operation, runs: int = RUNS) -> None:
@@ -43,15 +46,21 @@ def measure(label: str, operation, runs: int = RUNS) -> None:
         started = time.perf_counter()
         operation()
         times.append(time.perf_counter() - started)
-    p95 = f"  p95 {statistics.quantiles(times, n=20)[-1] * 1000:.1f} ms" if runs >= 20 else ""
-    print(f"{label:<58} {statistics.median(times) * 1000:9.1f} ms  {len(queries):4d} queries{p95}")
+    median, p95_ms = statistics.median(times) * 1000, None
+    if runs >= 20:
+        p95_ms = statistics.quantiles(times, n=20)[-1] * 1000
+    RESULTS[label] = {"ms": median, "queries": len(queries), "p95_ms": p95_ms}
+    p95 = f"  p95 {p95_ms:.1f} ms" if p95_ms is not None else ""
+    print(f"{label:<58} {median:9.1f} ms  {len(queries):4d} queries{p95}")
 
 
 def measure_once(label: str, operation) -> None:
     """For an operation too long to repeat (a walk of the whole audit chain)."""
     started = time.perf_counter()
     operation()
-    print(f"{label:<58} {(time.perf_counter() - started) * 1000:9.1f} ms  (one run)")
+    took = (time.perf_counter() - started) * 1000
+    RESULTS[label] = {"ms": took, "queries": None, "p95_ms": None}
+    print(f"{label:<58} {took:9.1f} ms  (one run)")
 
 
 def build_audit_chain(count: int, *, about) -> None:
@@ -136,8 +145,10 @@ def report_pages(referrals: int) -> None:
     started = time.perf_counter()
     # Another seed than the matching bench's people (the same seed, the same ids).
     volume.build_volume(people=max(referrals // 2, 1), referrals=referrals, years=10, seed=1)
+    took = time.perf_counter() - started
+    RESULTS["generate_volume"] = {"ms": took * 1000, "queries": None, "p95_ms": None}
     print(f"{'generate_volume, ' + format(referrals, ',') + ' referrals':<58} "
-          f"{time.perf_counter() - started:9.1f} s   (one run)")  # fmt: skip
+          f"{took:9.1f} s   (one run)")  # fmt: skip
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
@@ -174,6 +185,75 @@ def report_pages(referrals: int) -> None:
         measure(f"hub report {key}, 5 years", page(url, longest))
     measure("CP statistics, statistics year", page(reverse("ird:statistics")))
     measure("CP statistics, 5 years", page(reverse("ird:statistics"), longest))
+
+
+def request_costs() -> None:
+    """Issue 14 P7: the statements one request runs, and its time in process: a partner's
+    concern taken, read and listed (a page of 50), and the social worker's intake pages (step
+    one, the checked form with its matching, the save)."""
+    import html
+    import re
+    import uuid
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import Client
+
+    from bench.compare_api import _intake_form
+    from bench.reliability import concern_body
+    from referrals.api import services
+    from referrals.models import Role
+    from tests.conftest import SignedInClient
+    from tests.factories import AgencyFactory, StaffFactory, TeamFactory, category
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    police = AgencyFactory(code="bench-police", kind="police", name="Police Scotland")
+    team = TeamFactory(agency=AgencyFactory(code="bench-sw", kind="social_work"))
+    team.receives_partner_concerns = True
+    team.save()
+    token = services.token_issue(client=services.client_create(name="Bench", agency=police))[1]
+    partner = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    made = []
+
+    def create():
+        response = partner.post(
+            "/api/v1/concerns/",
+            json.dumps(concern_body(0)),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        assert response.status_code == 201, response.status_code
+        made.append(response.json()["id"])
+
+    for _ in range(50):  # a full page to list
+        create()
+    measure("P7 partner API create (one concern)", create)
+    measure("P7 partner API detail", lambda: partner.get(f"/api/v1/concerns/{made[-1]}/"))
+    measure("P7 partner API list (a page of 50)", lambda: partner.get("/api/v1/concerns/"))
+
+    browser = SignedInClient()
+    browser.force_login(StaffFactory(role=Role.SOCIAL_WORKER, team=team))
+    form = {"source_agency": str(police.pk), "categories": str(category("neglect").pk)}
+    held = {}
+
+    def step_one():
+        assert browser.get("/referrals/new/").status_code == 200
+
+    def checked():
+        response = browser.post("/referrals/new/", _intake_form({"form": form}))
+        assert response.status_code == 200, response.status_code
+        held["payload"] = re.search(r'name="payload" value="([^"]+)"', response.content.decode())
+
+    def save():
+        checked()
+        payload = html.unescape(held["payload"].group(1))
+        confirm = {"action": "confirm", "payload": payload, "match-child-0": "new"}
+        assert browser.post("/referrals/new/", confirm).status_code == 302
+
+    measure("P7 intake page, step one", step_one)
+    measure("P7 intake page, checked with its matching", checked)
+    measure("P7 intake page, checked and saved", save)
 
 
 def main() -> None:
@@ -241,6 +321,7 @@ def main() -> None:
         )
 
         report_pages(int(os.environ.get("BENCH_REFERRALS", "10000")))
+        request_costs()
 
         rows = int(os.environ.get("BENCH_AUDIT_ROWS", "200000"))
         build_audit_chain(rows, about=person)
@@ -253,6 +334,8 @@ def main() -> None:
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        if os.environ.get("BENCH_JSON"):
+            Path(os.environ["BENCH_JSON"]).write_text(json.dumps(RESULTS, indent=1))
 
 
 if __name__ == "__main__":

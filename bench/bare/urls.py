@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework import generics, serializers
 
+from bench.bare.intake import intake
 from bench.bare.models import Concern
 
 
@@ -23,4 +24,5 @@ class ConcernDetail(generics.RetrieveAPIView):
 urlpatterns = [
     path("api/v1/concerns/", Concerns.as_view()),
     path("api/v1/concerns/<int:pk>/", ConcernDetail.as_view()),
+    path("intake/", intake),
 ]
