@@ -70,12 +70,13 @@ def record_many(
     return _append(rows) if rows else []
 
 
-def record_past(rows: list[dict]) -> list[AuditEntry]:
+def record_past(rows: list[dict], *, write=None) -> list[AuditEntry]:
     """Rows for events that happened earlier (generated volume data: referrals.volume), each
-    with its own `at`, actor and object, chained in the order given in one statement. No request
-    context: there was none."""
+    with its own `at`, actor and object, chained in the order given in one statement (`write`,
+    if given, inserts them instead: the volume builder's COPY). No request context: there was
+    none."""
     blank = {"detail": {}, "request_id": "", "ip_address": None, "route": ""}
-    return _append([blank | row for row in rows]) if rows else []
+    return _append([blank | row for row in rows], write=write) if rows else []
 
 
 def _values(actor, action: str, object_type: str, object_id: str, detail: dict | None) -> dict:
@@ -101,7 +102,7 @@ def _values(actor, action: str, object_type: str, object_id: str, detail: dict |
     }
 
 
-def _append(rows: list[dict]) -> list[AuditEntry]:
+def _append(rows: list[dict], *, write=None) -> list[AuditEntry]:
     """Their places in the hash chain (referrals/audit_chain.py), taken and closed in one
     transaction with the rows: the caller's, or a short one of its own. No savepoint inside the
     caller's: an audit row that cannot be written fails the change it records."""
@@ -113,7 +114,7 @@ def _append(rows: list[dict]) -> list[AuditEntry]:
             previous = audit_chain.row_hash(previous, values)
             entries.append(AuditEntry(**values, row_hash=previous))
             seq += 1
-        AuditEntry.objects.bulk_create(entries)
+        (write or AuditEntry.objects.bulk_create)(entries)
         audit_chain.close_place(seq - 1, previous)
     metrics.AUDIT_ROWS.inc(len(entries))
     return entries

@@ -21,6 +21,7 @@ from django.utils import timezone
 from referrals import audit, extensions, name_matching
 from referrals.models import (
     Agency,
+    AuditEntry,
     ChronologyEntry,
     ConcernCategory,
     Deadline,
@@ -108,10 +109,19 @@ def new_uuid(rng: random.Random) -> uuid.UUID:
 
 
 def in_batches(rows: Iterable, model, size: int = BATCH) -> int:
-    """Insert `rows` (model instances, produced lazily) in batches; the number written. On
-    PostgreSQL by COPY, which spares Django's compiling of every value (most of the time of a
-    bulk_create of millions of rows)."""
-    insert = _copy if connection.vendor == "postgresql" else model.objects.bulk_create
+    """Insert `rows` (produced lazily: plain dicts of column values by attribute name, or model
+    instances) in batches; the number written. On PostgreSQL by COPY, which spares Django's
+    building of a model instance and compiling of every value (most of the time of a
+    bulk_create of millions of rows); elsewhere by bulk_create."""
+    if connection.vendor == "postgresql":
+
+        def insert(batch):
+            _copy(model, batch)
+    else:
+
+        def insert(batch):
+            model.objects.bulk_create(r if isinstance(r, model) else model(**r) for r in batch)
+
     batch, written = [], 0
     for row in rows:
         batch.append(row)
@@ -124,29 +134,31 @@ def in_batches(rows: Iterable, model, size: int = BATCH) -> int:
     return written + len(batch)
 
 
-def _copy(objects: list) -> None:
-    """COPY the objects' concrete fields in PostgreSQL's text format. A column Django fills
-    when saving (auto_now, auto_now_add) is filled as save would; a serial id left empty is
-    left to the database."""
-    meta = objects[0]._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not (f.primary_key and getattr(objects[0], f.attname) is None)
-    ]
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+def _copy(model, rows: list) -> None:
+    """COPY the rows' concrete fields in PostgreSQL's text format. A field a dict leaves out
+    takes its default, a column Django fills when saving (auto_now, auto_now_add) is filled as
+    save would, and a serial id left empty is left to the database."""
+    if not isinstance(rows[0], dict):
+        attnames = [f.attname for f in model._meta.concrete_fields]
+        rows = [{name: getattr(obj, name) for name in attnames} for obj in rows]
     now = timezone.now()
-    lines = []
-    for obj in objects:
-        for f in stamped:
-            setattr(obj, f.attname, now)
-        lines.append("\t".join(_copy_text(getattr(obj, f.attname)) for f in fields))
+    fields, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and rows[0].get(f.attname) is None:
+            continue
+        fields.append(f)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            values.append(lambda row, f=f: row.get(f.attname) or now)
+        elif f.has_default() and callable(f.default):
+            values.append(lambda row, f=f: row[f.attname] if f.attname in row else f.default())
+        else:
+            default = f.get_default()
+            values.append(lambda row, f=f, default=default: row.get(f.attname, default))
+    lines = ["\t".join([_copy_text(value(row)) for value in values]) for row in rows]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN",
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
             io.StringIO("\n".join(lines) + "\n"),
         )
 
@@ -155,9 +167,14 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return value.translate(_ESCAPES)
+    if kind is uuid.UUID or kind is int:
+        return str(value)
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
+    if kind is bool:
         return "t" if value else "f"
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -166,16 +183,16 @@ def _copy_text(value) -> str:
     return str(value).translate(_ESCAPES)
 
 
-def person(first: str, last: str, **fields) -> Person:
-    """A Person with its phonetic keys and postcode set as Person.save sets them."""
-    return Person(
-        first_name=first,
-        last_name=last,
-        first_name_key=name_matching.name_key(first),
-        last_name_key=name_matching.name_key(last),
-        postcode=name_matching.normalise_postcode(fields.pop("postcode", "")),
+def person(first: str, last: str, **fields) -> dict:
+    """A person's row with its phonetic keys and postcode set as Person.save sets them."""
+    return {
+        "first_name": first,
+        "last_name": last,
+        "first_name_key": name_matching.name_key(first),
+        "last_name_key": name_matching.name_key(last),
+        "postcode": name_matching.normalise_postcode(fields.pop("postcode", "")),
         **fields,
-    )
+    }
 
 
 def postcode(rng: random.Random, district: str) -> str:
@@ -202,7 +219,7 @@ def build_people(
     rng = random.Random(seed)
     today = today or timezone.localdate()
     households: list[Household] = []
-    siblings: list[Relationship] = []
+    siblings: list[dict] = []
 
     def people():
         made = 0
@@ -233,16 +250,16 @@ def build_people(
                 )
                 if household.children:
                     siblings.append(
-                        Relationship(
-                            person_id=child.id,
-                            relative_id=household.children[-1],
-                            kind=Relationship.Kind.SIBLING
+                        {
+                            "person_id": child["id"],
+                            "relative_id": household.children[-1],
+                            "kind": Relationship.Kind.SIBLING
                             if last == surname
                             else Relationship.Kind.HALF_SIBLING,
-                            lives_with=True,
-                        )
+                            "lives_with": True,
+                        }
                     )
-                household.children.append(child.id)
+                household.children.append(child["id"])
                 yield child
             households.append(household)
             made += size
@@ -363,51 +380,49 @@ def build_referrals(
             number += 1
             referral_id = new_uuid(rng)
             status, decision = _screening(rng, at, now)
-            referral = Referral(
-                id=referral_id,
-                reference=f"VOL-{year}-{number:07d}",
-                status=status,
-                team=org.teams[team],
-                channel=rng.choice(Referral.Channel.values),
-                source_agency=rng.choice(org.sources),
-                referrer_name="Referrer",
-                received_at=at,
-                summary="Generated concern.",
-                immediate_risk=rng.random() < 0.05,
-                sharing_basis=Referral.SharingBasis.SAFEGUARDING,
-                received_by=org.workers[team],
-                closed_at=decision["closed_at"] if decision else None,
-            )
+            referral = {
+                "id": referral_id,
+                "reference": f"VOL-{year}-{number:07d}",
+                "status": status,
+                "team_id": org.teams[team].pk,
+                "channel": rng.choice(Referral.Channel.values),
+                "source_agency_id": rng.choice(org.sources).pk,
+                "referrer_name": "Referrer",
+                "received_at": at,
+                "summary": "Generated concern.",
+                "immediate_risk": rng.random() < 0.05,
+                "sharing_basis": Referral.SharingBasis.SAFEGUARDING,
+                "received_by_id": org.workers[team].pk,
+                "closed_at": decision["closed_at"] if decision else None,
+            }
             rows["referral"].append(referral)
             generated.referrals.append((referral_id, at, team, household.children))
             for category in rng.sample(categories, k=min(len(categories), rng.choice([1, 1, 2]))):
                 rows["category"].append(
-                    Referral.categories.through(
-                        referral_id=referral_id, concerncategory_id=category
-                    )
+                    {"referral_id": referral_id, "concerncategory_id": category}
                 )
             for position, child in enumerate(household.children):
                 rows["child"].append(
-                    ReferralChild(
-                        id=new_uuid(rng),
-                        referral_id=referral_id,
-                        person_id=child,
-                        match=ReferralChild.Match.MATCHED
+                    {
+                        "id": new_uuid(rng),
+                        "referral_id": referral_id,
+                        "person_id": child,
+                        "match": ReferralChild.Match.MATCHED
                         if repeat
                         else ReferralChild.Match.NEW_RECORD,
-                        position=position,
-                    )
+                        "position": position,
+                    }
                 )
                 rows["entry"].append(
-                    ChronologyEntry(
-                        id=new_uuid(rng),
-                        person_id=child,
-                        occurred_at=at,
-                        kind=ChronologyEntry.Kind.CONCERN,
-                        summary="Concern received",
-                        referral_id=referral_id,
-                        source_agency=referral.source_agency,
-                    )
+                    {
+                        "id": new_uuid(rng),
+                        "person_id": child,
+                        "occurred_at": at,
+                        "kind": ChronologyEntry.Kind.CONCERN,
+                        "summary": "Concern received",
+                        "referral_id": referral_id,
+                        "source_agency_id": referral["source_agency_id"],
+                    }
                 )
             rows["deadline"].append(
                 _screening_deadline(rng, timescale, referral, decision, org.workers[team], now)
@@ -416,19 +431,19 @@ def build_referrals(
             if decision and decision["outcome"]:
                 decision_id = new_uuid(rng)
                 rows["decision"].append(
-                    ScreeningDecision(
-                        id=decision_id,
-                        referral_id=referral_id,
-                        outcome=decision["outcome"],
-                        reasons="Generated.",
-                        risk_analysis="Generated.",
-                        needs_analysis="Generated.",
-                        state=ScreeningDecision.State.APPROVED,
-                        proposed_by=org.workers[team],
-                        proposed_at=decision["proposed_at"],
-                        reviewed_by=org.managers[team],
-                        reviewed_at=decision["reviewed_at"],
-                    )
+                    {
+                        "id": decision_id,
+                        "referral_id": referral_id,
+                        "outcome": decision["outcome"],
+                        "reasons": "Generated.",
+                        "risk_analysis": "Generated.",
+                        "needs_analysis": "Generated.",
+                        "state": ScreeningDecision.State.APPROVED,
+                        "proposed_by_id": org.workers[team].pk,
+                        "proposed_at": decision["proposed_at"],
+                        "reviewed_by_id": org.managers[team].pk,
+                        "reviewed_at": decision["reviewed_at"],
+                    }
                 )
                 generated.decisions.append(
                     (decision_id, referral_id, decision["outcome"], decision["reviewed_at"])
@@ -452,7 +467,7 @@ def build_referrals(
                 (ChronologyEntry, "entry"),
             ]:
                 in_batches(rows[key], model)
-            audit.record_past(audit_rows)
+            audit.record_past(audit_rows, write=lambda entries: in_batches(entries, AuditEntry))
         if bar:
             bar.advance(len(rows["referral"]))
     return generated
@@ -487,33 +502,33 @@ def _screening(rng: random.Random, at: datetime, now: datetime) -> tuple[str, di
     }
 
 
-def _screening_deadline(rng, timescale, referral, decision, owner, now) -> Deadline:
-    due = due_time(referral.received_at, timescale.amount, timescale.unit)
-    deadline = Deadline(
-        id=new_uuid(rng),
-        timescale=timescale,
-        referral_id=referral.id,
-        subject_type="referral",
-        subject_id=str(referral.id),
-        url=f"/referrals/{referral.id}/",
-        urgent=referral.immediate_risk,
-        owner=owner,
-        team_id=referral.team_id,
-        starts_at=referral.received_at,
-        due_at=due,
-    )
+def _screening_deadline(rng, timescale, referral, decision, owner, now) -> dict:
+    due = due_time(referral["received_at"], timescale.amount, timescale.unit)
+    deadline = {
+        "id": new_uuid(rng),
+        "timescale_id": timescale.pk,
+        "referral_id": referral["id"],
+        "subject_type": "referral",
+        "subject_id": str(referral["id"]),
+        "url": f"/referrals/{referral['id']}/",
+        "urgent": referral["immediate_risk"],
+        "owner_id": owner.pk,
+        "team_id": referral["team_id"],
+        "starts_at": referral["received_at"],
+        "due_at": due,
+    }
     if decision is None:  # still being screened
         if due <= now:
-            deadline.state, deadline.breached_at = Deadline.State.BREACHED, due
-            deadline.level, deadline.next_action_at = Deadline.Level.DUE, now
+            deadline |= {"state": Deadline.State.BREACHED, "breached_at": due}
+            deadline |= {"level": Deadline.Level.DUE, "next_action_at": now}
         else:
-            deadline.next_action_at = due
+            deadline["next_action_at"] = due
     elif not decision["outcome"]:
-        deadline.state, deadline.completed_at = Deadline.State.CANCELLED, decision["closed_at"]
+        deadline |= {"state": Deadline.State.CANCELLED, "completed_at": decision["closed_at"]}
     else:
-        deadline.state, deadline.completed_at = Deadline.State.MET, decision["reviewed_at"]
+        deadline |= {"state": Deadline.State.MET, "completed_at": decision["reviewed_at"]}
         if decision["reviewed_at"] > due:  # met late: it was overdue first
-            deadline.breached_at, deadline.level = due, Deadline.Level.DUE
+            deadline |= {"breached_at": due, "level": Deadline.Level.DUE}
     return deadline
 
 
