@@ -6,7 +6,8 @@ Pages measured by tests of their own, beside their features: the person page ove
 chronology (referrals/test_chronology_events.py, test_pages.py), the history of involvement
 (test_involvement.py), the access report (test_access_report.py), matching (test_matching.py),
 the intake pages' budget (test_pages.py), the hub's report tables (hub/test_reports.py), the IRD
-home, statistics, register, CPPMs due and core group pages (ird/), the partner API's list
+home, statistics, register, CPPMs due and core group pages, the IRD page, record and printable
+record (ird/test_page_query_counts.py), the partner API's list
 (api/test_concern_read.py) and its other endpoints (api/test_endpoint_query_counts.py). Forms
 that show no rows and redirects are not measured."""
 
