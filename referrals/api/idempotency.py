@@ -16,10 +16,11 @@ purged by `keys_purge` (a periodic task).
 import hashlib
 import json
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from referrals.api.models import ApiClient, IdempotencyKey
@@ -112,7 +113,9 @@ def claim(client: ApiClient, key: str, print_: str) -> tuple[Claim | None, Idemp
     visible to concurrent retries at once. The caller's lookup is not repeated: the unique
     constraint settles the race."""
     try:
-        with transaction.atomic():
+        # Outside a transaction (production) the INSERT commits itself; inside one (a test's),
+        # a savepoint keeps the caller's transaction usable after a lost race.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = IdempotencyKey.objects.create(
                 client=client, key=key, fingerprint=print_, locked_at=timezone.now()
             )
