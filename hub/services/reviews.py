@@ -75,9 +75,8 @@ def review_enqueue(
     if decision is not None and not _in_decision_sample(decision, settings.decision_review_percent):
         return None
     entered_at = entered_at or timezone.now()
-    review = Review.objects.create(
-        kind=kind, referral=referral, decision=decision, entered_at=entered_at
-    )
+    # Its id is known before it is saved: the deadline first, then the review in one INSERT.
+    review = Review(kind=kind, referral=referral, decision=decision, entered_at=entered_at)
     review.deadline = _deadline_open(
         REVIEW_TIMESCALES[kind],
         subject_type=REVIEW_SUBJECT,
@@ -87,7 +86,7 @@ def review_enqueue(
         starts_at=entered_at,
         team=settings.hub_team,
     )
-    review.save(update_fields=["deadline"])
+    review.save(force_insert=True)
     return review
 
 
