@@ -123,6 +123,12 @@ def build_deadlines(count: int, timescale, owner, *, due: int) -> None:
         )
 
 
+def _analyze() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def report_pages(referrals: int) -> None:
     """Issue 14 P5: each committee report page over `referrals` generated referrals (ten years
     of them, half as many children), fetched as the committee does through the test client:
@@ -149,9 +155,7 @@ def report_pages(referrals: int) -> None:
     RESULTS["generate_volume"] = {"ms": took * 1000, "queries": None, "p95_ms": None}
     print(f"{'generate_volume, ' + format(referrals, ',') + ' referrals':<58} "
           f"{took:9.1f} s   (one run)")  # fmt: skip
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+    _analyze()
     # The repeat and neglect tables read the summary (hub/summary.py): built in full once
     # (after ANALYZE, as a loaded database would be), then the beat task's first run.
     measure_once("report summary, full rebuild", summary.summary_rebuild)
@@ -293,6 +297,7 @@ def main() -> None:
 
         people = int(os.environ.get("BENCH_PEOPLE", "5000"))
         volume.build_people(people)
+        _analyze()  # as autovacuum would after a load: the planner knows the blocks' sizes
         query = name_matching.PersonDetails(
             first_name="Olivia",
             last_name="Smyth",
