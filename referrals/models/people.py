@@ -64,6 +64,10 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["date_of_birth"], name="person_dob_idx"),
             models.Index(fields=["postcode"], name="person_postcode_idx"),
+            # Matching's name block (referrals/matching.py) answered by its own index rather
+            # than by every record sharing the surname's sound; the area block's index is
+            # PostgreSQL's alone (migration 0034: a LIKE prefix needs its operator class).
+            models.Index(fields=["last_name_key", "first_name_key"], name="person_name_keys_idx"),
         ]
 
     def __str__(self) -> str:
