@@ -440,6 +440,20 @@ class ReferralFacts(models.Model):
     neglect = models.BooleanField()
     # It raised a cumulative harm flag.
     flagged = models.BooleanField()
+    # A flag it raised is still open (not yet addressed in an approved screening decision).
+    flag_open = models.BooleanField(default=False)
+    # Its screening deadlines, as stored facts rather than a snapshot of a moving clock: the
+    # report works out "late" and "pending" at its own `now` from these (hub.reports). Any at
+    # all; any met after its due time; the earliest and latest due time of those still live.
+    screened = models.BooleanField(default=False)
+    screening_met_late = models.BooleanField(default=False)
+    screening_live_from = models.DateTimeField(null=True, blank=True)
+    screening_live_until = models.DateTimeField(null=True, blank=True)
+    # The outcome of its latest approved screening decision ("" before one is approved).
+    outcome = models.CharField(max_length=30, blank=True, default="")
+    # The overall grade of its submitted referral review, and of its latest decision review.
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    decision_quality = models.PositiveSmallIntegerField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     class Meta:

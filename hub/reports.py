@@ -26,15 +26,15 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import (
     Avg,
+    BooleanField,
+    Case,
     Count,
-    Exists,
     F,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
+    When,
 )
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -711,42 +711,18 @@ class Report:
 
     # --- neglect and cumulative harm --------------------------------------------------------
 
-    def _neglect(self) -> QuerySet[Referral]:
-        """Concerns about neglect, or that raised a cumulative harm flag, each annotated with
-        what the report asks of it."""
-        screening = Deadline.objects.filter(referral=OuterRef("pk"), timescale__kind="screening")
-        approved = ScreeningDecision.objects.filter(
-            referral=OuterRef("pk"), state=ScreeningDecision.State.APPROVED
-        ).order_by("-reviewed_at")
-        review = Review.objects.filter(referral=OuterRef("pk"), state=Review.State.SUBMITTED)
-        # The summary (hub/summary.py) picks the concerns and says which are repeats; only
-        # those few are probed for the rest.
-        facts = ReferralFacts.objects.filter(
+    def _neglect(self) -> QuerySet[ReferralFacts]:
+        """Concerns about neglect, or that raised a cumulative harm flag, from the summary
+        alone (hub/summary.py works out each fact); only "late" and "pending", which move with
+        the clock, are worked out here at the page's `now`."""
+        late = Q(screening_met_late=True) | Q(screening_live_from__lte=self.now)
+        pending = Q(screening_live_until__gt=self.now)
+        return ReferralFacts.objects.filter(
             self._where("referral__"), Q(neglect=True) | Q(flagged=True)
-        )
-        return Referral.objects.filter(hub_facts__in=facts).annotate(
-            neglect=F("hub_facts__neglect"),
-            flagged=F("hub_facts__flagged"),
-            flag_open=Exists(
-                CumulativeHarmFlag.objects.filter(
-                    triggered_by=OuterRef("pk"), status=CumulativeHarmFlag.Status.OPEN
-                )
-            ),
-            screened=Exists(screening),
-            screening_late=Exists(
-                screening.filter(
-                    Q(state=Deadline.State.MET, completed_at__gt=F("due_at"))
-                    | Q(state__in=LIVE, due_at__lte=self.now)
-                )
-            ),
-            screening_pending=Exists(screening.filter(state__in=LIVE, due_at__gt=self.now)),
-            repeat=F("hub_facts__repeat"),
-            outcome=Subquery(approved.values("outcome")[:1]),
-            quality=Subquery(review.filter(kind=Review.Kind.REFERRAL).values("overall")[:1]),
-            decision_quality=Subquery(
-                review.filter(kind=Review.Kind.DECISION)
-                .order_by("-submitted_at")
-                .values("overall")[:1]
+        ).annotate(
+            screening_late=Case(When(late, then=True), default=False, output_field=BooleanField()),
+            screening_pending=Case(
+                When(pending, then=True), default=False, output_field=BooleanField()
             ),
         )
 
@@ -759,7 +735,7 @@ class Report:
         n_on_time=Count(
             "pk", filter=Q(screened=True, screening_pending=False, screening_late=False)
         ),
-        n_decided=Count("pk", filter=Q(outcome__isnull=False)),
+        n_decided=Count("pk", filter=~Q(outcome="")),
         n_repeat=Count("pk", filter=Q(repeat=True)),
         n_reviewed=Count("pk", filter=Q(quality__isnull=False)),
         avg_quality=Avg("quality"),
@@ -772,7 +748,7 @@ class Report:
         concerns = self._neglect()
         m = concerns.aggregate(**self.MEASURES)
         outcomes = list(
-            concerns.filter(outcome__isnull=False)
+            concerns.exclude(outcome="")
             .values("outcome")
             .annotate(n=Count("pk"))
             .order_by("-n", "outcome")

@@ -1,5 +1,6 @@
 """The summary the committee's repeat and neglect tables read (issue 14 P5): per referral,
-whether it is a repeat concern, about neglect, or raised a cumulative harm flag.
+whether it is a repeat concern, about neglect, or raised a cumulative harm flag, and what the
+neglect tables ask of it (its screening deadlines, approved outcome, review grades, open flag).
 
 The reports used to work these out for each referral of the period on every page (a correlated
 subquery per referral: seconds at 100,000 referrals). A beat task keeps them up to date from
@@ -12,12 +13,19 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hub.models import FactsRefresh, ReferralFacts
-from hub.reports import without_jit
-from referrals.models import CumulativeHarmFlag, Referral, ReferralChild
+from hub.models import FactsRefresh, ReferralFacts, Review
+from hub.reports import LIVE, without_jit
+from referrals.models import (
+    CumulativeHarmFlag,
+    Deadline,
+    Referral,
+    ReferralChild,
+    ScreeningDecision,
+)
 
 REPEAT_WINDOW = timedelta(days=365)
 BATCH = 5000
@@ -36,34 +44,64 @@ def has_earlier_concern() -> Exists:
     )
 
 
+# What each referral's facts are, in the order `_write` stores them.
+FIELDS = [
+    "received_at",
+    "repeat",
+    "neglect",
+    "flagged",
+    "flag_open",
+    "screened",
+    "screening_met_late",
+    "screening_live_from",
+    "screening_live_until",
+    "outcome",
+    "quality",
+    "decision_quality",
+]
+
+
 def _facts(referrals: QuerySet[Referral]) -> QuerySet:
+    """The one place each fact's rule lives; the reports only count them."""
     through = Referral.categories.through
+    flags = CumulativeHarmFlag.objects.filter(triggered_by=OuterRef("pk"))
+    screening = Deadline.objects.filter(referral=OuterRef("pk"), timescale__kind="screening")
+    live = screening.filter(state__in=LIVE)
+    approved = ScreeningDecision.objects.filter(
+        referral=OuterRef("pk"), state=ScreeningDecision.State.APPROVED
+    ).order_by("-reviewed_at")
+    review = Review.objects.filter(referral=OuterRef("pk"), state=Review.State.SUBMITTED)
     return referrals.annotate(
         repeat=has_earlier_concern(),
         neglect=Exists(
             through.objects.filter(referral_id=OuterRef("pk"), concerncategory__is_neglect=True)
         ),
-        flagged=Exists(CumulativeHarmFlag.objects.filter(triggered_by=OuterRef("pk"))),
-    ).values_list("pk", "received_at", "repeat", "neglect", "flagged")
+        flagged=Exists(flags),
+        flag_open=Exists(flags.filter(status=CumulativeHarmFlag.Status.OPEN)),
+        screened=Exists(screening),
+        screening_met_late=Exists(
+            screening.filter(state=Deadline.State.MET, completed_at__gt=F("due_at"))
+        ),
+        screening_live_from=Subquery(live.order_by("due_at").values("due_at")[:1]),
+        screening_live_until=Subquery(live.order_by("-due_at").values("due_at")[:1]),
+        outcome=Coalesce(Subquery(approved.values("outcome")[:1]), Value("")),
+        quality=Subquery(review.filter(kind=Review.Kind.REFERRAL).values("overall")[:1]),
+        decision_quality=Subquery(
+            review.filter(kind=Review.Kind.DECISION).order_by("-submitted_at").values("overall")[:1]
+        ),
+    ).values_list("pk", *FIELDS)
 
 
 def _write(referrals: QuerySet[Referral], now: datetime) -> int:
     rows = [
-        ReferralFacts(
-            referral_id=pk,
-            received_at=received_at,
-            repeat=repeat,
-            neglect=neglect,
-            flagged=flagged,
-            refreshed_at=now,
-        )
-        for pk, received_at, repeat, neglect, flagged in _facts(referrals)
+        ReferralFacts(referral_id=pk, refreshed_at=now, **dict(zip(FIELDS, facts, strict=True)))
+        for pk, *facts in _facts(referrals)
     ]
     ReferralFacts.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["referral"],
-        update_fields=["received_at", "repeat", "neglect", "flagged", "refreshed_at"],
+        update_fields=[*FIELDS, "refreshed_at"],
     )
     return len(rows)
 
@@ -78,22 +116,42 @@ def facts_write(ids: Iterable) -> int:
 
 def _changed_since(since: datetime) -> set:
     """Referrals whose facts may have changed since `since`: those saved, given a child link
-    decision or a flag since, and every later referral (within the repeat window) of their
-    children, whose repeat may follow."""
+    decision, a flag raised or addressed, a screening deadline met, cancelled, moved or
+    opened, a screening decision approved or a review submitted since; and every other
+    referral of their children, whose repeat may follow. One statement: each part reads one
+    table by its own timestamp (an OR across the joins would read them all)."""
     changed = set(
-        Referral.objects.filter(
-            Q(updated_at__gte=since)
-            | Q(created_at__gte=since)
-            | Q(child_links__match_decided_at__gte=since)
-            | Q(harm_flags__raised_at__gte=since)
-        ).values_list("pk", flat=True)
+        Referral.objects.filter(Q(updated_at__gte=since) | Q(created_at__gte=since))
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(
+            ReferralChild.objects.filter(match_decided_at__gte=since)
+            .order_by()
+            .values_list("referral_id", flat=True),
+            CumulativeHarmFlag.objects.filter(Q(raised_at__gte=since) | Q(addressed_at__gte=since))
+            .order_by()
+            .values_list("triggered_by_id", flat=True),
+            Deadline.objects.filter(
+                updated_at__gte=since, timescale__kind="screening", referral__isnull=False
+            )
+            .order_by()
+            .values_list("referral_id", flat=True),
+            ScreeningDecision.objects.filter(reviewed_at__gte=since)
+            .order_by()
+            .values_list("referral_id", flat=True),
+            Review.objects.filter(submitted_at__gte=since)
+            .order_by()
+            .values_list("referral_id", flat=True),
+        )
     )
     if not changed:
         return changed
     # The other referrals of their children: a later one's repeat may follow.
-    followers = ReferralChild.objects.filter(
-        person__referral_links__referral__in=changed
-    ).values_list("referral_id", flat=True)
+    followers = (
+        ReferralChild.objects.filter(person__referral_links__referral__in=changed)
+        .order_by()
+        .values_list("referral_id", flat=True)
+    )
     return changed | set(followers)
 
 
