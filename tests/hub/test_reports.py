@@ -26,14 +26,23 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hub import reports, services, tasks
+from hub import reports, services, summary, tasks
+from hub.models import Review
 from referrals import seam
 from referrals.csv_export import csv_cell
-from referrals.models import AuditEntry, Referral
+from referrals.models import (
+    AuditEntry,
+    CumulativeHarmFlag,
+    Deadline,
+    Referral,
+    ScreeningDecision,
+)
 from referrals.services import progress, screening
 from tests.factories import make_referral
 from tests.hub.conftest import barrier, decision_review, referral_review, review_and_submit
@@ -314,6 +323,102 @@ def test_the_neglect_and_cumulative_harm_report(world):
         ["January 2026", 2, 1, 50.0, 100.0, 50.0, 3.0],
         ["February 2026", 1, 0, 100.0, None, 0.0, None],
     ]
+
+
+class Direct(reports.Report):
+    """The neglect tables as they were worked out before the summary held their facts: each
+    concern probed in its deadlines, decisions, reviews and flags on every page."""
+
+    def _neglect(self):
+        screening = Deadline.objects.filter(referral=OuterRef("pk"), timescale__kind="screening")
+        approved = ScreeningDecision.objects.filter(
+            referral=OuterRef("pk"), state=ScreeningDecision.State.APPROVED
+        ).order_by("-reviewed_at")
+        review = Review.objects.filter(referral=OuterRef("pk"), state=Review.State.SUBMITTED)
+        flags = CumulativeHarmFlag.objects.filter(triggered_by=OuterRef("pk"))
+        neglect = Referral.categories.through.objects.filter(
+            referral_id=OuterRef("pk"), concerncategory__is_neglect=True
+        )
+        return (
+            self.referrals()
+            .annotate(neglect=Exists(neglect), flagged=Exists(flags))
+            .filter(Q(neglect=True) | Q(flagged=True))
+            .annotate(
+                flag_open=Exists(flags.filter(status=CumulativeHarmFlag.Status.OPEN)),
+                screened=Exists(screening),
+                screening_late=Exists(
+                    screening.filter(
+                        Q(state=Deadline.State.MET, completed_at__gt=F("due_at"))
+                        | Q(state__in=reports.LIVE, due_at__lte=self.now)
+                    )
+                ),
+                screening_pending=Exists(
+                    screening.filter(state__in=reports.LIVE, due_at__gt=self.now)
+                ),
+                repeat=summary.has_earlier_concern(),
+                outcome=Coalesce(Subquery(approved.values("outcome")[:1]), Value("")),
+                quality=Subquery(review.filter(kind=Review.Kind.REFERRAL).values("overall")[:1]),
+                decision_quality=Subquery(
+                    review.filter(kind=Review.Kind.DECISION)
+                    .order_by("-submitted_at")
+                    .values("overall")[:1]
+                ),
+            )
+        )
+
+
+def test_the_neglect_tables_from_the_summary_match_the_direct_computation(
+    world, social_worker, team_manager, police
+):
+    """Screening deadlines met on time, met late, cancelled, overdue, not yet due and two at
+    once; decisions approved or not; reviews or none; flags open or addressed: the tables
+    give the same figures from the summary as worked out directly, at several moments (late
+    and pending follow the page's clock, not the summary's)."""
+    duty = social_worker.team
+    child = world["r1"].children.get()
+    concerns = []
+    for day in (12, 14, 16, 18):
+        with at(2026, 2, day, 10):
+            concerns.append(
+                make_referral(
+                    team=duty,
+                    source_agency=police,
+                    children=[child] if day > 14 else None,
+                    categories=("neglect",),
+                    received_at=moment(2, day),
+                )
+            )
+    early, late_met, cancelled, two = concerns
+    with at(2026, 2, 12, 11):
+        screening.screening_approve(
+            decision=propose(early, social_worker, "support"), approved_by=team_manager
+        )
+    screening_of = Deadline.objects.filter(timescale__kind="screening")
+    with at(2026, 2, 20, 10):
+        screening_of.filter(referral=late_met).update(
+            state=Deadline.State.MET, completed_at=moment(2, 20), updated_at=moment(2, 20)
+        )
+        screening_of.filter(referral=cancelled).update(
+            state=Deadline.State.CANCELLED, completed_at=moment(2, 20), updated_at=moment(2, 20)
+        )
+        first = screening_of.get(referral=two)
+        first.pk, first.due_at = None, moment(3, 20)  # a second, due after NOW
+        first.save()
+    tasks.rebuild_report_summary()  # the world's summary was refreshed before these changes
+    on_time = "Screened on time (of those due or done)"
+    moving = {
+        now: {r[0]: r[1:] for r in reports.Report(report().filters, now).table("neglect").rows}[
+            on_time
+        ]
+        for now in (NOW, moment(3, 16), moment(4, 1))
+    }
+    assert moving[NOW] != moving[moment(4, 1)], "late and pending move with the clock"
+    for now in (NOW, moment(3, 16), moment(4, 1)):
+        for filters in ({}, {"locality": "Forres"}, {"agency": police}):
+            period = reports.Filters(start=date(2026, 1, 1), end=date(2026, 2, 28), **filters)
+            for key in ("neglect", "neglect_months"):
+                summarised = reports.Report(period, now).table(key).rows
+                assert summarised == Direct(period, now).table(key).rows, (now, filters, key)
 
 
 def test_figures_take_a_fixed_number_of_queries(world, social_worker):
