@@ -16,8 +16,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from hub import reports, summary, tasks
 from hub.models import FactsRefresh, ReferralFacts
 from hub.selectors import month_of
+from referrals import deadlines
 from referrals.models import CumulativeHarmFlag, Person, Referral
 from tests.factories import make_referral
+from tests.hub.conftest import approved_decision, referral_review, review_and_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +199,50 @@ def test_one_refresh_runs_at_a_time(history):
     assert outcome == [None]
     assert not ReferralFacts.objects.exists()
     assert tasks.refresh_report_summary() == Referral.objects.count()
+
+
+def facts() -> dict:
+    return {
+        pk: rest for pk, *rest in ReferralFacts.objects.values_list("referral", *summary.FIELDS)
+    }
+
+
+CHANGES = {
+    "screening deadline met": lambda referral, staff: deadlines.referral_step_done(
+        referral, "screening"
+    ),
+    "screening deadline moved": lambda referral, staff: deadlines.deadline_extend(
+        kind="screening",
+        subject_type="referral",
+        subject_id=str(referral.pk),
+        due_at=when(2026, 4, 1),
+    ),
+    "screening deadline cancelled": lambda referral, staff: deadlines.referral_steps_cancel(
+        referral
+    ),
+    "screening decision approved, its flag addressed": lambda referral, staff: approved_decision(
+        referral, staff["worker"], staff["manager"], "welfare_assessment"
+    ),
+    "referral review submitted": lambda referral, staff: review_and_submit(
+        referral_review(referral), staff["reviewer"], score=5
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_the_refresh_sees_each_change_the_neglect_tables_read(
+    change, hub_settings, history, social_worker, team_manager, hub_reviewer
+):
+    """Each change that moves a concern's facts, though it may not touch the referral, is
+    picked up by the next refresh: the summary then reads as a rebuild from scratch would."""
+    flagged = CumulativeHarmFlag.objects.order_by("raised_at").first().triggered_by
+    refresh_at(when(2026, 3, 2))
+    before = facts()[flagged.pk]
+    staff = {"worker": social_worker, "manager": team_manager, "reviewer": hub_reviewer}
+    with time_machine.travel(when(2026, 3, 3), tick=False):
+        CHANGES[change](flagged, staff)
+    refresh_at(when(2026, 3, 4))
+    refreshed = facts()
+    assert refreshed[flagged.pk] != before
+    summary.summary_rebuild(when(2026, 3, 4))
+    assert facts() == refreshed
