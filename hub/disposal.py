@@ -2,13 +2,15 @@
 retention class (referrals/services/disposal.py calls extensions.referral_disposing). They are
 also kept on a clock of their own, the "hub_review" class counted from their completion, and go
 sooner when that runs out, whether or not the referral is closed
-(extensions.kept_apart_disposing)."""
+(extensions.kept_apart_disposing). A referral deleted marks its children's other referrals for
+the report summary's next refresh (their repeats may follow)."""
 
 import datetime
 
 from django.db.models import Max
 from django.utils import timezone
 
+from hub import summary
 from hub.models import AuditAssignment, AuditGrade, AuditRecord, Review, ReviewScore
 from referrals.extensions import KeptApart
 from referrals.models import RetentionClass
@@ -20,6 +22,7 @@ def on_referral_disposing(*, referral, method) -> None:
     samples = AuditRecord.objects.filter(referral=referral)
     if method == "delete":
         samples.delete()  # reviews go with the referral (cascade)
+        summary.on_referral_deleting(referral)
         return
     reviews = Review.objects.filter(referral=referral)
     reviews.update(overall_comment="", supported_other="", barriers_other="")

@@ -5,7 +5,7 @@ from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from hub import access, disposal, selectors, services, volume
+from hub import access, disposal, selectors, services, summary, volume
 from hub.models import AuditAssignment, AuditRecord, Review
 from referrals import seam
 from referrals.extensions import HomeItem, HomeSection, NavigationEntry
@@ -24,6 +24,7 @@ def register(registry: seam.Registry) -> None:
     registry.add(seam.HomeSections, home_sections)
     registry.add(seam.Navigation, navigation)
     registry.add(seam.QualityScope, quality_scope)
+    registry.add(seam.PersonMerged, summary.on_person_merged)
 
 
 def referral_received(*, referral, actor) -> None:

@@ -197,3 +197,26 @@ def summary_rebuild(now: datetime | None = None) -> int:
     written = _write_all(now)
     FactsRefresh.objects.update_or_create(pk=1, defaults={"refreshed_to": now})
     return written
+
+
+def referrals_mark(referrals: QuerySet[Referral]) -> int:
+    """Referrals whose facts changed though they were not saved: the next refresh sees them
+    (it reads `updated_at`), as if they had been."""
+    return referrals.update(updated_at=timezone.now())
+
+
+def on_person_merged(*, keep, duplicate) -> None:
+    """A merge moves the duplicate's concerns to the kept child (their repeats follow) and may
+    remove a flag one raised: every referral naming the kept child is marked, in the merge's
+    transaction."""
+    referrals_mark(Referral.objects.filter(child_links__person=keep))
+
+
+def on_referral_deleting(referral: Referral) -> None:
+    """A referral deleted on disposal may have made a later concern of its children a repeat:
+    their other referrals are marked before it goes."""
+    referrals_mark(
+        Referral.objects.filter(child_links__person__in=referral.children.all()).exclude(
+            pk=referral.pk
+        )
+    )

@@ -16,8 +16,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from hub import reports, summary, tasks
 from hub.models import FactsRefresh, ReferralFacts
 from hub.selectors import month_of
-from referrals import deadlines
+from referrals import deadlines, extensions
 from referrals.models import CumulativeHarmFlag, Person, Referral
+from referrals.services.people import person_merge
 from tests.factories import make_referral
 from tests.hub.conftest import approved_decision, referral_review, review_and_submit
 
@@ -244,5 +245,38 @@ def test_the_refresh_sees_each_change_the_neglect_tables_read(
     refresh_at(when(2026, 3, 4))
     refreshed = facts()
     assert refreshed[flagged.pk] != before
+    summary.summary_rebuild(when(2026, 3, 4))
+    assert facts() == refreshed
+
+
+def test_a_merge_marks_the_kept_childs_referrals_for_the_next_refresh(history, team_manager):
+    """Merging c's record into a's makes c's concerns of February 2025 and 2026 repeats of
+    a's (and a's of March 2026 one of c's), though no referral is saved: the merge marks them."""
+    refresh_at(when(2026, 3, 2))
+    before = facts()
+    with time_machine.travel(when(2026, 3, 3), tick=False):
+        person_merge(keep=history["a"], duplicate=history["c"], merged_by=team_manager)
+    refresh_at(when(2026, 3, 4))
+    refreshed = facts()
+    assert refreshed != before
+    summary.summary_rebuild(when(2026, 3, 4))
+    assert facts() == refreshed
+    assert_same_figures()
+
+
+def test_a_referral_deleted_on_disposal_marks_its_childrens_other_referrals(history):
+    """Deleting a's concern of January 2025 (retention) leaves its concern of December 2025
+    no longer a repeat: the disposal marks a's other referrals for the next refresh."""
+    refresh_at(when(2026, 3, 2))
+    first = Referral.objects.get(received_at=when(2025, 1, 10))
+    later = Referral.objects.get(received_at=when(2025, 12, 20))
+    assert ReferralFacts.objects.get(referral=later).repeat
+    with time_machine.travel(when(2026, 3, 3), tick=False):
+        # As the disposal service does: the apps are told, then the referral goes.
+        extensions.referral_disposing(referral=first, method="delete")
+        first.delete()
+    refresh_at(when(2026, 3, 4))
+    assert not ReferralFacts.objects.get(referral=later).repeat
+    refreshed = facts()
     summary.summary_rebuild(when(2026, 3, 4))
     assert facts() == refreshed
