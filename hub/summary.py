@@ -4,9 +4,9 @@ neglect tables ask of it (its screening deadlines, approved outcome, review grad
 
 The reports used to work these out for each referral of the period on every page (a correlated
 subquery per referral: seconds at 100,000 referrals). A beat task keeps them up to date from
-what changed since its last run; `manage.py rebuild_report_summary`, and a nightly run of the
-same, work out all of them again (a merge of two people's records, or a disposal, can change an
-older referral's facts without touching it).
+what changed since its last run (a merge or a disposal, which change older referrals' facts
+without saving them, marks those referrals for it); `manage.py rebuild_report_summary`, and a
+nightly run of the same, work out all of them again (a safety net: what no timestamp records).
 """
 
 from collections.abc import Iterable
@@ -107,10 +107,12 @@ def _write(referrals: QuerySet[Referral], now: datetime) -> int:
 
 
 def facts_write(ids: Iterable) -> int:
-    """Work out the facts of these referrals again, in batches."""
+    """Work out the facts of these referrals again, in batches (without JIT, as the full
+    rebuild: a subquery per fact makes each batch's plan look costly)."""
     ids, written, now = list(ids), 0, timezone.now()
     for start in range(0, len(ids), BATCH):
-        written += _write(Referral.objects.filter(pk__in=ids[start : start + BATCH]), now)
+        with without_jit():
+            written += _write(Referral.objects.filter(pk__in=ids[start : start + BATCH]), now)
     return written
 
 

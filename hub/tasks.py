@@ -28,5 +28,6 @@ def refresh_report_summary() -> int | None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def rebuild_report_summary() -> int:
-    """Every referral's facts again, once a night (what a merge or a disposal changed)."""
+    """Every referral's facts again, once a night: a safety net for what no timestamp
+    records."""
     return summary.summary_rebuild()
