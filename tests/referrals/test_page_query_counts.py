@@ -1,0 +1,110 @@
+"""Issue 14 (P7): the referrals pages whose content grows with rows run the same number of
+queries for one row as for four (the shared measure is tests/page_costs.py; the home, team
+work, notifications, search and person-concerns rows are in tests/test_query_counts.py).
+
+Routes of referrals/urls.py and config/urls.py not in this table, and why:
+- forms that show no rows and their POST answers, which redirect: referral_new, screening_new,
+  referral_close, person_edit, relationship_new, chronology_event_new, person_merge,
+  break_glass, person_restriction, break_glass_review, emergency_measure_new,
+  emergency_measure_reporter_told, subject_access_new/extend/submit/approve, disposal_prepare,
+  disposal_approve;
+- sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
+  signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
+Not yet measured (issue 14 remains open for them): the chronology PDF/CSV exports, the
+disposal lists, subject access list/detail/items/packs, the referrer feedback page, and a
+person page's chronology entries.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from referrals import audit
+from referrals.models import BreakGlass, ReferralAdult, ReferralChild, Relationship, Role
+from tests.factories import PersonFactory, StaffFactory, make_referral
+from tests.page_costs import Page, page_context, queries_for_one_row_and_four
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def governance_officer(social_work):
+    return StaffFactory(role=Role.INFORMATION_GOVERNANCE, team=None, agency=social_work)
+
+
+def _the_referral(ctx):
+    if "referral" not in ctx:
+        ctx["referral"] = make_referral(team=ctx["duty_team"], received_by=ctx["social_worker"])
+    return ctx["referral"]
+
+
+def _child_named(ctx) -> None:
+    referral = _the_referral(ctx)
+    position = referral.child_links.count()
+    ReferralChild.objects.create(
+        referral=referral,
+        person=PersonFactory(),
+        match=ReferralChild.Match.NEW_RECORD,
+        position=position,
+    )
+
+
+def _adult_named(ctx) -> None:
+    referral = _the_referral(ctx)
+    position = referral.adult_links.count()
+    ReferralAdult.objects.create(
+        referral=referral, person=PersonFactory(), relationship="parent", position=position
+    )
+
+
+def _relative(ctx) -> None:
+    Relationship.objects.create(
+        person=ctx["child"], relative=PersonFactory(), kind=Relationship.Kind.OTHER_RELATIVE
+    )
+
+
+def _read_of_the_child(ctx) -> None:
+    audit.record(actor=ctx["social_worker"], action=audit.Action.VIEW, subject=ctx["child"])
+
+
+def _break_glass(ctx) -> None:
+    now = timezone.now()
+    BreakGlass.objects.create(
+        person=ctx["child"],
+        staff=StaffFactory(team=ctx["duty_team"]),
+        reason=BreakGlass.Reason.DUTY_WORK,
+        explanation="Duty work on a new concern.",
+        opened_at=now,
+        expires_at=now + datetime.timedelta(hours=1),
+    )
+
+
+def _referral_url(ctx) -> str:
+    return f"/referrals/{_the_referral(ctx).pk}/"
+
+
+PAGES = {
+    "referral, children named": Page("social_worker", _referral_url, _child_named),
+    "referral, adults named": Page("social_worker", _referral_url, _adult_named),
+    "person page, relationships": Page(
+        "social_worker", lambda ctx: f"/people/{ctx['child'].pk}/", _relative
+    ),
+    "access report": Page(
+        "governance_officer",
+        lambda ctx: f"/governance/access/{ctx['child'].pk}/",
+        _read_of_the_child,
+    ),
+    "break-glass report": Page(
+        "governance_officer", lambda ctx: "/governance/break-glass/", _break_glass
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_a_referrals_page_costs_the_same_queries_for_one_row_as_for_four(name, request, client):
+    page = PAGES[name]
+    ctx = page_context(request, page.role)
+    client.force_login(ctx[page.role])
+    one, four = queries_for_one_row_and_four(page, ctx, client)
+    assert four == one, (one, four)
