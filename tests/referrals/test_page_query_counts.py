@@ -10,9 +10,8 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
   disposal_approve;
 - sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
   signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
-Not yet measured (issue 14 remains open for them): the chronology PDF/CSV exports, the
-disposal lists, subject access list/detail/items/packs, the referrer feedback page, and a
-person page's chronology entries.
+Not yet measured (issue 14 remains open for them): the disposal lists, subject access
+list/detail/items/packs, the referrer feedback page, and a referral's screening decisions.
 """
 
 import datetime
@@ -21,7 +20,15 @@ import pytest
 from django.utils import timezone
 
 from referrals import audit
-from referrals.models import BreakGlass, ReferralAdult, ReferralChild, Relationship, Role
+from referrals.models import (
+    BreakGlass,
+    ChronologyEntry,
+    ReferralAdult,
+    ReferralChild,
+    Relationship,
+    Role,
+)
+from referrals.services.feedback import feedback_give
 from tests.factories import PersonFactory, StaffFactory, make_referral
 from tests.page_costs import Page, page_context, queries_for_one_row_and_four
 
@@ -80,6 +87,30 @@ def _break_glass(ctx) -> None:
     )
 
 
+def _event(ctx) -> None:
+    ChronologyEntry.objects.create(
+        person=ctx["child"],
+        occurred_at=timezone.now() - datetime.timedelta(days=1),
+        kind=ChronologyEntry.Kind.EVENT,
+        summary="Missed a health visitor appointment.",
+        recorded_by=StaffFactory(team=ctx["duty_team"]),
+        source_agency=ctx["duty_team"].agency,
+        category=ChronologyEntry.Category.HEALTH,
+        significance=ChronologyEntry.Significance.MEDIUM,
+    )
+
+
+def _feedback(ctx) -> None:
+    feedback_give(
+        referral=_the_referral(ctx),
+        given_by=StaffFactory(role=Role.HUB_REVIEWER, team=ctx["duty_team"]),
+        scores=[{"criterion": "identifiers", "label": "Full identifiers", "score": 5}],
+        supported_by=["Clear account of what was seen"],
+        barriers=[],
+        comments="A clear referral.",
+    )
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -89,6 +120,13 @@ PAGES = {
     "referral, adults named": Page("social_worker", _referral_url, _adult_named),
     "person page, relationships": Page(
         "social_worker", lambda ctx: f"/people/{ctx['child'].pk}/", _relative
+    ),
+    "referral, feedback given": Page("social_worker", _referral_url, _feedback),
+    "person page, chronology": Page(
+        "social_worker", lambda ctx: f"/people/{ctx['child'].pk}/", _event
+    ),
+    "chronology PDF": Page(
+        "social_worker", lambda ctx: f"/people/{ctx['child'].pk}/chronology.pdf", _event
     ),
     "access report": Page(
         "governance_officer",
