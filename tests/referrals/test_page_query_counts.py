@@ -11,7 +11,7 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
 - sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
   signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
 Not yet measured (issue 14 remains open for them): the disposal lists, subject access
-list/detail/items/packs, the referrer feedback page, and a referral's screening decisions.
+items and packs, the referrer feedback page, and a referral's screening decisions.
 """
 
 import datetime
@@ -27,7 +27,9 @@ from referrals.models import (
     ReferralChild,
     Relationship,
     Role,
+    SubjectAccessRequest,
 )
+from referrals.services import subject_access
 from referrals.services.feedback import feedback_give
 from tests.factories import PersonFactory, StaffFactory, make_referral
 from tests.page_costs import Page, page_context, queries_for_one_row_and_four
@@ -111,6 +113,24 @@ def _feedback(ctx) -> None:
     )
 
 
+def _subject_access_request(ctx) -> None:
+    ctx["request"] = subject_access.open_request(
+        person=ctx["child"],
+        by=ctx["governance_officer"],
+        requester_name="A parent",
+        capacity=SubjectAccessRequest.Capacity.SELF,
+        received_on=timezone.localdate(),
+        identity_evidence="Seen in person with a passport",
+    )
+
+
+def _concern_then_request(ctx) -> None:
+    """A request gathers the child's records when opened: each row is a new request about a
+    child with one more concern."""
+    make_referral(team=ctx["duty_team"], received_by=ctx["social_worker"], children=[ctx["child"]])
+    _subject_access_request(ctx)
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -127,6 +147,14 @@ PAGES = {
     ),
     "chronology PDF": Page(
         "social_worker", lambda ctx: f"/people/{ctx['child'].pk}/chronology.pdf", _event
+    ),
+    "subject access requests": Page(
+        "governance_officer", lambda ctx: "/governance/subject-access/", _subject_access_request
+    ),
+    "subject access request, items": Page(
+        "governance_officer",
+        lambda ctx: f"/governance/subject-access/{ctx['request'].pk}/",
+        _concern_then_request,
     ),
     "access report": Page(
         "governance_officer",
