@@ -7,11 +7,12 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
   referral_close, person_edit, relationship_new, chronology_event_new, person_merge,
   break_glass, person_restriction, break_glass_review, emergency_measure_new,
   emergency_measure_reporter_told, subject_access_new/extend/submit/approve, disposal_prepare,
-  disposal_approve;
+  disposal_approve, match_decide, feedback_acknowledge;
+- screening_review: the one proposal under review, beside the referral measured here;
 - sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
   signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
-Not yet measured (issue 14 remains open for them): the disposal lists, subject access
-items and packs, the referrer feedback page, and a referral's screening decisions.
+Not yet measured (issue 14 remains open for them): subject access items and packs, the
+referrer feedback page, and the people access_report_find matches.
 """
 
 import datetime
@@ -29,10 +30,11 @@ from referrals.models import (
     Role,
     SubjectAccessRequest,
 )
-from referrals.services import subject_access
+from referrals.services import disposal, screening, subject_access
 from referrals.services.feedback import feedback_give
 from tests.factories import PersonFactory, StaffFactory, make_referral
 from tests.page_costs import Page, page_context, queries_for_one_row_and_four
+from tests.referrals.test_retention import nfa_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +133,28 @@ def _concern_then_request(ctx) -> None:
     _subject_access_request(ctx)
 
 
+def _due_for_disposal(ctx) -> None:
+    """The page shows the latest list: each row closes one more referral long ago and lists
+    what is due again."""
+    nfa_referral(ctx["duty_team"], ctx["social_worker"], closed_on=datetime.date(2019, 1, 10))
+    disposal.prepare_list(by=ctx["governance_officer"])
+
+
+def _decision_returned(ctx) -> None:
+    """A proposal the manager returns: the referral's decisions grow by one."""
+    decision = screening.screening_propose(
+        referral=_the_referral(ctx),
+        proposed_by=ctx["social_worker"],
+        outcome="support",
+        reasons="Support offered.",
+        risk_analysis="Low.",
+        needs_analysis="Food.",
+    )
+    screening.screening_return(
+        decision=decision, returned_by=ctx["team_manager"], comment="Say more about the risk."
+    )
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -155,6 +179,10 @@ PAGES = {
         "governance_officer",
         lambda ctx: f"/governance/subject-access/{ctx['request'].pk}/",
         _concern_then_request,
+    ),
+    "referral, decisions returned": Page("social_worker", _referral_url, _decision_returned),
+    "disposal lists": Page(
+        "governance_officer", lambda ctx: "/governance/disposal/", _due_for_disposal
     ),
     "access report": Page(
         "governance_officer",
