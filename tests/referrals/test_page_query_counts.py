@@ -11,8 +11,9 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
 - screening_review: the one proposal under review, beside the referral measured here;
 - sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
   signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
-Not yet measured (issue 14 remains open for them): subject access items and packs, the
-referrer feedback page, and the people access_report_find matches.
+- subject_access_item: one item of a request; referrer_feedback: the one feedback its e-mail
+  link names.
+Not yet measured (issue 14 remains open for it): the people access_report_find matches.
 """
 
 import datetime
@@ -155,6 +156,20 @@ def _decision_returned(ctx) -> None:
     )
 
 
+def _concern_then_approved_request(ctx) -> None:
+    """As above, every item disclosed, submitted and approved by a second officer."""
+    _concern_then_request(ctx)
+    for item in ctx["request"].items.all():
+        subject_access.decide_item(item=item, by=ctx["governance_officer"], decision="disclose")
+    subject_access.submit(request=ctx["request"], by=ctx["governance_officer"])
+    subject_access.approve(
+        request=ctx["request"],
+        by=StaffFactory(
+            role=Role.INFORMATION_GOVERNANCE, team=None, agency=ctx["duty_team"].agency
+        ),
+    )
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -184,6 +199,14 @@ PAGES = {
     "disposal lists": Page(
         "governance_officer", lambda ctx: "/governance/disposal/", _due_for_disposal
     ),
+    **{
+        f"subject access pack, {fmt}": Page(
+            "governance_officer",
+            lambda ctx, fmt=fmt: f"/governance/subject-access/{ctx['request'].pk}/pack/{fmt}/",
+            _concern_then_approved_request,
+        )
+        for fmt in ("pdf", "zip")
+    },
     "access report": Page(
         "governance_officer",
         lambda ctx: f"/governance/access/{ctx['child'].pk}/",
