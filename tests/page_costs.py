@@ -20,7 +20,7 @@ class Page:
     url: Callable[[dict], str]
     row: Callable[[dict], None]  # adds one more row to what the page shows
     method: str = "get"
-    data: dict | None = None
+    data: dict | Callable[[dict], dict] | None = None  # a callable when it names a row
     status: int = 200
 
 
@@ -45,7 +45,8 @@ def queries_for_one_row_and_four(page: Page, ctx: dict, client) -> tuple[int, in
 
     def cost() -> int:
         with CaptureQueriesContext(connection) as queries:
-            response = getattr(client, page.method)(page.url(ctx), page.data)
+            data = page.data(ctx) if callable(page.data) else page.data
+            response = getattr(client, page.method)(page.url(ctx), data)
         assert response.status_code == page.status, response.status_code
         return len(queries)
 

@@ -13,7 +13,6 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
   signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
 - subject_access_item: one item of a request; referrer_feedback: the one feedback its e-mail
   link names.
-Not yet measured (issue 14 remains open for it): the people access_report_find matches.
 """
 
 import datetime
@@ -170,6 +169,14 @@ def _concern_then_approved_request(ctx) -> None:
     )
 
 
+def _child_of_the_referral_found(ctx) -> None:
+    """The finder lists a referral's children (one child goes straight to their report): the
+    first row is a referral naming two, each further row names one more."""
+    if "referral" not in ctx:
+        _child_named(ctx)
+    _child_named(ctx)
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -207,6 +214,13 @@ PAGES = {
         )
         for fmt in ("pdf", "zip")
     },
+    "access report, children found": Page(
+        "governance_officer",
+        lambda ctx: "/governance/access/",
+        _child_of_the_referral_found,
+        method="post",
+        data=lambda ctx: {"record": ctx["referral"].reference},
+    ),
     "access report": Page(
         "governance_officer",
         lambda ctx: f"/governance/access/{ctx['child'].pk}/",
