@@ -9,10 +9,11 @@ Routes of referrals/urls.py and config/urls.py not in this table, and why:
   emergency_measure_reporter_told, subject_access_new/extend/submit/approve, disposal_prepare,
   disposal_approve, match_decide, feedback_acknowledge;
 - screening_review: the one proposal under review, beside the referral measured here;
-- sign-in and security pages (login, logout, mfa/*, security/passkeys), which show the person
-  signed in only; healthz, readyz and metrics, which read no rows; admin (out of scope).
+- the sign-in pages (login, logout, mfa/*) and the passkey register/name/remove routes, which
+  show the person signed in or one passkey only (their list, /security/, is measured);
+- healthz, readyz and metrics, which read no rows; admin (out of scope);
 - subject_access_item: one item of a request; referrer_feedback: the one feedback its e-mail
-  link names.
+  link names; person_access_report's finder is measured when it lists a referral's children.
 """
 
 import datetime
@@ -32,7 +33,7 @@ from referrals.models import (
 )
 from referrals.services import disposal, screening, subject_access
 from referrals.services.feedback import feedback_give
-from tests.factories import PersonFactory, StaffFactory, make_referral
+from tests.factories import PasskeyFactory, PersonFactory, StaffFactory, make_referral
 from tests.page_costs import Page, page_context, queries_for_one_row_and_four
 from tests.referrals.test_retention import nfa_referral
 
@@ -177,6 +178,10 @@ def _child_of_the_referral_found(ctx) -> None:
     _child_named(ctx)
 
 
+def _passkey(ctx) -> None:
+    PasskeyFactory(user=ctx["social_worker"])
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -221,6 +226,7 @@ PAGES = {
         method="post",
         data=lambda ctx: {"record": ctx["referral"].reference},
     ),
+    "sign-in methods, passkeys": Page("social_worker", lambda ctx: "/security/", _passkey),
     "access report": Page(
         "governance_officer",
         lambda ctx: f"/governance/access/{ctx['child'].pk}/",
