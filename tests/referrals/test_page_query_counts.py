@@ -31,7 +31,7 @@ from referrals.models import (
     Role,
     SubjectAccessRequest,
 )
-from referrals.services import disposal, screening, subject_access
+from referrals.services import disposal, emergency, screening, subject_access
 from referrals.services.feedback import feedback_give
 from tests.factories import PasskeyFactory, PersonFactory, StaffFactory, make_referral
 from tests.page_costs import Page, page_context, queries_for_one_row_and_four
@@ -182,6 +182,21 @@ def _passkey(ctx) -> None:
     PasskeyFactory(user=ctx["social_worker"])
 
 
+def _emergency_measure(ctx) -> None:
+    referral = _the_referral(ctx)
+    now = timezone.now().replace(microsecond=0)
+    emergency.measure_record(
+        referral=referral,
+        child=referral.child_links.first().person,
+        by=ctx["social_worker"],
+        kind="police_removal",
+        granted_at=now - datetime.timedelta(hours=1),
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=12),
+        reason="Two children alone at home overnight; parents not traced.",
+    )
+
+
 def _referral_url(ctx) -> str:
     return f"/referrals/{_the_referral(ctx).pk}/"
 
@@ -208,6 +223,7 @@ PAGES = {
         _concern_then_request,
     ),
     "referral, decisions returned": Page("social_worker", _referral_url, _decision_returned),
+    "referral, emergency measures": Page("social_worker", _referral_url, _emergency_measure),
     "disposal lists": Page(
         "governance_officer", lambda ctx: "/governance/disposal/", _due_for_disposal
     ),
