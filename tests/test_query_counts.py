@@ -2,14 +2,15 @@
 whatever the number of rows shown. One table: who looks, where, and how a row is made; each
 page is measured with one row and again with four, and the two counts must be equal.
 
-Pages measured by tests of their own, beside their features: the person page over a long
-chronology (referrals/test_chronology_events.py, test_pages.py), the history of involvement
-(test_involvement.py), the access report (test_access_report.py), matching (test_matching.py),
-the intake pages' budget (test_pages.py), the hub's report tables (hub/test_reports.py), the IRD
-home, statistics, register, CPPMs due and core group pages, the IRD page, record and printable
-record (ird/test_page_query_counts.py), the partner API's list
-(api/test_concern_read.py) and its other endpoints (api/test_endpoint_query_counts.py). Forms
-that show no rows and redirects are not measured."""
+Other tables of the same measure: the referrals pages whose content grows with rows
+(referrals/test_page_query_counts.py), the IRD page, record and printable record
+(ird/test_page_query_counts.py) and the partner API (api/test_endpoint_query_counts.py; its
+list has an exact count in api/test_concern_read.py). Measured beside their features: the
+person page over a long chronology (referrals/test_chronology_events.py, test_pages.py), the
+history of involvement (test_involvement.py), the access report (test_access_report.py),
+matching (test_matching.py), the intake pages' budget (test_pages.py), the hub's report tables
+(hub/test_reports.py), and the IRD home, statistics, register, CPPMs due and core group pages
+(ird/). Forms that show no rows and redirects are not measured."""
 
 import pytest
 
