@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from hub import services as hub_services
 from hub.models import HubSettings
 from ird.reference_data import ensure_ird_reference_data
+from referrals.services import screening
 from tests.factories import PersonFactory, TeamFactory
 
 
@@ -55,3 +56,15 @@ def queries_for_one_row_and_four(page: Page, ctx: dict, client) -> tuple[int, in
     for _ in range(3):
         page.row(ctx)
     return one, cost()
+
+
+def support_proposed(ctx: dict, referral):
+    """The social worker proposes support for `referral` (a row of a manager's pages)."""
+    return screening.screening_propose(
+        referral=referral,
+        proposed_by=ctx["social_worker"],
+        outcome="support",
+        reasons="Support offered.",
+        risk_analysis="Low.",
+        needs_analysis="Food.",
+    )

@@ -19,7 +19,7 @@ from referrals.models import Referral
 from referrals.services import screening
 from tests.factories import make_referral
 from tests.hub.conftest import referral_review, review_and_submit
-from tests.page_costs import Page, page_context, queries_for_one_row_and_four
+from tests.page_costs import Page, page_context, queries_for_one_row_and_four, support_proposed
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,7 @@ def _referral(ctx) -> Referral:
 
 
 def _proposed(ctx) -> None:
-    screening.screening_propose(
-        referral=_referral(ctx),
-        proposed_by=ctx["social_worker"],
-        outcome="support",
-        reasons="Support offered.",
-        risk_analysis="Low.",
-        needs_analysis="Food.",
-    )
+    support_proposed(ctx, _referral(ctx))
 
 
 def _child_protection(ctx) -> Ird:

@@ -34,7 +34,12 @@ from referrals.models import (
 from referrals.services import disposal, emergency, screening, subject_access
 from referrals.services.feedback import feedback_give
 from tests.factories import PasskeyFactory, PersonFactory, StaffFactory, make_referral
-from tests.page_costs import Page, page_context, queries_for_one_row_and_four
+from tests.page_costs import (
+    Page,
+    page_context,
+    queries_for_one_row_and_four,
+    support_proposed,
+)
 from tests.referrals.test_retention import nfa_referral
 
 pytestmark = pytest.mark.django_db
@@ -143,14 +148,7 @@ def _due_for_disposal(ctx) -> None:
 
 def _decision_returned(ctx) -> None:
     """A proposal the manager returns: the referral's decisions grow by one."""
-    decision = screening.screening_propose(
-        referral=_the_referral(ctx),
-        proposed_by=ctx["social_worker"],
-        outcome="support",
-        reasons="Support offered.",
-        risk_analysis="Low.",
-        needs_analysis="Food.",
-    )
+    decision = support_proposed(ctx, _the_referral(ctx))
     screening.screening_return(
         decision=decision, returned_by=ctx["team_manager"], comment="Say more about the risk."
     )
