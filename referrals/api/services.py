@@ -273,7 +273,8 @@ def concern_submit(*, client: ApiClient, data: dict, submitted: dict) -> Referra
     referral = intake.referral_receive(
         concern=concern, team=intake_team(), received_by=None, actor=client
     )
-    ordered = _link_ids_in_order(referral, concern.children)
+    # The links in submission order, as the intake recorded them (no read back).
+    ordered = [child.link.pk for child in concern.children]
     SubmittedConcern.objects.create(
         referral=referral,
         client=client,
@@ -282,45 +283,6 @@ def concern_submit(*, client: ApiClient, data: dict, submitted: dict) -> Referra
         child_link_ids=[str(pk) for pk in ordered],
     )
     return referral
-
-
-def _link_ids_in_order(referral: Referral, children: list[intake.ChildIntake]) -> list:
-    """The referral's child links in submission order (the links themselves have none): an
-    existing record is known by its id, a new one by the details it was created from."""
-    links = list(referral.child_links.select_related("person"))
-    by_person = {link.person_id: link for link in links}
-    unused = [
-        link
-        for link in links
-        if not any(
-            child.existing is not None and child.existing.pk == link.person_id for child in children
-        )
-    ]
-    ordered = []
-    for child in children:
-        if child.existing is not None:
-            ordered.append(by_person[child.existing.pk].pk)
-            continue
-        wanted = _details_key(vars(child.details))
-        link = next(link for link in unused if _details_key(vars(link.person)) == wanted)
-        unused.remove(link)
-        ordered.append(link.pk)
-    return ordered
-
-
-def _details_key(values: dict) -> tuple:
-    return tuple(
-        values.get(name)
-        for name in (
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "expected_date_of_delivery",
-            "chi_number",
-            "address_line1",
-            "school",
-        )
-    )
 
 
 # --- Emergency measures ------------------------------------------------------------------

@@ -59,6 +59,9 @@ class ChildIntake:
     existing: Person | None = None
     match_score: int | None = None
     to_confirm: Person | None = None
+    # The child's link to the referral, set when the concern is recorded: callers that must
+    # name the links in the order the children came (the partner API) need not read them back.
+    link: ReferralChild | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -196,7 +199,7 @@ def _receive(*, concern: Concern, team: Team, received_by, actor) -> Referral:
         person = child.existing or _person_create(child.details, actor=actor)
         if child.existing is not None:
             _fill_blanks(person, child.details, actor=actor)
-        ReferralChild.objects.create(
+        child.link = ReferralChild.objects.create(
             referral=referral,
             person=person,
             match=_match_kind(child),
