@@ -9,6 +9,8 @@ hub/ and ird/ open their own deadlines here with their own subject_type and url.
 
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -128,13 +130,40 @@ def _next_action(deadline: Deadline, closures: frozenset[date] | None = None) ->
     return min(later) if later else None
 
 
+_gathering: ContextVar[list[Deadline] | None] = ContextVar("deadlines_gathering", default=None)
+
+
+@contextmanager
+def gathered():
+    """Deadlines opened inside the block are written when it ends, in one INSERT: an intake
+    opens the screening deadline, the hub's review and perhaps the IRD's, each app through its
+    own hook. A gathered deadline has its key already (rows may point at it) but is not yet in
+    the database, so nothing inside the block may read it back or save it again. Use inside
+    the change's transaction; if the block fails, nothing is written."""
+    if _gathering.get() is not None:  # nested: the outer block writes them
+        yield
+        return
+    pending: list[Deadline] = []
+    token = _gathering.set(pending)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+    if pending:
+        Deadline.objects.bulk_create(pending)
+
+
 def deadline_open(**step) -> Deadline:
     """`due_at`, when given, is a due time agreed for this one step (an IRD action's due
     date, the end of a procedure's trial); otherwise the timescale computes it. `restore`, if
     given, puts back the app's default timescale should it be missing (a flushed database).
     The arguments are `_deadline_for`'s."""
     deadline = _deadline_for(**step)
-    deadline.save()
+    pending = _gathering.get()
+    if pending is not None:
+        pending.append(deadline)
+    else:
+        deadline.save()
     return deadline
 
 

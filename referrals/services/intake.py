@@ -158,8 +158,9 @@ def referral_receive(*, concern: Concern, team: Team, received_by=None, actor=No
     `received_by` is the social worker who typed it in (None for a partner system); `actor` is
     who the audit log names (defaults to `received_by`)."""
     # Receivers (hub/, ird/) ask for the same reference data again; the audit rows of the
-    # referral, its new people and what receivers open are written together at the end.
-    with memo.one_change(), audit.gathered():
+    # referral, its new people and what receivers open are written together at the end, and so
+    # are the deadlines opened (screening, the hub's review, the IRD's).
+    with memo.one_change(), audit.gathered(), deadlines.gathered():
         return _receive(concern=concern, team=team, received_by=received_by, actor=actor)
 
 

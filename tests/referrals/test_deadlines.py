@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals import deadlines
@@ -277,3 +278,33 @@ def test_an_alert_about_no_referral_names_its_subject_in_words_never_a_code(hour
         kind="test_hourly", subject_type="x_code", subject_id="2", url="/", starts_at=timezone.now()
     )
     assert "x_code" not in deadlines.alert_title(unnamed, Level.WARNED)
+
+
+def test_deadlines_gathered_in_one_change_are_written_together_at_its_end(hourly, duty_team):
+    """Issue 14: an intake's deadlines (opened by the core, the hub and the IRD) go in one
+    INSERT when the change ends; a block that fails writes none."""
+    start = timezone.now()
+
+    def open_one(number):
+        return deadlines.deadline_open(
+            kind="test_hourly",
+            subject_type="test",
+            subject_id=str(number),
+            url="/",
+            team=duty_team,
+            starts_at=start,
+        )
+
+    with CaptureQueriesContext(connection) as queries, deadlines.gathered():
+        opened = [open_one(number) for number in range(3)]
+        assert not Deadline.objects.filter(subject_type="test").exists()
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "referrals_deadline"')]
+    assert len(inserts) == 1
+    assert set(Deadline.objects.filter(subject_type="test").values_list("pk", flat=True)) == {
+        deadline.pk for deadline in opened
+    }
+
+    with pytest.raises(RuntimeError), deadlines.gathered():
+        open_one(9)
+        raise RuntimeError("the change fails")
+    assert not Deadline.objects.filter(subject_id="9").exists()
