@@ -100,6 +100,7 @@ class RubricAdmin(admin.ModelAdmin):
 @admin.register(AuditPanelMember)
 class AuditPanelMemberAdmin(admin.ModelAdmin):
     list_display = ["staff", "staff_agency", "active", "added_at"]
+    list_select_related = ["staff__agency"]
     list_filter = ["active", "staff__agency"]
     autocomplete_fields = ["staff"]
 
@@ -110,6 +111,7 @@ class AuditPanelMemberAdmin(admin.ModelAdmin):
 
 class ClaimInline(ReadOnlyInline, admin.TabularInline):
     model = ReviewClaim
+    rows_with = ("reviewer",)
     fields = ["reviewer", "state", "claimed_at", "expires_at", "ended_at"]
     readonly_fields = fields
 
@@ -117,6 +119,7 @@ class ClaimInline(ReadOnlyInline, admin.TabularInline):
 @admin.register(Review)
 class ReviewAdmin(ChildDataAdmin):
     list_display = ["referral", "kind", "state", "entered_at", "submitted_by", "overall"]
+    list_select_related = ["referral", "submitted_by"]
     list_filter = ["kind", "state"]
     search_fields = ["referral__reference"]
     inlines = [ClaimInline]

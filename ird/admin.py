@@ -55,12 +55,14 @@ class CppmTypeAdmin(DateRangeAdmin):
 
 class InvitationInline(ReadOnlyInline, admin.TabularInline):
     model = Invitation
+    rows_with = ("staff", "agency", "ird")
     fields = ["staff", "agency", "role_in_ird", "invited_at", "removed_at"]
     readonly_fields = fields
 
 
 class DecisionInline(ReadOnlyInline, admin.TabularInline):
     model = IrdDecision
+    rows_with = ("code", "recorded_by")
     fields = ["code", "recorded_by", "recorded_at"]
     readonly_fields = fields
 
@@ -68,6 +70,7 @@ class DecisionInline(ReadOnlyInline, admin.TabularInline):
 @admin.register(Ird)
 class IrdAdmin(ChildDataAdmin):
     list_display = ["reference", "status", "scheduled_for", "chair", "recorder", "signed_off_at"]
+    list_select_related = ["chair", "recorder"]
     list_filter = ["status"]
     search_fields = ["reference"]
     # Only what organises the IRD: the record's text is read in the application, where each
@@ -98,6 +101,7 @@ class IrdAdmin(ChildDataAdmin):
 
 class CppmInvitationInline(ReadOnlyInline, admin.TabularInline):
     model = CppmInvitation
+    rows_with = ("staff", "agency", "cppm")
     fields = ["staff", "agency", "role_in_cppm", "invited_at"]
     readonly_fields = fields
 
@@ -137,6 +141,7 @@ class CppmAdmin(ChildDataAdmin):
 @admin.register(IrdAction)
 class IrdActionAdmin(ChildDataAdmin):
     list_display = ["ird", "owner_agency", "owner", "due_date", "status", "version"]
+    list_select_related = ["ird", "owner_agency", "owner"]
     list_filter = ["status", "owner_agency"]
     fields = [
         "ird",
@@ -154,6 +159,7 @@ class IrdActionAdmin(ChildDataAdmin):
 @admin.register(CalendarMessage)
 class CalendarMessageAdmin(ChildDataAdmin):
     list_display = ["ird", "cppm", "recipient", "method", "sequence", "created_at", "sent_at"]
+    list_select_related = ["ird", "cppm", "recipient"]
     list_filter = ["method"]
     fields = ["ird", "cppm", "recipient", "method", "sequence", "created_at", "sent_at", "ics"]
 
@@ -174,6 +180,7 @@ class QualityReviewAdmin(ChildDataAdmin):
 class ProcedureReviewInline(ReadOnlyInline, admin.TabularInline):
     model = ProcedureReview
     fk_name = "procedure"
+    rows_with = ("reviewed_by", "next_version")
     fields = ["outcome", "reviewed_by", "reviewed_at", "extended_until", "next_version"]
     readonly_fields = fields
 

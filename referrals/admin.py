@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from referrals import audit, deadlines, second_factor
-from referrals.admin_base import ChildDataAdmin, DateRangeAdmin, ReadOnlyInline
+from referrals.admin_base import ChildDataAdmin, DateRangeAdmin, ReadOnlyInline, RowsWithRelated
 from referrals.models import (
     Agency,
     AuditEntry,
@@ -51,6 +51,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Staff)
 class StaffAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "agency", "team", "is_active"]
+    list_select_related = ["agency", "team"]
     list_filter = ["role", "agency", "team", "is_active", "is_staff"]
     fieldsets = UserAdmin.fieldsets + (
         ("Role and agency", {"fields": ["role", "agency", "team", "job_title", "phone"]}),
@@ -137,6 +138,7 @@ class CumulativeHarmRuleAdmin(admin.ModelAdmin):
 class RelationshipInline(ReadOnlyInline, admin.TabularInline):
     model = Relationship
     fk_name = "person"
+    rows_with = ("person", "relative")
     autocomplete_fields = ["relative"]
     extra = 0
 
@@ -153,12 +155,14 @@ class PersonAdmin(ChildDataAdmin):
 class ReferralChildInline(ReadOnlyInline, admin.TabularInline):
     model = ReferralChild
     fk_name = "referral"
+    rows_with = ("referral", "person", "proposed_match")
     autocomplete_fields = ["person", "proposed_match"]
     extra = 0
 
 
 class ReferralAdultInline(ReadOnlyInline, admin.TabularInline):
     model = ReferralAdult
+    rows_with = ("referral", "person")
     autocomplete_fields = ["person"]
     extra = 0
 
@@ -166,6 +170,7 @@ class ReferralAdultInline(ReadOnlyInline, admin.TabularInline):
 class ScreeningDecisionInline(ReadOnlyInline, admin.StackedInline):
     model = ScreeningDecision
     extra = 0
+    rows_with = ("proposed_by", "reviewed_by")
     readonly_fields = ["proposed_by", "proposed_at", "reviewed_by", "reviewed_at", "state"]
 
 
@@ -183,6 +188,7 @@ class ReferralAdmin(ChildDataAdmin):
 @admin.register(ChronologyEntry)
 class ChronologyEntryAdmin(ChildDataAdmin):
     list_display = ["person", "occurred_at", "kind", "referral"]
+    list_select_related = ["person", "referral"]
     list_filter = ["kind"]
     autocomplete_fields = ["person"]
     raw_id_fields = ["referral"]
@@ -278,8 +284,9 @@ class ClosureDayAdmin(DateRangeAdmin):
     date_hierarchy = "date"
 
 
-class DeadlineAlertInline(admin.TabularInline):
+class DeadlineAlertInline(RowsWithRelated, admin.TabularInline):
     model = DeadlineAlert
+    rows_with = ("deadline__timescale",)
     extra = 0
     readonly_fields = ["level", "created_at", "emailed_at"]
     can_delete = False
@@ -297,6 +304,7 @@ class DeadlineAdmin(DateRangeAdmin):
         "state",
         "level",
     ]
+    list_select_related = ["timescale", "referral", "owner", "team"]
     list_filter = ["state", "level", "timescale", "team"]
     raw_id_fields = ["referral", "owner"]
     readonly_fields = ["next_action_at", "breached_at", "completed_at", "level"]

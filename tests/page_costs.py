@@ -4,15 +4,18 @@ second time. The tables are in tests/test_query_counts.py and beside each app's 
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 from hub import services as hub_services
 from hub.models import HubSettings
 from ird.reference_data import ensure_ird_reference_data
+from referrals.models import ReferralChild
 from referrals.services import screening
-from tests.factories import PersonFactory, TeamFactory
+from tests.factories import PersonFactory, TeamFactory, make_referral
 
 
 @dataclass
@@ -23,6 +26,9 @@ class Page:
     method: str = "get"
     data: dict | Callable[[dict], dict] | None = None  # a callable when it names a row
     status: int = 200
+    # The route measured, as reverse() names it: tests/test_query_counts.py checks that every
+    # route is measured by some table, beside its feature, or is listed with why it is not.
+    route: str = ""
 
 
 def page_context(request, *roles: str) -> dict:
@@ -45,9 +51,11 @@ def queries_for_one_row_and_four(page: Page, ctx: dict, client) -> tuple[int, in
     """The queries `page` runs showing one row, then four (the caller has signed in)."""
 
     def cost() -> int:
+        url = page.url(ctx)
+        assert page.route and resolve(urlsplit(url).path).view_name == page.route, url
         with CaptureQueriesContext(connection) as queries:
             data = page.data(ctx) if callable(page.data) else page.data
-            response = getattr(client, page.method)(page.url(ctx), data)
+            response = getattr(client, page.method)(url, data)
         assert response.status_code == page.status, response.status_code
         return len(queries)
 
@@ -56,6 +64,32 @@ def queries_for_one_row_and_four(page: Page, ctx: dict, client) -> tuple[int, in
     for _ in range(3):
         page.row(ctx)
     return one, cost()
+
+
+def assert_the_same_for_one_row_as_for_four(page: Page, request, client, *fixtures: str) -> None:
+    """Sign in as the page's `role` and measure it (`fixtures`: what its rows hang on)."""
+    ctx = page_context(request, page.role, *fixtures)
+    client.force_login(ctx[page.role])
+    one, four = queries_for_one_row_and_four(page, ctx, client)
+    assert four == one, (one, four)
+
+
+def the_referral(ctx: dict):
+    """The referral a table's rows are added to: made by the duty team's social worker."""
+    if "referral" not in ctx:
+        ctx["referral"] = make_referral(team=ctx["duty_team"], received_by=ctx["social_worker"])
+    return ctx["referral"]
+
+
+def child_named(ctx: dict) -> None:
+    """One more child named on the referral (a new record)."""
+    referral = the_referral(ctx)
+    ReferralChild.objects.create(
+        referral=referral,
+        person=PersonFactory(),
+        match=ReferralChild.Match.NEW_RECORD,
+        position=referral.child_links.count(),
+    )
 
 
 def support_proposed(ctx: dict, referral):

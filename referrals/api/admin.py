@@ -4,6 +4,7 @@ remains). Idempotency keys, events and deliveries are read-only."""
 
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from referrals.admin_base import ChildDataAdmin, ReadOnlyAdmin, ReadOnlyInline
@@ -22,6 +23,7 @@ from referrals.api.models import (
 class ApiTokenInline(ReadOnlyInline, admin.TabularInline):
     model = ApiToken
     fields = ["prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    rows_with = ("client",)
     readonly_fields = fields
     show_change_link = True
 
@@ -29,6 +31,7 @@ class ApiTokenInline(ReadOnlyInline, admin.TabularInline):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ["name", "agency", "is_active", "active_tokens", "webhook_url", "created_at"]
+    list_select_related = ["agency"]
     list_filter = ["agency", "is_active"]
     search_fields = ["name"]
     fields = ["name", "agency", "is_active", "webhook_url", "webhook_secret_set", "created_at"]
@@ -44,9 +47,18 @@ class ApiClientAdmin(admin.ModelAdmin):
             count = services.client_disable(client=obj, disabled_by=request.user)
             self.message_user(request, f"{obj.name} disabled: {count} token(s) revoked.")
 
+    def get_queryset(self, request):
+        # Each row's count of active tokens, counted in the list's own statement.
+        active = Q(tokens__revoked_at__isnull=True, tokens__expires_at__gt=timezone.now())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(active_token_count=Count("tokens", filter=active))
+        )
+
     @admin.display(description="active tokens")
     def active_tokens(self, client):
-        return client.tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+        return client.active_token_count
 
     @admin.display(description="webhook secret", boolean=True)
     def webhook_secret_set(self, client):
@@ -124,6 +136,7 @@ class SubmittedConcernAdmin(ChildDataAdmin):
 class WebhookDeliveryInline(ReadOnlyInline, admin.TabularInline):
     model = WebhookDelivery
     fields = ["attempted_at", "status_code", "succeeded", "error", "duration_ms", "url"]
+    rows_with = ("event",)
     readonly_fields = fields
 
 
