@@ -19,6 +19,7 @@ What each table counts:
   review: when the referral was received; a decision review: when the decision was approved).
 """
 
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -223,13 +224,17 @@ class Report:
     # --- concerns ---------------------------------------------------------------------------
 
     def table_concerns(self) -> Table:
-        by_month = self.referrals().annotate(month=month_of("received_at"))
-        rows = (
-            by_month.values("month", "team__locality", "source_agency__name")
+        rows = list(
+            self.referrals()
+            .annotate(month=month_of("received_at"))
+            .values("month", "team__locality", "source_agency__name")
             .annotate(concerns=Count("pk"), immediate=Count("pk", filter=Q(immediate_risk=True)))
             .order_by("month", "team__locality", "source_agency__name")
         )
-        totals = dict(by_month.values("month").annotate(n=Count("pk")).values_list("month", "n"))
+        # The chart's monthly totals add up the table's rows: one pass over the period, not two.
+        totals = Counter()
+        for r in rows:
+            totals[r["month"]] += r["concerns"]
         return Table(
             key="concerns",
             title=self.TABLES["concerns"],
@@ -253,19 +258,25 @@ class Report:
         )
 
     def table_categories(self) -> Table:
-        rows = (
+        rows = list(
             self.referrals()
             .annotate(month=month_of("received_at"))
             .values("month", "categories__label")
             .annotate(concerns=Count("pk"))
             .order_by("month", "categories__label")
         )
-        totals = list(
-            self.referrals()
-            .values("categories__label")
-            .annotate(concerns=Count("pk"))
-            .order_by("-concerns", "categories__label")
-        )
+        # The chart's totals over the period add up the table's monthly rows (a concern and a
+        # category meet in one month only): one pass over the period, not two.
+        by_category = Counter()
+        for r in rows:
+            by_category[r["categories__label"]] += r["concerns"]
+        totals = [
+            {"categories__label": label, "concerns": concerns}
+            for label, concerns in sorted(
+                by_category.items(),
+                key=lambda item: (-item[1], item[0] is None, item[0] or ""),
+            )
+        ]
         return Table(
             key="categories",
             title=self.TABLES["categories"],

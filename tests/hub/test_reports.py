@@ -199,6 +199,25 @@ def test_concerns_by_month_locality_and_agency(world):
     ]
 
 
+def _chart_values(chart: str, label_class: str) -> list[tuple[str, str]]:
+    labels = re.findall(rf'class="hub-chart__{label_class}"[^>]*>([^<]*)<', chart)
+    values = re.findall(r'class="hub-chart__value"[^>]*>([^<]*)<', chart)
+    return list(zip(labels, values, strict=True))
+
+
+def test_the_charts_add_up_the_tables_rows(world):
+    """The concerns chart's months and the categories chart's totals over the period come from
+    the table's own rows (one pass over the period): most concerns first, then by name."""
+    concerns = report().table("concerns").chart
+    assert _chart_values(concerns, "tick")[:2] == [("Jan 26", "2"), ("Feb 26", "2")]
+    categories = report().table("categories").chart
+    assert _chart_values(categories, "label") == [
+        ("Neglect", "3"),
+        ("Domestic abuse", "1"),
+        ("Physical abuse", "1"),
+    ]
+
+
 def test_filters_by_locality_and_agency(world, police):
     assert [r[:3] for r in rows("concerns", locality="Forres")] == [
         ["February 2026", "Forres", "Moray Council Education"]
