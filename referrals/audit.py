@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from referrals import audit_chain, metrics
+from referrals import audit_chain, memo, metrics
 from referrals.models import AuditEntry
 from referrals.request_context import current_request
 
@@ -22,15 +22,8 @@ def gathered():
     the hash chain and one INSERT for a change that records several (an intake: the referral,
     each new person, the IRD it opens). Use inside the change's transaction; if the block
     fails, nothing is written, as the change itself rolls back."""
-    if _gathering.get() is not None:  # nested: the outer block writes them
+    with memo.scoped(_gathering, list) as rows:  # nested: None, the outer block writes them
         yield
-        return
-    rows: list[dict] = []
-    token = _gathering.set(rows)
-    try:
-        yield
-    finally:
-        _gathering.reset(token)
     if rows:
         _append(rows)
 

@@ -140,15 +140,8 @@ def gathered():
     own hook. A gathered deadline has its key already (rows may point at it) but is not yet in
     the database, so nothing inside the block may read it back or save it again. Use inside
     the change's transaction; if the block fails, nothing is written."""
-    if _gathering.get() is not None:  # nested: the outer block writes them
+    with memo.scoped(_gathering, list) as pending:  # nested: None, the outer block writes them
         yield
-        return
-    pending: list[Deadline] = []
-    token = _gathering.set(pending)
-    try:
-        yield
-    finally:
-        _gathering.reset(token)
     if pending:
         Deadline.objects.bulk_create(pending)
 

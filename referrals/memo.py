@@ -4,7 +4,7 @@ each lookup was a query. Inside `one_change()`, the first answer is remembered u
 ends; outside it, every call asks the database as before, so nothing is cached across changes
 or processes and an edit in the admin is seen by the next one."""
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
@@ -15,15 +15,25 @@ _remembered: ContextVar[dict | None] = ContextVar("referrals_memo", default=None
 
 
 @contextmanager
-def one_change():
-    if _remembered.get() is not None:  # nested: the outer change remembers
-        yield
+def scoped(var: ContextVar, fresh: Callable[[], T]) -> Iterator[T | None]:
+    """`var` set to `fresh()` for the block, unless an outer block set it: yields the new value,
+    or None when nested (the outer block owns it and acts on it when it ends). What one change
+    remembers (below), and the audit rows and deadlines it gathers, are kept this way."""
+    if var.get() is not None:
+        yield None
         return
-    token = _remembered.set({})
+    value = fresh()
+    token = var.set(value)
     try:
-        yield
+        yield value
     finally:
-        _remembered.reset(token)
+        var.reset(token)
+
+
+@contextmanager
+def one_change():
+    with scoped(_remembered, dict):
+        yield
 
 
 def remembering() -> bool:
